@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// Limits are the per-user allowances the dispatcher enforces.
+type Limits struct {
+	// Open caps tickets opened per user (default 5 per 10 minutes).
+	Open core.Limit
+	// Command caps commands per user (default 30 per minute).
+	Command core.Limit
+}
+
+// DefaultLimits are the limits when none are configured.
+func DefaultLimits() Limits {
+	return Limits{
+		Open:    core.Limit{Rate: 5, Period: 10 * time.Minute, Burst: 5},
+		Command: core.Limit{Rate: 30, Period: time.Minute, Burst: 10},
+	}
+}
+
+// Config builds a Bot.
+type Config struct {
+	Service  *core.Service
+	Registry *Registry
+	Limits   Limits
+	Log      *slog.Logger
+	// Timeout bounds one command (Slack and Discord want an answer within 3 s) [2.5s].
+	Timeout time.Duration
+}
+
+// Bot is the dispatcher: it runs Requests through the registry with the rules every
+// platform shares.
+type Bot struct {
+	svc     *core.Service
+	reg     *Registry
+	limits  Limits
+	log     *slog.Logger
+	timeout time.Duration
+}
+
+// New builds a Bot; a nil Registry means DefaultRegistry. Errors: a bad registry.
+func New(c Config) (*Bot, error) {
+	if c.Registry == nil {
+		r, err := DefaultRegistry()
+		if err != nil {
+			return nil, err
+		}
+		c.Registry = r
+	}
+	if c.Limits == (Limits{}) {
+		c.Limits = DefaultLimits()
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 2500 * time.Millisecond
+	}
+	return &Bot{svc: c.Service, reg: c.Registry, limits: c.Limits, log: c.Log, timeout: c.Timeout}, nil
+}
+
+// Service returns the core service.
+func (b *Bot) Service() *core.Service { return b.svc }
+
+// Registry returns the registry (help and command registration read it).
+func (b *Bot) Registry() *Registry { return b.reg }
+
+// Dispatch runs req: resolves the caller's role, checks the command rate, bounds the time,
+// recovers a panic, and turns any error into a short reply. It always returns a Reply.
+func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			reply = b.errorReply(req, fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+		}
+	}()
+	sub, ok := b.reg.Lookup(req.Command.Name)
+	if !ok {
+		return b.errorReply(req, core.Errorf(core.EInvalid, "unknown command %q; try /ticket help", req.Command.Name))
+	}
+	if d := b.svc.Allow(ctx, "cmd:"+req.Workspace.String()+":"+req.User.ID, b.limits.Command); !d.Allowed {
+		return b.errorReply(req, rateLimited(d))
+	}
+	role := core.RoleRequester
+	if req.Role != nil {
+		r, err := req.Role(ctx)
+		if err != nil {
+			return b.errorReply(req, fmt.Errorf("resolve role: %w", err))
+		}
+		role = r
+	}
+	if !role.AtLeast(sub.MinRole) {
+		return b.errorReply(req, core.Errorf(core.EForbidden, "only %s can use /ticket %s", roleNoun(sub.MinRole), sub.Name))
+	}
+	reply, err := sub.Run(ctx, b, req, role)
+	if err != nil {
+		return b.errorReply(req, err)
+	}
+	return reply
+}
+
+func roleNoun(r core.Role) string {
+	if r == core.RoleAdmin {
+		return "workspace admins"
+	}
+	return "staff"
+}
+
+func rateLimited(d core.Decision) error {
+	secs := int(d.RetryAfter.Round(time.Second) / time.Second)
+	return core.Errorf(core.ERateLimited, "you're going a bit fast; try again in %d s", max(secs, 1))
+}
+
+// errorReply turns err into an ephemeral reply; internal errors get an id that is logged
+// with the cause and shown to the user instead of it.
+func (b *Bot) errorReply(req Request, err error) Reply {
+	code := core.ErrorCode(err)
+	r := Reply{Ephemeral: true, Error: &ReplyError{Code: code, Field: core.ErrorField(err)}}
+	switch code {
+	case core.EInvalid, core.ENotFound, core.EConflict, core.ERateLimited:
+		r.Text = capitalise(core.ErrorMessage(err)) + "."
+	case core.EForbidden:
+		r.Text = "You can't do that: " + core.ErrorMessage(err) + "."
+	case core.EUnavailable:
+		r.Text = "The helpdesk can't reach its database right now; please try again in a moment."
+		b.log.Warn("command failed: unavailable", "cmd", req.Command.Name, "workspace", req.Workspace.String(), "err", err)
+	default:
+		id := errorID()
+		r.Text = "Something went wrong on our side (error " + id + "). The team can look it up in the logs."
+		b.log.Error("command failed", "error_id", id, "cmd", req.Command.Name, "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
+	}
+	return r
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	if s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+func errorID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ticket resolves the command's ticket, by id (buttons) or by number (typed commands).
+func (b *Bot) ticket(ctx context.Context, req Request, role core.Role) (core.Ticket, error) {
+	actor := req.actor(role)
+	if req.Command.TicketID > 0 {
+		return b.svc.Ticket(ctx, actor, req.Command.TicketID)
+	}
+	return b.svc.TicketByNumber(ctx, actor, req.Workspace, req.Command.Number)
+}

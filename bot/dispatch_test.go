@@ -1,0 +1,181 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/memstate"
+)
+
+var ws = core.Workspace{Platform: core.PlatformSlack, ExternalID: "T1"}
+
+type fixture struct {
+	bot *bot.Bot
+	svc *core.Service
+	log *bytes.Buffer
+}
+
+func newFixture(t *testing.T, limits bot.Limits, extra ...bot.Subcommand) fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := gormstore.Open(ctx, "sqlite://"+t.TempDir()+"/t.db", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := memstate.New(nil)
+	t.Cleanup(func() { m.Close() })
+	svc := core.NewService(core.ServiceConfig{Store: st, State: m, Limiter: m})
+	reg, err := bot.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra) > 0 {
+		if reg, err = bot.NewRegistry(append(reg.All(), extra...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs bytes.Buffer
+	b, err := bot.New(bot.Config{Service: svc, Registry: reg, Limits: limits, Log: slog.New(slog.NewTextHandler(&logs, nil)), Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{bot: b, svc: svc, log: &logs}
+}
+
+func req(user string, role core.Role, c bot.Command) bot.Request {
+	return bot.Request{
+		Workspace: ws, User: core.UserRef{ID: user, Name: user}, Channel: "C1", Command: c,
+		Role: func(context.Context) (core.Role, error) { return role, nil },
+	}
+}
+
+func TestDispatch(t *testing.T) {
+	f := newFixture(t, bot.Limits{})
+	ctx := context.Background()
+	open := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "VPN down"}))
+	if open.Error != nil || open.Card == nil || open.Card.Number != 1 || !strings.Contains(open.Text, "#1") {
+		t.Fatalf("open reply = %+v", open)
+	}
+	tests := []struct {
+		name     string
+		req      bot.Request
+		wantCode string
+		wantText string
+	}{
+		{"empty open asks for the modal", req("U1", core.RoleRequester, bot.Command{Name: "open"}), "", ""},
+		{"reporter sees their ticket", req("U1", core.RoleRequester, bot.Command{Name: "show", Number: 1}), "", ""},
+		{"a stranger is told the ticket does not exist", req("U2", core.RoleRequester, bot.Command{Name: "show", Number: 1}), core.ENotFound, "Ticket #1 not found."},
+		{"unknown numbers are not found", req("S1", core.RoleStaff, bot.Command{Name: "show", Number: 99}), core.ENotFound, "not found"},
+		{"requesters cannot claim", req("U2", core.RoleRequester, bot.Command{Name: "claim", Number: 1}), core.EForbidden, "only staff can use /ticket claim"},
+		{"a stranger cannot close", req("U2", core.RoleRequester, bot.Command{Name: "close", Number: 1}), core.ENotFound, ""},
+		{"staff cannot run setup", req("S1", core.RoleStaff, bot.Command{Name: "setup", Channel: "C9"}), core.EForbidden, "only workspace admins"},
+		{"admins run setup", req("A1", core.RoleAdmin, bot.Command{Name: "setup", Channel: "C9"}), "", "Done"},
+		{"staff claim", req("S1", core.RoleStaff, bot.Command{Name: "claim", Number: 1}), "", "You now own ticket #1."},
+		{"claiming twice is a conflict", req("S1", core.RoleStaff, bot.Command{Name: "claim", Number: 1}), core.EConflict, "already assigned"},
+		{"the reporter closes", req("U1", core.RoleRequester, bot.Command{Name: "close", Number: 1, Note: "works now"}), "", "Ticket #1 is now closed."},
+		{"the reporter reopens", req("U1", core.RoleRequester, bot.Command{Name: "reopen", Number: 1}), "", "is now open"},
+		{"list shows the requester's tickets", req("U1", core.RoleRequester, bot.Command{Name: "list"}), "", "Your active tickets (1):"},
+		{"list is empty for a newcomer", req("U3", core.RoleRequester, bot.Command{Name: "list"}), "", "You have no active tickets."},
+		{"unknown subcommands are refused", req("U1", core.RoleRequester, bot.Command{Name: "explode"}), core.EInvalid, "Unknown command"},
+		{"a role lookup failure is an internal error with an id", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "list"},
+			Role: func(context.Context) (core.Role, error) { return "", errors.New("users.info: ratelimited") }}, core.EInternal, "error "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.bot.Dispatch(ctx, tt.req)
+			code := ""
+			if r.Error != nil {
+				code = r.Error.Code
+			}
+			if code != tt.wantCode || !strings.Contains(r.Text, tt.wantText) {
+				t.Fatalf("reply = %+v (code %q), want code %q and text containing %q", r, code, tt.wantCode, tt.wantText)
+			}
+			if tt.wantCode != "" && !r.Ephemeral {
+				t.Fatal("errors must be ephemeral")
+			}
+		})
+	}
+}
+
+func TestDispatchRecoversPanicsAndHidesInternalErrors(t *testing.T) {
+	boom := bot.Subcommand{Name: "boom", Usage: "boom", Summary: "panics", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
+		panic("nil map in handler")
+	}}
+	leak := bot.Subcommand{Name: "leak", Usage: "leak", Summary: "fails", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
+		return bot.Reply{}, errors.New("dial tcp 10.0.0.5:3306: password=hunter2")
+	}}
+	f := newFixture(t, bot.Limits{}, boom, leak)
+	for _, name := range []string{"boom", "leak"} {
+		t.Run(name, func(t *testing.T) {
+			r := f.bot.Dispatch(context.Background(), req("U1", core.RoleRequester, bot.Command{Name: name}))
+			m := regexp.MustCompile(`error ([0-9a-f]{8})`).FindStringSubmatch(r.Text)
+			if r.Error == nil || r.Error.Code != core.EInternal || m == nil {
+				t.Fatalf("reply = %+v", r)
+			}
+			if strings.Contains(r.Text, "hunter2") || strings.Contains(r.Text, "nil map") {
+				t.Fatal("the cause reached the user")
+			}
+			if !strings.Contains(f.log.String(), "error_id="+m[1]) {
+				t.Fatalf("error id %s not logged: %s", m[1], f.log.String())
+			}
+		})
+	}
+}
+
+func TestDispatchRateLimits(t *testing.T) {
+	f := newFixture(t, bot.Limits{
+		Open:    core.Limit{Rate: 2, Period: time.Hour, Burst: 2},
+		Command: core.Limit{Rate: 100, Period: time.Minute, Burst: 100},
+	})
+	ctx := context.Background()
+	for i := range 2 {
+		if r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "t"})); r.Error != nil {
+			t.Fatalf("open %d: %+v", i, r)
+		}
+	}
+	r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "t"}))
+	if r.Error == nil || r.Error.Code != core.ERateLimited || !regexp.MustCompile(`try again in \d+ s`).MatchString(r.Text) {
+		t.Fatalf("third open = %+v", r)
+	}
+	if r := f.bot.Dispatch(ctx, req("U2", core.RoleRequester, bot.Command{Name: "open", Title: "t"})); r.Error != nil {
+		t.Fatalf("another user is limited too: %+v", r)
+	}
+
+	g := newFixture(t, bot.Limits{Open: core.Limit{Rate: 5, Period: time.Minute, Burst: 5}, Command: core.Limit{Rate: 1, Period: time.Hour, Burst: 1}})
+	g.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "help"}))
+	if r := g.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "help"})); r.Error == nil || r.Error.Code != core.ERateLimited {
+		t.Fatalf("command rate not applied: %+v", r)
+	}
+}
+
+func TestDraftsExpireAndOpenOnce(t *testing.T) {
+	f := newFixture(t, bot.Limits{})
+	ctx := context.Background()
+	id, err := f.bot.SaveDraft(ctx, ws, "U1", "printer on fire\nthird floor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id)
+	if r.Error != nil || r.Card == nil || r.Card.Title != "printer on fire" {
+		t.Fatalf("open draft: %+v", r)
+	}
+	if again := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id); again.Error == nil {
+		t.Fatalf("a draft opened twice: %+v", again)
+	}
+	if other := f.bot.OpenDraft(ctx, req("U2", core.RoleRequester, bot.Command{}), "deadbeef"); other.Error == nil || other.Error.Code != core.ENotFound || !strings.Contains(other.Text, "expired") {
+		t.Fatalf("unknown draft: %+v", other)
+	}
+}

@@ -1,0 +1,241 @@
+// Package config is ticketbot's typed configuration: loaded from the environment variables of
+// the contract, validated with one clear line naming the bad variable, and printable without
+// ever showing a secret. It imports no project package.
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Secret is a credential: it prints as "[set]" or "[empty]" everywhere (fmt, slog, JSON).
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return "[empty]"
+	}
+	return "[set]"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText hides the value from encoders (slog, JSON).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the value, for the one place that must send it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is every setting of ticketbot.
+type Config struct {
+	Addr        string `env:"TICKETBOT_ADDR" envDefault:":8080"`
+	DatabaseURL Secret `env:"TICKETBOT_DATABASE_URL" envDefault:"sqlite://ticketbot.db"`
+	RedisURL    Secret `env:"TICKETBOT_REDIS_URL"`
+	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
+	SecureCookies bool `env:"TICKETBOT_SECURE_COOKIES" envDefault:"false"`
+	// OpenLimit and OpenWindow cap how many tickets one user opens per window.
+	OpenLimit  int           `env:"TICKETBOT_OPEN_LIMIT" envDefault:"5"`
+	OpenWindow time.Duration `env:"TICKETBOT_OPEN_WINDOW" envDefault:"10m"`
+	// CommandLimit is how many chat commands one user may send per minute.
+	CommandLimit int `env:"TICKETBOT_COMMAND_LIMIT" envDefault:"30"`
+	// ShutdownTimeout bounds how long SIGTERM waits for in-flight work.
+	ShutdownTimeout time.Duration `env:"TICKETBOT_SHUTDOWN_TIMEOUT" envDefault:"25s"`
+
+	Slack   Slack
+	Discord Discord
+}
+
+// Slack configures the Slack adapter.
+type Slack struct {
+	BotToken      Secret `env:"SLACK_BOT_TOKEN"`
+	SigningSecret Secret `env:"SLACK_SIGNING_SECRET"`
+	AppToken      Secret `env:"SLACK_APP_TOKEN"`
+	APIURL        string `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
+}
+
+// Enabled reports whether the Slack adapter should start.
+func (s Slack) Enabled() bool { return s.BotToken != "" }
+
+// SocketMode reports whether Slack is reached over Socket Mode.
+func (s Slack) SocketMode() bool { return s.AppToken != "" }
+
+// Discord configures the Discord adapter.
+type Discord struct {
+	BotToken   Secret `env:"DISCORD_BOT_TOKEN"`
+	AppID      string `env:"DISCORD_APP_ID"`
+	PublicKey  string `env:"DISCORD_PUBLIC_KEY"`
+	APIURL     string `env:"DISCORD_API_URL" envDefault:"https://discord.com/api/v10/"`
+	Gateway    bool   `env:"DISCORD_GATEWAY" envDefault:"true"`
+	ShardID    int    `env:"DISCORD_SHARD_ID" envDefault:"0"`
+	ShardCount int    `env:"DISCORD_SHARD_COUNT" envDefault:"1"`
+}
+
+// Enabled reports whether the Discord adapter should start.
+func (d Discord) Enabled() bool { return d.BotToken != "" }
+
+// Load reads the environment (lookup is os.LookupEnv in main, a map in tests) and validates.
+func Load(environ map[string]string) (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
+		return Config{}, oneLine(err)
+	}
+	return c, c.Validate()
+}
+
+// oneLine turns caarlos0/env's aggregate error into its first line, which names the variable.
+func oneLine(err error) error {
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		err = agg.Errors[0]
+	}
+	var pe env.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("config: %s is not a valid %s: %w", envKey(reflect.TypeFor[Config](), pe.Name), pe.Type, errors.Unwrap(pe.Err))
+	}
+	msg := strings.TrimPrefix(err.Error(), "env: ")
+	return errors.New("config: " + strings.SplitN(msg, "\n", 2)[0])
+}
+
+// envKey finds the env tag of the field called name in t or its nested structs.
+func envKey(t reflect.Type, name string) string {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Name == name && f.Tag.Get("env") != "" {
+			return f.Tag.Get("env")
+		}
+		if f.Type.Kind() == reflect.Struct {
+			if k := envKey(f.Type, name); k != name {
+				return k
+			}
+		}
+	}
+	return name
+}
+
+// Validate checks every value and returns one line naming the first bad variable.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: TICKETBOT_ADDR %q is not a host:port listen address", c.Addr)
+	}
+	if err := checkDatabaseURL(string(c.DatabaseURL)); err != nil {
+		return fmt.Errorf("config: TICKETBOT_DATABASE_URL: %w", err)
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(string(c.RedisURL))
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return errors.New("config: TICKETBOT_REDIS_URL must look like redis://[:password@]host:6379/0")
+		}
+	}
+	if c.OpenLimit < 1 || c.OpenWindow <= 0 {
+		return errors.New("config: TICKETBOT_OPEN_LIMIT and TICKETBOT_OPEN_WINDOW must be positive")
+	}
+	if c.CommandLimit < 1 {
+		return errors.New("config: TICKETBOT_COMMAND_LIMIT must be positive")
+	}
+	if err := c.Slack.validate(); err != nil {
+		return err
+	}
+	return c.Discord.validate()
+}
+
+func checkDatabaseURL(raw string) error {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	switch {
+	case !ok:
+		return errors.New("must look like mysql://user:pass@host:3306/dbname or sqlite://path/to/file.db")
+	case scheme == "sqlite":
+		if rest == "" {
+			return errors.New("sqlite:// needs a file path or :memory:")
+		}
+	case scheme == "mysql":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return errors.New("must look like mysql://user:pass@host:3306/dbname")
+		}
+	default:
+		return fmt.Errorf("unknown scheme %q (use mysql or sqlite)", scheme)
+	}
+	return nil
+}
+
+func checkAPIURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: %s %q is not an http(s) URL", name, raw)
+	}
+	return nil
+}
+
+func (s Slack) validate() error {
+	if err := checkAPIURL("SLACK_API_URL", s.APIURL); err != nil {
+		return err
+	}
+	if s.BotToken != "" && !strings.HasPrefix(string(s.BotToken), "xoxb-") {
+		return errors.New("config: SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+	}
+	if s.AppToken != "" && !strings.HasPrefix(string(s.AppToken), "xapp-") {
+		return errors.New("config: SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+	}
+	if s.BotToken != "" && s.AppToken == "" && s.SigningSecret == "" {
+		return errors.New("config: SLACK_SIGNING_SECRET is required to receive Slack requests over HTTP (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	return nil
+}
+
+func (d Discord) validate() error {
+	if err := checkAPIURL("DISCORD_API_URL", d.APIURL); err != nil {
+		return err
+	}
+	if d.PublicKey != "" {
+		k, err := hex.DecodeString(d.PublicKey)
+		if err != nil || len(k) != 32 {
+			return errors.New("config: DISCORD_PUBLIC_KEY must be the application's 64-hex-digit Ed25519 public key")
+		}
+	}
+	if d.AppID != "" && strings.Trim(d.AppID, "0123456789") != "" {
+		return errors.New("config: DISCORD_APP_ID must be the numeric application id")
+	}
+	if d.ShardCount < 1 {
+		return errors.New("config: DISCORD_SHARD_COUNT must be at least 1")
+	}
+	if d.ShardID < 0 || d.ShardID >= d.ShardCount {
+		return errors.New("config: DISCORD_SHARD_ID must be between 0 and DISCORD_SHARD_COUNT-1")
+	}
+	return nil
+}
+
+// Summary lists which parts are configured, without secrets, for the start-up log line.
+func (c Config) Summary() []any {
+	return []any{
+		"addr", c.Addr,
+		"database", redactURL(string(c.DatabaseURL)),
+		"redis", redactURL(string(c.RedisURL)),
+		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(),
+		"discord", c.Discord.Enabled(), "discord_gateway", c.Discord.Gateway,
+	}
+}
+
+// redactURL drops the password from a URL.
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparsable]"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
+}

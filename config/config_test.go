@@ -1,0 +1,88 @@
+package config_test
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/ticketbot/ticketbot/config"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := config.Load(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL.Reveal() != "sqlite://ticketbot.db" || c.RedisURL != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.Slack.APIURL != "https://slack.com/api/" || c.Discord.APIURL != "https://discord.com/api/v10/" {
+		t.Fatalf("api defaults: %q %q", c.Slack.APIURL, c.Discord.APIURL)
+	}
+	if !c.Discord.Gateway || c.Discord.ShardCount != 1 || c.Slack.Enabled() || c.Discord.Enabled() {
+		t.Fatalf("adapter defaults: %+v", c)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the variable the error must name
+	}{
+		{"unknown database scheme", map[string]string{"TICKETBOT_DATABASE_URL": "postgres://x/y"}, "TICKETBOT_DATABASE_URL"},
+		{"database without scheme", map[string]string{"TICKETBOT_DATABASE_URL": "ticketbot.db"}, "TICKETBOT_DATABASE_URL"},
+		{"mysql without database", map[string]string{"TICKETBOT_DATABASE_URL": "mysql://root@localhost:3306"}, "TICKETBOT_DATABASE_URL"},
+		{"redis with wrong scheme", map[string]string{"TICKETBOT_REDIS_URL": "http://localhost:6379"}, "TICKETBOT_REDIS_URL"},
+		{"bad listen address", map[string]string{"TICKETBOT_ADDR": "8080"}, "TICKETBOT_ADDR"},
+		{"short public key", map[string]string{"DISCORD_PUBLIC_KEY": "abcd"}, "DISCORD_PUBLIC_KEY"},
+		{"non-hex public key", map[string]string{"DISCORD_PUBLIC_KEY": strings.Repeat("zz", 32)}, "DISCORD_PUBLIC_KEY"},
+		{"gateway not a bool", map[string]string{"DISCORD_GATEWAY": "maybe"}, "DISCORD_GATEWAY"},
+		{"shard id past count", map[string]string{"DISCORD_SHARD_ID": "2", "DISCORD_SHARD_COUNT": "2"}, "DISCORD_SHARD_ID"},
+		{"shard count not a number", map[string]string{"DISCORD_SHARD_COUNT": "x"}, "DISCORD_SHARD_COUNT"},
+		{"slack api url not a url", map[string]string{"SLACK_API_URL": "::"}, "SLACK_API_URL"},
+		{"discord api url relative", map[string]string{"DISCORD_API_URL": "/api"}, "DISCORD_API_URL"},
+		{"user token as bot token", map[string]string{"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"},
+		{"bot token as app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN"},
+		{"http mode without signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"non-numeric app id", map[string]string{"DISCORD_APP_ID": "abc", "DISCORD_PUBLIC_KEY": key}, "DISCORD_APP_ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(tt.env)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q should be one line naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	c, err := config.Load(map[string]string{
+		"SLACK_BOT_TOKEN":        "xoxb-supersecret",
+		"SLACK_SIGNING_SECRET":   "signsecret",
+		"DISCORD_BOT_TOKEN":      "discordsecret",
+		"TICKETBOT_DATABASE_URL": "mysql://u:dbpassword@db:3306/tb",
+		"TICKETBOT_REDIS_URL":    "redis://:redispassword@cache:6379/0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %+v %#v %s", c, c, c, c.Slack.BotToken)
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("cfg", c.Summary()...)
+	slog.New(slog.NewTextHandler(&b, nil)).Info("cfg", "c", c)
+	for _, s := range []string{"supersecret", "signsecret", "discordsecret", "dbpassword", "redispassword"} {
+		if strings.Contains(b.String(), s) {
+			t.Errorf("secret %q printed in %s", s, b.String())
+		}
+	}
+	if c.Slack.BotToken.Reveal() != "xoxb-supersecret" {
+		t.Error("Reveal must return the value")
+	}
+}

@@ -1,0 +1,221 @@
+package coretest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// mkMessage is a message by bob on ticket id with external id ext.
+func mkMessage(id int64, ext, content string) core.Message {
+	return core.Message{TicketID: id, ExternalID: ext, Author: bob, Content: content, Source: "slack"}
+}
+
+func messageTests() []storeTest {
+	return []storeTest{
+		{"AddMessage stores a message once per external id and returns the first", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			tk := mkTicket(t, s, wsA, "x")
+			before := time.Now()
+			first, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello"), true)
+			if err != nil || !created {
+				t.Fatalf("first AddMessage: created=%v err=%v", created, err)
+			}
+			if first.ID == 0 || first.Content != "hello" {
+				t.Errorf("first = %+v", first)
+			}
+			checkTime(t, "CreatedAt", first.CreatedAt, before, time.Now())
+			again, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello, retried"), true)
+			if err != nil || created {
+				t.Fatalf("second AddMessage: created=%v err=%v; want false, nil", created, err)
+			}
+			sameMessage(t, again, first)
+			ms, err := s.Messages(ctx, tk.ID)
+			if err != nil || len(ms) != 1 {
+				t.Fatalf("Messages = %d, %v; want 1", len(ms), err)
+			}
+			sameMessage(t, ms[0], first)
+			var added int
+			for _, e := range drain(t, s) {
+				if e.Kind == core.EventMessageAdded {
+					added++
+				}
+			}
+			if added != 1 {
+				t.Errorf("%d message.added events, want 1", added)
+			}
+		}},
+		{"Concurrent AddMessage with one external id stores one message", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			const n = 8
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				ids     = map[int64]bool{}
+				creates int
+			)
+			for range n {
+				wg.Go(func() {
+					m, created, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "dup", "hi"), true)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						t.Errorf("AddMessage: %v", err)
+						return
+					}
+					ids[m.ID] = true
+					if created {
+						creates++
+					}
+				})
+			}
+			wg.Wait()
+			if creates != 1 || len(ids) != 1 {
+				t.Errorf("created %d times with ids %v; want once, one id", creates, ids)
+			}
+			if ms, _ := s.Messages(t.Context(), tk.ID); len(ms) != 1 {
+				t.Errorf("%d messages stored, want 1", len(ms))
+			}
+		}},
+		{"AddMessage allows one external id on different tickets", func(t *testing.T, s core.Store) {
+			a, b := mkTicket(t, s, wsA, "a"), mkTicket(t, s, wsA, "b")
+			for _, id := range []int64{a.ID, b.ID} {
+				if _, created, err := s.AddMessage(t.Context(), mkMessage(id, "same", "hi"), false); err != nil || !created {
+					t.Fatalf("AddMessage on ticket %d: created=%v err=%v", id, created, err)
+				}
+			}
+		}},
+		{"AddMessage to an unknown ticket is not_found", func(t *testing.T, s core.Store) {
+			_, _, err := s.AddMessage(t.Context(), mkMessage(424242, "e1", "hi"), true)
+			mustCode(t, err, core.ENotFound)
+			if n := pending(t, s); n != 0 {
+				t.Errorf("pending = %d, want 0", n)
+			}
+		}},
+		{"AddMessage writes a message.added event only with notify", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsD, "x")
+			drain(t, s)
+			quiet, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "q", "quiet"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := pending(t, s); n != 0 {
+				t.Fatalf("pending after AddMessage without notify = %d, want 0", n)
+			}
+			loud, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "l", "loud"), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs := drain(t, s)
+			if len(evs) != 1 {
+				t.Fatalf("events = %v, want one message.added", kinds(evs))
+			}
+			e := evs[0]
+			if e.Kind != core.EventMessageAdded || e.MessageID != loud.ID || e.TicketID != tk.ID || e.Workspace != wsD || e.Actor != bob {
+				t.Errorf("event = %+v (quiet message %d, loud %d)", e, quiet.ID, loud.ID)
+			}
+		}},
+		{"AddMessage round-trips every field", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			m := core.Message{TicketID: tk.ID, ExternalID: "1180000000000000000", Author: staff,
+				Content: "see attached 📎 — ok?", Source: "discord",
+				Attachments: []core.Attachment{{Name: "log.txt", URL: "https://cdn.example/log.txt"}, {Name: "a b.png", URL: "https://cdn.example/a%20b.png"}}}
+			stored, _, err := s.AddMessage(t.Context(), m, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Message(t.Context(), stored.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.ID, m.CreatedAt, m.UpdatedAt = stored.ID, stored.CreatedAt, stored.UpdatedAt
+			sameMessage(t, stored, m)
+			sameMessage(t, got, m)
+		}},
+		{"AddMessage without an external id stores each message", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			a, ca, err1 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "one"), false)
+			b, cb, err2 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "two"), false)
+			if err1 != nil || err2 != nil || !ca || !cb || a.ID == b.ID {
+				t.Fatalf("AddMessage = %+v %v %v / %+v %v %v", a, ca, err1, b, cb, err2)
+			}
+			if a.ExternalID == "" || a.ExternalID == b.ExternalID {
+				t.Errorf("external ids = %q, %q; want distinct generated ids", a.ExternalID, b.ExternalID)
+			}
+		}},
+		{"EditMessage replaces the content and marks the message edited", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			m, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "helo"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "hello", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != m.ID || got.Content != "hello" || !got.Edited || got.Deleted || got.UpdatedAt.Before(m.UpdatedAt) {
+				t.Errorf("edited = %+v", got)
+			}
+			stored, _ := s.Message(t.Context(), m.ID)
+			sameMessage(t, stored, got)
+		}},
+		{"EditMessage with deleted marks the message deleted", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			m, _, _ := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "oops"), false)
+			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != m.ID || !got.Deleted {
+				t.Errorf("deleted = %+v", got)
+			}
+			stored, _ := s.Message(t.Context(), m.ID)
+			sameMessage(t, stored, got)
+		}},
+		{"EditMessage of an unknown message is not_found", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			other := mkTicket(t, s, wsA, "y")
+			if _, _, err := s.AddMessage(t.Context(), mkMessage(other.ID, "e1", "hi"), false); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.EditMessage(t.Context(), tk.ID, "e1", "x", false)
+			mustCode(t, err, core.ENotFound)
+			_, err = s.EditMessage(t.Context(), 424242, "e1", "x", true)
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"Message of an unknown id is not_found", func(t *testing.T, s core.Store) {
+			_, err := s.Message(t.Context(), 424242)
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"Messages lists one ticket's messages oldest first", func(t *testing.T, s core.Store) {
+			a, b := mkTicket(t, s, wsA, "a"), mkTicket(t, s, wsA, "b")
+			for i, c := range []string{"one", "two", "three"} {
+				if _, _, err := s.AddMessage(t.Context(), mkMessage(a.ID, c, c), false); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := s.AddMessage(t.Context(), mkMessage(b.ID, c, c+" in b"), i == 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ms, err := s.Messages(t.Context(), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range ms {
+				got = append(got, m.Content)
+				if m.TicketID != a.ID {
+					t.Errorf("message of ticket %d listed", m.TicketID)
+				}
+			}
+			if len(got) != 3 || got[0] != "one" || got[1] != "two" || got[2] != "three" {
+				t.Errorf("contents = %v", got)
+			}
+			if none, err := s.Messages(t.Context(), 424242); err != nil || len(none) != 0 {
+				t.Errorf("Messages(unknown) = %v, %v; want empty", none, err)
+			}
+		}},
+	}
+}

@@ -1,0 +1,59 @@
+package coretest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+func settingsTests() []storeTest {
+	return []storeTest{
+		{"Settings of an unconfigured workspace is not_found", func(t *testing.T, s core.Store) {
+			_, err := s.Settings(t.Context(), wsA)
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"SaveSettings creates and then replaces a workspace's settings", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			before := time.Now()
+			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, Channel: "111", StaffRole: "222"}, staff); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Settings(ctx, wsD)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Workspace != wsD || got.Channel != "111" || got.StaffRole != "222" {
+				t.Errorf("settings = %+v", got)
+			}
+			checkTime(t, "UpdatedAt", got.UpdatedAt, before, time.Now())
+			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, Channel: "333"}, staff); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.Settings(ctx, wsD)
+			if got.Channel != "333" || got.StaffRole != "" {
+				t.Errorf("replaced settings = %+v", got)
+			}
+			_, err = s.Settings(ctx, wsA)
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"SaveSettings writes a settings.changed event", func(t *testing.T, s core.Store) {
+			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, Channel: "C1"}, staff); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, Channel: "C2"}, alice); err != nil {
+				t.Fatal(err)
+			}
+			evs := drain(t, s)
+			if len(evs) != 2 {
+				t.Fatalf("events = %v, want two settings.changed", kinds(evs))
+			}
+			for i, by := range []core.UserRef{staff, alice} {
+				e := evs[i]
+				if e.Kind != core.EventSettingsChange || e.Workspace != wsA || e.TicketID != 0 || e.Actor != by {
+					t.Errorf("event %d = %+v", i, e)
+				}
+			}
+		}},
+	}
+}

@@ -1,0 +1,166 @@
+package coretest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+func ticketTests() []storeTest {
+	return []storeTest{
+		{"CreateTicket numbers tickets from 1 in each workspace", func(t *testing.T, s core.Store) {
+			var got []int64
+			for i, ws := range []core.Workspace{wsA, wsA, wsB, wsA, wsB, wsD} {
+				got = append(got, mkTicket(t, s, ws, fmt.Sprintf("t%d", i)).Number)
+			}
+			if want := []int64{1, 2, 1, 3, 2, 1}; !slices.Equal(got, want) {
+				t.Fatalf("numbers = %v, want %v", got, want)
+			}
+		}},
+		{"CreateTicket sets id, timestamps and default status and priority", func(t *testing.T, s core.Store) {
+			before := time.Now()
+			tk := core.Ticket{Workspace: wsA, Title: "printer", Reporter: alice}
+			if err := s.CreateTicket(t.Context(), &tk); err != nil {
+				t.Fatal(err)
+			}
+			if tk.ID <= 0 || tk.Number != 1 {
+				t.Fatalf("ID, Number = %d, %d", tk.ID, tk.Number)
+			}
+			if tk.Status != core.StatusOpen || tk.Priority != core.PriorityNormal {
+				t.Errorf("status, priority = %q, %q; want open, normal", tk.Status, tk.Priority)
+			}
+			checkTime(t, "CreatedAt", tk.CreatedAt, before, time.Now())
+			if !tk.UpdatedAt.Equal(tk.CreatedAt) {
+				t.Errorf("UpdatedAt = %v, want CreatedAt %v", tk.UpdatedAt, tk.CreatedAt)
+			}
+			got, err := s.Ticket(t.Context(), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameTicket(t, got, tk)
+		}},
+		{"Ticket round-trips every field", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsD, "🎫 Drucker kaputt – ÄÖÜ ß 日本語", func(tk *core.Ticket) {
+				tk.Description = "line one\nline two with 'quotes' and \"doubles\" and \\ backslash"
+				tk.Status = core.StatusWaiting
+				tk.Priority = core.PriorityUrgent
+				tk.Assignee = staff
+				tk.OriginChannel = "C_ORIGIN"
+				tk.Thread = core.ThreadRef{ChannelID: "C1", ThreadID: "1700000000.000100", CardID: "1700000000.000100"}
+				tk.StatusNote = "waiting for the vendor"
+			})
+			got, err := s.Ticket(t.Context(), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameTicket(t, got, tk)
+			byNum, err := s.TicketByNumber(t.Context(), wsD, tk.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameTicket(t, byNum, tk)
+		}},
+		{"Ticket of an unknown id is not_found", func(t *testing.T, s core.Store) {
+			_, err := s.Ticket(t.Context(), 424242)
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"TicketByNumber is scoped to its workspace", func(t *testing.T, s core.Store) {
+			a1 := mkTicket(t, s, wsA, "a1")
+			got, err := s.TicketByNumber(t.Context(), wsA, 1)
+			if err != nil || got.ID != a1.ID {
+				t.Fatalf("TicketByNumber(wsA, 1) = %d, %v; want %d", got.ID, err, a1.ID)
+			}
+			_, err = s.TicketByNumber(t.Context(), wsB, 1)
+			mustCode(t, err, core.ENotFound)
+			_, err = s.TicketByNumber(t.Context(), wsA, 2)
+			mustCode(t, err, core.ENotFound)
+			b1 := mkTicket(t, s, wsB, "b1")
+			if got, _ := s.TicketByNumber(t.Context(), wsB, 1); got.ID != b1.ID {
+				t.Fatalf("TicketByNumber(wsB, 1) = %d, want %d", got.ID, b1.ID)
+			}
+		}},
+		{"TicketByThread finds a ticket by workspace, channel and thread", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "threaded")
+			mkTicket(t, s, wsA, "other")
+			ref := core.ThreadRef{ChannelID: "C1", ThreadID: "111.222", CardID: "111.222"}
+			if err := s.SetThread(t.Context(), tk.ID, ref); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.TicketByThread(t.Context(), wsA, "C1", "111.222")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tk.ID || got.Thread != ref {
+				t.Fatalf("TicketByThread = %d %+v, want %d %+v", got.ID, got.Thread, tk.ID, ref)
+			}
+			for _, c := range []struct {
+				ws              core.Workspace
+				channel, thread string
+			}{{wsB, "C1", "111.222"}, {wsA, "C2", "111.222"}, {wsA, "C1", "111.223"}, {wsA, "", ""}} {
+				_, err := s.TicketByThread(t.Context(), c.ws, c.channel, c.thread)
+				mustCode(t, err, core.ENotFound)
+			}
+		}},
+		{"SetThread of an unknown ticket is not_found", func(t *testing.T, s core.Store) {
+			err := s.SetThread(t.Context(), 424242, core.ThreadRef{ChannelID: "C", ThreadID: "1"})
+			mustCode(t, err, core.ENotFound)
+		}},
+		{"SetThread twice with the same ref succeeds and writes no change or event", func(t *testing.T, s core.Store) {
+			tk := mkTicket(t, s, wsA, "x")
+			before := pending(t, s)
+			ref := core.ThreadRef{ChannelID: "C", ThreadID: "1.2", CardID: "1.2"}
+			for range 2 {
+				if err := s.SetThread(t.Context(), tk.ID, ref); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := pending(t, s); n != before {
+				t.Errorf("pending events = %d, want %d", n, before)
+			}
+			h, err := s.History(t.Context(), tk.ID)
+			if err != nil || len(h) != 1 {
+				t.Errorf("History = %d changes, %v; want only the created change", len(h), err)
+			}
+			got, _ := s.Ticket(t.Context(), tk.ID)
+			if got.Thread != ref || !got.UpdatedAt.Equal(tk.UpdatedAt) {
+				t.Errorf("ticket thread, updated = %+v, %v; want %+v, %v", got.Thread, got.UpdatedAt, ref, tk.UpdatedAt)
+			}
+		}},
+		{"CreateTicket writes a created change and a ticket.opened event", func(t *testing.T, s core.Store) {
+			before := time.Now()
+			tk := mkTicket(t, s, wsA, "new one")
+			h, err := s.History(t.Context(), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h) != 1 || h[0].Field != "created" || h[0].TicketID != tk.ID || h[0].Actor != alice || h[0].ID == 0 {
+				t.Fatalf("History = %+v, want one created change by alice", h)
+			}
+			checkTime(t, "change At", h[0].At, before, time.Now())
+			evs := drain(t, s)
+			if len(evs) != 1 {
+				t.Fatalf("events = %v, want one ticket.opened", kinds(evs))
+			}
+			e := evs[0]
+			if e.Kind != core.EventTicketOpened || e.TicketID != tk.ID || e.Workspace != wsA || e.Actor != alice {
+				t.Errorf("event = %+v", e)
+			}
+			if len(e.Changes) != 1 || e.Changes[0].Field != "created" {
+				t.Errorf("event changes = %+v", e.Changes)
+			}
+			if e.Attempts != 1 {
+				t.Errorf("Attempts = %d, want 1", e.Attempts)
+			}
+			checkTime(t, "event CreatedAt", e.CreatedAt, before, time.Now())
+		}},
+		{"History of a ticket without changes is empty", func(t *testing.T, s core.Store) {
+			h, err := s.History(t.Context(), 424242)
+			if err != nil || len(h) != 0 {
+				t.Fatalf("History = %v, %v; want empty", h, err)
+			}
+		}},
+	}
+}

@@ -1,0 +1,226 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DispatcherConfig tunes the outbox Dispatcher; zero fields take the defaults in brackets.
+type DispatcherConfig struct {
+	Outbox Outbox
+	Clock  Clock
+	Log    *slog.Logger
+	// Owner names this dispatcher in leases; it must differ between processes [random].
+	Owner string
+	// Lease is how long a claimed event is held before another dispatcher may take it [1m].
+	Lease time.Duration
+	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
+	Poll time.Duration
+	// Batch is how many events one pass claims [32].
+	Batch int
+	// Workers deliver events of different tickets in parallel [4].
+	Workers int
+	// BackoffBase and BackoffMax bound the exponential retry delay [1s, 5m].
+	BackoffBase, BackoffMax time.Duration
+	// Timeout bounds one delivery [15s].
+	Timeout time.Duration
+}
+
+// DispatcherStats counts deliveries since start.
+type DispatcherStats struct {
+	Delivered, Failed, Dropped int64
+}
+
+// Dispatcher delivers outbox events to the Notifier of each event's platform: at least once,
+// in order per ticket, with exponential backoff (at least any Retry-After a platform asked
+// for). An event stays in the outbox until it is delivered, so an outage or a restart delays
+// notifications but never loses them.
+type Dispatcher struct {
+	cfg       DispatcherConfig
+	mu        sync.RWMutex
+	notifiers map[Platform]Notifier
+	kick      chan struct{}
+	delivered atomic.Int64
+	failed    atomic.Int64
+	dropped   atomic.Int64
+}
+
+// NewDispatcher builds a Dispatcher; register Notifiers before Run.
+func NewDispatcher(c DispatcherConfig) *Dispatcher {
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Owner == "" {
+		c.Owner = fmt.Sprintf("dispatcher-%016x", rand.Uint64())
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Lease, time.Minute)
+	def(&c.Poll, time.Second)
+	def(&c.BackoffBase, time.Second)
+	def(&c.BackoffMax, 5*time.Minute)
+	def(&c.Timeout, 15*time.Second)
+	if c.Batch <= 0 {
+		c.Batch = 32
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	return &Dispatcher{cfg: c, notifiers: map[Platform]Notifier{}, kick: make(chan struct{}, 1)}
+}
+
+// Register adds n as the Notifier of its platform. Errors: conflict (platform taken).
+func (d *Dispatcher) Register(n Notifier) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.notifiers[n.Platform()]; ok {
+		return Errorf(EConflict, "a notifier for %s is already registered", n.Platform())
+	}
+	d.notifiers[n.Platform()] = n
+	return nil
+}
+
+// Kick wakes the dispatcher now (after a commit) instead of at the next poll.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Stats returns delivery counts since start.
+func (d *Dispatcher) Stats() DispatcherStats {
+	return DispatcherStats{Delivered: d.delivered.Load(), Failed: d.failed.Load(), Dropped: d.dropped.Load()}
+}
+
+// Run delivers events until ctx ends. Deliveries under way when ctx ends are finished.
+func (d *Dispatcher) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := d.Pass(ctx)
+			if err != nil {
+				d.cfg.Log.Warn("outbox: claim failed", "err", err)
+			}
+			if n < d.cfg.Batch || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.kick:
+		}
+	}
+}
+
+// Flush delivers every event that is due now, pass after pass, until none is left or ctx
+// ends; it is how shutdown drains the outbox. Events that fail stay for the next start.
+func (d *Dispatcher) Flush(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := d.Pass(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
+
+// Pass claims one batch of due events and delivers them; it returns how many it claimed.
+// Errors: those of Outbox.ClaimEvents.
+func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, nil
+	}
+	evs, err := d.cfg.Outbox.ClaimEvents(ctx, d.cfg.Owner, d.cfg.Clock.Now(), d.cfg.Lease, d.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	work := make(chan Event)
+	var wg sync.WaitGroup
+	for range min(d.cfg.Workers, len(evs)) {
+		wg.Go(func() {
+			for ev := range work {
+				d.deliver(ctx, ev)
+			}
+		})
+	}
+	for _, ev := range evs {
+		work <- ev
+	}
+	close(work)
+	wg.Wait()
+	return len(evs), nil
+}
+
+// deliver hands ev to its notifier and records the outcome. It runs to the end even when ctx
+// is cancelled (shutdown), bounded by the delivery timeout.
+func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
+	defer cancel()
+	log := d.cfg.Log.With("event", ev.ID, "kind", ev.Kind, "ticket", ev.TicketID, "attempt", ev.Attempts)
+	d.mu.RLock()
+	n := d.notifiers[ev.Workspace.Platform]
+	d.mu.RUnlock()
+	var err error
+	if n == nil {
+		log.Debug("outbox: no notifier for platform; event skipped", "platform", ev.Workspace.Platform)
+	} else {
+		err = safeNotify(ctx, n, ev)
+	}
+	now := d.cfg.Clock.Now()
+	switch {
+	case err == nil:
+		d.delivered.Add(1)
+	case IsPermanent(err):
+		d.dropped.Add(1)
+		log.Warn("outbox: event cannot be delivered; giving up", "err", err)
+	default:
+		d.failed.Add(1)
+		next := now.Add(d.backoff(ev.Attempts, RetryAfterOf(err)))
+		log.Warn("outbox: delivery failed; will retry", "err", err, "next", next)
+		if merr := d.cfg.Outbox.MarkFailed(ctx, ev.ID, d.cfg.Owner, next, err.Error()); merr != nil {
+			log.Error("outbox: could not record failure", "err", merr)
+		}
+		return
+	}
+	if merr := d.cfg.Outbox.MarkDelivered(ctx, ev.ID, d.cfg.Owner, now); merr != nil {
+		log.Error("outbox: could not mark delivered; it will be delivered again", "err", merr)
+	}
+}
+
+func safeNotify(ctx context.Context, n Notifier, ev Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("notifier panicked: %v", r)
+		}
+	}()
+	return n.Notify(ctx, ev)
+}
+
+// backoff is base·2^(attempt-1) with ±20% jitter, capped, and never less than retryAfter.
+func (d *Dispatcher) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	b := d.cfg.BackoffBase
+	for i := 1; i < attempt && b < d.cfg.BackoffMax; i++ {
+		b *= 2
+	}
+	b = min(b, d.cfg.BackoffMax)
+	b = time.Duration(float64(b) * (0.8 + 0.4*rand.Float64()))
+	return max(b, retryAfter)
+}

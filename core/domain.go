@@ -1,0 +1,277 @@
+package core
+
+import (
+	"strings"
+	"time"
+)
+
+// Platform names a chat platform a workspace lives on.
+type Platform string
+
+// The platforms ticketbot knows.
+const (
+	PlatformSlack   Platform = "slack"
+	PlatformDiscord Platform = "discord"
+)
+
+// Valid reports whether p is a known platform.
+func (p Platform) Valid() bool { return p == PlatformSlack || p == PlatformDiscord }
+
+// Workspace is a Slack team or a Discord guild: a platform plus the platform's id.
+type Workspace struct {
+	Platform   Platform
+	ExternalID string
+}
+
+// String renders the workspace as "platform:id", e.g. "slack:T123".
+func (w Workspace) String() string {
+	if w.IsZero() {
+		return ""
+	}
+	return string(w.Platform) + ":" + w.ExternalID
+}
+
+// IsZero reports whether w is the zero workspace.
+func (w Workspace) IsZero() bool { return w.Platform == "" && w.ExternalID == "" }
+
+// MarshalText implements encoding.TextMarshaler ("slack:T123").
+func (w Workspace) MarshalText() ([]byte, error) { return []byte(w.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (w *Workspace) UnmarshalText(b []byte) error {
+	p, err := ParseWorkspace(string(b))
+	if err != nil {
+		return err
+	}
+	*w = p
+	return nil
+}
+
+// ParseWorkspace parses "platform:id". Errors: invalid.
+func ParseWorkspace(s string) (Workspace, error) {
+	p, id, ok := strings.Cut(strings.TrimSpace(s), ":")
+	w := Workspace{Platform: Platform(p), ExternalID: id}
+	if !ok || !w.Platform.Valid() || id == "" || strings.ContainsAny(id, " \t\n:") || len(id) > 64 {
+		return Workspace{}, Errorf(EInvalid, "workspace must look like slack:T123 or discord:123456789")
+	}
+	return w, nil
+}
+
+// Role is what an actor may do in a workspace.
+type Role string
+
+// Roles, weakest first.
+const (
+	RoleRequester Role = "requester"
+	RoleStaff     Role = "staff"
+	RoleAdmin     Role = "admin"
+)
+
+// AtLeast reports whether r is at least as strong as o.
+func (r Role) AtLeast(o Role) bool { return r.rank() >= o.rank() }
+
+func (r Role) rank() int {
+	switch r {
+	case RoleAdmin:
+		return 2
+	case RoleStaff:
+		return 1
+	default:
+		return 0
+	}
+}
+
+// UserRef names a person on a platform (or a dashboard account).
+type UserRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// IsZero reports whether u names nobody.
+func (u UserRef) IsZero() bool { return u.ID == "" }
+
+// Actor is who asks the Service to do something. A zero Workspace means the actor is not bound
+// to one workspace (dashboard accounts and API tokens); such actors must be staff or admin.
+type Actor struct {
+	User      UserRef
+	Role      Role
+	Workspace Workspace
+}
+
+// System is the actor for changes made by ticketbot itself (outbox bookkeeping).
+func System() Actor { return Actor{User: UserRef{ID: "ticketbot", Name: "ticketbot"}, Role: RoleAdmin} }
+
+// Status is a ticket's state.
+type Status string
+
+// Statuses.
+const (
+	StatusOpen       Status = "open"
+	StatusInProgress Status = "in_progress"
+	StatusWaiting    Status = "waiting"
+	StatusResolved   Status = "resolved"
+	StatusClosed     Status = "closed"
+)
+
+// Statuses lists every status in workflow order.
+func Statuses() []Status {
+	return []Status{StatusOpen, StatusInProgress, StatusWaiting, StatusResolved, StatusClosed}
+}
+
+// ParseStatus accepts a status name (case-insensitive; "in-progress" and "in progress" too).
+// Errors: invalid.
+func ParseStatus(s string) (Status, error) {
+	n := strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
+	for _, st := range Statuses() {
+		if string(st) == n {
+			return st, nil
+		}
+	}
+	return "", Errorf(EInvalid, "unknown status %q (use open, in_progress, waiting, resolved or closed)", s)
+}
+
+// Terminal reports whether s ends the active life of a ticket (resolved or closed).
+func (s Status) Terminal() bool { return s == StatusResolved || s == StatusClosed }
+
+// Priority is a ticket's urgency.
+type Priority string
+
+// Priorities, lowest first.
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists every priority, lowest first.
+func Priorities() []Priority {
+	return []Priority{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+}
+
+// ParsePriority accepts a priority name; empty means normal. Errors: invalid.
+func ParsePriority(s string) (Priority, error) {
+	n := strings.ToLower(strings.TrimSpace(s))
+	if n == "" {
+		return PriorityNormal, nil
+	}
+	for _, p := range Priorities() {
+		if string(p) == n {
+			return p, nil
+		}
+	}
+	return "", Errorf(EInvalid, "unknown priority %q (use low, normal, high or urgent)", s)
+}
+
+// ThreadRef locates a ticket's conversation on its platform: Slack channel + thread ts (the
+// card's ts); Discord thread channel id (ThreadID) inside its parent channel (ChannelID).
+// CardID is the id of the ticket card message, for in-place updates.
+type ThreadRef struct {
+	ChannelID string
+	ThreadID  string
+	CardID    string
+}
+
+// IsZero reports whether r locates nothing.
+func (r ThreadRef) IsZero() bool { return r.ThreadID == "" }
+
+// Ticket is one request for help.
+type Ticket struct {
+	ID          int64
+	Workspace   Workspace
+	Number      int64
+	Title       string
+	Description string
+	Status      Status
+	Priority    Priority
+	Reporter    UserRef
+	Assignee    UserRef
+	// Origin is where the ticket was asked for (e.g. the channel /ticket was typed in); adapters
+	// use it to place the card before a helpdesk channel is set up.
+	OriginChannel string
+	Thread        ThreadRef
+	StatusNote    string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Attachment is a file attached to a message, kept by name and URL.
+type Attachment struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Message is one entry of a ticket's conversation.
+type Message struct {
+	ID       int64
+	TicketID int64
+	// ExternalID is the platform's message id (Slack ts, Discord snowflake) or a generated id for
+	// messages made through the API; it makes AddMessage idempotent.
+	ExternalID  string
+	Author      UserRef
+	Content     string
+	Attachments []Attachment
+	// Source says where the message was written: "slack", "discord", "web" or "api".
+	Source    string
+	Edited    bool
+	Deleted   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Change is one entry of a ticket's history: who changed which field from what to what.
+type Change struct {
+	ID       int64
+	TicketID int64
+	Actor    UserRef
+	Field    string
+	From     string
+	To       string
+	Note     string
+	At       time.Time
+}
+
+// Settings are a workspace's helpdesk configuration.
+type Settings struct {
+	Workspace Workspace
+	// Channel is the Slack helpdesk channel or the Discord support channel.
+	Channel string
+	// StaffRole is the Discord role whose members are staff (Slack uses channel membership).
+	StaffRole string
+	UpdatedAt time.Time
+}
+
+// EventKind says what an outbox event reports.
+type EventKind string
+
+// Event kinds.
+const (
+	EventTicketOpened   EventKind = "ticket.opened"
+	EventTicketChanged  EventKind = "ticket.changed"
+	EventMessageAdded   EventKind = "message.added"
+	EventSettingsChange EventKind = "settings.changed"
+)
+
+// Event is a committed change, written to the outbox in the change's transaction and delivered
+// to the workspace platform's Notifier at least once, in order per ticket.
+type Event struct {
+	ID        int64
+	Kind      EventKind
+	Workspace Workspace
+	TicketID  int64
+	MessageID int64
+	Actor     UserRef
+	Changes   []Change
+	CreatedAt time.Time
+	Attempts  int
+}
+
+// StatusChanged reports whether the event carries a status change, and the new status.
+func (e Event) StatusChanged() (Status, bool) {
+	for _, c := range e.Changes {
+		if c.Field == "status" {
+			return Status(c.To), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,166 @@
+package gormstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// AddMessage stores m unless ticket m.TicketID already has a message with m.ExternalID, in which
+// case that one is returned with created=false. An empty ExternalID gets a generated one. With
+// notify, a message.added event is written in the same transaction.
+// Errors: not_found (ticket), unavailable, internal.
+func (s *Store) AddMessage(ctx context.Context, m core.Message, notify bool) (core.Message, bool, error) {
+	const op = "gormstore.AddMessage"
+	if m.ExternalID == "" {
+		m.ExternalID = generatedID()
+	}
+	var (
+		stored  core.Message
+		created bool
+	)
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		var t ticketRow
+		err := tx.Select("id", "workspace").Where("id = ?", m.TicketID).Take(&t).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("ticket")
+		}
+		if err != nil {
+			return err
+		}
+		existing, found, err := findMessage(tx, m.TicketID, m.ExternalID)
+		if err != nil || found {
+			stored, created = existing, false
+			return err
+		}
+		now := s.now()
+		nm := m
+		nm.ID, nm.CreatedAt, nm.UpdatedAt = 0, now, now
+		row, err := toMessageRow(nm)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		nm.ID = row.ID
+		nm.Attachments = append([]core.Attachment(nil), m.Attachments...)
+		if notify {
+			err := s.writeEvent(tx, core.Event{Kind: core.EventMessageAdded, Workspace: parseWorkspace(t.Workspace),
+				TicketID: m.TicketID, MessageID: nm.ID, Actor: m.Author, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+		}
+		stored, created = nm, true
+		return nil
+	})
+	if err != nil && isUnique(err) {
+		// Another process stored the same message between our look-up and our insert.
+		var found bool
+		stored, found, err = findMessage(s.db.WithContext(ctx), m.TicketID, m.ExternalID)
+		if err == nil && !found {
+			err = notFound("message")
+		}
+		return stored, false, fail(op, err)
+	}
+	if err != nil {
+		return core.Message{}, false, err
+	}
+	return stored, created, nil
+}
+
+func findMessage(db *gorm.DB, ticketID int64, externalID string) (core.Message, bool, error) {
+	var row messageRow
+	err := db.Where("ticket_id = ? AND external_id = ?", ticketID, externalID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Message{}, false, nil
+	}
+	if err != nil {
+		return core.Message{}, false, err
+	}
+	m, err := row.core()
+	return m, err == nil, err
+}
+
+// generatedID makes an external id for a message that has none (written through the API).
+func generatedID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "tb-" + hex.EncodeToString(b[:])
+}
+
+// EditMessage replaces the content of the message of ticketID with externalID and marks it
+// edited, or with deleted marks it deleted (keeping its content). No event is written.
+// Errors: not_found, unavailable, internal.
+func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool) (core.Message, error) {
+	const op = "gormstore.EditMessage"
+	var out core.Message
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		var row messageRow
+		err := s.lock(tx.Where("ticket_id = ? AND external_id = ?", ticketID, externalID)).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("message")
+		}
+		if err != nil {
+			return err
+		}
+		row.UpdatedAt = s.now()
+		if deleted {
+			row.Deleted = true
+		} else {
+			row.Content, row.Edited = content, true
+		}
+		err = tx.Model(&row).Select("content", "edited", "deleted", "updated_at").Updates(&row).Error
+		if err != nil {
+			return err
+		}
+		out, err = row.core()
+		return err
+	})
+	if err != nil {
+		return core.Message{}, err
+	}
+	return out, nil
+}
+
+// Message returns one message by id. Errors: not_found, unavailable, internal.
+func (s *Store) Message(ctx context.Context, id int64) (core.Message, error) {
+	const op = "gormstore.Message"
+	var row messageRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Message{}, fail(op, notFound("message"))
+	}
+	if err != nil {
+		return core.Message{}, fail(op, err)
+	}
+	m, err := row.core()
+	if err != nil {
+		return core.Message{}, fail(op, err)
+	}
+	return m, nil
+}
+
+// Messages returns ticket id's messages, oldest first. Errors: unavailable, internal.
+func (s *Store) Messages(ctx context.Context, ticketID int64) ([]core.Message, error) {
+	const op = "gormstore.Messages"
+	var rows []messageRow
+	if err := s.db.WithContext(ctx).Where("ticket_id = ?", ticketID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	out := make([]core.Message, len(rows))
+	for i, r := range rows {
+		m, err := r.core()
+		if err != nil {
+			return nil, fail(op, err)
+		}
+		out[i] = m
+	}
+	return out, nil
+}

@@ -1,0 +1,277 @@
+package gormstore
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// The row structs below are how rows look to queries; the schema itself (types, indexes) is
+// defined by the migrations in migrations.go. They never leave the package.
+
+type counterRow struct {
+	Workspace  string `gorm:"primaryKey"`
+	LastNumber int64
+}
+
+func (counterRow) TableName() string { return "workspace_counters" }
+
+type ticketRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	Workspace     string
+	Number        int64
+	Title         string
+	Description   string
+	Status        string
+	Priority      string
+	ReporterID    string
+	ReporterName  string
+	AssigneeID    string
+	AssigneeName  string
+	OriginChannel string
+	ThreadChannel string
+	ThreadID      string
+	CardID        string
+	StatusNote    string
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (ticketRow) TableName() string { return "tickets" }
+
+type changeRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	TicketID  int64
+	ActorID   string
+	ActorName string
+	Field     string
+	FromValue string
+	ToValue   string
+	Note      string
+	At        time.Time
+}
+
+func (changeRow) TableName() string { return "ticket_changes" }
+
+type messageRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	TicketID    int64
+	ExternalID  string
+	AuthorID    string
+	AuthorName  string
+	Content     string
+	Attachments string // JSON array of core.Attachment
+	Source      string
+	Edited      bool
+	Deleted     bool
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (messageRow) TableName() string { return "ticket_messages" }
+
+type eventRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	Kind          string
+	Workspace     string
+	TicketID      int64
+	MessageID     int64
+	ActorID       string
+	ActorName     string
+	Changes       string    // JSON array of changeJSON
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	Attempts      int
+	NextAttemptAt time.Time
+	LockedBy      *string
+	LockedUntil   *time.Time
+	DeliveredAt   *time.Time
+	LastError     string
+}
+
+func (eventRow) TableName() string { return "outbox_events" }
+
+type settingsRow struct {
+	Workspace string `gorm:"primaryKey"`
+	Channel   string
+	StaffRole string
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (settingsRow) TableName() string { return "workspace_settings" }
+
+type accountRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	Name         string
+	Role         string
+	PasswordHash []byte
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (accountRow) TableName() string { return "accounts" }
+
+type tokenRow struct {
+	ID   int64 `gorm:"primaryKey"`
+	Name string
+	// ActiveName is Name while the token is active and NULL once revoked; its unique index
+	// keeps active names unique while letting a revoked token's name be used again.
+	ActiveName *string
+	Hash       []byte
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	RevokedAt  *time.Time
+}
+
+func (tokenRow) TableName() string { return "api_tokens" }
+
+// parseWorkspace splits a stored "platform:id" without validating it, so old rows always load.
+func parseWorkspace(s string) core.Workspace {
+	p, id, _ := strings.Cut(s, ":")
+	return core.Workspace{Platform: core.Platform(p), ExternalID: id}
+}
+
+func toTicketRow(t core.Ticket) ticketRow {
+	return ticketRow{
+		ID: t.ID, Workspace: t.Workspace.String(), Number: t.Number,
+		Title: t.Title, Description: t.Description,
+		Status: string(t.Status), Priority: string(t.Priority),
+		ReporterID: t.Reporter.ID, ReporterName: t.Reporter.Name,
+		AssigneeID: t.Assignee.ID, AssigneeName: t.Assignee.Name,
+		OriginChannel: t.OriginChannel,
+		ThreadChannel: t.Thread.ChannelID, ThreadID: t.Thread.ThreadID, CardID: t.Thread.CardID,
+		StatusNote: t.StatusNote,
+		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+	}
+}
+
+func (r ticketRow) core() core.Ticket {
+	return core.Ticket{
+		ID: r.ID, Workspace: parseWorkspace(r.Workspace), Number: r.Number,
+		Title: r.Title, Description: r.Description,
+		Status: core.Status(r.Status), Priority: core.Priority(r.Priority),
+		Reporter:      core.UserRef{ID: r.ReporterID, Name: r.ReporterName},
+		Assignee:      core.UserRef{ID: r.AssigneeID, Name: r.AssigneeName},
+		OriginChannel: r.OriginChannel,
+		Thread:        core.ThreadRef{ChannelID: r.ThreadChannel, ThreadID: r.ThreadID, CardID: r.CardID},
+		StatusNote:    r.StatusNote,
+		CreatedAt:     r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+func toChangeRow(c core.Change) changeRow {
+	return changeRow{
+		ID: c.ID, TicketID: c.TicketID, ActorID: c.Actor.ID, ActorName: c.Actor.Name,
+		Field: c.Field, FromValue: c.From, ToValue: c.To, Note: c.Note, At: stamp(c.At),
+	}
+}
+
+func (r changeRow) core() core.Change {
+	return core.Change{
+		ID: r.ID, TicketID: r.TicketID, Actor: core.UserRef{ID: r.ActorID, Name: r.ActorName},
+		Field: r.Field, From: r.FromValue, To: r.ToValue, Note: r.Note, At: r.At.UTC(),
+	}
+}
+
+func toMessageRow(m core.Message) (messageRow, error) {
+	att := "[]"
+	if len(m.Attachments) > 0 {
+		b, err := json.Marshal(m.Attachments)
+		if err != nil {
+			return messageRow{}, err
+		}
+		att = string(b)
+	}
+	return messageRow{
+		ID: m.ID, TicketID: m.TicketID, ExternalID: m.ExternalID,
+		AuthorID: m.Author.ID, AuthorName: m.Author.Name,
+		Content: m.Content, Attachments: att, Source: m.Source,
+		Edited: m.Edited, Deleted: m.Deleted,
+		CreatedAt: stamp(m.CreatedAt), UpdatedAt: stamp(m.UpdatedAt),
+	}, nil
+}
+
+func (r messageRow) core() (core.Message, error) {
+	var att []core.Attachment
+	if r.Attachments != "" && r.Attachments != "[]" {
+		if err := json.Unmarshal([]byte(r.Attachments), &att); err != nil {
+			return core.Message{}, err
+		}
+	}
+	return core.Message{
+		ID: r.ID, TicketID: r.TicketID, ExternalID: r.ExternalID,
+		Author:  core.UserRef{ID: r.AuthorID, Name: r.AuthorName},
+		Content: r.Content, Attachments: att, Source: r.Source,
+		Edited: r.Edited, Deleted: r.Deleted,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}, nil
+}
+
+// changeJSON is a Change as stored inside an outbox event.
+type changeJSON struct {
+	ID       int64        `json:"id,omitempty"`
+	TicketID int64        `json:"ticket_id,omitempty"`
+	Actor    core.UserRef `json:"actor"`
+	Field    string       `json:"field"`
+	From     string       `json:"from,omitempty"`
+	To       string       `json:"to,omitempty"`
+	Note     string       `json:"note,omitempty"`
+	At       time.Time    `json:"at"`
+}
+
+func toEventRow(e core.Event) (eventRow, error) {
+	cs := make([]changeJSON, len(e.Changes))
+	for i, c := range e.Changes {
+		cs[i] = changeJSON{ID: c.ID, TicketID: c.TicketID, Actor: c.Actor, Field: c.Field,
+			From: c.From, To: c.To, Note: c.Note, At: stamp(c.At)}
+	}
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return eventRow{}, err
+	}
+	created := stamp(e.CreatedAt)
+	return eventRow{
+		Kind: string(e.Kind), Workspace: e.Workspace.String(),
+		TicketID: e.TicketID, MessageID: e.MessageID,
+		ActorID: e.Actor.ID, ActorName: e.Actor.Name,
+		Changes: string(b), CreatedAt: created, NextAttemptAt: created,
+	}, nil
+}
+
+func (r eventRow) core() (core.Event, error) {
+	var cs []changeJSON
+	if r.Changes != "" {
+		if err := json.Unmarshal([]byte(r.Changes), &cs); err != nil {
+			return core.Event{}, err
+		}
+	}
+	var changes []core.Change
+	for _, c := range cs {
+		changes = append(changes, core.Change{ID: c.ID, TicketID: c.TicketID, Actor: c.Actor,
+			Field: c.Field, From: c.From, To: c.To, Note: c.Note, At: c.At.UTC()})
+	}
+	return core.Event{
+		ID: r.ID, Kind: core.EventKind(r.Kind), Workspace: parseWorkspace(r.Workspace),
+		TicketID: r.TicketID, MessageID: r.MessageID,
+		Actor:   core.UserRef{ID: r.ActorID, Name: r.ActorName},
+		Changes: changes, CreatedAt: r.CreatedAt.UTC(), Attempts: r.Attempts,
+	}, nil
+}
+
+func (r settingsRow) core() core.Settings {
+	return core.Settings{Workspace: parseWorkspace(r.Workspace), Channel: r.Channel,
+		StaffRole: r.StaffRole, UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func (r accountRow) core() core.Account {
+	return core.Account{ID: r.ID, Name: r.Name, Role: core.Role(r.Role),
+		PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt.UTC()}
+}
+
+func (r tokenRow) core() core.APIToken {
+	var revoked *time.Time
+	if r.RevokedAt != nil {
+		v := r.RevokedAt.UTC()
+		revoked = &v
+	}
+	return core.APIToken{ID: r.ID, Name: r.Name, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC(), RevokedAt: revoked}
+}

@@ -1,0 +1,144 @@
+package gormstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// writeEvent inserts e into the outbox inside tx, due at once.
+func (s *Store) writeEvent(tx *gorm.DB, e core.Event) error {
+	row, err := toEventRow(e)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&row).Error
+}
+
+// claimCandidates selects due, unleased, undelivered events that are the oldest undelivered
+// event of their ticket (events without a ticket stand alone), oldest first.
+const claimCandidates = `
+SELECT o.id FROM outbox_events o
+WHERE o.delivered_at IS NULL
+  AND o.next_attempt_at <= ?
+  AND (o.locked_until IS NULL OR o.locked_until < ?)
+  AND (o.ticket_id = 0 OR NOT EXISTS (
+    SELECT 1 FROM outbox_events e
+    WHERE e.ticket_id = o.ticket_id AND e.delivered_at IS NULL AND e.id < o.id))
+ORDER BY o.id
+LIMIT ?`
+
+// ClaimEvents leases up to limit due events, each the oldest undelivered event of its ticket,
+// to owner until now+lease, and counts the attempt. Each event is taken by a conditional
+// update, so two owners never hold the same event. Errors: unavailable, internal.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]core.Event, error) {
+	const op = "gormstore.ClaimEvents"
+	if limit <= 0 {
+		return nil, nil
+	}
+	now = stamp(now)
+	until := stamp(now.Add(lease))
+	db := s.db.WithContext(ctx)
+	var ids []int64
+	if err := db.Raw(claimCandidates, now, now, limit).Scan(&ids).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	claimed := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		res := db.Model(&eventRow{}).
+			Where("id = ? AND delivered_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)",
+				id, now, now).
+			Updates(map[string]any{
+				"locked_by":    owner,
+				"locked_until": until,
+				"attempts":     gorm.Expr("attempts + 1"),
+			})
+		if res.Error != nil {
+			return nil, s.releaseAfter(ctx, op, owner, claimed, res.Error)
+		}
+		if res.RowsAffected == 1 {
+			claimed = append(claimed, id)
+		}
+	}
+	if len(claimed) == 0 {
+		return nil, nil
+	}
+	var rows []eventRow
+	if err := db.Where("id IN ? AND locked_by = ?", claimed, owner).Order("id").Find(&rows).Error; err != nil {
+		return nil, s.releaseAfter(ctx, op, owner, claimed, err)
+	}
+	out := make([]core.Event, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.core()
+		if err != nil {
+			return nil, s.releaseAfter(ctx, op, owner, claimed, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// releaseAfter gives back leases taken by a ClaimEvents call that then failed, so the events
+// need not wait for their lease to run out, and returns err classified.
+func (s *Store) releaseAfter(ctx context.Context, op, owner string, ids []int64, err error) error {
+	if len(ids) > 0 {
+		rel := s.db.WithContext(context.WithoutCancel(ctx)).Model(&eventRow{}).
+			Where("id IN ? AND locked_by = ? AND delivered_at IS NULL", ids, owner).
+			Updates(map[string]any{"locked_by": nil, "locked_until": nil})
+		if rel.Error != nil {
+			s.log.WarnContext(ctx, "outbox: could not release leases after a failed claim", "err", rel.Error)
+		}
+	}
+	return fail(op, err)
+}
+
+// MarkDelivered records that owner delivered event id. Errors: conflict (the event is not
+// leased by owner, or already delivered), unavailable, internal.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error {
+	const op = "gormstore.MarkDelivered"
+	res := s.db.WithContext(ctx).Model(&eventRow{}).
+		Where("id = ? AND locked_by = ? AND delivered_at IS NULL", id, owner).
+		Updates(map[string]any{"delivered_at": stamp(at), "locked_until": nil, "last_error": ""})
+	if res.Error != nil {
+		return fail(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fail(op, core.Errorf(core.EConflict, "event %d is not leased by %s", id, owner))
+	}
+	return nil
+}
+
+// MarkFailed releases owner's lease on event id, records reason and makes the event due again
+// at next. Errors: conflict (the event is not leased by owner), unavailable, internal.
+func (s *Store) MarkFailed(ctx context.Context, id int64, owner string, next time.Time, reason string) error {
+	const op = "gormstore.MarkFailed"
+	if len(reason) > 2000 {
+		reason = strings.ToValidUTF8(reason[:2000], "")
+	}
+	res := s.db.WithContext(ctx).Model(&eventRow{}).
+		Where("id = ? AND locked_by = ? AND delivered_at IS NULL", id, owner).
+		Updates(map[string]any{
+			"locked_by": nil, "locked_until": nil,
+			"next_attempt_at": stamp(next), "last_error": reason,
+		})
+	if res.Error != nil {
+		return fail(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fail(op, core.Errorf(core.EConflict, "event %d is not leased by %s", id, owner))
+	}
+	return nil
+}
+
+// PendingEvents counts undelivered events. Errors: unavailable, internal.
+func (s *Store) PendingEvents(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&eventRow{}).Where("delivered_at IS NULL").Count(&n).Error; err != nil {
+		return 0, fail("gormstore.PendingEvents", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,63 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// Settings returns ws's settings. Errors: not_found, unavailable, internal.
+func (s *Store) Settings(ctx context.Context, ws core.Workspace) (core.Settings, error) {
+	const op = "gormstore.Settings"
+	var row settingsRow
+	err := s.db.WithContext(ctx).Where("workspace = ?", ws.String()).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Settings{}, fail(op, notFound("workspace settings"))
+	}
+	if err != nil {
+		return core.Settings{}, fail(op, err)
+	}
+	return row.core(), nil
+}
+
+// SaveSettings creates or replaces st (its UpdatedAt is set to now) and writes a
+// settings.changed event by by, carrying a change for each field that changed.
+// Errors: invalid (no workspace), unavailable, internal.
+func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.UserRef) error {
+	const op = "gormstore.SaveSettings"
+	if st.Workspace.IsZero() {
+		return fail(op, core.Errorf(core.EInvalid, "settings need a workspace"))
+	}
+	ws := st.Workspace.String()
+	return s.inTx(ctx, op, func(tx *gorm.DB) error {
+		now := s.now()
+		var old settingsRow
+		err := s.lock(tx.Where("workspace = ?", ws)).Take(&old).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		row := settingsRow{Workspace: ws, Channel: st.Channel, StaffRole: st.StaffRole, UpdatedAt: now}
+		err = tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "workspace"}},
+			DoUpdates: clause.AssignmentColumns([]string{"channel", "staff_role", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		var changes []core.Change
+		for _, c := range [][3]string{
+			{"channel", old.Channel, st.Channel},
+			{"staff_role", old.StaffRole, st.StaffRole},
+		} {
+			if c[1] != c[2] {
+				changes = append(changes, core.Change{Actor: by, Field: c[0], From: c[1], To: c[2], At: now})
+			}
+		}
+		return s.writeEvent(tx, core.Event{Kind: core.EventSettingsChange, Workspace: st.Workspace,
+			Actor: by, Changes: changes, CreatedAt: now})
+	})
+}

@@ -1,0 +1,174 @@
+package gormstore_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+)
+
+// open opens and migrates the store at rawURL, closing it when t ends.
+func open(t testing.TB, rawURL string) *gormstore.Store {
+	t.Helper()
+	s, err := gormstore.Open(context.Background(), rawURL, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Open(%s): %v", rawURL, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+func sqliteFileURL(t testing.TB) string {
+	return "sqlite://" + filepath.Join(t.TempDir(), "ticketbot.db")
+}
+
+func TestStoreSuite(t *testing.T) {
+	t.Run("sqlite file", func(t *testing.T) {
+		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, sqliteFileURL(t)) })
+	})
+	t.Run("sqlite memory", func(t *testing.T) {
+		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, "sqlite://:memory:") })
+	})
+	t.Run("mysql", func(t *testing.T) {
+		coretest.MySQLURL(t) // skips the whole group at once when there is no server
+		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, coretest.MySQLURL(t)) })
+	})
+}
+
+// createConcurrently opens two stores on rawURL and has each create perWorker tickets from
+// 25 goroutines in one workspace; the numbers must be exactly 1..2*25*perWorker.
+func createConcurrently(t *testing.T, rawURL string, perWorker int) {
+	stores := []*gormstore.Store{open(t, rawURL), open(t, rawURL)}
+	ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "TCONC"}
+	const workers = 25
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		nums []int64
+	)
+	for _, s := range stores {
+		for w := range workers {
+			wg.Go(func() {
+				for i := range perWorker {
+					tk := core.Ticket{Workspace: ws, Title: fmt.Sprintf("w%d-%d", w, i), Reporter: core.UserRef{ID: "U1"}}
+					if err := s.CreateTicket(context.Background(), &tk); err != nil {
+						t.Errorf("CreateTicket: %v", err)
+						return
+					}
+					mu.Lock()
+					nums = append(nums, tk.Number)
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.Sort(nums)
+	want := make([]int64, 2*workers*perWorker)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	if !slices.Equal(nums, want) {
+		t.Fatalf("numbers = %v, want 1..%d exactly once each", nums, len(want))
+	}
+	listed, err := stores[0].ListTickets(context.Background(), core.ListFilter{Workspace: ws, Limit: 200})
+	if err != nil || len(listed) != len(want) {
+		t.Fatalf("ListTickets = %d tickets, %v; want %d", len(listed), err, len(want))
+	}
+	n, err := stores[1].PendingEvents(context.Background())
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("PendingEvents = %d, %v; want one ticket.opened per ticket (%d)", n, err, len(want))
+	}
+}
+
+func TestCreateTicketNumbersAcrossProcessesMySQL(t *testing.T) {
+	createConcurrently(t, coretest.MySQLURL(t), 1)
+}
+
+func TestCreateTicketNumbersAcrossProcessesSQLite(t *testing.T) {
+	createConcurrently(t, sqliteFileURL(t), 1)
+}
+
+func TestMigrateTwiceIsANoOp(t *testing.T) {
+	urls := map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return sqliteFileURL(t) },
+		"mysql":  func(t *testing.T) string { return coretest.MySQLURL(t) },
+	}
+	for name, mk := range urls {
+		t.Run(name, func(t *testing.T) {
+			u := mk(t)
+			s := open(t, u) // migrated once
+			tk := core.Ticket{Workspace: core.Workspace{Platform: core.PlatformDiscord, ExternalID: "1"}, Title: "kept"}
+			if err := s.CreateTicket(context.Background(), &tk); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(context.Background()); err != nil {
+				t.Fatalf("second Migrate: %v", err)
+			}
+			again := open(t, u) // a second process migrating the same database
+			got, err := again.Ticket(context.Background(), tk.ID)
+			if err != nil || got.Title != "kept" {
+				t.Fatalf("after migrating again: %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestConcurrentMigrateMySQL(t *testing.T) {
+	u := coretest.MySQLURL(t)
+	var wg sync.WaitGroup
+	for range 3 {
+		s, err := gormstore.Open(context.Background(), u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		wg.Go(func() {
+			if err := s.Migrate(context.Background()); err != nil {
+				t.Errorf("Migrate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	var got int
+	if err := rawMySQL(t, u).QueryRow("SELECT GET_LOCK('ticketbot.migrate', 0)").Scan(&got); err != nil || got != 1 {
+		t.Fatalf("migration lock still held after Migrate: GET_LOCK = %d, %v", got, err)
+	}
+}
+
+func TestOpenRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{
+		"postgres://localhost/db",
+		"ticketbot.db",
+		"sqlite://",
+		"mysql://localhost",
+		"mysql://localhost:3306/",
+		"mysql://%zz@localhost/db",
+	} {
+		_, err := gormstore.Open(context.Background(), u, nil)
+		if core.ErrorCode(err) != core.EInvalid {
+			t.Errorf("Open(%q) = %v, want an invalid error", u, err)
+		}
+	}
+}
+
+func TestOpenUnreachableMySQLIsUnavailable(t *testing.T) {
+	_, err := gormstore.Open(context.Background(), "mysql://root@127.0.0.1:1/nope", nil)
+	if core.ErrorCode(err) != core.EUnavailable {
+		t.Fatalf("Open = %v, want unavailable", err)
+	}
+}

@@ -1,0 +1,291 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// List limits for ListTickets.
+const (
+	defaultListLimit = 50
+	maxListLimit     = 200
+)
+
+// CreateTicket assigns t the next number of its workspace, its ID and timestamps, and writes a
+// "created" change and a ticket.opened event in the same transaction. An empty Status or
+// Priority is stored as open or normal. Errors: invalid (no workspace), unavailable, internal.
+func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
+	const op = "gormstore.CreateTicket"
+	if t.Workspace.IsZero() {
+		return fail(op, core.Errorf(core.EInvalid, "a ticket needs a workspace"))
+	}
+	var saved core.Ticket
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		now := s.now()
+		nt := *t
+		nt.ID, nt.CreatedAt, nt.UpdatedAt = 0, now, now
+		if nt.Status == "" {
+			nt.Status = core.StatusOpen
+		}
+		if nt.Priority == "" {
+			nt.Priority = core.PriorityNormal
+		}
+		// The workspace's counter row is the one lock every open in a workspace waits for, so
+		// it is taken last: the ticket, its history and its event go in first under a
+		// placeholder number (negative, so never a real one), then the counter is bumped and
+		// the number set just before commit.
+		nt.Number = -rand.Int64N(math.MaxInt64-1) - 1
+		row := toTicketRow(nt)
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		nt.ID = row.ID
+		created := []core.Change{{Actor: nt.Reporter, Field: "created", To: nt.Title}}
+		if err := s.writeChanges(tx, nt, created, core.EventTicketOpened); err != nil {
+			return err
+		}
+		n, err := s.nextNumber(tx, t.Workspace.String())
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&ticketRow{}).Where("id = ?", nt.ID).Update("number", n).Error; err != nil {
+			return err
+		}
+		nt.Number = n
+		saved = nt
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*t = saved
+	return nil
+}
+
+// nextNumber increments the workspace's counter (creating it at 1) and returns it; the
+// counter row stays locked until the transaction ends, so numbers never repeat or skip.
+func (s *Store) nextNumber(tx *gorm.DB, ws string) (int64, error) {
+	if s.mysql {
+		// One round trip: LAST_INSERT_ID(expr) hands the new value back in the OK packet.
+		// gorm's Exec hides the sql.Result, so the statement goes to the transaction's
+		// connection directly.
+		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
+			`INSERT INTO workspace_counters (workspace, last_number) VALUES (?, 1)
+			ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1)`, ws)
+		if err != nil {
+			return 0, err
+		}
+		if rows, _ := res.RowsAffected(); rows == 1 { // inserted: the workspace's first ticket
+			return 1, nil
+		}
+		return res.LastInsertId()
+	}
+	c := counterRow{Workspace: ws, LastNumber: 1}
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_number": gorm.Expr("last_number + 1")}),
+	}).Create(&c).Error
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := tx.Model(&counterRow{}).Select("last_number").Where("workspace = ?", ws).Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// writeChanges fills and inserts changes of t and writes one outbox event of kind carrying
+// them, with the first change's actor.
+func (s *Store) writeChanges(tx *gorm.DB, t core.Ticket, changes []core.Change, kind core.EventKind) error {
+	now := s.now()
+	rows := make([]changeRow, len(changes))
+	for i := range changes {
+		changes[i].TicketID, changes[i].At = t.ID, now
+		rows[i] = toChangeRow(changes[i])
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return err
+	}
+	for i := range changes {
+		changes[i].ID = rows[i].ID
+	}
+	return s.writeEvent(tx, core.Event{Kind: kind, Workspace: t.Workspace, TicketID: t.ID,
+		Actor: changes[0].Actor, Changes: changes, CreatedAt: now})
+}
+
+// lock adds SELECT … FOR UPDATE on MySQL; SQLite's BEGIN IMMEDIATE already holds the database.
+func (s *Store) lock(q *gorm.DB) *gorm.DB {
+	if s.mysql {
+		return q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	return q
+}
+
+// Ticket returns the ticket with id. Errors: not_found, unavailable, internal.
+func (s *Store) Ticket(ctx context.Context, id int64) (core.Ticket, error) {
+	return s.ticketWhere(ctx, "gormstore.Ticket", "id = ?", id)
+}
+
+// TicketByNumber returns ticket number n of ws. Errors: not_found, unavailable, internal.
+func (s *Store) TicketByNumber(ctx context.Context, ws core.Workspace, n int64) (core.Ticket, error) {
+	return s.ticketWhere(ctx, "gormstore.TicketByNumber", "workspace = ? AND number = ?", ws.String(), n)
+}
+
+// TicketByThread returns the ticket whose conversation is threadID in channelID of ws.
+// Errors: not_found, unavailable, internal.
+func (s *Store) TicketByThread(ctx context.Context, ws core.Workspace, channelID, threadID string) (core.Ticket, error) {
+	if threadID == "" {
+		return core.Ticket{}, fail("gormstore.TicketByThread", notFound("ticket"))
+	}
+	return s.ticketWhere(ctx, "gormstore.TicketByThread",
+		"workspace = ? AND thread_channel = ? AND thread_id = ?", ws.String(), channelID, threadID)
+}
+
+func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) (core.Ticket, error) {
+	var row ticketRow
+	err := s.db.WithContext(ctx).Where(where, args...).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Ticket{}, fail(op, notFound("ticket"))
+	}
+	if err != nil {
+		return core.Ticket{}, fail(op, err)
+	}
+	return row.core(), nil
+}
+
+// ListTickets returns at most f.Limit (default 50, at most 200) tickets matching f, newest
+// first; f.After continues below that id. Errors: unavailable, internal.
+func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Ticket, error) {
+	const op = "gormstore.ListTickets"
+	q := s.db.WithContext(ctx).Model(&ticketRow{})
+	if !f.Workspace.IsZero() {
+		q = q.Where("workspace = ?", f.Workspace.String())
+	}
+	if len(f.Statuses) > 0 {
+		st := make([]string, len(f.Statuses))
+		for i, v := range f.Statuses {
+			st[i] = string(v)
+		}
+		q = q.Where("status IN ?", st)
+	}
+	if f.Reporter != "" {
+		q = q.Where("reporter_id = ?", f.Reporter)
+	}
+	if f.Assignee != "" {
+		q = q.Where("assignee_id = ?", f.Assignee)
+	}
+	if f.Query != "" {
+		q = q.Where("LOWER(title) LIKE ? ESCAPE '!'", "%"+likeEscape(strings.ToLower(f.Query))+"%")
+	}
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+	var rows []ticketRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	out := make([]core.Ticket, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+// likeEscape escapes LIKE's wildcards with '!' (a backslash would mean different things to
+// MySQL and SQLite string literals).
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// UpdateTicket loads ticket id under a row lock, calls fn on a copy, and if fn returns
+// changes saves the ticket (UpdatedAt = now), the changes and one ticket.changed event. fn runs
+// inside the transaction: it must not call the store (on SQLite, whose one connection it holds,
+// that would wait forever) and may run again when the transaction is retried. Without changes
+// nothing is written and the stored ticket is returned. fn's error is returned as is.
+// Errors: not_found, unavailable, internal, and fn's.
+func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Ticket) ([]core.Change, error)) (core.Ticket, error) {
+	const op = "gormstore.UpdateTicket"
+	var out core.Ticket
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		var row ticketRow
+		err := s.lock(tx.Where("id = ?", id)).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("ticket")
+		}
+		if err != nil {
+			return err
+		}
+		old := row.core()
+		t := old
+		changes, err := fn(&t)
+		if err != nil {
+			return fnError{err}
+		}
+		if len(changes) == 0 {
+			out = old
+			return nil
+		}
+		// The identity of a ticket is not fn's to change.
+		t.ID, t.Workspace, t.Number, t.CreatedAt, t.UpdatedAt = old.ID, old.Workspace, old.Number, old.CreatedAt, s.now()
+		nr := toTicketRow(t)
+		err = tx.Model(&nr).Select(
+			"title", "description", "status", "priority", "reporter_id", "reporter_name",
+			"assignee_id", "assignee_name", "origin_channel", "thread_channel", "thread_id",
+			"card_id", "status_note", "updated_at").Updates(&nr).Error
+		if err != nil {
+			return err
+		}
+		if err := s.writeChanges(tx, t, append([]core.Change(nil), changes...), core.EventTicketChanged); err != nil {
+			return err
+		}
+		out = t
+		return nil
+	})
+	if err != nil {
+		return core.Ticket{}, err
+	}
+	return out, nil
+}
+
+// SetThread records where ticket id's conversation lives; no event is written.
+// Errors: not_found, unavailable, internal.
+func (s *Store) SetThread(ctx context.Context, id int64, ref core.ThreadRef) error {
+	const op = "gormstore.SetThread"
+	res := s.db.WithContext(ctx).Model(&ticketRow{}).Where("id = ?", id).Updates(map[string]any{
+		"thread_channel": ref.ChannelID, "thread_id": ref.ThreadID, "card_id": ref.CardID,
+	})
+	if res.Error != nil {
+		return fail(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fail(op, notFound("ticket"))
+	}
+	return nil
+}
+
+// History returns ticket id's changes, oldest first. Errors: unavailable, internal.
+func (s *Store) History(ctx context.Context, id int64) ([]core.Change, error) {
+	var rows []changeRow
+	if err := s.db.WithContext(ctx).Where("ticket_id = ?", id).Order("id").Find(&rows).Error; err != nil {
+		return nil, fail("gormstore.History", err)
+	}
+	out := make([]core.Change, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}

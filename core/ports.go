@@ -1,0 +1,193 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// ListFilter selects tickets for ListTickets. Zero fields do not filter. Results are ordered
+// newest first by id; After continues after the ticket with that id (keyset pagination).
+type ListFilter struct {
+	Workspace Workspace
+	Statuses  []Status
+	Reporter  string
+	Assignee  string
+	// Query matches a substring of the title, case-insensitively.
+	Query string
+	Limit int
+	After int64
+}
+
+// TicketStore keeps tickets and their history. Every method that changes a ticket writes its
+// history and its outbox event in the same transaction.
+type TicketStore interface {
+	// CreateTicket assigns t the next number of its workspace (1, 2, … with no gaps, also across
+	// processes), its ID and timestamps, and writes a "created" change and a ticket.opened event.
+	// Errors: invalid (no workspace), unavailable, internal.
+	CreateTicket(ctx context.Context, t *Ticket) error
+	// Ticket returns the ticket with id. Errors: not_found, unavailable, internal.
+	Ticket(ctx context.Context, id int64) (Ticket, error)
+	// TicketByNumber returns ticket number n of ws. Errors: not_found, unavailable, internal.
+	TicketByNumber(ctx context.Context, ws Workspace, n int64) (Ticket, error)
+	// TicketByThread returns the ticket whose conversation is thread threadID in channelID of
+	// ws. Errors: not_found, unavailable, internal.
+	TicketByThread(ctx context.Context, ws Workspace, channelID, threadID string) (Ticket, error)
+	// ListTickets returns at most f.Limit tickets matching f. Errors: unavailable, internal.
+	ListTickets(ctx context.Context, f ListFilter) ([]Ticket, error)
+	// UpdateTicket loads ticket id under a row lock, calls fn to change it, and if fn returns
+	// changes, saves the ticket, the changes and one ticket.changed event. fn's error is
+	// returned as is. fn runs inside the transaction: it must not call the store, and it may
+	// run more than once when the transaction is retried (deadlock, busy), so it must be pure.
+	// Errors: not_found, unavailable, internal, and fn's.
+	UpdateTicket(ctx context.Context, id int64, fn func(t *Ticket) ([]Change, error)) (Ticket, error)
+	// SetThread records where ticket id's conversation lives; no event is written.
+	// Errors: not_found, unavailable, internal.
+	SetThread(ctx context.Context, id int64, ref ThreadRef) error
+	// History returns ticket id's changes, oldest first. Errors: unavailable, internal.
+	History(ctx context.Context, id int64) ([]Change, error)
+}
+
+// MessageStore keeps tickets' conversations.
+type MessageStore interface {
+	// AddMessage stores m unless a message with the same TicketID and ExternalID exists, in
+	// which case that one is returned with created=false. With notify, a message.added event is
+	// written in the same transaction. Errors: not_found (ticket), unavailable, internal.
+	AddMessage(ctx context.Context, m Message, notify bool) (stored Message, created bool, err error)
+	// EditMessage replaces the content of (or, with deleted, marks deleted) the message of
+	// ticketID with externalID. Errors: not_found, unavailable, internal.
+	EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool) (Message, error)
+	// Message returns one message by id. Errors: not_found, unavailable, internal.
+	Message(ctx context.Context, id int64) (Message, error)
+	// Messages returns ticket id's messages, oldest first. Errors: unavailable, internal.
+	Messages(ctx context.Context, ticketID int64) ([]Message, error)
+}
+
+// SettingsStore keeps workspace settings.
+type SettingsStore interface {
+	// Settings returns ws's settings. Errors: not_found, unavailable, internal.
+	Settings(ctx context.Context, ws Workspace) (Settings, error)
+	// SaveSettings creates or replaces s and writes a settings.changed event.
+	// Errors: unavailable, internal.
+	SaveSettings(ctx context.Context, s Settings, by UserRef) error
+}
+
+// Outbox hands committed events to dispatchers. A claim is a lease: only its owner may mark
+// the event, and an expired lease lets another dispatcher claim it again. Like every store
+// method, these may also return unavailable when the database is unreachable.
+type Outbox interface {
+	// ClaimEvents leases up to limit undelivered events that are due at now and are the oldest
+	// undelivered event of their ticket, to owner until now+lease. Two owners never hold the
+	// same event at once. Errors: unavailable, internal.
+	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Event, error)
+	// MarkDelivered records that owner delivered event id. Errors: conflict (lease lost or
+	// unknown id), unavailable, internal.
+	MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error
+	// MarkFailed releases owner's lease on event id and makes it due again at next.
+	// Errors: conflict (lease lost or unknown id), unavailable, internal.
+	MarkFailed(ctx context.Context, id int64, owner string, next time.Time, reason string) error
+	// PendingEvents counts undelivered events. Errors: unavailable, internal.
+	PendingEvents(ctx context.Context) (int64, error)
+}
+
+// Account is a dashboard login.
+type Account struct {
+	ID           int64
+	Name         string
+	Role         Role
+	PasswordHash []byte
+	CreatedAt    time.Time
+}
+
+// APIToken is a REST API credential; only the SHA-256 hash of the secret is kept.
+type APIToken struct {
+	ID        int64
+	Name      string
+	Hash      []byte
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// AccountStore keeps dashboard accounts and API tokens.
+type AccountStore interface {
+	// CreateAccount stores a; a.Name must be new. Errors: conflict, unavailable, internal.
+	CreateAccount(ctx context.Context, a *Account) error
+	// AccountByName returns the account called name. Errors: not_found, unavailable, internal.
+	AccountByName(ctx context.Context, name string) (Account, error)
+	// Accounts lists every account by name. Errors: unavailable, internal.
+	Accounts(ctx context.Context) ([]Account, error)
+	// DeleteAccount removes the account called name. Errors: not_found, unavailable, internal.
+	DeleteAccount(ctx context.Context, name string) error
+	// CreateToken stores t; an active token's name must be new. Errors: conflict, unavailable, internal.
+	CreateToken(ctx context.Context, t *APIToken) error
+	// TokenByHash returns the active token with hash. Errors: not_found, unavailable, internal.
+	TokenByHash(ctx context.Context, hash []byte) (APIToken, error)
+	// Tokens lists active tokens by name. Errors: unavailable, internal.
+	Tokens(ctx context.Context) ([]APIToken, error)
+	// RevokeToken revokes the active token called name. Errors: not_found, unavailable, internal.
+	RevokeToken(ctx context.Context, name string, at time.Time) error
+}
+
+// Store is everything the Service keeps in the database.
+type Store interface {
+	TicketStore
+	MessageStore
+	SettingsStore
+	Outbox
+	AccountStore
+	// Ping checks the database answers. Errors: unavailable.
+	Ping(ctx context.Context) error
+}
+
+// StateStore keeps short-lived state shared by all replicas: conversation drafts, caches and
+// de-duplication marks. Keys are namespaced by the caller ("tb:dedupe:slack:Ev123").
+type StateStore interface {
+	// Get returns the value of key. Errors: not_found (missing or expired), unavailable.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Set stores value under key for ttl. Errors: unavailable.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Delete removes key; a missing key is not an error. Errors: unavailable.
+	Delete(ctx context.Context, key string) error
+	// MarkSeen records key for ttl and reports whether it was already recorded (SET NX).
+	// Errors: unavailable.
+	MarkSeen(ctx context.Context, key string, ttl time.Duration) (seen bool, err error)
+	// Ping checks the state store answers. Errors: unavailable.
+	Ping(ctx context.Context) error
+}
+
+// Limit is a rate: Rate events per Period, with bursts of up to Burst.
+type Limit struct {
+	Rate   int
+	Period time.Duration
+	Burst  int
+}
+
+// Decision is a Limiter's answer.
+type Decision struct {
+	Allowed    bool
+	RetryAfter time.Duration
+}
+
+// Limiter is a shared rate limiter (GCRA).
+type Limiter interface {
+	// Allow takes one event from key's allowance under l. Errors: unavailable.
+	Allow(ctx context.Context, key string, l Limit) (Decision, error)
+}
+
+// Notifier delivers outbox events of its platform's workspaces to that platform (post or
+// update the ticket card, DM the reporter, post into the thread). A returned error makes the
+// dispatcher retry later with backoff; wrap it with Permanent when retrying cannot help.
+type Notifier interface {
+	Platform() Platform
+	Notify(ctx context.Context, ev Event) error
+}
+
+// Clock tells the time; tests inject a fake.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
