@@ -287,12 +287,22 @@ type MessageInput struct {
 // AddMessage adds a message by actor to ticket id, idempotently on in.ExternalID.
 // Errors: invalid, not_found, forbidden, unavailable, internal.
 func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in MessageInput) (Message, bool, error) {
-	t, err := s.Ticket(ctx, actor, id)
+	t, err := s.store.Ticket(ctx, id)
 	if err != nil {
 		return Message{}, false, err
 	}
-	if !actor.Role.AtLeast(RoleStaff) && t.Reporter.ID != actor.User.ID && !in.fromThread() {
-		return Message{}, false, Errorf(EForbidden, "only staff and the reporter can write to ticket #%d", t.Number)
+	if in.Deliver {
+		// Written outside the thread (dashboard, API): the usual rules.
+		if !canSee(actor, t) {
+			return Message{}, false, ticketNotFound()
+		}
+		if !actor.Role.AtLeast(RoleStaff) && t.Reporter.ID != actor.User.ID {
+			return Message{}, false, Errorf(EForbidden, "only staff and the reporter can write to ticket #%d", t.Number)
+		}
+	} else if actor.Workspace != t.Workspace {
+		// Written in the ticket's own thread: whoever the platform lets write there is part
+		// of the conversation, as long as it is the ticket's workspace.
+		return Message{}, false, ticketNotFound()
 	}
 	content := strings.TrimSpace(in.Content)
 	if content == "" && len(in.Attachments) == 0 {
@@ -318,10 +328,6 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	}
 	return stored, created, err
 }
-
-// fromThread reports whether the message was written in the ticket's own thread: whoever can
-// write there (people the thread was shared with) is part of the conversation.
-func (in MessageInput) fromThread() bool { return !in.Deliver }
 
 // EditMessage records an edit (or, with deleted, a deletion) of a thread message.
 // Errors: not_found, unavailable, internal.

@@ -157,6 +157,14 @@ func TestPermissions(t *testing.T) {
 			{"admin cannot change another workspace's settings", func(core.Ticket) error {
 				return svc.UpdateSettings(ctx, admin, core.Settings{Workspace: wsB, Channel: "C1"})
 			}, core.EForbidden},
+			{"anyone who can write in the ticket's thread is part of the conversation", func(tk core.Ticket) error {
+				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "t1", Content: "same here", Source: "slack"})
+				return err
+			}, ""},
+			{"a thread message from another workspace is refused", func(tk core.Ticket) error {
+				_, _, err := svc.AddMessage(ctx, actor(wsB, "U2", core.RoleAdmin), tk.ID, core.MessageInput{ExternalID: "t2", Content: "hi"})
+				return err
+			}, core.ENotFound},
 			{"stranger cannot write to the ticket from outside its thread", func(tk core.Ticket) error {
 				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "x", Content: "hi", Deliver: true})
 				return err

@@ -23,6 +23,8 @@ import (
 type Store struct {
 	db    *gorm.DB
 	sqlDB *sql.DB
+	// batch is a second MySQL pool that allows multi-statement batches (createMySQL).
+	batch *sql.DB
 	mysql bool
 	log   *slog.Logger
 	now   func() time.Time
@@ -44,9 +46,10 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 			"database URL must start with mysql:// or sqlite://"))
 	}
 	var (
-		sqlDB *sql.DB
-		dial  gorm.Dialector
-		err   error
+		sqlDB   *sql.DB
+		batchDB *sql.DB
+		dial    gorm.Dialector
+		err     error
 	)
 	switch strings.ToLower(scheme) {
 	case "mysql":
@@ -62,6 +65,10 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(time.Minute)
 		dial = gormmysql.New(gormmysql.Config{Conn: sqlDB})
+		if batchDB, err = openBatchDB(dsn + "&multiStatements=true"); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
 	case "sqlite":
 		var dsn string
 		if dsn, err = sqliteDSN(rest); err != nil {
@@ -80,8 +87,14 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		return nil, fmt.Errorf("%s: %w", op, core.Errorf(core.EInvalid,
 			"unknown database URL scheme %q (use mysql:// or sqlite://)", scheme))
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
+	closeAll := func() {
 		_ = sqlDB.Close()
+		if batchDB != nil {
+			_ = batchDB.Close()
+		}
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		closeAll()
 		return nil, fail(op, err)
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
@@ -95,12 +108,13 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		}),
 	})
 	if err != nil {
-		_ = sqlDB.Close()
+		closeAll()
 		return nil, fail(op, err)
 	}
 	return &Store{
 		db:    db,
 		sqlDB: sqlDB,
+		batch: batchDB,
 		mysql: dial.Name() == "mysql",
 		log:   log,
 		now:   func() time.Time { return stamp(time.Now()) },
@@ -109,6 +123,9 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	if s.batch != nil {
+		_ = s.batch.Close()
+	}
 	if err := s.sqlDB.Close(); err != nil {
 		return fmt.Errorf("gormstore.Close: %w", err)
 	}

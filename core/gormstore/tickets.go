@@ -27,6 +27,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	if t.Workspace.IsZero() {
 		return fail(op, core.Errorf(core.EInvalid, "a ticket needs a workspace"))
 	}
+	if s.mysql {
+		return s.createTicketMySQL(ctx, t)
+	}
 	var saved core.Ticket
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
 		now := s.now()
@@ -42,7 +45,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 		// it is taken last: the ticket, its history and its event go in first under a
 		// placeholder number (negative, so never a real one), then the counter is bumped and
 		// the number set just before commit.
-		nt.Number = -rand.Int64N(math.MaxInt64-1) - 1
+		nt.Number = placeholderNumber()
 		row := toTicketRow(nt)
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -69,6 +72,10 @@ func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	*t = saved
 	return nil
 }
+
+// placeholderNumber is a ticket's number until the counter gives it its real one: negative,
+// so never a real number, and random, so concurrent opens do not collide on the unique key.
+func placeholderNumber() int64 { return -rand.Int64N(math.MaxInt64-1) - 1 }
 
 // nextNumber increments the workspace's counter (creating it at 1) and returns it; the
 // counter row stays locked until the transaction ends, so numbers never repeat or skip.

@@ -1,0 +1,139 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the ticket,
+// its "created" change, its ticket.opened event and its number travel as one multi-statement
+// batch. Opening tickets is the hot path, and every open in a workspace waits for the
+// workspace's counter row: sent statement by statement, that lock is held across several
+// network round trips; in one batch it is held only while the server runs the tail of it and
+// commits. (The generic GORM path in CreateTicket does the same work for SQLite.)
+const createTicketBatch = `START TRANSACTION;
+INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
+  assignee_id, assignee_name, origin_channel, thread_channel, thread_id, card_id, status_note, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+SET @tb_ticket = LAST_INSERT_ID();
+INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
+  VALUES (@tb_ticket, ?, ?, 'created', '', ?, '', ?);
+INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
+  attempts, next_attempt_at, last_error)
+  VALUES (?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '');
+INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_ID(1))
+  ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1);
+UPDATE tickets SET number = LAST_INSERT_ID() WHERE id = @tb_ticket;
+SELECT @tb_ticket, LAST_INSERT_ID();
+COMMIT`
+
+// createMySQL runs createTicketBatch for nt (whose Number is a unique placeholder) and
+// returns the ticket's id and number.
+func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int64, err error) {
+	ev, err := toEventRow(core.Event{
+		Kind: core.EventTicketOpened, Workspace: nt.Workspace, Actor: nt.Reporter, CreatedAt: nt.CreatedAt,
+		Changes: []core.Change{{Actor: nt.Reporter, Field: "created", To: nt.Title, At: nt.CreatedAt}},
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	r := toTicketRow(nt)
+	conn, err := s.batch.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	err = func() error {
+		rows, err := conn.QueryContext(ctx, createTicketBatch,
+			r.Workspace, r.Number, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
+			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.ThreadChannel, r.ThreadID, r.CardID,
+			r.StatusNote, r.CreatedAt, r.UpdatedAt,
+			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
+			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+			r.Workspace)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for {
+			for rows.Next() {
+				if err := rows.Scan(&id, &number); err != nil {
+					return err
+				}
+			}
+			if !rows.NextResultSet() {
+				break
+			}
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		// A statement that failed mid-batch can leave the transaction open on this
+		// connection; roll it back before the connection goes back to the pool.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // discard the connection
+			return 0, 0, errors.Join(err, rerr)
+		}
+		return 0, 0, err
+	}
+	if id == 0 || number == 0 {
+		return 0, 0, errors.New("create batch returned no ticket")
+	}
+	return id, number, nil
+}
+
+// openBatchDB opens the pool used for multi-statement batches (MySQL only).
+func openBatchDB(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxLifetime(5 * time.Minute)
+	db.SetConnMaxIdleTime(time.Minute)
+	return db, nil
+}
+
+// createTicketMySQL is CreateTicket's MySQL path, retried like inTx on deadlocks and lock
+// wait timeouts.
+func (s *Store) createTicketMySQL(ctx context.Context, t *core.Ticket) error {
+	const op = "gormstore.CreateTicket"
+	now := s.now()
+	nt := *t
+	nt.ID, nt.CreatedAt, nt.UpdatedAt = 0, now, now
+	if nt.Status == "" {
+		nt.Status = core.StatusOpen
+	}
+	if nt.Priority == "" {
+		nt.Priority = core.PriorityNormal
+	}
+	var err error
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return fail(op, errors.Join(ctx.Err(), err))
+			case <-time.After(randomJitter(time.Duration(5<<attempt) * time.Millisecond)):
+			}
+		}
+		nt.Number = placeholderNumber()
+		var id, n int64
+		if id, n, err = s.createMySQL(ctx, nt); err == nil {
+			nt.ID, nt.Number = id, n
+			*t = nt
+			return nil
+		}
+		if !isRetryable(err) {
+			break
+		}
+	}
+	return fail(op, err)
+}
