@@ -45,6 +45,8 @@ type TicketStore interface {
 	SetThread(ctx context.Context, id int64, ref ThreadRef) error
 	// History returns ticket id's changes, oldest first. Errors: unavailable, internal.
 	History(ctx context.Context, id int64) ([]Change, error)
+	// Workspaces lists every workspace that has tickets, sorted. Errors: unavailable, internal.
+	Workspaces(ctx context.Context) ([]Workspace, error)
 }
 
 // MessageStore keeps tickets' conversations.

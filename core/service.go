@@ -178,6 +178,18 @@ func (s *Service) ListTickets(ctx context.Context, actor Actor, f ListFilter) ([
 	return s.store.ListTickets(ctx, f)
 }
 
+// Workspaces lists the workspaces actor may filter by: its own, or for dashboard and API
+// staff every workspace that has tickets. Errors: forbidden, unavailable, internal.
+func (s *Service) Workspaces(ctx context.Context, actor Actor) ([]Workspace, error) {
+	if !actor.Workspace.IsZero() {
+		return []Workspace{actor.Workspace}, nil
+	}
+	if !actor.Role.AtLeast(RoleStaff) {
+		return nil, Errorf(EForbidden, "only staff can list workspaces")
+	}
+	return s.store.Workspaces(ctx)
+}
+
 // SetStatus moves ticket id to status with an optional note. Staff may make any allowed
 // transition; the reporter may only close their ticket or reopen it.
 // Errors: invalid, not_found, forbidden, conflict, unavailable, internal.

@@ -11,6 +11,21 @@ import (
 
 func ticketTests() []storeTest {
 	return []storeTest{
+		{"Workspaces lists each workspace with tickets once, sorted", func(t *testing.T, s core.Store) {
+			if ws, err := s.Workspaces(t.Context()); err != nil || len(ws) != 0 {
+				t.Fatalf("empty store: %v, %v", ws, err)
+			}
+			for _, ws := range []core.Workspace{wsB, wsA, wsB, wsD} {
+				mkTicket(t, s, ws, "w")
+			}
+			got, err := s.Workspaces(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []core.Workspace{wsD, wsA, wsB}; !slices.Equal(got, want) {
+				t.Fatalf("workspaces = %v, want %v", got, want)
+			}
+		}},
 		{"CreateTicket numbers tickets from 1 in each workspace", func(t *testing.T, s core.Store) {
 			var got []int64
 			for i, ws := range []core.Workspace{wsA, wsA, wsB, wsA, wsB, wsD} {

@@ -296,3 +296,17 @@ func (s *Store) History(ctx context.Context, id int64) ([]core.Change, error) {
 	}
 	return out, nil
 }
+
+// Workspaces lists every workspace that has tickets (one counter row each), sorted.
+// Errors: unavailable, internal.
+func (s *Store) Workspaces(ctx context.Context) ([]core.Workspace, error) {
+	var names []string
+	if err := s.db.WithContext(ctx).Model(&counterRow{}).Order("workspace").Pluck("workspace", &names).Error; err != nil {
+		return nil, fail("gormstore.Workspaces", err)
+	}
+	out := make([]core.Workspace, 0, len(names))
+	for _, n := range names {
+		out = append(out, parseWorkspace(n))
+	}
+	return out, nil
+}

@@ -1,0 +1,246 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// API page sizes.
+const (
+	defaultAPILimit = 50
+	maxAPILimit     = 100
+)
+
+// apiListTickets serves GET /api/v1/tickets?status=&workspace=&q=&limit=&cursor=.
+func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor core.Actor) {
+	q := r.URL.Query()
+	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("limit"), q.Get("cursor"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f.Query = q.Get("q")
+	ts, err := s.svc.ListTickets(r.Context(), actor, f)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := struct {
+		Tickets    []ticketJSON `json:"tickets"`
+		NextCursor string       `json:"next_cursor"`
+	}{Tickets: make([]ticketJSON, 0, min(len(ts), limit))}
+	if len(ts) > limit {
+		ts = ts[:limit]
+		out.NextCursor = encodeCursor(ts[limit-1].ID)
+	}
+	for _, t := range ts {
+		out.Tickets = append(out.Tickets, toTicketJSON(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// listFilter parses the list query; the filter asks for one ticket more than limit, to tell
+// whether another page follows. Errors: invalid.
+func listFilter(workspace string, statuses []string, limitStr, cursor string) (core.ListFilter, int, error) {
+	var f core.ListFilter
+	if workspace != "" {
+		ws, err := core.ParseWorkspace(workspace)
+		if err != nil {
+			return f, 0, err
+		}
+		f.Workspace = ws
+	}
+	for _, v := range statuses {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name == "" || name == "all" {
+				continue
+			}
+			st, err := core.ParseStatus(name)
+			if err != nil {
+				return f, 0, err
+			}
+			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	limit := defaultAPILimit
+	if limitStr != "" {
+		n, err := strconv.Atoi(limitStr)
+		if err != nil || n < 1 {
+			return f, 0, core.Errorf(core.EInvalid, "limit must be a whole number from 1 to %d", maxAPILimit)
+		}
+		limit = min(n, maxAPILimit)
+	}
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return f, 0, err
+	}
+	f.After, f.Limit = after, limit+1
+	return f, limit, nil
+}
+
+// apiGetTicket serves GET /api/v1/tickets/{id}.
+func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request, actor core.Actor) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	t, err := s.svc.Ticket(r.Context(), actor, id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTicketJSON(t))
+}
+
+// apiCreateTicket serves POST /api/v1/tickets.
+func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor core.Actor) {
+	var in struct {
+		Workspace   string `json:"workspace"`
+		Title       string `json:"title"`
+		Description string `json:"description"`
+		Priority    string `json:"priority"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(in.Workspace) == "" {
+		s.apiError(w, r, core.Errorf(core.EInvalid, "workspace is required, e.g. \"slack:T123\""))
+		return
+	}
+	ws, err := core.ParseWorkspace(in.Workspace)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	t, err := s.svc.OpenTicket(r.Context(), actor, core.OpenInput{
+		Workspace: ws, Title: in.Title, Description: in.Description, Priority: in.Priority,
+	})
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
+	writeJSON(w, http.StatusCreated, toTicketJSON(t))
+}
+
+// patchInput is PATCH /api/v1/tickets/{id}'s body; absent fields stay as they are.
+type patchInput struct {
+	Status   *string        `json:"status"`
+	Note     string         `json:"note"`
+	Priority *string        `json:"priority"`
+	Assignee nullableString `json:"assignee"`
+}
+
+// apiPatchTicket serves PATCH /api/v1/tickets/{id}: status (with an optional note), priority
+// and assignee, applied in that order. A field that already has the asked-for value is left
+// alone, so repeating a PATCH is harmless.
+func (s *Server) apiPatchTicket(w http.ResponseWriter, r *http.Request, actor core.Actor) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var in patchInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	t, err := s.patchTicket(r, actor, id, in)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTicketJSON(t))
+}
+
+func (s *Server) patchTicket(r *http.Request, actor core.Actor, id int64, in patchInput) (core.Ticket, error) {
+	ctx := r.Context()
+	if in.Status == nil && in.Priority == nil && !in.Assignee.Set {
+		return core.Ticket{}, core.Errorf(core.EInvalid, "nothing to change: give status, priority or assignee")
+	}
+	if in.Note != "" && in.Status == nil {
+		return core.Ticket{}, core.Errorf(core.EInvalid, "note goes with a status change")
+	}
+	// Validate everything before changing anything.
+	var (
+		status   core.Status
+		priority core.Priority
+		assignee core.UserRef
+		err      error
+	)
+	if in.Status != nil {
+		if status, err = core.ParseStatus(*in.Status); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	if in.Priority != nil {
+		if strings.TrimSpace(*in.Priority) == "" {
+			return core.Ticket{}, core.Errorf(core.EInvalid, "priority must be low, normal, high or urgent")
+		}
+		if priority, err = core.ParsePriority(*in.Priority); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	if in.Assignee.Set {
+		if assignee, err = parseAssignee(in.Assignee.Value); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	t, err := s.svc.Ticket(ctx, actor, id)
+	if err != nil {
+		return core.Ticket{}, err
+	}
+	if in.Status != nil && t.Status != status {
+		if t, err = s.svc.SetStatus(ctx, actor, id, status, in.Note); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	if in.Priority != nil && t.Priority != priority {
+		if t, err = s.svc.SetPriority(ctx, actor, id, priority); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	if in.Assignee.Set && t.Assignee.ID != assignee.ID {
+		if t, err = s.svc.Assign(ctx, actor, id, assignee); err != nil {
+			return core.Ticket{}, err
+		}
+	}
+	return t, nil
+}
+
+// parseAssignee reads an assignee user id; "" unassigns. Dashboard and API users ("web:NAME",
+// "api:NAME") get their name filled in. Errors: invalid.
+func parseAssignee(id string) (core.UserRef, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return core.UserRef{}, nil
+	}
+	if len(id) > 128 || strings.ContainsAny(id, " \t\r\n") {
+		return core.UserRef{}, core.Errorf(core.EInvalid, "assignee must be a user id such as U024BE7LH, 80351110224678912 or web:alice")
+	}
+	u := core.UserRef{ID: id}
+	for _, p := range []string{"web:", "api:"} {
+		if name, ok := strings.CutPrefix(id, p); ok {
+			n, err := NormalizeName(name)
+			if err != nil {
+				return core.UserRef{}, core.Errorf(core.EInvalid, "assignee %q is not a valid account id", id)
+			}
+			u = core.UserRef{ID: p + n, Name: n}
+		}
+	}
+	return u, nil
+}
+
+// ticketID reads the {id} path value. Errors: invalid.
+func ticketID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, core.Errorf(core.EInvalid, "a ticket id is a positive whole number")
+	}
+	return id, nil
+}

@@ -1,0 +1,353 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/glebarez/sqlite"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+var updateScreenshot = flag.Bool("update-screenshot", false, "also write the ticket list screenshot to docs/dashboard.png")
+
+// chromium finds Debian's chromium; without it the browser test skips, or fails on CI.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("TICKETBOT_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install chromium); CI needs the browser test")
+	}
+	t.Skip("chromium is not installed (apt-get install chromium)")
+	return ""
+}
+
+// artifactsDir is where screenshots go: $TICKETBOT_ARTIFACTS, else a temporary directory.
+func artifactsDir(t *testing.T) string {
+	if d := os.Getenv("TICKETBOT_ARTIFACTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// seedDemo fills the store with tickets that look like a real helpdesk's.
+func seedDemo(t *testing.T, h *harness, dbFile string) (printer core.Ticket) {
+	t.Helper()
+	ctx := context.Background()
+	acme := core.Workspace{Platform: core.PlatformSlack, ExternalID: "T024BE7LD"}
+	guild := core.Workspace{Platform: core.PlatformDiscord, ExternalID: "1029384756"}
+	people := map[string]core.UserRef{
+		"maya": {ID: "U02MAYA", Name: "Maya Patel"}, "tom": {ID: "U02TOM", Name: "Tom Becker"},
+		"lee": {ID: "U02LEE", Name: "Lee Wong"}, "ana": {ID: "3141592653", Name: "ana_k"},
+		"rob": {ID: "2718281828", Name: "robgames"},
+	}
+	type seed struct {
+		ws        core.Workspace
+		who, prio string
+		title     string
+		status    core.Status
+		assignee  string
+	}
+	seeds := []seed{
+		{acme, "tom", "low", "Request: second monitor for the design team", core.StatusClosed, ""},
+		{guild, "rob", "normal", "Bot does not answer in #general", core.StatusResolved, "web:dana"},
+		{acme, "lee", "high", "Cannot connect to the VPN from home", core.StatusInProgress, "web:dana"},
+		{guild, "ana", "normal", "Role sync missing after server boost", core.StatusWaiting, ""},
+		{acme, "tom", "urgent", "Payroll export fails with error 500", core.StatusOpen, "web:sam"},
+		{acme, "lee", "normal", "New starter on Monday needs a laptop", core.StatusOpen, ""},
+		{guild, "rob", "low", "Typo in the welcome message", core.StatusOpen, ""},
+		{acme, "maya", "high", "Printer on floor 3 jams on every job", core.StatusOpen, ""},
+	}
+	var ids []int64
+	for _, s := range seeds {
+		rep := people[s.who]
+		actor := core.Actor{User: rep, Role: core.RoleRequester, Workspace: s.ws}
+		tk, err := h.svc.OpenTicket(ctx, actor, core.OpenInput{Workspace: s.ws, Title: s.title, Priority: s.prio,
+			Description: "Reported through /ticket.\nSteps to reproduce are in the thread."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+		staff := core.Actor{User: core.UserRef{ID: "web:dana", Name: "dana"}, Role: core.RoleStaff}
+		if s.assignee != "" {
+			name := strings.TrimPrefix(s.assignee, "web:")
+			if _, err := h.svc.Assign(ctx, staff, tk.ID, core.UserRef{ID: s.assignee, Name: name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.status != core.StatusOpen {
+			if _, err := h.svc.SetStatus(ctx, staff, tk.ID, s.status, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if strings.HasPrefix(s.title, "Printer") {
+			printer = tk
+			for i, line := range []struct{ who, text string }{
+				{"maya", "It started after the firmware update yesterday. Paper feeds halfway and stops."},
+				{"tom", "Same here, floor 3 east side. The display says \"Tray 2 misfeed\"."},
+			} {
+				_, _, err := h.svc.AddMessage(ctx, core.Actor{User: people[line.who], Role: core.RoleStaff, Workspace: acme}, tk.ID,
+					core.MessageInput{ExternalID: fmt.Sprintf("1700000000.00%d", i), Content: line.text, Source: "slack"})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	ageTickets(t, dbFile, ids)
+	return printer
+}
+
+// ageTickets spreads the tickets' times over the last days, as in a helpdesk that has been
+// running a while (the store stamps everything "now"; this writes the test's own database).
+func ageTickets(t *testing.T, dbFile string, ids []int64) {
+	t.Helper()
+	db, err := sql.Open(sqlite.DriverName, dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	ages := []time.Duration{9 * 24 * time.Hour, 4 * 24 * time.Hour, 30 * time.Hour, 26 * time.Hour,
+		5 * time.Hour, 3 * time.Hour, 50 * time.Minute, 12 * time.Minute}
+	for i, id := range ids {
+		created := now.Add(-ages[i%len(ages)])
+		updated := created.Add(ages[i%len(ages)] / 3)
+		if _, err := db.Exec("UPDATE tickets SET created_at = ?, updated_at = ? WHERE id = ?", created, updated, id); err != nil {
+			t.Fatalf("age tickets: %v", err)
+		}
+	}
+}
+
+// TestBrowser drives the dashboard in a real headless Chromium: a wrong password, signing in,
+// filtering the list, opening a ticket, changing its status, replying, signing out.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	dbFile := t.TempDir() + "/t.db"
+	h := newHarness(t, "sqlite://"+dbFile)
+	h.account("dana", core.RoleAdmin, "dana-password")
+	printer := seedDemo(t, h, dbFile)
+	dir := artifactsDir(t)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 820),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser without a deadline
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	do := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(t *testing.T, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(t *testing.T, name string) []byte {
+		t.Helper()
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", filepath.Join(dir, name))
+		return b
+	}
+
+	t.Run("a wrong password shows an error", func(t *testing.T) {
+		do(t, "sign in wrongly",
+			chromedp.Navigate(h.ts.URL+"/"),
+			chromedp.WaitVisible(chromedp.ID("signin")),
+			chromedp.SendKeys(chromedp.ID("username"), "dana"),
+			chromedp.SendKeys(chromedp.ID("password"), "not-the-password"),
+			chromedp.Click(chromedp.ID("signin")),
+			chromedp.WaitVisible(chromedp.ID("login-error")),
+		)
+		if got := text(t, "#login-error"); got != "Wrong username or password." {
+			t.Errorf("error %q", got)
+		}
+	})
+	t.Run("signing in shows the ticket list", func(t *testing.T) {
+		do(t, "sign in",
+			chromedp.SetValue(chromedp.ID("username"), "dana"),
+			chromedp.SendKeys(chromedp.ID("password"), "dana-password"),
+			chromedp.Click(chromedp.ID("signin")),
+			chromedp.WaitVisible(chromedp.ID("tickets")),
+		)
+		list := text(t, "#tickets")
+		for _, s := range []string{"Printer on floor 3", "Role sync missing", "In progress"} {
+			if !strings.Contains(list, s) {
+				t.Errorf("list lacks %q", s)
+			}
+		}
+		if strings.Contains(list, "second monitor") {
+			t.Error("closed ticket in the default (active) list")
+		}
+		png := shot(t, "dashboard-list.png")
+		if *updateScreenshot {
+			vp, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vp) == 0 {
+				vp = png
+			}
+			docs := filepath.Join("..", "..", "docs")
+			if err := os.MkdirAll(docs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(docs, "dashboard.png"), vp, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	t.Run("the list fits a phone", func(t *testing.T) {
+		do(t, "phone viewport", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("tickets")))
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width > 390 {
+			t.Errorf("page is %dpx wide on a 390px screen", width)
+		}
+		shot(t, "dashboard-list-phone.png")
+		do(t, "desktop viewport", chromedp.EmulateViewport(1280, 820), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("tickets")))
+	})
+	t.Run("filtering by workspace and status", func(t *testing.T) {
+		do(t, "filter",
+			chromedp.SetValue(chromedp.ID("workspace"), "discord:1029384756"),
+			chromedp.SetValue(chromedp.ID("status"), "all"),
+			chromedp.Click(chromedp.ID("apply")),
+			chromedp.WaitReady(chromedp.CSS(`option[value="all"][selected]`)),
+			chromedp.WaitVisible(chromedp.ID("tickets")),
+		)
+		list := text(t, "#tickets")
+		if !strings.Contains(list, "Bot does not answer") || strings.Contains(list, "Printer") {
+			t.Errorf("filtered list: %q", list)
+		}
+		do(t, "search",
+			chromedp.SetValue(chromedp.ID("workspace"), ""),
+			chromedp.SetValue(chromedp.ID("q"), "printer"),
+			chromedp.Click(chromedp.ID("apply")),
+			chromedp.WaitReady(chromedp.CSS(`input#q[value="printer"]`)),
+		)
+		if list := text(t, "#tickets"); !strings.Contains(list, "Printer") || strings.Contains(list, "VPN") {
+			t.Errorf("searched list: %q", list)
+		}
+	})
+	t.Run("opening a ticket shows its conversation and history", func(t *testing.T) {
+		do(t, "open ticket",
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/tickets/%d"]`, printer.ID))),
+			chromedp.WaitVisible(chromedp.ID("ticket-title")),
+		)
+		if got := text(t, "#ticket-title"); got != printer.Title {
+			t.Errorf("title %q", got)
+		}
+		if !strings.Contains(text(t, "#messages"), "Tray 2 misfeed") || !strings.Contains(text(t, "#history"), "opened the ticket") {
+			t.Error("conversation or history missing")
+		}
+	})
+	t.Run("changing the status", func(t *testing.T) {
+		do(t, "change status",
+			chromedp.SetValue(chromedp.ID("new-status"), "in_progress"),
+			chromedp.SendKeys(chromedp.ID("status-note"), "Technician booked for 2 pm."),
+			chromedp.Click(chromedp.ID("change-status")),
+			chromedp.WaitVisible(chromedp.ID("flash-status")),
+		)
+		if got := text(t, "#ticket-badges"); !strings.Contains(got, "In progress") {
+			t.Errorf("badges %q", got)
+		}
+		got, err := h.svc.Ticket(context.Background(), core.System(), printer.ID)
+		if err != nil || got.Status != core.StatusInProgress || got.StatusNote != "Technician booked for 2 pm." {
+			t.Errorf("ticket %+v, %v", got, err)
+		}
+	})
+	t.Run("posting a reply", func(t *testing.T) {
+		do(t, "reply",
+			chromedp.SendKeys(chromedp.ID("reply"), "Thanks both — a technician is on the way. Please use the printer on floor 2 until then."),
+			chromedp.Click(chromedp.ID("send-reply")),
+			chromedp.WaitVisible(chromedp.ID("flash-reply")),
+		)
+		if !strings.Contains(text(t, "#messages"), "technician is on the way") {
+			t.Error("reply not shown")
+		}
+		ms, err := h.svc.Messages(context.Background(), core.System(), printer.ID)
+		if err != nil || len(ms) != 3 || ms[2].Source != "web" || ms[2].Author.ID != "web:dana" {
+			t.Errorf("messages %+v, %v", ms, err)
+		}
+		do(t, "scroll to top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+		shot(t, "dashboard-ticket.png")
+	})
+	t.Run("an admin creates an API token and sees it once", func(t *testing.T) {
+		do(t, "create token",
+			chromedp.Click(chromedp.CSS(`a[href="/admin/tokens"]`)),
+			chromedp.WaitVisible(chromedp.ID("new-token-form")),
+			chromedp.SendKeys(chromedp.CSS(`#new-token-form input[name="name"]`), "crm-sync"),
+			chromedp.Submit(chromedp.CSS(`#new-token-form input[name="name"]`)),
+			chromedp.WaitVisible(chromedp.ID("token-secret")),
+		)
+		secret := text(t, "#token-secret")
+		if !strings.HasPrefix(secret, "tbk_") {
+			t.Errorf("secret %q", secret)
+		}
+		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets", secret, ""), 200)
+		shot(t, "dashboard-tokens.png")
+	})
+	t.Run("signing out", func(t *testing.T) {
+		do(t, "sign out",
+			chromedp.Click(chromedp.ID("logout")),
+			chromedp.WaitVisible(chromedp.ID("flash-signed_out")),
+		)
+		if got := text(t, "#flash-signed_out"); got != "You are signed out." {
+			t.Errorf("flash %q", got)
+		}
+		do(t, "come back",
+			chromedp.Navigate(h.ts.URL+"/"),
+			chromedp.WaitVisible(chromedp.ID("signin")),
+		)
+	})
+}

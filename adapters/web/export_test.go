@@ -1,0 +1,13 @@
+package web
+
+// APIPatterns lists the patterns Routes registers for the REST API, for the OpenAPI test.
+func APIPatterns(s *Server) []string {
+	var out []string
+	for _, r := range s.apiRoutes() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+// HashToken exposes the stored form of a token secret to tests.
+var HashToken = hashToken

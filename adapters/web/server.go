@@ -1,0 +1,224 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// Defaults of Config's optional fields.
+const (
+	defaultSessionTTL = 12 * time.Hour
+	// requestTimeout bounds the work one request may do.
+	requestTimeout = 10 * time.Second
+)
+
+// Config are the Server's dependencies and settings. Service is required; the rest default
+// as documented.
+type Config struct {
+	Service *core.Service
+	// Accounts keeps dashboard accounts and API tokens [Service.Store()].
+	Accounts core.AccountStore
+	// State keeps dashboard sessions, shared by every replica [Service.State()].
+	State core.StateStore
+	// Clock tells the time for sessions and relative times [core.SystemClock].
+	Clock core.Clock
+	// Log receives internal errors with their ids [discarded].
+	Log *slog.Logger
+	// SecureCookies marks the session cookie Secure (and names it with the __Host- prefix);
+	// set it when the dashboard is served over HTTPS.
+	SecureCookies bool
+	// SessionTTL is how long a dashboard sign-in lasts [12h].
+	SessionTTL time.Duration
+	// LoginLimit bounds sign-in attempts per username and, separately, per client address
+	// [10 per 15 minutes, burst 10].
+	LoginLimit core.Limit
+	// APILimit bounds requests per API token [50 per second, burst 200].
+	APILimit core.Limit
+	// TrustForwardedFor takes the client address for login limits from the last entry of
+	// X-Forwarded-For (set it only behind a proxy that appends that header).
+	TrustForwardedFor bool
+}
+
+// Server serves the REST API v1 and the staff dashboard.
+type Server struct {
+	cfg       Config
+	svc       *core.Service
+	accounts  core.AccountStore
+	state     core.StateStore
+	clock     core.Clock
+	log       *slog.Logger
+	pages     map[string]*template.Template
+	static    fs.FS
+	assetV    string // content hash of the static files, for cache busting
+	dummyHash []byte // a bcrypt hash to check unknown users against, so timing tells nothing
+	cop       *http.CrossOriginProtection
+}
+
+// New builds a Server. Errors: invalid (no Service), internal (templates).
+func New(cfg Config) (*Server, error) {
+	if cfg.Service == nil {
+		return nil, core.Errorf(core.EInvalid, "web.New: a Service is required")
+	}
+	if cfg.Accounts == nil {
+		cfg.Accounts = cfg.Service.Store()
+	}
+	if cfg.State == nil {
+		cfg.State = cfg.Service.State()
+	}
+	if cfg.Accounts == nil || cfg.State == nil {
+		return nil, core.Errorf(core.EInvalid, "web.New: an account store and a state store are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = core.SystemClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = defaultSessionTTL
+	}
+	if cfg.LoginLimit == (core.Limit{}) {
+		cfg.LoginLimit = core.Limit{Rate: 10, Period: 15 * time.Minute, Burst: 10}
+	}
+	if cfg.APILimit == (core.Limit{}) {
+		cfg.APILimit = core.Limit{Rate: 50, Period: time.Second, Burst: 200}
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("ticketbot-dummy-password"), bcryptCost)
+	if err != nil {
+		return nil, core.Internal("web.New", err)
+	}
+	s := &Server{
+		cfg:       cfg,
+		svc:       cfg.Service,
+		accounts:  cfg.Accounts,
+		state:     cfg.State,
+		clock:     cfg.Clock,
+		log:       cfg.Log,
+		dummyHash: dummy,
+		cop:       http.NewCrossOriginProtection(),
+	}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.pageError(w, r, nil, &httpError{status: http.StatusForbidden, code: core.EForbidden,
+			message: "forms from other sites are not accepted"})
+	}))
+	if s.static, s.assetV, err = staticFiles(); err != nil {
+		return nil, core.Internal("web.New", err)
+	}
+	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, core.Internal("web.New", err)
+	}
+	return s, nil
+}
+
+// route is one pattern the Server registers.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// Routes registers the REST API under /api/v1/, the dashboard under / (with /login, /logout
+// and /static/) on mux. It registers nothing under /slack/, /discord/, /healthz, /readyz or
+// /metrics.
+func (s *Server) Routes(mux *http.ServeMux) {
+	for _, r := range s.routes() {
+		mux.Handle(r.pattern, r.handler)
+	}
+}
+
+// routes lists every route: the API's first, then the dashboard's.
+func (s *Server) routes() []route {
+	return append(s.apiRoutes(), s.dashboardRoutes()...)
+}
+
+// apiRoutes are the REST API v1; each is described in the OpenAPI document.
+func (s *Server) apiRoutes() []route {
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request, core.Actor)) route {
+		return route{pattern, s.common(s.authAPI(h))}
+	}
+	return []route{
+		api("GET /api/v1/tickets", s.apiListTickets),
+		api("POST /api/v1/tickets", s.apiCreateTicket),
+		api("GET /api/v1/tickets/{id}", s.apiGetTicket),
+		api("PATCH /api/v1/tickets/{id}", s.apiPatchTicket),
+		api("GET /api/v1/tickets/{id}/messages", s.apiListMessages),
+		api("POST /api/v1/tickets/{id}/messages", s.apiPostMessage),
+		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
+		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
+		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
+	}
+}
+
+// dashboardRoutes are the HTML pages, forms and static files.
+func (s *Server) dashboardRoutes() []route {
+	page := func(pattern string, h func(http.ResponseWriter, *http.Request, *viewer)) route {
+		return route{pattern, s.common(s.dashboard(h, false))}
+	}
+	admin := func(pattern string, h func(http.ResponseWriter, *http.Request, *viewer)) route {
+		return route{pattern, s.common(s.dashboard(h, true))}
+	}
+	return []route{
+		{"GET /login", s.common(http.HandlerFunc(s.loginPage))},
+		{"POST /login", s.common(s.cop.Handler(http.HandlerFunc(s.login)))},
+		page("POST /logout", s.logout),
+		page("GET /{$}", s.listPage),
+		page("GET /tickets/{id}", s.ticketPage),
+		page("POST /tickets/{id}/status", s.postStatus),
+		page("POST /tickets/{id}/priority", s.postPriority),
+		page("POST /tickets/{id}/assignee", s.postAssignee),
+		page("POST /tickets/{id}/messages", s.postReply),
+		admin("GET /admin/accounts", s.accountsPage),
+		admin("POST /admin/accounts", s.postAccount),
+		admin("POST /admin/accounts/{name}/delete", s.postDeleteAccount),
+		admin("GET /admin/tokens", s.tokensPage),
+		admin("POST /admin/tokens", s.postToken),
+		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),
+		{"GET /static/", s.common(s.staticHandler())},
+	}
+}
+
+// common wraps every handler: security headers, a deadline, and panic recovery.
+func (s *Server) common(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		if s.cfg.SecureCookies {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+		defer cancel()
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				err, ok := v.(error)
+				if !ok {
+					err = errors.New("panic: " + slog.AnyValue(v).String())
+				}
+				s.internalError(w, r, core.Internal("web.panic", err))
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// internalError answers a failure of a request, in JSON under /api/ and as a page elsewhere.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if isAPI(r) {
+		s.apiError(w, r, err)
+		return
+	}
+	s.pageError(w, r, nil, err)
+}
