@@ -447,6 +447,12 @@ func (s *Service) FirstDelivery(ctx context.Context, key string, ttl time.Durati
 	return !seen
 }
 
+// ForgetDelivery undoes FirstDelivery for key, so a platform's retry of a delivery that
+// failed for a passing reason (the database was down) is processed. Errors: unavailable.
+func (s *Service) ForgetDelivery(ctx context.Context, key string) error {
+	return s.state.Delete(ctx, "tb:dedupe:"+key)
+}
+
 // Allow takes one event from key's allowance under l; it fails open when the limiter is down.
 func (s *Service) Allow(ctx context.Context, key string, l Limit) Decision {
 	d, err := s.lim.Allow(ctx, "tb:rl:"+key, l)

@@ -10,30 +10,29 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the ticket,
-// its "created" change, its ticket.opened event and its number travel as one multi-statement
+// createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the number,
+// the ticket, its "created" change and its ticket.opened event travel as one multi-statement
 // batch. Opening tickets is the hot path, and every open in a workspace waits for the
 // workspace's counter row: sent statement by statement, that lock is held across several
-// network round trips; in one batch it is held only while the server runs the tail of it and
+// network round trips; in one batch it is held only while the server runs the batch and
 // commits. (The generic GORM path in CreateTicket does the same work for SQLite.)
 const createTicketBatch = `START TRANSACTION;
+INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_ID(1))
+  ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1);
+SET @tb_number = LAST_INSERT_ID();
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
   assignee_id, assignee_name, origin_channel, thread_channel, thread_id, card_id, status_note, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
   VALUES (@tb_ticket, ?, ?, 'created', '', ?, '', ?);
 INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
   attempts, next_attempt_at, last_error)
   VALUES (?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '');
-INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_ID(1))
-  ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1);
-UPDATE tickets SET number = LAST_INSERT_ID() WHERE id = @tb_ticket;
-SELECT @tb_ticket, LAST_INSERT_ID();
+SELECT @tb_ticket, @tb_number;
 COMMIT`
 
-// createMySQL runs createTicketBatch for nt (whose Number is a unique placeholder) and
-// returns the ticket's id and number.
+// createMySQL runs createTicketBatch for nt and returns the ticket's id and number.
 func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int64, err error) {
 	ev, err := toEventRow(core.Event{
 		Kind: core.EventTicketOpened, Workspace: nt.Workspace, Actor: nt.Reporter, CreatedAt: nt.CreatedAt,
@@ -50,12 +49,12 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 	defer conn.Close()
 	err = func() error {
 		rows, err := conn.QueryContext(ctx, createTicketBatch,
-			r.Workspace, r.Number, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
+			r.Workspace,
+			r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
 			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.ThreadChannel, r.ThreadID, r.CardID,
 			r.StatusNote, r.CreatedAt, r.UpdatedAt,
 			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
-			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
-			r.Workspace)
+			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt)
 		if err != nil {
 			return err
 		}
@@ -124,7 +123,6 @@ func (s *Store) createTicketMySQL(ctx context.Context, t *core.Ticket) error {
 			case <-time.After(randomJitter(time.Duration(5<<attempt) * time.Millisecond)):
 			}
 		}
-		nt.Number = placeholderNumber()
 		var id, n int64
 		if id, n, err = s.createMySQL(ctx, nt); err == nil {
 			nt.ID, nt.Number = id, n

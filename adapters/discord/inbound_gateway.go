@@ -1,0 +1,317 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// closeCodeAdvice explains the gateway close codes after which reconnecting cannot help until
+// the operator acts.
+func closeCodeAdvice(code int) (string, bool) {
+	switch code {
+	case 4004:
+		return "authentication failed: DISCORD_BOT_TOKEN is wrong or was reset", true
+	case 4010:
+		return "invalid shard: check DISCORD_SHARD_ID and DISCORD_SHARD_COUNT", true
+	case 4011:
+		return "sharding required: the bot is in too many servers for one shard; raise DISCORD_SHARD_COUNT", true
+	case 4012:
+		return "invalid API version", true
+	case 4013:
+		return "invalid intents", true
+	case 4014:
+		return "disallowed intents: enable the Message Content intent for the bot in the Discord developer portal (Bot → Privileged Gateway Intents)", true
+	}
+	return "", false
+}
+
+const (
+	messageLanes     = 8
+	messageLaneDepth = 256
+)
+
+// runGateway holds the gateway connection until ctx ends: it connects (learning the URL from
+// GET /gateway/bot unless one is configured), identifies with Intents and this replica's
+// shard, and reconnects with backoff (resuming the session when it can) whenever the
+// connection drops. Thread messages are processed in order per channel on a few lanes;
+// interactions each get their own goroutine, since they must be answered within 3 s.
+func (a *Adapter) runGateway(ctx context.Context) error {
+	lanes := newLanes(messageLanes, messageLaneDepth)
+	defer lanes.close()
+	evCtx := context.WithoutCancel(ctx)
+
+	dropped := make(chan struct{}, 1)
+	remove := []func(){
+		a.gw.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			select {
+			case dropped <- struct{}{}:
+			default:
+			}
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+			a.log.Info("discord: gateway ready", "user", displayName(r.User), "guilds", len(r.Guilds),
+				"shard", a.cfg.ShardID, "shards", a.cfg.ShardCount)
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+			if ic.Interaction == nil {
+				return
+			}
+			it := ic.Interaction
+			a.work.Go(func() {
+				a.answer(evCtx, it, func(resp *discordgo.InteractionResponse) error {
+					if resp == nil { // a redelivery: it was answered already
+						return nil
+					}
+					ctx, cancel := context.WithTimeout(evCtx, 5*time.Second)
+					defer cancel()
+					return a.api.Respond(ctx, it, resp)
+				})
+			})
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) {
+			if m.Message != nil {
+				msg := m.Message
+				lanes.submit(msg.ChannelID, func() { a.onMessage(evCtx, msg) })
+			}
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) {
+			if m.Message != nil {
+				msg := m.Message
+				lanes.submit(msg.ChannelID, func() { a.onMessageEdit(evCtx, msg) })
+			}
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageDelete) {
+			if m.Message != nil {
+				msg := m.Message
+				lanes.submit(msg.ChannelID, func() { a.onMessageDelete(evCtx, msg) })
+			}
+		}),
+	}
+	defer func() {
+		for _, rm := range remove {
+			rm()
+		}
+	}()
+
+	backoff := time.Second
+	for {
+		if err := a.connect(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			a.logConnectError(err, backoff)
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			backoff = min(backoff*2, 5*time.Minute)
+			continue
+		}
+		backoff = time.Second
+		select {
+		case <-ctx.Done():
+			if err := a.gw.Close(); err != nil {
+				a.log.Warn("discord: closing the gateway", "err", err)
+			}
+			return nil
+		case <-dropped:
+			a.log.Warn("discord: gateway connection lost; reconnecting")
+			if !sleep(ctx, time.Second) {
+				return nil
+			}
+		}
+	}
+}
+
+// connect opens the gateway connection, resolving its URL first when none is known.
+func (a *Adapter) connect(ctx context.Context) error {
+	if a.rt.gateway.Load() == nil {
+		gw := a.cfg.GatewayURL
+		if gw == "" {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			info, err := a.api.GatewayBot(cctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			gw = info.URL
+			a.log.Info("discord: gateway", "url", gw, "recommended_shards", info.Shards,
+				"session_starts_remaining", info.SessionStartLimit.Remaining)
+			if info.Shards > a.cfg.ShardCount {
+				a.log.Warn("discord: Discord recommends more shards than DISCORD_SHARD_COUNT", "recommended", info.Shards, "configured", a.cfg.ShardCount)
+			}
+		}
+		a.rt.gateway.Store(&gw)
+	}
+	return a.gw.Open()
+}
+
+// logConnectError explains a failed connection; close codes that need the operator (4014:
+// the Message Content intent is not enabled) are logged as errors with what to do.
+func (a *Adapter) logConnectError(err error, retry time.Duration) {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		if why, ok := closeCodeAdvice(ce.Code); ok {
+			a.log.Error("discord: the gateway refused the connection: "+why, "close_code", ce.Code, "reason", ce.Text, "retry_in", retry)
+			return
+		}
+	}
+	a.log.Warn("discord: gateway connection failed; retrying", "err", err, "retry_in", retry)
+}
+
+// onMessage stores a human message written in a ticket thread (attachments by name and URL;
+// the Discord message id makes it idempotent).
+func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
+	if m.GuildID == "" || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t, ok := a.threadTicket(ctx, m.GuildID, m.ChannelID)
+	if !ok || !a.svc.FirstDelivery(ctx, "discord:message:"+m.ID, dedupeTTL) {
+		return
+	}
+	in := core.MessageInput{ExternalID: m.ID, Content: m.Content, Source: "discord"}
+	for _, at := range m.Attachments {
+		if at != nil {
+			in.Attachments = append(in.Attachments, core.Attachment{Name: at.Filename, URL: at.URL})
+		}
+	}
+	author := core.UserRef{ID: m.Author.ID, Name: displayName(m.Author)}
+	if m.Member != nil && m.Member.Nick != "" {
+		author.Name = m.Member.Nick
+	}
+	// Discord already decided who may write in a private ticket thread (the reporter, staff
+	// who joined, people they added); the core lets thread messages through for anyone who
+	// can see the ticket, so everyone but the reporter is treated as staff for this one call.
+	role := core.RoleStaff
+	if author.ID == t.Reporter.ID {
+		role = core.RoleRequester
+	}
+	actor := core.Actor{User: author, Role: role, Workspace: t.Workspace}
+	err := retryUnavailable(ctx, func() error {
+		_, _, err := a.svc.AddMessage(ctx, actor, t.ID, in)
+		return err
+	})
+	switch {
+	case core.IsCode(err, core.EInvalid):
+		a.log.Debug("discord: thread message not stored", "ticket", t.ID, "message", m.ID, "err", err)
+	case err != nil:
+		a.log.Warn("discord: could not store a thread message", "ticket", t.ID, "message", m.ID, "err", err)
+	}
+}
+
+// onMessageEdit records an edit of a stored thread message.
+func (a *Adapter) onMessageEdit(ctx context.Context, m *discordgo.Message) {
+	if m.GuildID == "" || m.Author == nil || m.Author.Bot || m.EditedTimestamp == nil {
+		return // embed-only updates carry no author or edit time
+	}
+	a.editStored(ctx, m.GuildID, m.ChannelID, m.ID, m.Content, false)
+}
+
+// onMessageDelete marks a stored thread message deleted.
+func (a *Adapter) onMessageDelete(ctx context.Context, m *discordgo.Message) {
+	if m.GuildID == "" {
+		return
+	}
+	a.editStored(ctx, m.GuildID, m.ChannelID, m.ID, "", true)
+}
+
+func (a *Adapter) editStored(ctx context.Context, guild, channel, id, content string, deleted bool) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t, ok := a.threadTicket(ctx, guild, channel)
+	if !ok {
+		return
+	}
+	err := retryUnavailable(ctx, func() error {
+		_, err := a.svc.EditMessage(ctx, t.ID, id, content, deleted)
+		return err
+	})
+	if err != nil && !core.IsCode(err, core.ENotFound) {
+		a.log.Warn("discord: could not record a thread message edit", "ticket", t.ID, "message", id, "err", err)
+	}
+}
+
+// threadTicket finds the ticket whose thread is channel (cached by the core).
+func (a *Adapter) threadTicket(ctx context.Context, guild, channel string) (core.Ticket, bool) {
+	t, err := a.svc.TicketForThread(ctx, workspace(guild), channel, channel)
+	if err != nil {
+		if !core.IsCode(err, core.ENotFound) {
+			a.log.Warn("discord: ticket thread lookup failed", "channel", channel, "err", err)
+		}
+		return core.Ticket{}, false
+	}
+	return t, true
+}
+
+// retryUnavailable retries fn a few times while the database is unavailable: a gateway event
+// is not delivered twice, so giving up at once would lose it.
+func retryUnavailable(ctx context.Context, fn func() error) error {
+	wait := 200 * time.Millisecond
+	for i := 0; ; i++ {
+		err := fn()
+		if !core.IsCode(err, core.EUnavailable) || i == 3 || !sleep(ctx, wait) {
+			return err
+		}
+		wait *= 3
+	}
+}
+
+// lanes runs submitted work on n goroutines, in submission order per key (channel), so a
+// message's create, edit and delete are applied in order without blocking the gateway reader
+// on one slow channel.
+type lanes struct {
+	mu     sync.RWMutex
+	closed bool
+	qs     []chan func()
+	wg     sync.WaitGroup
+}
+
+func newLanes(n, depth int) *lanes {
+	l := &lanes{qs: make([]chan func(), n)}
+	for i := range l.qs {
+		q := make(chan func(), depth)
+		l.qs[i] = q
+		l.wg.Go(func() {
+			for fn := range q {
+				fn()
+			}
+		})
+	}
+	return l
+}
+
+func (l *lanes) submit(key string, fn func()) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	l.qs[h.Sum32()%uint32(len(l.qs))] <- fn
+}
+
+// close stops taking work and waits for the queued work to finish.
+func (l *lanes) close() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		for _, q := range l.qs {
+			close(q)
+		}
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+}

@@ -1,0 +1,338 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+)
+
+const (
+	// ackBudget is how long an interaction's work may run before Discord gets a deferred
+	// response instead of the answer (Discord wants the first response within 3 s; the bot
+	// dispatcher's own deadline is 2.5 s, so this fallback is for slow REST calls).
+	ackBudget = 2 * time.Second
+	// workTimeout bounds an interaction's work including a deferred follow-up.
+	workTimeout = 15 * time.Second
+	// dedupeTTL is how long an interaction id is remembered.
+	dedupeTTL = time.Hour
+)
+
+// answer runs interaction it and sends its first response with send. Work that outlasts
+// ackBudget is answered with a deferred (ephemeral "thinking…") response at once and finished
+// in the background by editing that response. A nil response means "duplicate, already
+// answered"; send decides what that means for its transport.
+func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, send func(*discordgo.InteractionResponse) error) {
+	workCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
+	done := make(chan *discordgo.InteractionResponse, 1)
+	a.work.Go(func() { done <- a.handle(workCtx, it) })
+	timer := time.NewTimer(ackBudget)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		cancel()
+		if err := send(r); err != nil {
+			a.log.Warn("discord: could not answer an interaction", "interaction", it.ID, "err", err)
+		}
+		return
+	case <-timer.C:
+	}
+	if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		// Autocomplete cannot be deferred; a late answer is simply dropped by Discord.
+		r := <-done
+		cancel()
+		_ = send(r)
+		return
+	}
+	err := send(&discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
+	})
+	if err != nil {
+		a.log.Warn("discord: could not defer an interaction", "interaction", it.ID, "err", err)
+	}
+	a.work.Go(func() {
+		defer cancel()
+		r := <-done
+		if err == nil && r != nil {
+			a.followUp(workCtx, it, r)
+		}
+	})
+}
+
+// followUp replaces a deferred response with the real one.
+func (a *Adapter) followUp(ctx context.Context, it *discordgo.Interaction, r *discordgo.InteractionResponse) {
+	d := r.Data
+	if r.Type != discordgo.InteractionResponseChannelMessageWithSource || d == nil {
+		d = ephemeral("That took too long; please run the command again.").Data
+	}
+	content := d.Content
+	embeds := d.Embeds
+	if embeds == nil {
+		embeds = []*discordgo.MessageEmbed{}
+	}
+	comps := d.Components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	err := a.api.EditResponse(ctx, it, &discordgo.WebhookEdit{
+		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions(),
+	})
+	if err != nil {
+		a.log.Warn("discord: could not send a deferred answer", "interaction", it.ID, "err", err)
+	}
+}
+
+// handle runs one interaction and returns its response (nil for a duplicate delivery). It
+// never panics.
+func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *discordgo.InteractionResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("discord: interaction handler panicked", "interaction", it.ID, "panic", r, "stack", string(debug.Stack()))
+			resp = ephemeral("Something went wrong on our side; please try again.")
+		}
+	}()
+	if it.ID != "" && !a.svc.FirstDelivery(ctx, "discord:interaction:"+it.ID, dedupeTTL) {
+		return nil
+	}
+	if it.GuildID == "" || it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
+		return ephemeral("ticketbot works inside a server: use /ticket in one of its channels.")
+	}
+	ws := workspace(it.GuildID)
+	req := bot.Request{
+		Workspace: ws,
+		User:      memberRef(it.Member),
+		Channel:   it.ChannelID,
+		Role:      a.roleFunc(ws, it.Member),
+	}
+	switch d := it.Data.(type) {
+	case discordgo.ApplicationCommandInteractionData:
+		if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			return a.onAutocomplete(ctx, req, it.Member, d)
+		}
+		return a.onCommand(ctx, req, it.Member, d)
+	case discordgo.MessageComponentInteractionData:
+		return a.onComponent(ctx, req, it.Member, d)
+	case discordgo.ModalSubmitInteractionData:
+		return a.onModal(ctx, req, d)
+	}
+	return ephemeral("ticketbot doesn't handle this kind of interaction.")
+}
+
+func (a *Adapter) onCommand(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
+	switch d.Name {
+	case cmdTicket:
+		c, err := ticketCommand(d)
+		if err != nil {
+			return errorResponse(err)
+		}
+		req.Command = c
+		return replyResponse(a.bot.Dispatch(ctx, req))
+	case cmdAdmin:
+		name, o := subcommand(d)
+		switch name {
+		case "setup":
+			req.Command = bot.Command{Name: "setup", Channel: o.str("channel"), StaffRole: o.str("staff_role")}
+			reply := a.bot.Dispatch(ctx, req)
+			a.settings.forget(req.Workspace.ExternalID)
+			return replyResponse(reply)
+		case "panel":
+			return a.postPanel(ctx, req, m, o.str("channel"))
+		}
+	}
+	return ephemeral("Unknown command; try /ticket open.")
+}
+
+// postPanel posts the "Open a ticket" panel (admins only: the command's default permission is
+// checked again here, since server admins can override it).
+func (a *Adapter) postPanel(ctx context.Context, req bot.Request, m *discordgo.Member, channel string) *discordgo.InteractionResponse {
+	role, err := a.memberRole(ctx, req.Workspace, m)
+	if err != nil {
+		return errorResponse(err)
+	}
+	if !role.AtLeast(core.RoleAdmin) {
+		return ephemeral("You can't do that: only members with Manage Server can post the panel.")
+	}
+	if channel == "" {
+		channel = req.Channel
+	}
+	if _, err := a.api.SendMessage(ctx, channel, panelMessage()); err != nil {
+		a.log.Warn("discord: could not post the panel", "guild", req.Workspace.ExternalID, "channel", channel, "err", err)
+		return ephemeral(fmt.Sprintf("I couldn't post in %s: check that I may view the channel and send messages there.", channelMention(channel)))
+	}
+	return ephemeral(fmt.Sprintf("Posted the panel in %s.", channelMention(channel)))
+}
+
+func (a *Adapter) onComponent(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.MessageComponentInteractionData) *discordgo.InteractionResponse {
+	switch id := d.CustomID; {
+	case id == customPanelOpen:
+		req.Command = bot.Command{Name: "open"}
+		return replyResponse(a.bot.Dispatch(ctx, req))
+	case strings.HasPrefix(id, customJoinPrefix):
+		n, err := strconv.ParseInt(strings.TrimPrefix(id, customJoinPrefix), 10, 64)
+		if err != nil || n <= 0 {
+			return ephemeral("This button is no longer supported.")
+		}
+		return a.join(ctx, req, m, n)
+	}
+	act, err := bot.ParseAction(d.CustomID)
+	if err != nil {
+		return ephemeral("This button is no longer supported.")
+	}
+	value := ""
+	if len(d.Values) > 0 {
+		value = d.Values[0]
+	}
+	c, err := act.Command(value)
+	if err != nil {
+		return errorResponse(err)
+	}
+	req.Command = c
+	return replyResponse(a.bot.Dispatch(ctx, req))
+}
+
+// join adds a staff member to a ticket's private thread (the Join button of the notice in the
+// support channel).
+func (a *Adapter) join(ctx context.Context, req bot.Request, m *discordgo.Member, ticketID int64) *discordgo.InteractionResponse {
+	role, err := a.memberRole(ctx, req.Workspace, m)
+	if err != nil {
+		return errorResponse(err)
+	}
+	if !role.AtLeast(core.RoleStaff) {
+		return ephemeral("You can't do that: only staff can join ticket threads.")
+	}
+	t, err := a.svc.Ticket(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace}, ticketID)
+	if err != nil {
+		return errorResponse(err)
+	}
+	if t.Thread.ThreadID == "" {
+		return ephemeral(fmt.Sprintf("Ticket #%d's thread isn't ready yet; try again in a moment.", t.Number))
+	}
+	if err := a.api.AddThreadMember(ctx, t.Thread.ThreadID, req.User.ID); err != nil {
+		a.log.Warn("discord: could not add a staff member to a ticket thread", "ticket", t.ID, "thread", t.Thread.ThreadID, "err", err)
+		return ephemeral(fmt.Sprintf("I couldn't add you to ticket #%d's thread; check that I have Manage Threads in the support channel.", t.Number))
+	}
+	return ephemeral(fmt.Sprintf("You joined ticket #%d: %s", t.Number, channelMention(t.Thread.ThreadID)))
+}
+
+func (a *Adapter) onModal(ctx context.Context, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
+	if d.CustomID != customOpenModal {
+		return ephemeral("This form is no longer supported.")
+	}
+	v := modalValues(d.Components)
+	req.Command = bot.Command{Name: "open", Title: v["title"], Description: v["description"], Priority: v["priority"]}
+	if req.Command.Title == "" {
+		return ephemeral("A ticket needs a title.")
+	}
+	reply := a.bot.Dispatch(ctx, req)
+	if reply.Modal { // a modal cannot answer a modal
+		return ephemeral("A ticket needs a title.")
+	}
+	return replyResponse(reply)
+}
+
+// modalValues collects a modal's text inputs by custom id.
+func modalValues(comps []discordgo.MessageComponent) map[string]string {
+	out := map[string]string{}
+	var walk func([]discordgo.MessageComponent)
+	walk = func(cs []discordgo.MessageComponent) {
+		for _, c := range cs {
+			switch x := c.(type) {
+			case *discordgo.ActionsRow:
+				walk(x.Components)
+			case discordgo.ActionsRow:
+				walk(x.Components)
+			case *discordgo.TextInput:
+				out[x.CustomID] = strings.TrimSpace(x.Value)
+			case discordgo.TextInput:
+				out[x.CustomID] = strings.TrimSpace(x.Value)
+			}
+		}
+	}
+	walk(comps)
+	return out
+}
+
+// onAutocomplete suggests ticket numbers: the caller's own tickets, or the guild's for staff,
+// filtered by what was typed (a number prefix or part of the title).
+func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
+	resp := &discordgo.InteractionResponse{
+		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+		Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}},
+	}
+	if d.Name != cmdTicket {
+		return resp
+	}
+	name, o := subcommand(d)
+	num, ok := o["number"]
+	if !ok || !num.Focused {
+		return resp
+	}
+	typed := strings.TrimPrefix(strings.TrimSpace(fmt.Sprint(num.Value)), "#")
+	if num.Value == nil {
+		typed = ""
+	}
+	limit := core.Limit{Rate: 120, Period: time.Minute, Burst: 20} // one lookup per keystroke
+	if d := a.svc.Allow(ctx, "autocomplete:"+req.Workspace.String()+":"+req.User.ID, limit); !d.Allowed {
+		return resp
+	}
+	role, err := a.memberRole(ctx, req.Workspace, m)
+	if err != nil {
+		return resp
+	}
+	var statuses []core.Status
+	switch name {
+	case "reopen":
+		statuses = []core.Status{core.StatusResolved, core.StatusClosed}
+	case "status", "close":
+		statuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting, core.StatusResolved}
+	case "claim", "assign":
+		statuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting}
+	}
+	ts, err := a.svc.ListTickets(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace},
+		core.ListFilter{Workspace: req.Workspace, Statuses: statuses, Limit: 100})
+	if err != nil {
+		a.log.Warn("discord: autocomplete failed", "err", err)
+		return resp
+	}
+	lower := strings.ToLower(typed)
+	for _, t := range ts {
+		n := strconv.FormatInt(t.Number, 10)
+		if typed != "" && !strings.HasPrefix(n, typed) && !strings.Contains(strings.ToLower(t.Title), lower) {
+			continue
+		}
+		resp.Data.Choices = append(resp.Data.Choices, &discordgo.ApplicationCommandOptionChoice{
+			Name:  truncate(fmt.Sprintf("#%d %s (%s)", t.Number, strings.Join(strings.Fields(t.Title), " "), bot.StatusLabel(t.Status)), maxChoiceName),
+			Value: t.Number,
+		})
+		if len(resp.Data.Choices) == maxChoices {
+			break
+		}
+	}
+	return resp
+}
+
+// errorResponse renders a core error for the caller.
+func errorResponse(err error) *discordgo.InteractionResponse {
+	msg := core.ErrorMessage(err)
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return ephemeral(msg + ".")
+}
+
+// memberRef names the member who sent an interaction.
+func memberRef(m *discordgo.Member) core.UserRef {
+	u := core.UserRef{ID: m.User.ID, Name: m.Nick}
+	if u.Name == "" {
+		u.Name = displayName(m.User)
+	}
+	return u
+}

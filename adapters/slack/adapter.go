@@ -1,0 +1,224 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// Defaults of Config's optional fields.
+const (
+	defaultAPIURL  = "https://slack.com/api/"
+	defaultMaxBody = 1 << 20
+	// apiTimeout bounds one call to the Slack Web API made with the default HTTP client.
+	apiTimeout = 10 * time.Second
+	// backgroundTimeout bounds work started after an acknowledgement (replies through
+	// response_url, the DM draft prompt, Socket Mode envelopes).
+	backgroundTimeout = 15 * time.Second
+	// handlerTimeout bounds the work done before an acknowledgement; Slack waits 3 s.
+	handlerTimeout = 2800 * time.Millisecond
+)
+
+// Config are the Adapter's dependencies and settings.
+type Config struct {
+	Bot     *bot.Bot
+	Service *core.Service
+	// BotToken is the xoxb- token; SigningSecret verifies HTTP requests; AppToken (xapp-), when
+	// set, makes the adapter reach Slack over Socket Mode instead of HTTP.
+	BotToken, SigningSecret, AppToken string
+	// APIURL is the base of the Slack Web API [https://slack.com/api/].
+	APIURL string
+	// HTTPClient makes the Web API calls [a client with a 10 s timeout].
+	HTTPClient *http.Client
+	// Clock tells the time for the signature window [core.SystemClock].
+	Clock core.Clock
+	// Log receives the adapter's log lines [discarded]. Tokens and secrets never reach it.
+	Log *slog.Logger
+	// MaxBody caps an inbound request body [1 MiB].
+	MaxBody int64
+}
+
+// Adapter connects one Slack workspace's app to the bot: inbound HTTP routes or a Socket Mode
+// connection, and the core.Notifier that posts ticket cards.
+type Adapter struct {
+	bot      *bot.Bot
+	svc      *core.Service
+	api      slackAPI
+	client   *slackgo.Client // for Socket Mode, which needs the SDK client itself
+	secret   string
+	appToken string
+	clock    core.Clock
+	log      *slog.Logger
+	maxBody  int64
+	self     identity
+	bg       tracker
+	roles    roles
+}
+
+// identity is who the app is in its workspace (auth.test).
+type identity struct {
+	UserID, BotID, TeamID string
+}
+
+// New builds the Adapter and asks Slack who it is (auth.test), so it can ignore its own
+// messages. Errors: invalid (missing dependencies or credentials), unavailable (Slack refused
+// the token or could not be reached).
+func New(ctx context.Context, c Config) (*Adapter, error) {
+	switch {
+	case c.Bot == nil || c.Service == nil:
+		return nil, core.Errorf(core.EInvalid, "slack.New: a Bot and a Service are required")
+	case strings.TrimSpace(c.BotToken) == "":
+		return nil, core.Errorf(core.EInvalid, "slack.New: SLACK_BOT_TOKEN is required")
+	case c.SigningSecret == "" && c.AppToken == "":
+		return nil, core.Errorf(core.EInvalid, "slack.New: SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN (Socket Mode) is set")
+	}
+	if c.APIURL == "" {
+		c.APIURL = defaultAPIURL
+	}
+	if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
+	if c.HTTPClient == nil {
+		// Keep enough idle connections to Slack for a burst of replies and cards (the default
+		// transport keeps two per host).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		c.HTTPClient = &http.Client{Timeout: apiTimeout, Transport: tr}
+	}
+	if c.Clock == nil {
+		c.Clock = core.SystemClock{}
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = defaultMaxBody
+	}
+	opts := []slackgo.Option{slackgo.OptionAPIURL(c.APIURL), slackgo.OptionHTTPClient(c.HTTPClient)}
+	if c.AppToken != "" {
+		opts = append(opts, slackgo.OptionAppLevelToken(c.AppToken))
+	}
+	client := slackgo.New(c.BotToken, opts...)
+	a := &Adapter{
+		bot:      c.Bot,
+		svc:      c.Service,
+		api:      sdkAPI{c: client},
+		client:   client,
+		secret:   c.SigningSecret,
+		appToken: c.AppToken,
+		clock:    c.Clock,
+		log:      c.Log.With("adapter", "slack"),
+		maxBody:  c.MaxBody,
+	}
+	actx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	id, err := a.api.whoAmI(actx)
+	if err != nil {
+		return nil, &core.Error{Code: core.EUnavailable, Op: "slack.New",
+			Message: "auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", Err: err}
+	}
+	a.self = id
+	a.log.Info("slack adapter ready", "team", id.TeamID, "bot_user", id.UserID, "socket_mode", c.AppToken != "")
+	return a, nil
+}
+
+// Platform is core.PlatformSlack.
+func (a *Adapter) Platform() core.Platform { return core.PlatformSlack }
+
+// Run holds the Socket Mode connection when an app token is set (reconnecting by itself), or
+// just waits for ctx otherwise. Either way it returns only after the work it started in the
+// background (replies sent after an acknowledgement) has finished. Errors: a Socket Mode
+// connection Slack refuses for good (a bad app token).
+func (a *Adapter) Run(ctx context.Context) error {
+	var err error
+	if a.appToken != "" {
+		err = a.runSocket(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	a.bg.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// workspace is the core workspace of a Slack team.
+func workspace(team string) core.Workspace {
+	return core.Workspace{Platform: core.PlatformSlack, ExternalID: team}
+}
+
+// validTeam reports whether team can name a workspace.
+func validTeam(team string) bool {
+	_, err := core.ParseWorkspace("slack:" + team)
+	return err == nil
+}
+
+// tracker counts background goroutines so Run can wait for them. Unlike a bare WaitGroup it
+// allows new work to start while another goroutine waits.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{}
+}
+
+// Go runs f in a goroutine, counted until it returns.
+func (t *tracker) Go(f func()) {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+	go func() {
+		defer t.done()
+		f()
+	}()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 && t.idle != nil {
+		close(t.idle)
+		t.idle = nil
+	}
+}
+
+// Wait blocks until no counted goroutine runs.
+func (t *tracker) Wait() {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.mu.Unlock()
+		return
+	}
+	if t.idle == nil {
+		t.idle = make(chan struct{})
+	}
+	ch := t.idle
+	t.mu.Unlock()
+	<-ch
+}
+
+// background runs f after the current request was answered, with a context that outlives the
+// request but not the bounded timeout.
+func (a *Adapter) background(ctx context.Context, what string, f func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+	a.bg.Go(func() {
+		defer cancel()
+		if err := f(ctx); err != nil {
+			a.log.Warn("slack: "+what+" failed", "err", err)
+		}
+	})
+}
+
+// errorf wraps err with op, for logs.
+func errorf(op string, err error) error { return fmt.Errorf("slack.%s: %w", op, err) }

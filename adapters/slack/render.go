@@ -1,0 +1,241 @@
+package slack
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// Block Kit limits ticketbot renders within.
+const (
+	maxSectionText = 3000
+	maxFieldText   = 2000
+	maxModalInput  = 3000
+	maxListed      = 40
+)
+
+// Ids of the adapter's own interactive elements; card buttons carry bot.Action ids.
+const (
+	openCallbackID    = "tb:open"
+	draftOpenAction   = "tbslack:draft:open"
+	draftCancelAction = "tbslack:draft:cancel"
+)
+
+func plain(s string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, false, false)
+}
+
+func mrkdwn(s string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.MarkdownType, s, false, false)
+}
+
+func section(blockID, text string) *slackgo.SectionBlock {
+	return slackgo.NewSectionBlock(mrkdwn(text), nil, nil, slackgo.SectionBlockOptionBlockID(blockID))
+}
+
+// cardMessage is the ticket card: heading, description, fields, Claim/Close (or Reopen)
+// buttons and a status menu.
+func cardMessage(c bot.Card) message {
+	return message{Text: cardText(c), Blocks: cardBlocks(c, true)}
+}
+
+// cardText is the card's notification text.
+func cardText(c bot.Card) string {
+	return escapeCut(fmt.Sprintf("Ticket %s (%s)", c.Heading(), bot.StatusLabel(c.Status)), maxSectionText)
+}
+
+// cardBlocks renders c; a posted card (posted) invites replies in its thread.
+func cardBlocks(c bot.Card, posted bool) []slackgo.Block {
+	id := strconv.FormatInt(c.TicketID, 10)
+	blocks := []slackgo.Block{
+		section("tb:card:head:"+id, "*"+escapeCut(c.Heading(), maxSectionText-2)+"*"),
+	}
+	if c.Description != "" {
+		blocks = append(blocks, section("tb:card:desc:"+id, escapeCut(c.Description, maxSectionText)))
+	}
+	fields := make([]*slackgo.TextBlockObject, 0, len(c.Fields))
+	for _, f := range c.Fields {
+		fields = append(fields, mrkdwn("*"+escape(f.Name)+"*\n"+fieldValue(f)))
+	}
+	if len(fields) > 10 {
+		fields = fields[:10]
+	}
+	if len(fields) > 0 {
+		blocks = append(blocks, slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID("tb:card:fields:"+id)))
+	}
+	var elems []slackgo.BlockElement
+	for _, b := range c.Buttons {
+		btn := slackgo.NewButtonBlockElement(b.ID, id, plain(b.Label))
+		switch b.Style {
+		case bot.StylePrimary:
+			btn = btn.WithStyle(slackgo.StylePrimary)
+		case bot.StyleDanger:
+			btn = btn.WithStyle(slackgo.StyleDanger)
+		}
+		elems = append(elems, btn)
+	}
+	if c.StatusMenu != "" {
+		var current *slackgo.OptionBlockObject
+		opts := make([]*slackgo.OptionBlockObject, 0, len(core.Statuses()))
+		for _, st := range core.Statuses() {
+			o := slackgo.NewOptionBlockObject(string(st), plain(capitalise(bot.StatusLabel(st))), nil)
+			if st == c.Status {
+				current = o
+			}
+			opts = append(opts, o)
+		}
+		sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Set status"), c.StatusMenu, opts...)
+		if current != nil {
+			sel = sel.WithInitialOption(current)
+		}
+		elems = append(elems, sel)
+	}
+	if len(elems) > 0 {
+		blocks = append(blocks, slackgo.NewActionBlock("tb:card:actions:"+id, elems...))
+	}
+	if posted {
+		blocks = append(blocks, slackgo.NewContextBlock("tb:card:hint:"+id,
+			mrkdwn("Reply in this thread to talk about the ticket; replies are kept with it.")))
+	}
+	return blocks
+}
+
+// fieldValue renders a card field: a mention for a Slack user, else the escaped value.
+func fieldValue(f bot.Field) string {
+	if isUserID(f.UserID) {
+		return "<@" + f.UserID + ">"
+	}
+	return escapeCut(f.Value, maxFieldText)
+}
+
+// userText names u in a message: a mention for a Slack user, else the escaped name.
+func userText(u core.UserRef) string {
+	switch {
+	case isUserID(u.ID):
+		return "<@" + u.ID + ">"
+	case u.Name != "":
+		return escape(u.Name)
+	default:
+		return escape(u.ID)
+	}
+}
+
+// replyMessage renders a bot.Reply: its text, then its card or ticket list.
+func replyMessage(r bot.Reply) message {
+	text := escapeCut(r.Text, maxSectionText)
+	if r.Card == nil && len(r.Tickets) == 0 {
+		return message{Text: text}
+	}
+	var blocks []slackgo.Block
+	if text != "" {
+		blocks = append(blocks, section("tb:reply", text))
+	}
+	if r.Card != nil {
+		if text == "" {
+			text = cardText(*r.Card)
+		}
+		blocks = append(blocks, cardBlocks(*r.Card, false)...)
+	}
+	for i, t := range r.Tickets {
+		if i == maxListed {
+			break
+		}
+		blocks = append(blocks, section("tb:list:"+strconv.FormatInt(t.ID, 10), ticketLine(t)))
+	}
+	return message{Text: text, Blocks: blocks}
+}
+
+// ticketLine is one ticket of a listing.
+func ticketLine(t core.Ticket) string {
+	s := fmt.Sprintf("*#%d* %s — %s · %s", t.Number, escapeCut(t.Title, core.MaxTitleRunes*5), bot.StatusLabel(t.Status), bot.PriorityLabel(t.Priority))
+	if !t.Assignee.IsZero() {
+		s += " · " + userText(t.Assignee)
+	}
+	return s
+}
+
+// commandResponse is the body of a slash command's answer (HTTP response or Socket Mode ack).
+type commandResponse struct {
+	ResponseType string          `json:"response_type"`
+	Text         string          `json:"text"`
+	Blocks       []slackgo.Block `json:"blocks,omitempty"`
+}
+
+func commandReply(r bot.Reply) commandResponse {
+	m := replyMessage(r)
+	rt := slackgo.ResponseTypeEphemeral
+	if !r.Ephemeral {
+		rt = slackgo.ResponseTypeInChannel
+	}
+	return commandResponse{ResponseType: rt, Text: m.Text, Blocks: m.Blocks}
+}
+
+// openModal is the "open a ticket" form; originChannel rides along in private_metadata.
+func openModal(originChannel string) slackgo.ModalViewRequest {
+	title := slackgo.NewInputBlock("title", plain("Title"), plain("One line: what do you need help with?"),
+		slackgo.NewPlainTextInputBlockElement(plain("My VPN is down"), "title").WithMaxLength(core.MaxTitleRunes))
+	desc := slackgo.NewInputBlock("description", plain("Description"), nil,
+		slackgo.NewPlainTextInputBlockElement(plain("What happened, and what have you tried?"), "description").
+			WithMultiline(true).WithMaxLength(maxModalInput)).WithOptional(true)
+	var normal *slackgo.OptionBlockObject
+	opts := make([]*slackgo.OptionBlockObject, 0, len(core.Priorities()))
+	for _, p := range core.Priorities() {
+		o := slackgo.NewOptionBlockObject(string(p), plain(capitalise(bot.PriorityLabel(p))), nil)
+		if p == core.PriorityNormal {
+			normal = o
+		}
+		opts = append(opts, o)
+	}
+	prio := slackgo.NewInputBlock("priority", plain("Priority"), nil,
+		slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Priority"), "priority", opts...).WithInitialOption(normal))
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      openCallbackID,
+		Title:           plain("Open a ticket"),
+		Submit:          plain("Open"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: originChannel,
+		Blocks:          slackgo.Blocks{BlockSet: []slackgo.Block{title, desc, prio}},
+	}
+}
+
+// doneModal replaces the form after a successful submission.
+func doneModal(text string) *slackgo.ModalViewRequest {
+	return &slackgo.ModalViewRequest{
+		Type:   slackgo.VTModal,
+		Title:  plain("Ticket opened"),
+		Close:  plain("Done"),
+		Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{section("tb:done", escapeCut(text, maxSectionText))}},
+	}
+}
+
+// draftMessage asks the author of a DM whether to open a ticket with it.
+func draftMessage(c bot.Command, id string) message {
+	text := "Open a ticket with this?\n*" + escapeCut(c.Title, core.MaxTitleRunes*5) + "*"
+	if c.Description != "" {
+		text += "\n" + escapeCut(c.Description, 500)
+	}
+	return message{
+		Text: "Open a ticket with this?",
+		Blocks: []slackgo.Block{
+			section("tb:draft:text", text),
+			slackgo.NewActionBlock("tb:draft:actions",
+				slackgo.NewButtonBlockElement(draftOpenAction, id, plain("Open a ticket")).WithStyle(slackgo.StylePrimary),
+				slackgo.NewButtonBlockElement(draftCancelAction, id, plain("No, thanks")),
+			),
+			slackgo.NewContextBlock("tb:draft:hint", mrkdwn("I keep this draft for 15 minutes.")),
+		},
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

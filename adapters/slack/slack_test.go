@@ -1,0 +1,804 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// TestSlack runs every behaviour end to end — signed requests into the real HTTP endpoints of a
+// running server, the outbox delivering to a fake Slack — on each backend.
+func TestSlack(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, b backend)
+	}{
+		{"verifies signatures and rejects bad requests", testRequests},
+		{"opens a ticket from /ticket TEXT and posts its card", testOpenByText},
+		{"opens a ticket from the modal, showing validation errors in it", testOpenByModal},
+		{"opens a ticket from a DM draft, and says when a draft expired", testOpenByDraft},
+		{"lets only admins set up the helpdesk channel, then posts cards there", testSetup},
+		{"stores thread replies once, ignores bots, records edits and deletions", testThreadReplies},
+		{"runs card buttons and the status menu with the role rules", testButtons},
+		{"updates the card in place when the ticket changes elsewhere", testChangedElsewhere},
+		{"never lets user text ping a channel", testMentionEscaping},
+		{"tells a user who opens too fast when to try again", testRateLimit},
+		{"answers within Slack's 3 seconds even when Slack is slow", testSlowSlack},
+		{"retries the card after Slack answers 429", testSlack429},
+		{"caches roles: a burst of commands is not a burst of API calls", testRoleCache},
+		{"delivers outbox events idempotently and classifies failures", testNotify},
+		{"serves Socket Mode through the same handlers", testSocketMode},
+	}
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) { tc.run(t, b) })
+			}
+		})
+	}
+}
+
+func testRequests(t *testing.T, b backend) {
+	// Slack's published example: https://api.slack.com/authentication/verifying-requests-from-slack
+	const (
+		exampleSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+		exampleTS     = "1531420618"
+		exampleBody   = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+		exampleSig    = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+	)
+	clock := &manualClock{now: time.Unix(1531420618, 0)}
+	s := newStack(t, b, stackOptions{clock: clock, secret: exampleSecret})
+
+	t.Run("rejects the example's signature over another token", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("X-Slack-Request-Timestamp", exampleTS)
+		h.Set("X-Slack-Signature", exampleSig)
+		body := strings.Replace(exampleBody, "xyzz0WbapA4vBCDEFasx0q6G", "xyzz0WbapA4vBCDEvV9t1qNbhwMV3x8T7F%2BbGkVbBO4%3D", 1)
+		if r := s.raw("/slack/commands", formType, []byte(body), h); r.Status != http.StatusUnauthorized {
+			t.Fatalf("status %d", r.Status)
+		}
+	})
+	t.Run("accepts Slack's published example", func(t *testing.T) {
+		h := http.Header{}
+		h.Set("X-Slack-Request-Timestamp", exampleTS)
+		h.Set("X-Slack-Signature", exampleSig)
+		r := s.raw("/slack/commands", formType, []byte(exampleBody), h)
+		if r.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+		// An empty /ticket opens the modal with the trigger id, at once.
+		s.fake.wait("views.open", param("trigger_id", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"))
+	})
+
+	form := s.commandForm(reporter, origin, "Printer on fire")
+	body := []byte(form.Encode())
+	now := clock.Now()
+	signed := func(ts time.Time, key string) http.Header { return sign(body, ts, key) }
+	other := sign([]byte("text=something+else"), now, exampleSecret)
+	big := make([]byte, (1<<20)+1)
+	for i := range big {
+		big[i] = 'a'
+	}
+	cases := []struct {
+		name   string
+		path   string
+		ctype  string
+		body   []byte
+		header http.Header
+		status int
+	}{
+		{"missing signature → 401", "/slack/commands", formType, body, http.Header{}, 401},
+		{"missing timestamp → 401", "/slack/commands", formType, body, http.Header{"X-Slack-Signature": signed(now, exampleSecret)["X-Slack-Signature"]}, 401},
+		{"wrong secret → 401", "/slack/commands", formType, body, signed(now, "not-the-secret"), 401},
+		{"signature of another body → 401", "/slack/commands", formType, body, other, 401},
+		{"stale timestamp → 401", "/slack/commands", formType, body, signed(now.Add(-6*time.Minute), exampleSecret), 401},
+		{"future timestamp → 401", "/slack/commands", formType, body, signed(now.Add(6*time.Minute), exampleSecret), 401},
+		{"unsigned event → 401", "/slack/events", "application/json", []byte(`{"type":"url_verification","challenge":"x"}`), http.Header{}, 401},
+		{"unsigned interaction → 401", "/slack/interactivity", formType, []byte("payload=%7B%7D"), http.Header{}, 401},
+		{"body past the cap → 413", "/slack/commands", formType, big, sign(big, now, exampleSecret), 413},
+		{"malformed form → 400", "/slack/commands", formType, []byte("text=%zz"), sign([]byte("text=%zz"), now, exampleSecret), 400},
+		{"command without a team → 400", "/slack/commands", formType, []byte("user_id=U1&text=hi"), sign([]byte("user_id=U1&text=hi"), now, exampleSecret), 400},
+		{"event that is not JSON → 400", "/slack/events", "application/json", []byte("{nope"), sign([]byte("{nope"), now, exampleSecret), 400},
+		{"event that is a JSON array → 400", "/slack/events", "application/json", []byte("[1,2]"), sign([]byte("[1,2]"), now, exampleSecret), 400},
+		{"event_callback without an event id → 400", "/slack/events", "application/json",
+			[]byte(`{"type":"event_callback","team_id":"T1","event":{"type":"message"}}`),
+			sign([]byte(`{"type":"event_callback","team_id":"T1","event":{"type":"message"}}`), now, exampleSecret), 400},
+		{"interaction without payload → 400", "/slack/interactivity", formType, []byte("foo=bar"), sign([]byte("foo=bar"), now, exampleSecret), 400},
+		{"interaction payload that is not JSON → 400", "/slack/interactivity", formType, []byte("payload=%7Bnope"), sign([]byte("payload=%7Bnope"), now, exampleSecret), 400},
+		{"interaction without a user → 400", "/slack/interactivity", formType, []byte("payload=%7B%22type%22%3A%22block_actions%22%7D"),
+			sign([]byte("payload=%7B%22type%22%3A%22block_actions%22%7D"), now, exampleSecret), 400},
+		{"interaction with a wrongly typed field → 400", "/slack/interactivity", formType, []byte("payload=%7B%22type%22%3A5%7D"),
+			sign([]byte("payload=%7B%22type%22%3A5%7D"), now, exampleSecret), 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.raw(c.path, c.ctype, c.body, c.header)
+			if r.Status != c.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, c.status, r.Body)
+			}
+		})
+	}
+	t.Run("body past the cap without a length → 413", func(t *testing.T) {
+		h := sign(big, now, exampleSecret)
+		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/slack/commands", struct{ *strings.Reader }{strings.NewReader(string(big))})
+		req.Header = h
+		req.Header.Set("Content-Type", formType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 413 {
+			t.Fatalf("status %d, want 413", res.StatusCode)
+		}
+	})
+	t.Run("answers url_verification with its challenge", func(t *testing.T) {
+		b := []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
+		r := s.raw("/slack/events", "application/json", b, sign(b, now, exampleSecret))
+		if r.Status != 200 || r.text("challenge") != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("ignores event types it does not handle", func(t *testing.T) {
+		b := s.eventBody(newEventID(), map[string]any{"type": "reaction_added", "user": "U1", "reaction": "+1"})
+		if r := s.raw("/slack/events", "application/json", b, sign(b, now, exampleSecret)); r.Status != 200 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+	})
+	t.Run("changed nothing for refused requests", func(t *testing.T) {
+		ts, err := s.store.ListTickets(context.Background(), core.ListFilter{Limit: 10})
+		if err != nil || len(ts) != 0 {
+			t.Fatalf("tickets after refused requests: %v %v", ts, err)
+		}
+	})
+}
+
+// manualClock is a clock that reads what it was set to.
+type manualClock struct{ now time.Time }
+
+func (c *manualClock) Now() time.Time { return c.now }
+
+func testOpenByText(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	r := s.command(reporter, origin, "VPN is down\nSince this morning, on every network.")
+	if r.Status != 200 || r.text("response_type") != "ephemeral" {
+		t.Fatalf("answer %d %s", r.Status, r.Body)
+	}
+	if got := r.text("text"); !strings.HasPrefix(got, "Ticket #1 opened: VPN is down.") {
+		t.Errorf("reply text %q", got)
+	}
+	golden(t, "command_open.json", string(r.Body))
+
+	card := s.fake.wait("chat.postMessage", param("channel", origin))
+	golden(t, "card_open.json", card.Params["blocks"])
+	if !strings.Contains(card.Params["text"], "#1 VPN is down") {
+		t.Errorf("card text %q", card.Params["text"])
+	}
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	want := core.ThreadRef{ChannelID: origin, ThreadID: card.TS, CardID: card.TS}
+	if tk.Thread != want || tk.Title != "VPN is down" || tk.Description != "Since this morning, on every network." ||
+		tk.Reporter != (core.UserRef{ID: reporter, Name: "rita"}) || tk.OriginChannel != origin || tk.Workspace != s.ws {
+		t.Errorf("ticket %+v", tk)
+	}
+
+	t.Run("help lists the commands", func(t *testing.T) {
+		r := s.command(reporter, origin, "help")
+		for _, w := range []string{"/ticket new TEXT", "/ticket list", "/ticket setup #channel"} {
+			if !strings.Contains(r.text("text"), w) {
+				t.Errorf("help lacks %q: %s", w, r.text("text"))
+			}
+		}
+	})
+	t.Run("a usage error is answered, not failed", func(t *testing.T) {
+		r := s.command(reporter, origin, "show banana")
+		if r.Status != 200 || !strings.Contains(r.text("text"), "Usage: /ticket show N") {
+			t.Errorf("got %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func testOpenByModal(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	form := s.commandForm(reporter, origin, "")
+	r := s.send("/slack/commands", formType, []byte(form.Encode()), nil)
+	if r.Status != 200 || len(r.Body) != 0 {
+		t.Fatalf("answer to /ticket: %d %q", r.Status, r.Body)
+	}
+	open := s.fake.wait("views.open", param("trigger_id", form.Get("trigger_id")))
+	golden(t, "modal.json", open.Params["view"])
+
+	cases := []struct {
+		name, title, desc, prio, field, says string
+	}{
+		{"a title that is too long", strings.Repeat("x", 121), "", "high", "title", "the limit is 120"},
+		{"an unknown priority", "Printer jam", "", "critical", "priority", "Unknown priority"},
+		{"no title", "   ", "", "", "title", "A ticket needs a title"},
+		{"a description but no title", "", "Paper everywhere", "", "title", "needs a title"},
+	}
+	for _, c := range cases {
+		t.Run("shows "+c.name+" beside its field", func(t *testing.T) {
+			r := s.interact(s.submission(reporter, origin, c.title, c.desc, c.prio))
+			if r.Status != 200 || r.text("response_action") != "errors" || !strings.Contains(r.text("errors."+c.field), c.says) {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+		})
+	}
+	if _, err := s.store.TicketByNumber(context.Background(), s.ws, 1); !core.IsCode(err, core.ENotFound) {
+		t.Fatalf("a rejected form opened a ticket: %v", err)
+	}
+	r = s.interact(s.submission(reporter, origin, "Printer jam", "Third floor, the big one.", "high"))
+	if r.Status != 200 || r.text("response_action") != "update" || !strings.Contains(string(r.Body), "Ticket #1 opened") {
+		t.Fatalf("got %d %s", r.Status, r.Body)
+	}
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	if tk.Title != "Printer jam" || tk.Description != "Third floor, the big one." || tk.Priority != core.PriorityHigh || tk.OriginChannel != origin {
+		t.Errorf("ticket %+v", tk)
+	}
+	s.fake.wait("chat.postMessage", param("channel", origin), containing("Printer jam"))
+}
+
+func testOpenByDraft(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	dm := "D" + reporter
+	r := s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
+		"text": "my VPN is down &amp; I can't work\nIt says &lt;timeout&gt;", "ts": "1700000001.000100", "event_ts": "1700000001.000100"}, 0)
+	if r.Status != 200 {
+		t.Fatalf("event: %d %s", r.Status, r.Body)
+	}
+	prompt := s.fake.wait("chat.postMessage", param("channel", dm))
+	id := actionValue(t, prompt.Params["blocks"], "tbslack:draft:open")
+	golden(t, "draft.json", strings.ReplaceAll(prompt.Params["blocks"], id, "DRAFT-ID"))
+
+	s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", id, false))
+	done := s.fake.wait("response_url", containing("Ticket #1 opened"))
+	if done.Params["replace_original"] != "true" {
+		t.Errorf("the prompt was not replaced: %v", done.Params)
+	}
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	if tk.Title != "my VPN is down & I can't work" || tk.Description != "It says <timeout>" || tk.Thread.ChannelID != dm {
+		t.Errorf("ticket %+v", tk)
+	}
+
+	t.Run("a used draft is not opened twice", func(t *testing.T) {
+		s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", id, false))
+		s.fake.wait("response_url", containing("already opened"))
+		if _, err := s.store.TicketByNumber(context.Background(), s.ws, 2); !core.IsCode(err, core.ENotFound) {
+			t.Fatalf("second ticket: %v", err)
+		}
+	})
+	t.Run("an expired draft says so", func(t *testing.T) {
+		s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", "0123456789abcdef01234567", false))
+		r := s.fake.wait("response_url", containing("expired"))
+		if r.Params["replace_original"] == "true" || r.Params["response_type"] != "ephemeral" {
+			t.Errorf("expired notice %v", r.Params)
+		}
+	})
+	t.Run("no thanks drops the draft", func(t *testing.T) {
+		s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
+			"text": "never mind this one", "ts": "1700000002.000100"}, 0)
+		p := s.fake.wait("chat.postMessage", param("channel", dm), containing("never mind this one"))
+		id := actionValue(t, p.Params["blocks"], "tbslack:draft:cancel")
+		s.interact(s.press(reporter, dm, p.TS, "tbslack:draft:cancel", id, false))
+		s.fake.wait("response_url", containing("no ticket then"))
+		s.interact(s.press(reporter, dm, p.TS, "tbslack:draft:open", id, false))
+		s.fake.wait("response_url", containing("already opened"))
+	})
+	t.Run("the bot's own DMs are not drafts", func(t *testing.T) {
+		before := len(s.fake.callsTo("chat.postMessage", param("channel", dm)))
+		s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": "UBOT", "bot_id": "BBOT",
+			"text": "Open a ticket with this?", "ts": "1700000003.000100"}, 0)
+		time.Sleep(200 * time.Millisecond)
+		if after := len(s.fake.callsTo("chat.postMessage", param("channel", dm))); after != before {
+			t.Errorf("the bot answered itself")
+		}
+	})
+}
+
+// actionValue returns the value of the element with actionID in a blocks JSON.
+func actionValue(t *testing.T, blocks, actionID string) string {
+	t.Helper()
+	var bs []map[string]any
+	if err := json.Unmarshal([]byte(blocks), &bs); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			m, _ := e.(map[string]any)
+			if m["action_id"] == actionID {
+				return m["value"].(string)
+			}
+		}
+	}
+	t.Fatalf("no %s in %s", actionID, blocks)
+	return ""
+}
+
+func testSetup(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	for _, who := range []string{reporter, staff} {
+		r := s.command(who, origin, "setup <#"+helpdesk+"|helpdesk>")
+		if !strings.Contains(r.text("text"), "only workspace admins") {
+			t.Errorf("setup by %s: %s", who, r.Body)
+		}
+	}
+	if r := s.command(admin, origin, "setup helpdesk"); !strings.Contains(r.text("text"), "Usage: /ticket setup #channel") {
+		t.Errorf("setup without a channel mention: %s", r.Body)
+	}
+	s.setup()
+	st, err := s.svc.Settings(context.Background(), s.ws)
+	if err != nil || st.Channel != helpdesk {
+		t.Fatalf("settings %+v %v", st, err)
+	}
+	s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("helpdesk channel"))
+	tk := s.withCard("Laptop broken")
+	if tk.Thread.ChannelID != helpdesk {
+		t.Errorf("card in %q, want the helpdesk channel", tk.Thread.ChannelID)
+	}
+	s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("Laptop broken"))
+}
+
+func testThreadReplies(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.setup()
+	tk := s.withCard("Need a new monitor")
+	thread := tk.Thread.ThreadID
+	msg := func(user, ts, text string, more map[string]any) map[string]any {
+		m := map[string]any{"type": "message", "channel": helpdesk, "channel_type": "channel", "user": user,
+			"text": text, "ts": ts, "thread_ts": thread, "event_ts": ts}
+		for k, v := range more {
+			m[k] = v
+		}
+		return m
+	}
+	ev := newEventID()
+	first := msg(staff, "1700000500.000001", "Which model? &lt;b&gt;", nil)
+	for _, d := range []struct {
+		id    string
+		retry int
+	}{{ev, 0}, {ev, 1}, {ev, 2}, {newEventID(), 0}} { // retried deliveries, then the same message under a new event id
+		if r := s.event(d.id, first, d.retry); r.Status != 200 {
+			t.Fatalf("delivery %v: %d %s", d, r.Status, r.Body)
+		}
+	}
+	ignored := []map[string]any{
+		msg("UOTHERBOT", "1700000500.000003", "beep", map[string]any{"subtype": "bot_message", "bot_id": "B2"}),
+		msg("UBOT", "1700000500.000004", "Status: open → waiting", map[string]any{"bot_id": "BBOT"}),
+		msg(staff, "1700000500.000005", "<@USTAFF> has joined the channel", map[string]any{"subtype": "channel_join"}),
+		{"type": "message", "channel": helpdesk, "channel_type": "channel", "user": staff, "text": "not in a thread", "ts": "1700000500.000006"},
+		msg(staff, "1700000500.000007", "another thread", map[string]any{"thread_ts": "1600000000.000001"}),
+		{"type": "message", "subtype": "message_changed", "channel": helpdesk, "hidden": true, "ts": "1700000500.000008",
+			"message": map[string]any{"type": "message", "bot_id": "BBOT", "user": "UBOT", "text": "card", "ts": thread, "thread_ts": thread, "reply_count": 1}},
+	}
+	for i, m := range ignored {
+		if r := s.event(newEventID(), m, 0); r.Status != 200 {
+			t.Fatalf("ignored[%d]: %d %s", i, r.Status, r.Body)
+		}
+	}
+	s.event(newEventID(), msg(reporter, "1700000500.000002", "A 27 inch one", nil), 0)
+	s.event(newEventID(), msg(stranger, "1700000500.000009", "Same problem here", nil), 0)
+
+	ms := s.messages(tk.ID)
+	if len(ms) != 3 {
+		t.Fatalf("stored %d messages, want 3: %+v", len(ms), ms)
+	}
+	if ms[2].Author.ID != stranger || ms[2].Content != "Same problem here" {
+		t.Errorf("a colleague's reply in the thread: %+v", ms[2])
+	}
+	if ms[0].Content != "Which model? <b>" || ms[0].Author != (core.UserRef{ID: staff, Name: "sam"}) || ms[0].ExternalID != "1700000500.000001" || ms[0].Source != "slack" {
+		t.Errorf("first message %+v", ms[0])
+	}
+	if ms[1].Content != "A 27 inch one" || ms[1].Author.ID != reporter {
+		t.Errorf("second message %+v", ms[1])
+	}
+
+	t.Run("an edit updates the stored message", func(t *testing.T) {
+		s.event(newEventID(), map[string]any{"type": "message", "subtype": "message_changed", "channel": helpdesk, "hidden": true,
+			"ts": "1700000600.000001", "event_ts": "1700000600.000001",
+			"message":          map[string]any{"type": "message", "user": staff, "text": "Which model exactly?", "ts": "1700000500.000001", "thread_ts": thread},
+			"previous_message": map[string]any{"type": "message", "user": staff, "text": "Which model?", "ts": "1700000500.000001", "thread_ts": thread},
+		}, 0)
+		if m := s.messages(tk.ID)[0]; m.Content != "Which model exactly?" || !m.Edited {
+			t.Errorf("after the edit: %+v", m)
+		}
+	})
+	t.Run("a deletion marks the stored message deleted", func(t *testing.T) {
+		s.event(newEventID(), map[string]any{"type": "message", "subtype": "message_deleted", "channel": helpdesk, "hidden": true,
+			"ts": "1700000700.000001", "deleted_ts": "1700000500.000002",
+			"previous_message": map[string]any{"type": "message", "user": reporter, "text": "A 27 inch one", "ts": "1700000500.000002", "thread_ts": thread},
+		}, 0)
+		if m := s.messages(tk.ID)[1]; !m.Deleted {
+			t.Errorf("after the deletion: %+v", m)
+		}
+	})
+	t.Run("thread replies are not echoed back into the thread", func(t *testing.T) {
+		time.Sleep(100 * time.Millisecond)
+		if cs := s.fake.callsTo("chat.postMessage", param("thread_ts", thread), containing("Which model")); len(cs) != 0 {
+			t.Errorf("echoed: %+v", cs)
+		}
+	})
+}
+
+// messages returns ticket id's conversation.
+func (s *stack) messages(id int64) []core.Message {
+	s.t.Helper()
+	ms, err := s.store.Messages(context.Background(), id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return ms
+}
+
+func testButtons(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.setup()
+	tk := s.withCard("Printer on fire")
+	card := s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("Printer on fire"))
+	id := fmt.Sprint(tk.ID)
+	press := func(user, action, value string, menu bool) {
+		t.Helper()
+		if r := s.interact(s.press(user, helpdesk, card.TS, action, value, menu)); r.Status != 200 || len(r.Body) != 0 {
+			t.Fatalf("press %s by %s: %d %s", action, user, r.Status, r.Body)
+		}
+	}
+
+	t.Run("a stranger cannot close someone else's ticket", func(t *testing.T) {
+		press(stranger, "tb:close:"+id, id, false)
+		r := s.fake.wait("response_url", containing("Ticket not found")) // requesters see only their own tickets
+		if r.Params["response_type"] != "ephemeral" || r.Params["replace_original"] == "true" {
+			t.Errorf("the refusal was not ephemeral: %v", r.Params)
+		}
+		if got := s.ticket(tk.Number); got.Status != core.StatusOpen {
+			t.Errorf("status %s", got.Status)
+		}
+	})
+	t.Run("staff claim it", func(t *testing.T) {
+		press(staff, "tb:claim:"+id, id, false)
+		s.fake.wait("response_url", containing("You now own ticket #1"))
+		s.waitTicket(tk.Number, "an assignee", func(t core.Ticket) bool { return t.Assignee.ID == staff })
+		upd := s.fake.wait("chat.update", param("channel", helpdesk), param("ts", card.TS), containing("<@USTAFF>"))
+		golden(t, "card_claimed.json", upd.Params["blocks"])
+		s.fake.wait("chat.postMessage", param("thread_ts", card.TS), containing("Assigned to <@USTAFF> by sam."))
+	})
+	t.Run("staff set the status from the menu, and the reporter hears of it", func(t *testing.T) {
+		press(staff, "tb:status:"+id, "waiting", true)
+		s.fake.wait("response_url", containing("Ticket #1 is now waiting"))
+		s.waitTicket(tk.Number, "waiting", func(t core.Ticket) bool { return t.Status == core.StatusWaiting })
+		s.fake.wait("chat.update", param("ts", card.TS), containing("*Status*\nwaiting"))
+		dm := s.fake.wait("chat.postMessage", param("channel", "D"+reporter), containing("is now waiting"))
+		if !strings.Contains(dm.Params["text"], "<https://fake.slack.com/archives/"+helpdesk+"/p") {
+			t.Errorf("the DM has no link to the thread: %q", dm.Params["text"])
+		}
+	})
+	t.Run("the reporter closes their own ticket", func(t *testing.T) {
+		press(reporter, "tb:close:"+id, id, false)
+		s.fake.wait("response_url", containing("Ticket #1 is now closed"))
+		s.waitTicket(tk.Number, "closed", func(t core.Ticket) bool { return t.Status == core.StatusClosed })
+		upd := s.fake.wait("chat.update", param("ts", card.TS), containing("tb:reopen:"+id))
+		golden(t, "card_closed.json", upd.Params["blocks"])
+	})
+	t.Run("a button of another workspace's ticket finds nothing", func(t *testing.T) {
+		p := s.press(staff, helpdesk, card.TS, "tb:claim:999999", "999999", false)
+		if r := s.interact(p); r.Status != 200 {
+			t.Fatalf("status %d", r.Status)
+		}
+		s.fake.wait("response_url", containing("not found"))
+	})
+}
+
+func testChangedElsewhere(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.setup()
+	tk := s.withCard("Toner empty")
+	ctx := context.Background()
+	ops := core.Actor{User: core.UserRef{ID: "ops-token", Name: "ops"}, Role: core.RoleStaff}
+	if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusResolved, "Replaced the toner"); err != nil {
+		t.Fatal(err)
+	}
+	upd := s.fake.wait("chat.update", param("channel", helpdesk), param("ts", tk.Thread.CardID), containing("*Status*\nresolved"))
+	if !strings.Contains(upd.Params["text"], "(resolved)") {
+		t.Errorf("card text %q", upd.Params["text"])
+	}
+	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("Status: open → *resolved*, by ops. Note: Replaced the toner"))
+	dm := s.fake.wait("chat.postMessage", param("channel", "D"+reporter))
+	if want := `Your ticket #1 "Toner empty" is now resolved (by ops). Note: Replaced the toner`; !strings.HasPrefix(dm.Params["text"], want) {
+		t.Errorf("DM %q, want prefix %q", dm.Params["text"], want)
+	}
+	if _, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-1", Content: "Please try printing again.", Source: "api", Deliver: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("*ops* (via the API):\nPlease try printing again."))
+	if n := len(s.fake.callsTo("chat.postMessage", param("channel", helpdesk), param("thread_ts", ""))); n != 2 { // welcome + card
+		t.Errorf("%d top-level posts in the helpdesk channel, want 2 (a change must not post a second card)", n)
+	}
+}
+
+var pings = regexp.MustCompile(`(?i)<!|@here|@channel|@everyone|<@USTAFF>`)
+
+func testMentionEscaping(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.setup()
+	r := s.command(reporter, origin, "Printer <!channel> @here <!subteam^S123|ops> @Everyone <@USTAFF>\nAlso <!here|here> and @channel & <https://evil.example|a link>")
+	if r.Status != 200 {
+		t.Fatalf("open: %d %s", r.Status, r.Body)
+	}
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	if tk.Title != "Printer <!channel> @here <!subteam^S123|ops> @Everyone <@USTAFF>" {
+		t.Errorf("the title is stored as typed, got %q", tk.Title)
+	}
+	ctx := context.Background()
+	ops := core.Actor{User: core.UserRef{ID: "ops", Name: "<!everyone> ops"}, Role: core.RoleStaff}
+	if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusWaiting, "<!here> need info @channel"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-1", Content: "hi <!channel> @here", Source: "api", Deliver: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.wait("chat.postMessage", param("channel", "D"+reporter))
+	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("(via the API)"))
+	s.fake.wait("chat.update", param("ts", tk.Thread.CardID), containing("*Status*\nwaiting"))
+	list := s.command(reporter, origin, "list")
+	show := s.command(reporter, origin, "show 1")
+
+	s.fake.wait("chat.postMessage", containing("Printer &lt;!channel&gt; @\u200bhere"))
+	for _, c := range s.fake.all() {
+		for _, str := range c.Strings {
+			if m := pings.FindString(str); m != "" {
+				t.Errorf("%s carried %q unescaped: %q", c.Method, m, str)
+			}
+		}
+	}
+	t.Run("a long description is cut to Block Kit's limit without breaking an entity", func(t *testing.T) {
+		desc := strings.TrimSpace(strings.Repeat("<!here> ", 499))
+		if r := s.command(stranger, origin, "Long one\n"+desc); r.Status != 200 {
+			t.Fatalf("open: %s", r.Body)
+		}
+		card := s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("*#2 Long one*"))
+		var blocks []map[string]any
+		_ = json.Unmarshal([]byte(card.Params["blocks"]), &blocks)
+		text, _ := blocks[1]["text"].(map[string]any)["text"].(string)
+		if n := len([]rune(text)); n > 3000 || !strings.HasSuffix(text, "…") || regexp.MustCompile(`&[a-z]*…$`).MatchString(text) {
+			t.Errorf("description block of %d runes ends %q", n, text[max(0, len(text)-20):])
+		}
+	})
+	for _, r := range []response{r, list, show} {
+		var v any
+		_ = json.Unmarshal(r.Body, &v)
+		for _, str := range leaves(v, nil) {
+			if m := pings.FindString(str); m != "" {
+				t.Errorf("a command reply carried %q unescaped: %q", m, str)
+			}
+		}
+	}
+}
+
+func testRateLimit(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	for i := 1; i <= 5; i++ {
+		if r := s.command(reporter, origin, fmt.Sprintf("Problem %d", i)); !strings.Contains(r.text("text"), "opened") {
+			t.Fatalf("open %d: %s", i, r.Body)
+		}
+	}
+	r := s.command(reporter, origin, "Problem 6")
+	if !regexp.MustCompile(`^You're going a bit fast; try again in \d+ s\.$`).MatchString(r.text("text")) || r.text("response_type") != "ephemeral" {
+		t.Errorf("sixth open: %s", r.Body)
+	}
+	if r := s.command(stranger, origin, "Someone else's problem"); !strings.Contains(r.text("text"), "opened") {
+		t.Errorf("another user is limited too: %s", r.Body)
+	}
+}
+
+func testSlowSlack(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.fake.slow("users.info", 4*time.Second)
+	s.fake.slow("chat.postMessage", 4*time.Second)
+	start := time.Now()
+	r := s.command(reporter, origin, "Everything is slow today") // s.raw fails the test past 3 s
+	if !strings.Contains(r.text("text"), "Ticket #1 opened") {
+		t.Fatalf("answer after %v: %s", time.Since(start), r.Body)
+	}
+	// The card follows through the outbox once Slack answers.
+	s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+}
+
+func testSlack429(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.fake.fail("chat.postMessage", failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	tk := s.withCard("Slack is busy")
+	var limited, posted apiCall
+	for _, c := range s.fake.all() {
+		if c.Method != "chat.postMessage" {
+			continue
+		}
+		if c.Status == http.StatusTooManyRequests {
+			limited = c
+		} else if c.TS == tk.Thread.CardID {
+			posted = c
+		}
+	}
+	if limited.Method == "" || posted.Method == "" {
+		t.Fatalf("calls:\n%s", s.fake.dump())
+	}
+	if gap := posted.At.Sub(limited.At); gap < 900*time.Millisecond {
+		t.Errorf("retried after %v; Slack asked for 1 s", gap)
+	}
+}
+
+func testRoleCache(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	t.Run("before setup only admins are staff", func(t *testing.T) {
+		s.command(reporter, origin, "Before setup")
+		if r := s.command(staff, origin, "claim 1"); !strings.Contains(r.text("text"), "only staff") {
+			t.Errorf("staff before setup: %s", r.Body)
+		}
+		if r := s.command(admin, origin, "claim 1"); !strings.Contains(r.text("text"), "You now own ticket #1") {
+			t.Errorf("admin before setup: %s", r.Body)
+		}
+	})
+	s.setup()
+	for range 5 {
+		if r := s.command(staff, helpdesk, "list all"); !strings.Contains(strings.ToLower(r.text("text")), "tickets") {
+			t.Fatalf("list: %s", r.Body)
+		}
+	}
+	if n := len(s.fake.callsTo("users.info", param("user", staff))); n != 1 {
+		t.Errorf("users.info for staff called %d times, want 1", n)
+	}
+	if n := len(s.fake.callsTo("conversations.members", param("channel", helpdesk), param("cursor", ""))); n != 1 {
+		t.Errorf("the member list was fetched %d times, want 1", n)
+	}
+	if n := len(s.fake.callsTo("conversations.members", param("channel", helpdesk))); n != 3 {
+		t.Errorf("%d member pages read, want 3 (5 members, 2 a page)", n)
+	}
+	if r := s.command(staff, helpdesk, "list all"); !strings.Contains(r.text("text"), "Before setup") && !strings.Contains(string(r.Body), "Before setup") {
+		t.Errorf("staff see every ticket: %s", r.Body)
+	}
+}
+
+func testNotify(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{noDispatcher: true})
+	ctx := context.Background()
+	open := func(title, channel string) core.Ticket {
+		t.Helper()
+		tk, err := s.svc.OpenTicket(ctx, core.Actor{User: core.UserRef{ID: reporter, Name: "rita"}, Role: core.RoleRequester, Workspace: s.ws},
+			core.OpenInput{Title: title, OriginChannel: channel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	seq := int64(1000)
+	event := func(kind core.EventKind, id int64) core.Event {
+		seq++
+		return core.Event{ID: seq, Kind: kind, Workspace: s.ws, TicketID: id, CreatedAt: time.Now()}
+	}
+
+	t.Run("ticket.opened posts one card, however often it is delivered", func(t *testing.T) {
+		tk := open("Once only", "CONCE")
+		ev := event(core.EventTicketOpened, tk.ID)
+		for range 3 {
+			if err := s.adapter.Notify(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(s.fake.callsTo("chat.postMessage", param("channel", "CONCE"))); n != 1 {
+			t.Errorf("%d cards posted", n)
+		}
+	})
+	t.Run("a missing channel is permanent", func(t *testing.T) {
+		s.fake.breakChannel("CGONE", "channel_not_found")
+		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Nowhere", "CGONE").ID))
+		if !core.IsPermanent(err) {
+			t.Errorf("err = %v, want permanent", err)
+		}
+	})
+	t.Run("a 429 carries Slack's Retry-After", func(t *testing.T) {
+		s.fake.fail("chat.postMessage", failure{Status: 429, RetryAfter: 7})
+		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Later", "CLATER").ID))
+		if core.RetryAfterOf(err) != 7*time.Second || core.IsPermanent(err) {
+			t.Errorf("err = %v (retry after %v)", err, core.RetryAfterOf(err))
+		}
+	})
+	t.Run("a server error is retried", func(t *testing.T) {
+		s.fake.fail("chat.postMessage", failure{Status: 503})
+		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Flaky", "CFLAKY").ID))
+		if err == nil || core.IsPermanent(err) {
+			t.Errorf("err = %v, want a retryable error", err)
+		}
+	})
+	t.Run("posts into one channel are paced at about one a second", func(t *testing.T) {
+		var err error
+		for i := range 6 {
+			if err = s.adapter.Notify(ctx, event(core.EventTicketOpened, open(fmt.Sprint("Busy ", i), "CBUSY").ID)); err != nil {
+				break
+			}
+		}
+		if d := core.RetryAfterOf(err); d <= 0 || d > time.Second {
+			t.Errorf("err = %v (retry after %v), want a pacing delay", err, d)
+		}
+	})
+	t.Run("a DM the reporter cannot get does not hold up the card", func(t *testing.T) {
+		tk := open("No DMs", "CNODM")
+		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+			t.Fatal(err)
+		}
+		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
+		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusInProgress, ""); err != nil {
+			t.Fatal(err)
+		}
+		s.fake.fail("conversations.open", failure{Code: "cannot_dm_bot"})
+		ev := event(core.EventTicketChanged, tk.ID)
+		ev.Actor = ops.User
+		ev.Changes = []core.Change{{Field: "status", From: "open", To: "in_progress", Actor: ops.User}}
+		if err := s.adapter.Notify(ctx, ev); err != nil {
+			t.Errorf("err = %v", err)
+		}
+		s.fake.wait("chat.update", param("channel", "CNODM"), containing("*Status*\nin progress"))
+	})
+}
+
+// TestNew checks the constructor's refusals: each names what to fix and never the token.
+func TestNew(t *testing.T) {
+	fake := newFakeSlack(t, "TNEW")
+	svc := core.NewService(core.ServiceConfig{})
+	b, err := bot.New(bot.Config{Service: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		cfg  slack.Config
+		says string
+	}{
+		{"without a bot", slack.Config{Service: svc, BotToken: fake.botToken, SigningSecret: "s", APIURL: fake.apiURL()}, "a Bot and a Service"},
+		{"without a bot token", slack.Config{Bot: b, Service: svc, SigningSecret: "s", APIURL: fake.apiURL()}, "SLACK_BOT_TOKEN"},
+		{"without a signing secret or app token", slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, APIURL: fake.apiURL()}, "SLACK_SIGNING_SECRET"},
+		{"with a token Slack refuses", slack.Config{Bot: b, Service: svc, BotToken: "xoxb-wrong-SECRET9", SigningSecret: "s", APIURL: fake.apiURL()}, "SLACK_BOT_TOKEN"},
+		{"with Slack out of reach", slack.Config{Bot: b, Service: svc, BotToken: "xoxb-unreachable-SECRET9", SigningSecret: "s", APIURL: "http://127.0.0.1:1/api/"}, "SLACK_API_URL"},
+	}
+	for _, c := range cases {
+		t.Run("fails "+c.name, func(t *testing.T) {
+			a, err := slack.New(context.Background(), c.cfg)
+			if err == nil || a != nil {
+				t.Fatalf("New succeeded")
+			}
+			if !strings.Contains(err.Error(), c.says) || strings.Contains(err.Error(), "SECRET9") {
+				t.Errorf("error %q should name %s and not the token", err, c.says)
+			}
+		})
+	}
+	t.Run("stops Socket Mode on an app token Slack refuses", func(t *testing.T) {
+		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, AppToken: "xapp-wrong-SECRET9", APIURL: fake.apiURL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = a.Run(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") || strings.Contains(err.Error(), "SECRET9") {
+			t.Errorf("Run = %v, want an error naming SLACK_APP_TOKEN", err)
+		}
+	})
+	t.Run("learns who it is from auth.test", func(t *testing.T) {
+		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, SigningSecret: "s", APIURL: strings.TrimSuffix(fake.apiURL(), "/")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Platform() != core.PlatformSlack {
+			t.Errorf("platform %q", a.Platform())
+		}
+		fake.wait("auth.test")
+	})
+}

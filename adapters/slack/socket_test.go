@@ -1,0 +1,135 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// socketPeer is the Slack end of a Socket Mode connection.
+type socketPeer struct {
+	t    *testing.T
+	conn *websocket.Conn
+	n    int
+}
+
+// connection waits for the adapter to connect to the fake.
+func (s *stack) connection() *socketPeer {
+	s.t.Helper()
+	select {
+	case c := <-s.fake.sockets:
+		s.t.Cleanup(func() { _ = c.Close() })
+		return &socketPeer{t: s.t, conn: c}
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("the adapter did not connect over Socket Mode; calls:\n%s", s.fake.dump())
+		return nil
+	}
+}
+
+// send writes an envelope of typ with payload and returns its envelope id.
+func (p *socketPeer) send(typ string, payload any) string {
+	p.t.Helper()
+	p.n++
+	id := fmt.Sprintf("env-%d-%s", p.n, randomHex(3))
+	err := p.conn.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": payload,
+		"accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
+// ack reads until the acknowledgement of envelope id and returns its payload.
+func (p *socketPeer) ack(id string) map[string]any {
+	p.t.Helper()
+	_ = p.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var a struct {
+			EnvelopeID string         `json:"envelope_id"`
+			Payload    map[string]any `json:"payload"`
+		}
+		if err := p.conn.ReadJSON(&a); err != nil {
+			p.t.Fatalf("waiting for the ack of %s: %v", id, err)
+		}
+		if a.EnvelopeID == id {
+			return a.Payload
+		}
+	}
+}
+
+func testSocketMode(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{socket: true})
+	peer := s.connection()
+
+	command := func(p *socketPeer, user, text string) map[string]any {
+		form := s.commandForm(user, origin, text)
+		payload := map[string]any{"is_enterprise_install": "false"}
+		for k := range form {
+			payload[k] = form.Get(k)
+		}
+		return p.ack(p.send("slash_commands", payload))
+	}
+
+	t.Run("a slash command is acknowledged with the reply", func(t *testing.T) {
+		a := command(peer, reporter, "Socket ticket")
+		if a["response_type"] != "ephemeral" || !strings.HasPrefix(fmt.Sprint(a["text"]), "Ticket #1 opened: Socket ticket.") {
+			t.Fatalf("ack payload %v", a)
+		}
+		s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	})
+	t.Run("an empty /ticket opens the modal and is acknowledged empty", func(t *testing.T) {
+		if a := command(peer, reporter, ""); len(a) != 0 {
+			t.Errorf("ack payload %v", a)
+		}
+		s.fake.wait("views.open")
+	})
+	t.Run("a thread reply event is acknowledged and stored", func(t *testing.T) {
+		tk := s.ticket(1)
+		var ev map[string]any
+		_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "message", "channel": tk.Thread.ChannelID,
+			"channel_type": "channel", "user": reporter, "text": "On it", "ts": "1700000900.000001", "thread_ts": tk.Thread.ThreadID}), &ev)
+		peer.ack(peer.send("events_api", ev))
+		deadline := time.Now().Add(10 * time.Second)
+		for len(s.messages(tk.ID)) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if ms := s.messages(tk.ID); len(ms) != 1 || ms[0].Content != "On it" {
+			t.Errorf("messages %+v", ms)
+		}
+	})
+	t.Run("a view submission is acknowledged with its validation errors", func(t *testing.T) {
+		a := peer.ack(peer.send("interactive", s.submission(reporter, origin, "Printer", "", "critical")))
+		if a["response_action"] != "errors" {
+			t.Errorf("ack payload %v", a)
+		}
+	})
+	t.Run("a button press is acknowledged and answered through response_url", func(t *testing.T) {
+		tk := s.ticket(1)
+		id := fmt.Sprint(tk.ID)
+		peer.ack(peer.send("interactive", s.press(stranger, tk.Thread.ChannelID, tk.Thread.CardID, "tb:close:"+id, id, false)))
+		s.fake.wait("response_url", containing("Ticket not found"))
+	})
+	t.Run("an envelope slack-go cannot parse is still acknowledged", func(t *testing.T) {
+		var ev map[string]any
+		_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "some_future_event"}), &ev)
+		peer.ack(peer.send("events_api", ev))
+	})
+	t.Run("reconnects when Slack asks it to", func(t *testing.T) {
+		if err := peer.conn.WriteJSON(map[string]any{"type": "disconnect", "reason": "refresh_requested"}); err != nil {
+			t.Fatal(err)
+		}
+		next := s.connection()
+		if a := command(next, reporter, "After the reconnect"); !strings.Contains(fmt.Sprint(a["text"]), "opened") {
+			t.Errorf("ack payload %v", a)
+		}
+		if n := len(s.fake.callsTo("apps.connections.open")); n < 2 {
+			t.Errorf("apps.connections.open called %d times", n)
+		}
+	})
+}

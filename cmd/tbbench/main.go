@@ -1,0 +1,79 @@
+// Command tbbench measures ticketbot against the real MariaDB and Redis of this machine and
+// prints one "bench: NAME VALUE UNIT" line per figure, each beside a baseline measured in the
+// same run. `make bench` runs it; `tbbench -suite store` runs one suite.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+// suite is one group of measurements.
+type suite struct {
+	name string
+	run  func(ctx context.Context, e *env) error
+}
+
+// suites lists every suite in the order they run.
+func suites() []suite {
+	return []suite{
+		{"store", runStore},
+		{"api", runAPI},
+		{"discord", runDiscord},
+		{"slack", runSlack},
+	}
+}
+
+func main() {
+	only := flag.String("suite", "", "run only the suites named here (comma-separated)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e, err := newEnv(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tbbench:", err)
+		os.Exit(1)
+	}
+	defer e.Close()
+	failed := false
+	for _, s := range suites() {
+		if *only != "" && !strings.Contains(","+*only+",", ","+s.name+",") {
+			continue
+		}
+		start := time.Now()
+		if err := s.run(ctx, e); err != nil {
+			fmt.Fprintf(os.Stderr, "tbbench: suite %s: %v\n", s.name, err)
+			failed = true
+			continue
+		}
+		e.log.Info("suite done", "suite", s.name, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// report prints one figure in the format `make bench` promises.
+func report(name string, value float64, unit string) {
+	fmt.Printf("bench: %s %.2f %s\n", name, value, unit)
+}
+
+// env holds what suites share: the server URLs of this run.
+type env struct {
+	log      *slog.Logger
+	mysqlURL string // server URL without database: mysql://root@127.0.0.1:3306
+	redisURL string
+	cleanup  []func()
+}
+
+func (e *env) Close() {
+	for i := len(e.cleanup) - 1; i >= 0; i-- {
+		e.cleanup[i]()
+	}
+}

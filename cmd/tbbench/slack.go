@@ -1,0 +1,444 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/redisstate"
+)
+
+// Slack benchmark shape: signed "/ticket TEXT" slash commands, each from a new user in one of
+// slackChannels channels, fired by vegeta at the real /slack/commands handler (MariaDB and
+// Redis behind it, the outbox posting cards to a fake Slack Web API) — first at a fixed rate,
+// then at doubling and bisected rates to find the highest sustained one. The baseline handler
+// verifies the same signature and does one raw INSERT into the same database.
+const (
+	slackFixedRate     = 200
+	slackFixedDuration = 10 * time.Second
+	slackWarmDuration  = 2 * time.Second
+	slackFirstStep     = 250
+	slackCeiling       = 16000
+	slackStepDuration  = 3 * time.Second
+	slackSearchBudget  = 35 * time.Second // per handler: about a minute for both
+	slackMaxP99        = 250 * time.Millisecond
+	slackMinSuccess    = 0.99
+	slackChannels      = 2000
+	slackMaxWorkers    = 4000 // in-flight requests; more would run out of file descriptors
+	slackSecret        = "tbbench-slack-signing-secret"
+)
+
+// runSlack measures the Slack slash-command path against its baseline.
+func runSlack(ctx context.Context, e *env) error {
+	dbURL, err := e.freshDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	team := "TB" + strings.ToUpper(slackRandomHex(4)) // Redis is shared between runs
+	live, pending, closeLive, err := slackLiveServer(ctx, e, dbURL, team)
+	if err != nil {
+		return err
+	}
+	defer closeLive()
+	base, closeBase, err := slackBaselineServer(ctx, e, dbURL)
+	if err != nil {
+		return err
+	}
+	defer closeBase()
+
+	liveTr := slackTargeter(live+"/slack/commands", team)
+	baseTr := slackTargeter(base+"/slack/commands", team)
+	liveOK := func(r *vegeta.Result) bool {
+		return r.Code == http.StatusOK && bytes.Contains(r.Body, []byte(" opened: "))
+	}
+	baseOK := func(r *vegeta.Result) bool {
+		return r.Code == http.StatusOK && bytes.Contains(r.Body, []byte(`"ephemeral"`))
+	}
+	settle := func() { slackSettle(ctx, pending) }
+
+	// Warm both up (connections, pools, buffer pool), then the fixed rate.
+	for _, w := range []struct {
+		tr vegeta.Targeter
+		ok func(*vegeta.Result) bool
+	}{{liveTr, liveOK}, {baseTr, baseOK}} {
+		if r := slackAttack(ctx, w.tr, w.ok, 50, slackWarmDuration); r.success() < slackMinSuccess {
+			return fmt.Errorf("warm-up failed: %d of %d ok; first failure: %s", r.ok, r.sent, r.firstErr)
+		}
+	}
+	settle()
+	liveFixed := slackAttack(ctx, liveTr, liveOK, slackFixedRate, slackFixedDuration)
+	settle()
+	baseFixed := slackAttack(ctx, baseTr, baseOK, slackFixedRate, slackFixedDuration)
+	settle()
+	for _, r := range []struct {
+		name string
+		run  slackRun
+	}{{"ticketbot", liveFixed}, {"baseline", baseFixed}} {
+		fmt.Fprintf(os.Stderr, "tbbench: slack %s at %d/s: %d sent, %.2f%% ok, p50 %.2f ms, p99 %.2f ms%s\n", r.name,
+			slackFixedRate, r.run.sent, 100*r.run.success(), ms(r.run.p50), ms(r.run.p99), r.run.failure())
+	}
+	if liveFixed.success() < slackMinSuccess {
+		return fmt.Errorf("slack_open at %d/s: only %d of %d ok; first failure: %s", slackFixedRate, liveFixed.ok, liveFixed.sent, liveFixed.firstErr)
+	}
+	liveMax := slackMaxRate(ctx, "ticketbot", liveTr, liveOK, settle)
+	baseMax := slackMaxRate(ctx, "baseline", baseTr, baseOK, settle)
+
+	report("slack_open_p99_ms", ms(liveFixed.p99), "ms")
+	report("slack_open_max_rps", liveMax, "req/s")
+	report("slack_baseline_p99_ms", ms(baseFixed.p99), "ms")
+	report("slack_baseline_max_rps", baseMax, "req/s")
+	return nil
+}
+
+// slackTargeter makes signed slash commands: /ticket TEXT from a new user each time.
+func slackTargeter(endpoint, team string) vegeta.Targeter {
+	var n atomic.Int64
+	hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	return func(t *vegeta.Target) error {
+		i := n.Add(1)
+		form := url.Values{
+			"token":        {"unused"},
+			"team_id":      {team},
+			"team_domain":  {"bench"},
+			"channel_id":   {fmt.Sprintf("CB%05d", i%slackChannels)},
+			"channel_name": {"bench"},
+			"user_id":      {fmt.Sprintf("UB%09d", i)},
+			"user_name":    {fmt.Sprintf("bench%d", i)},
+			"command":      {"/ticket"},
+			"text":         {fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97)},
+			"api_app_id":   {"ABENCH"},
+			"response_url": {"https://hooks.slack.invalid/commands/" + strconv.FormatInt(i, 10)},
+			"trigger_id":   {"trigger-" + strconv.FormatInt(i, 10)},
+		}
+		body := []byte(form.Encode())
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		t.Method, t.URL, t.Body = http.MethodPost, endpoint, body
+		t.Header = hdr.Clone()
+		t.Header.Set("X-Slack-Request-Timestamp", ts)
+		t.Header.Set("X-Slack-Signature", slackSign(ts, body))
+		return nil
+	}
+}
+
+func slackSign(ts string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(slackSecret))
+	mac.Write([]byte("v0:" + ts + ":"))
+	mac.Write(body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// slackRun is the outcome of one constant-rate attack.
+type slackRun struct {
+	rate     int
+	sent, ok int
+	p50, p99 time.Duration
+	sendRate float64 // requests per second vegeta managed to send
+	okPerSec float64 // successful answers per second
+	firstErr string
+}
+
+func (r slackRun) success() float64 {
+	if r.sent == 0 {
+		return 0
+	}
+	return float64(r.ok) / float64(r.sent)
+}
+
+// sustained: nearly every request answered well, fast enough, at the rate asked for.
+func (r slackRun) sustained() bool {
+	return r.success() >= slackMinSuccess && r.p99 <= slackMaxP99 && r.sendRate >= 0.95*float64(r.rate)
+}
+
+func (r slackRun) failure() string {
+	if r.firstErr == "" {
+		return ""
+	}
+	return "; first failure: " + r.firstErr
+}
+
+// slackAttack fires tr at rate per second for d.
+func slackAttack(ctx context.Context, tr vegeta.Targeter, ok func(*vegeta.Result) bool, rate int, d time.Duration) slackRun {
+	atk := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.Workers(64), vegeta.MaxWorkers(slackMaxWorkers),
+		vegeta.MaxBody(8192), vegeta.KeepAlive(true))
+	run := slackRun{rate: rate}
+	var (
+		m   vegeta.Metrics
+		lat []time.Duration
+	)
+	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "slack")
+	for r := range results {
+		if ctx.Err() != nil {
+			atk.Stop()
+		}
+		m.Add(r)
+		run.sent++
+		lat = append(lat, r.Latency)
+		if ok(r) {
+			run.ok++
+		} else if run.firstErr == "" {
+			b := r.Body
+			if len(b) > 200 {
+				b = b[:200]
+			}
+			run.firstErr = fmt.Sprintf("%d %s %s", r.Code, r.Error, b)
+		}
+	}
+	m.Close()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		run.p50 = lat[len(lat)/2]
+		run.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	run.sendRate = m.Rate
+	if total := (m.Duration + m.Wait).Seconds(); total > 0 {
+		run.okPerSec = float64(run.ok) / total
+	}
+	return run
+}
+
+// slackMaxRate doubles the rate from slackFirstStep until a step is not sustained (twice), then
+// bisects between the last good and the first bad rate while the budget lasts. It returns the
+// successful answers per second of the best sustained step.
+func slackMaxRate(ctx context.Context, name string, tr vegeta.Targeter, ok func(*vegeta.Result) bool, settle func()) float64 {
+	deadline := time.Now().Add(slackSearchBudget)
+	fits := func() bool { return time.Now().Add(slackStepDuration).Before(deadline) && ctx.Err() == nil }
+	good, bad := 0, 0
+	best := 0.0
+	// A step that fails is run once more before the rate counts as too high: on a shared
+	// machine one stall of a neighbour can spoil three seconds.
+	step := func(rate int) bool {
+		for try := range 2 {
+			if try > 0 && !fits() {
+				break
+			}
+			r := slackAttack(ctx, tr, ok, rate, slackStepDuration)
+			fmt.Fprintf(os.Stderr, "tbbench: slack %s at %d/s: sent %.0f/s, %.2f%% ok, p99 %.2f ms%s\n",
+				name, rate, r.sendRate, 100*r.success(), ms(r.p99), r.failure())
+			settle()
+			if r.sustained() {
+				best = max(best, r.okPerSec)
+				return true
+			}
+		}
+		return false
+	}
+	for rate := slackFirstStep; rate <= slackCeiling && fits(); rate *= 2 {
+		if !step(rate) {
+			bad = rate
+			break
+		}
+		good = rate
+	}
+	for bad != 0 && bad-good > max(good/10, 25) && fits() {
+		mid := (good + bad) / 2
+		if step(mid) {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	return best
+}
+
+// slackSettle lets the outbox catch up between steps (at most a few seconds), so one step's
+// backlog does not weigh on the next.
+func slackSettle(ctx context.Context, pending func(context.Context) int64) {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if pending(ctx) == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// slackLiveServer builds the production stack on the fresh database and Redis: gormstore,
+// redisstate (fail-open), the service, the outbox dispatcher with the Slack adapter as its
+// Notifier, the bot with its default limits, and the adapter's routes — the adapter talking to
+// a fake Slack Web API. It returns the server URL and a count of undelivered events.
+func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (string, func(context.Context) int64, func(), error) {
+	st, err := gormstore.Open(ctx, dbURL, e.log)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return "", nil, nil, err
+	}
+	rs, err := redisstate.Open(e.redisURL)
+	if err != nil {
+		st.Close()
+		return "", nil, nil, err
+	}
+	if err := rs.Ping(ctx); err != nil {
+		st.Close()
+		rs.Close()
+		return "", nil, nil, fmt.Errorf("redis at %s: %w", e.redisURL, err)
+	}
+	shared := core.NewFailOpen(rs, rs, e.log)
+	var disp *core.Dispatcher
+	svc := core.NewService(core.ServiceConfig{Store: st, State: shared, Limiter: shared, Log: e.log,
+		Committed: func() { disp.Kick() }})
+	disp = core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: e.log})
+	b, err := bot.New(bot.Config{Service: svc, Log: e.log})
+	if err != nil {
+		st.Close()
+		rs.Close()
+		return "", nil, nil, err
+	}
+	fake := httptest.NewServer(slackFakeAPI(team))
+	a, err := slack.New(ctx, slack.Config{Bot: b, Service: svc, BotToken: "xoxb-bench", SigningSecret: slackSecret,
+		APIURL: fake.URL + "/api/", Log: e.log})
+	if err != nil {
+		fake.Close()
+		st.Close()
+		rs.Close()
+		return "", nil, nil, err
+	}
+	if err := disp.Register(a); err != nil {
+		return "", nil, nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { disp.Run(rctx) })
+	wg.Go(func() { _ = a.Run(rctx) })
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	srv := httptest.NewServer(mux)
+	pending := func(ctx context.Context) int64 {
+		n, err := st.PendingEvents(ctx)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	return srv.URL, pending, func() {
+		srv.Close()
+		cancel()
+		wg.Wait()
+		fake.Close()
+		st.Close()
+		rs.Close()
+	}, nil
+}
+
+// slackFakeAPI answers the Web API calls the adapter makes, in Slack's shapes, at once.
+func slackFakeAPI(team string) http.Handler {
+	var ts atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		var v any
+		switch strings.TrimPrefix(r.URL.Path, "/api/") {
+		case "auth.test":
+			v = map[string]any{"ok": true, "team_id": team, "user_id": "UBENCHBOT", "bot_id": "BBENCH"}
+		case "users.info":
+			v = map[string]any{"ok": true, "user": map[string]any{"id": r.Form.Get("user"), "name": "bench"}}
+		case "chat.postMessage":
+			v = map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": fmt.Sprintf("1700000000.%06d", ts.Add(1))}
+		case "conversations.members":
+			v = map[string]any{"ok": true, "members": []string{}, "response_metadata": map[string]any{"next_cursor": ""}}
+		default:
+			v = map[string]any{"ok": true}
+		}
+		_ = json.NewEncoder(w).Encode(v)
+	})
+}
+
+// slackBaselineServer serves a handler that verifies the signature and does one raw INSERT.
+func slackBaselineServer(ctx context.Context, e *env, dbURL string) (string, func(), error) {
+	db, err := e.openRaw(dbURL)
+	if err != nil {
+		return "", nil, err
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE slack_baseline (
+		id BIGINT AUTO_INCREMENT PRIMARY KEY,
+		team VARCHAR(32) NOT NULL, user_id VARCHAR(32) NOT NULL, channel_id VARCHAR(32) NOT NULL,
+		text TEXT NOT NULL, created_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	srv := httptest.NewServer(slackBaseline(db))
+	return srv.URL, func() { srv.Close(); db.Close() }, nil
+}
+
+var errSlackSignature = errors.New("bad signature")
+
+// slackBaseline is the least a slash-command endpoint can do: read the capped body, check the
+// v0 signature and its 5-minute window, parse the form, INSERT one row, answer.
+func slackBaseline(db *sql.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := slackVerify(r.Header, body); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		if _, err := db.ExecContext(r.Context(), `INSERT INTO slack_baseline (team, user_id, channel_id, text, created_at) VALUES (?, ?, ?, ?, ?)`,
+			form.Get("team_id"), form.Get("user_id"), form.Get("channel_id"), form.Get("text"), time.Now().UTC()); err != nil {
+			http.Error(w, "insert failed", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"response_type":"ephemeral","text":"Ticket opened."}`))
+	})
+}
+
+func slackVerify(h http.Header, body []byte) error {
+	ts := h.Get("X-Slack-Request-Timestamp")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errSlackSignature
+	}
+	if d := time.Since(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
+		return errSlackSignature
+	}
+	if !hmac.Equal([]byte(h.Get("X-Slack-Signature")), []byte(slackSign(ts, body))) {
+		return errSlackSignature
+	}
+	return nil
+}
+
+func slackRandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/ticketbot/ticketbot/adapters/discord"
+	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/adapters/web"
+	"github.com/ticketbot/ticketbot/bot"
+	"github.com/ticketbot/ticketbot/config"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+)
+
+// deps are what adapters are built from.
+type deps struct {
+	svc        *core.Service
+	bot        *bot.Bot
+	store      *gormstore.Store
+	state      core.StateStore
+	dispatcher *core.Dispatcher
+}
+
+// buildAdapters builds the web adapter and every chat adapter whose credentials are set,
+// registering their notifiers with the outbox dispatcher; it logs which are off and why.
+func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d deps) ([]adapter, error) {
+	w, err := web.New(web.Config{
+		Service: d.svc, Accounts: d.store, State: d.state, Log: log, SecureCookies: cfg.SecureCookies,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []adapter{webAdapter{w}}
+	if cfg.Slack.Enabled() {
+		a, err := slack.New(ctx, slack.Config{
+			Bot: d.bot, Service: d.svc,
+			BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
+			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log.With("adapter", "slack"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		if err := d.dispatcher.Register(a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	} else {
+		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set")
+	}
+	if cfg.Discord.Enabled() {
+		a, err := discord.New(ctx, discord.Config{
+			Bot: d.bot, Service: d.svc,
+			BotToken: cfg.Discord.BotToken.Reveal(), AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
+			APIURL: cfg.Discord.APIURL, Gateway: cfg.Discord.Gateway,
+			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log.With("adapter", "discord"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("discord: %w", err)
+		}
+		if err := d.dispatcher.Register(a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	} else {
+		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set")
+	}
+	return out, nil
+}
+
+// webAdapter gives the web server the adapter shape; it holds no connections of its own.
+type webAdapter struct{ *web.Server }
+
+func (webAdapter) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}

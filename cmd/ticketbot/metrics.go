@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// metrics are the process's Prometheus metrics, on a registry of its own (no globals).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	opened   *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbot_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ticketbot_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route"}),
+		opened: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ticketbot_tickets_opened_total", Help: "Tickets opened by platform.",
+		}, []string{"platform"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.opened,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// watchOutbox exports the outbox backlog and the dispatcher's delivery counts.
+func (m *metrics) watchOutbox(ob core.Outbox, d *core.Dispatcher) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ticketbot_outbox_pending", Help: "Outbox events not yet delivered.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := ob.PendingEvents(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_outbox_delivered_total", Help: "Outbox events delivered.",
+		}, func() float64 { return float64(d.Stats().Delivered) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_outbox_failures_total", Help: "Failed delivery attempts (retried later).",
+		}, func() float64 { return float64(d.Stats().Failed) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_outbox_dropped_total", Help: "Events given up on as undeliverable.",
+		}, func() float64 { return float64(d.Stats().Dropped) }),
+	)
+}
+
+func (m *metrics) ticketOpened(t core.Ticket) {
+	m.opened.WithLabelValues(string(t.Workspace.Platform)).Inc()
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// instrument counts and times every request by the mux pattern that served it.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

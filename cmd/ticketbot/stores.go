@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/ticketbot/ticketbot/config"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/memstate"
+	"github.com/ticketbot/ticketbot/core/redisstate"
+)
+
+// openStore opens the database and applies the migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*gormstore.Store, error) {
+	st, err := gormstore.Open(ctx, cfg.DatabaseURL.Reveal(), log)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return st, nil
+}
+
+// sharedState is the StateStore and Limiter of this process.
+type sharedState struct {
+	state core.StateStore
+	lim   core.Limiter
+	close func() error
+}
+
+// openState connects to Redis (wrapped to fail open while it is away) or, without
+// TICKETBOT_REDIS_URL, uses in-process state.
+func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (sharedState, error) {
+	if cfg.RedisURL == "" {
+		log.Info("TICKETBOT_REDIS_URL is empty: using in-process state; run one replica only")
+		m := memstate.New(nil)
+		return sharedState{state: m, lim: m, close: m.Close}, nil
+	}
+	r, err := redisstate.Open(cfg.RedisURL.Reveal())
+	if err != nil {
+		return sharedState{}, fmt.Errorf("TICKETBOT_REDIS_URL: %w", err)
+	}
+	if err := r.Ping(ctx); err != nil {
+		log.Warn("Redis does not answer yet; starting anyway and failing open until it does", "err", err)
+	}
+	fo := core.NewFailOpen(r, r, log)
+	return sharedState{state: fo, lim: fo, close: r.Close}, nil
+}
+
+// withStore loads the configuration, opens and migrates the database, runs fn on it and
+// closes it: the shape of every CLI command that is not serve.
+func withStore(ctx context.Context, load loader, fn func(st *gormstore.Store) error) error {
+	cfg, log, err := load()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
