@@ -161,6 +161,28 @@ func TestDispatchRateLimits(t *testing.T) {
 	}
 }
 
+func TestARefusedDraftCanBeOpenedAgain(t *testing.T) {
+	f := newFixture(t, bot.Limits{
+		Open:    core.Limit{Rate: 1, Period: time.Hour, Burst: 1},
+		Command: core.Limit{Rate: 100, Period: time.Minute, Burst: 100},
+	})
+	ctx := context.Background()
+	f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "uses the allowance"}))
+	id, err := f.bot.SaveDraft(ctx, ws, "U1", "printer on fire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id)
+	if r.Error == nil || r.Error.Code != core.ERateLimited {
+		t.Fatalf("want a rate limit, got %+v", r)
+	}
+	// The draft survives the refusal: another user's allowance is unaffected and the
+	// same user's draft is still there to open later.
+	if again := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id); again.Error == nil || again.Error.Code != core.ERateLimited {
+		t.Fatalf("the draft was used up by a refused open: %+v", again)
+	}
+}
+
 func TestDraftsExpireAndOpenOnce(t *testing.T) {
 	f := newFixture(t, bot.Limits{})
 	ctx := context.Background()
@@ -172,7 +194,7 @@ func TestDraftsExpireAndOpenOnce(t *testing.T) {
 	if r.Error != nil || r.Card == nil || r.Card.Title != "printer on fire" {
 		t.Fatalf("open draft: %+v", r)
 	}
-	if again := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id); again.Error == nil {
+	if again := f.bot.OpenDraft(ctx, req("U1", core.RoleRequester, bot.Command{}), id); again.Error == nil || !strings.Contains(again.Text, "already opened") {
 		t.Fatalf("a draft opened twice: %+v", again)
 	}
 	if other := f.bot.OpenDraft(ctx, req("U2", core.RoleRequester, bot.Command{}), "deadbeef"); other.Error == nil || other.Error.Code != core.ENotFound || !strings.Contains(other.Text, "expired") {

@@ -21,15 +21,13 @@ func (b *Bot) SaveDraft(ctx context.Context, ws core.Workspace, user, text strin
 	return id, b.svc.State().Set(ctx, draftKey(ws, user, id), []byte(text), DraftTTL)
 }
 
-// TakeDraft returns and forgets draft id of user. Errors: not_found (expired or used).
+// TakeDraft returns and forgets draft id of user (the cancel button). Errors: not_found
+// (expired, used or cancelled).
 func (b *Bot) TakeDraft(ctx context.Context, ws core.Workspace, user, id string) (string, error) {
 	key := draftKey(ws, user, id)
-	if seen, err := b.svc.State().MarkSeen(ctx, key+":used", DraftTTL); err == nil && seen {
-		return "", core.Errorf(core.EConflict, "that draft was already opened as a ticket")
-	}
 	v, err := b.svc.State().Get(ctx, key)
 	if core.IsCode(err, core.ENotFound) {
-		return "", core.Errorf(core.ENotFound, "that draft has expired (drafts are kept for 15 minutes); send your message again")
+		return "", expiredDraft()
 	}
 	if err != nil {
 		return "", err
@@ -38,14 +36,39 @@ func (b *Bot) TakeDraft(ctx context.Context, ws core.Workspace, user, id string)
 	return string(v), nil
 }
 
-// OpenDraft opens the ticket held by draft id, through the dispatcher.
+// OpenDraft opens the ticket held by draft id, through the dispatcher. The draft is used up
+// only when the ticket is opened: a refused open (rate limit, database down) can be retried
+// with the same button, and a second press after success says the ticket exists.
 func (b *Bot) OpenDraft(ctx context.Context, req Request, id string) Reply {
-	text, err := b.TakeDraft(ctx, req.Workspace, req.User.ID, id)
+	key := draftKey(req.Workspace, req.User.ID, id)
+	st := b.svc.State()
+	text, err := st.Get(ctx, key)
 	if err != nil {
+		if _, used := st.Get(ctx, key+":opened"); used == nil {
+			return b.errorReply(req, core.Errorf(core.EConflict, "that draft was already opened as a ticket"))
+		}
+		if core.IsCode(err, core.ENotFound) {
+			err = expiredDraft()
+		}
 		return b.errorReply(req, err)
 	}
-	req.Command = openFromText(text)
-	return b.Dispatch(ctx, req)
+	// One press at a time: a double click must not open two tickets.
+	if seen, err := st.MarkSeen(ctx, key+":opening", time.Minute); err == nil && seen {
+		return b.errorReply(req, core.Errorf(core.EConflict, "that draft is being opened already"))
+	}
+	req.Command = openFromText(string(text))
+	reply := b.Dispatch(ctx, req)
+	if reply.Error != nil {
+		_ = st.Delete(ctx, key+":opening")
+		return reply
+	}
+	_ = st.Set(ctx, key+":opened", []byte("1"), DraftTTL)
+	_ = st.Delete(ctx, key)
+	return reply
+}
+
+func expiredDraft() error {
+	return core.Errorf(core.ENotFound, "that draft has expired (drafts are kept for 15 minutes); send your message again")
 }
 
 // DraftCommand turns free text into the open command it would run (to show it before

@@ -26,12 +26,12 @@ func Parse(text string, syn Syntax) (Command, error) {
 	}
 	first, rest := cutWord(text)
 	switch strings.ToLower(first) {
-	case "new", "open":
+	case "new":
 		if rest == "" {
 			return Command{Name: "open"}, nil
 		}
 		return openFromText(rest), nil
-	case "help", "?":
+	case "help":
 		return Command{Name: "help"}, nil
 	case "list":
 		return parseList(rest)

@@ -43,6 +43,8 @@ func TestParse(t *testing.T) {
 		{text: "List is empty in the app", wantErr: true},
 		{text: "new List is empty in the app", want: bot.Command{Name: "open", Title: "List is empty in the app"}},
 		{text: "help", want: bot.Command{Name: "help"}},
+		{text: "Open Outlook crashes", want: bot.Command{Name: "open", Title: "Open Outlook crashes"}},
+		{text: "? printer broken", want: bot.Command{Name: "open", Title: "? printer broken"}},
 		{text: "list", want: bot.Command{Name: "list"}},
 		{text: "list all mine", want: bot.Command{Name: "list", ListStatus: "all", Mine: true}},
 		{text: "list in-progress", want: bot.Command{Name: "list", ListStatus: "in_progress"}},

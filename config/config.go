@@ -225,17 +225,20 @@ func (c Config) Summary() []any {
 	}
 }
 
-// redactURL drops the password from a URL.
+// redactURL drops the password from a URL. It works on the text, not on url.Parse, so a
+// password with characters a URL parser misreads ("/", "#") is still cut out.
 func redactURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
 		return "[unparsable]"
 	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
 	}
-	return u.String()
+	user, _, _ := strings.Cut(rest[:at], ":")
+	return scheme + "://" + user + "@" + rest[at+1:]
 }

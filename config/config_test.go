@@ -63,6 +63,15 @@ func TestLoadRejectsBadValues(t *testing.T) {
 }
 
 func TestSecretsNeverPrint(t *testing.T) {
+	odd, err := config.Load(map[string]string{"TICKETBOT_DATABASE_URL": "mysql://u:1234/oddpass#x@db:3306/tb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ob strings.Builder
+	slog.New(slog.NewTextHandler(&ob, nil)).Info("cfg", odd.Summary()...)
+	if strings.Contains(ob.String(), "oddpass") || strings.Contains(ob.String(), "1234") {
+		t.Errorf("an odd password printed: %s", ob.String())
+	}
 	c, err := config.Load(map[string]string{
 		"SLACK_BOT_TOKEN":        "xoxb-supersecret",
 		"SLACK_SIGNING_SECRET":   "signsecret",

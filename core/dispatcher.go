@@ -17,11 +17,12 @@ type DispatcherConfig struct {
 	Log    *slog.Logger
 	// Owner names this dispatcher in leases; it must differ between processes [random].
 	Owner string
-	// Lease is how long a claimed event is held before another dispatcher may take it [1m].
+	// Lease is how long a claimed batch is held before another dispatcher may take it; it is
+	// raised to cover delivering a whole batch at the delivery timeout [2m].
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one pass claims [32].
+	// Batch is how many events one pass claims [16].
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -66,17 +67,21 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 			*d = v
 		}
 	}
-	def(&c.Lease, time.Minute)
+	def(&c.Lease, 2*time.Minute)
 	def(&c.Poll, time.Second)
 	def(&c.BackoffBase, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
 	def(&c.Timeout, 15*time.Second)
 	if c.Batch <= 0 {
-		c.Batch = 32
+		c.Batch = 16
 	}
 	if c.Workers <= 0 {
 		c.Workers = 4
 	}
+	// A batch must be delivered before its lease ends, or another dispatcher would take the
+	// events still waiting in it and deliver them a second time.
+	rounds := time.Duration((c.Batch + c.Workers - 1) / c.Workers)
+	c.Lease = max(c.Lease, rounds*c.Timeout+30*time.Second)
 	return &Dispatcher{cfg: c, notifiers: map[Platform]Notifier{}, kick: make(chan struct{}, 1)}
 }
 
@@ -148,7 +153,11 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	if ctx.Err() != nil {
 		return 0, nil
 	}
-	evs, err := d.cfg.Outbox.ClaimEvents(ctx, d.cfg.Owner, d.cfg.Clock.Now(), d.cfg.Lease, d.cfg.Batch)
+	platforms := d.platforms()
+	if len(platforms) == 0 {
+		return 0, nil // nothing to deliver to: leave the events for a dispatcher that can
+	}
+	evs, err := d.cfg.Outbox.ClaimEvents(ctx, d.cfg.Owner, d.cfg.Clock.Now(), d.cfg.Lease, d.cfg.Batch, platforms...)
 	if err != nil {
 		return 0, err
 	}
@@ -169,21 +178,32 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	return len(evs), nil
 }
 
+// platforms lists the platforms that have a notifier.
+func (d *Dispatcher) platforms() []Platform {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]Platform, 0, len(d.notifiers))
+	for p := range d.notifiers {
+		out = append(out, p)
+	}
+	return out
+}
+
 // deliver hands ev to its notifier and records the outcome. It runs to the end even when ctx
 // is cancelled (shutdown), bounded by the delivery timeout.
 func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Timeout)
+	base := context.WithoutCancel(ctx)
+	nctx, cancel := context.WithTimeout(base, d.cfg.Timeout)
 	defer cancel()
 	log := d.cfg.Log.With("event", ev.ID, "kind", ev.Kind, "ticket", ev.TicketID, "attempt", ev.Attempts)
 	d.mu.RLock()
 	n := d.notifiers[ev.Workspace.Platform]
 	d.mu.RUnlock()
-	var err error
-	if n == nil {
-		log.Debug("outbox: no notifier for platform; event skipped", "platform", ev.Workspace.Platform)
-	} else {
-		err = safeNotify(ctx, n, ev)
-	}
+	err := safeNotify(nctx, n, ev)
+	// Recording the outcome gets its own deadline: a delivery that used up its time must
+	// still be marked, or it would be delivered again.
+	mctx, mcancel := context.WithTimeout(base, 5*time.Second)
+	defer mcancel()
 	now := d.cfg.Clock.Now()
 	switch {
 	case err == nil:
@@ -195,12 +215,12 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 		d.failed.Add(1)
 		next := now.Add(d.backoff(ev.Attempts, RetryAfterOf(err)))
 		log.Warn("outbox: delivery failed; will retry", "err", err, "next", next)
-		if merr := d.cfg.Outbox.MarkFailed(ctx, ev.ID, d.cfg.Owner, next, err.Error()); merr != nil {
+		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, next, err.Error()); merr != nil {
 			log.Error("outbox: could not record failure", "err", merr)
 		}
 		return
 	}
-	if merr := d.cfg.Outbox.MarkDelivered(ctx, ev.ID, d.cfg.Owner, now); merr != nil {
+	if merr := d.cfg.Outbox.MarkDelivered(mctx, ev.ID, d.cfg.Owner, now); merr != nil {
 		log.Error("outbox: could not mark delivered; it will be delivered again", "err", merr)
 	}
 }

@@ -214,18 +214,63 @@ func TestTwoDispatchersNeverDeliverTheSameEventTogether(t *testing.T) {
 	})
 }
 
-func TestDispatcherSkipsPlatformsWithoutNotifier(t *testing.T) {
+func TestDispatcherLeavesEventsOfPlatformsWithoutNotifier(t *testing.T) {
 	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
 		ws := core.Workspace{Platform: core.PlatformDiscord, ExternalID: "G1"}
-		mustOpen(t, svc, actor(ws, "U1", core.RoleRequester), "discord is off")
-		d := newDispatcher(t, st, core.SystemClock{}, &recorder{}, "a")
+		mustOpen(t, svc, actor(ws, "U1", core.RoleRequester), "discord is off here")
+		slackOnly := &recorder{}
+		d := newDispatcher(t, st, core.SystemClock{}, slackOnly, "slack-only")
+		if err := d.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if p := pending(t, st); p != 1 || len(slackOnly.events()) != 0 {
+			t.Fatalf("pending = %d, slack got %d: the discord event must wait for a discord notifier", p, len(slackOnly.events()))
+		}
+		disc := &discordRecorder{}
+		d2 := newDispatcher(t, st, core.SystemClock{}, disc, "discord")
+		if err := d2.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if p := pending(t, st); p != 0 || len(disc.events()) != 1 {
+			t.Fatalf("pending = %d, discord got %d", p, len(disc.events()))
+		}
+		if err := core.NewDispatcher(core.DispatcherConfig{Outbox: st}).Flush(context.Background()); err != nil {
+			t.Fatalf("a dispatcher without notifiers: %v", err)
+		}
+	})
+}
+
+// discordRecorder is a recorder for Discord workspaces.
+type discordRecorder struct{ recorder }
+
+func (*discordRecorder) Platform() core.Platform { return core.PlatformDiscord }
+
+func TestDispatcherMarksADeliveryThatUsedItsWholeTimeout(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "slow platform")
+		slow := &ctxRecorder{}
+		d := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Owner: "a", Timeout: 50 * time.Millisecond})
+		if err := d.Register(slow); err != nil {
+			t.Fatal(err)
+		}
 		if err := d.Flush(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if p := pending(t, st); p != 0 {
-			t.Fatalf("pending = %d", p)
+			t.Fatalf("pending = %d: a delivery that succeeded at its deadline must be marked", p)
 		}
 	})
+}
+
+// ctxRecorder succeeds only after its context has expired, like a platform call that
+// returned just as the delivery timeout ran out.
+type ctxRecorder struct{}
+
+func (ctxRecorder) Platform() core.Platform { return core.PlatformSlack }
+
+func (ctxRecorder) Notify(ctx context.Context, _ core.Event) error {
+	<-ctx.Done()
+	return nil
 }
 
 func TestRegisterRejectsASecondNotifierForAPlatform(t *testing.T) {

@@ -78,9 +78,11 @@ type SettingsStore interface {
 // method, these may also return unavailable when the database is unreachable.
 type Outbox interface {
 	// ClaimEvents leases up to limit undelivered events that are due at now and are the oldest
-	// undelivered event of their ticket, to owner until now+lease. Two owners never hold the
-	// same event at once. Errors: unavailable, internal.
-	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Event, error)
+	// undelivered event of their ticket, to owner until now+lease. With platforms, only events
+	// of workspaces on those platforms are claimed (the others wait for a dispatcher that has
+	// their notifier). Two owners never hold the same event at once.
+	// Errors: unavailable, internal.
+	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...Platform) ([]Event, error)
 	// MarkDelivered records that owner delivered event id. Errors: conflict (lease lost or
 	// unknown id), unavailable, internal.
 	MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error

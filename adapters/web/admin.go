@@ -57,7 +57,13 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request, v *viewer) 
 // postDeleteAccount serves POST /admin/accounts/{name}/delete. Admins cannot delete
 // themselves, so at least one admin always remains.
 func (s *Server) postDeleteAccount(w http.ResponseWriter, r *http.Request, v *viewer) {
-	name := r.PathValue("name")
+	// Normalised as at creation: MySQL compares names case-insensitively, so "ALICE" would
+	// otherwise slip past the self-check and delete alice.
+	name, err := NormalizeName(r.PathValue("name"))
+	if err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
 	if name == v.Name {
 		s.showAccounts(w, r, v, http.StatusConflict, "You cannot delete your own account.", nil)
 		return

@@ -83,6 +83,17 @@ func testSignIn(t *testing.T, h *harness) {
 		r := b.post("/login", url.Values{"username": {"root"}, "password": {adminPass}, "csrf": {"forged"}})
 		wantStatus(t, r, http.StatusForbidden)
 	})
+	t.Run("a script may sign in with just username and password", func(t *testing.T) {
+		b := h.with(t).browser()
+		form := url.Values{"username": {"root"}, "password": {adminPass}}
+		req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r := h.do(b.c, req)
+		wantStatus(t, r, http.StatusSeeOther)
+		if sessionCookie(r) == nil {
+			t.Fatal("no session cookie")
+		}
+	})
 	t.Run("a cross-site sign-in is refused", func(t *testing.T) {
 		b := h.with(t).browser()
 		b.get("/login")
@@ -493,6 +504,7 @@ func testDashboardAdmin(t *testing.T, h *harness) {
 	t.Run("admins delete accounts, but not their own", func(t *testing.T) {
 		admin.get("/admin/accounts")
 		wantStatus(t, admin.post("/admin/accounts/root/delete", url.Values{}), http.StatusConflict)
+		wantStatus(t, admin.post("/admin/accounts/ROOT/delete", url.Values{}), http.StatusConflict)
 		wantStatus(t, admin.post("/admin/accounts/newbie/delete", url.Values{}), http.StatusSeeOther)
 		if _, err := h.store.AccountByName(context.Background(), "newbie"); !core.IsCode(err, core.ENotFound) {
 			t.Errorf("err %v", err)

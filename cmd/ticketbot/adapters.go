@@ -65,6 +65,9 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		out = append(out, a)
 	} else {
 		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set")
+		if cfg.Discord.PublicKey != "" {
+			log.Warn("DISCORD_PUBLIC_KEY is set but DISCORD_BOT_TOKEN is not: /discord/interactions stays off, since tickets need the bot to post their threads")
+		}
 	}
 	return out, nil
 }

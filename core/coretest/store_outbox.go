@@ -52,6 +52,22 @@ func changeStatus(t *testing.T, s core.Store, id int64, st core.Status) {
 
 func outboxTests() []storeTest {
 	return []storeTest{
+		{"ClaimEvents with platforms claims only those platforms' events", func(t *testing.T, s core.Store) {
+			mkTicket(t, s, wsA, "slack")
+			mkTicket(t, s, wsD, "discord")
+			now := time.Now().Add(time.Second)
+			evs, err := s.ClaimEvents(t.Context(), "d", now, time.Minute, 10, core.PlatformDiscord)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 1 || evs[0].Workspace != wsD {
+				t.Fatalf("claimed %+v, want only the discord event", evs)
+			}
+			rest := claim(t, s, "d2", now, time.Minute, 10)
+			if len(rest) != 1 || rest[0].Workspace != wsA {
+				t.Fatalf("then claimed %+v, want the slack event", rest)
+			}
+		}},
 		{"ClaimEvents hands out only the oldest undelivered event of each ticket", func(t *testing.T, s core.Store) {
 			a := mkTicket(t, s, wsA, "a")        // event 1 (a opened)
 			changeStatus(t, s, a.ID, "waiting")  // event 2 (a changed)

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,12 +21,13 @@ func (s *Store) writeEvent(tx *gorm.DB, e core.Event) error {
 }
 
 // claimCandidates selects due, unleased, undelivered events that are the oldest undelivered
-// event of their ticket (events without a ticket stand alone), oldest first.
+// event of their ticket (events without a ticket stand alone), oldest first; %s is replaced by
+// the platform filter.
 const claimCandidates = `
 SELECT o.id FROM outbox_events o
 WHERE o.delivered_at IS NULL
   AND o.next_attempt_at <= ?
-  AND (o.locked_until IS NULL OR o.locked_until < ?)
+  AND (o.locked_until IS NULL OR o.locked_until < ?)%s
   AND (o.ticket_id = 0 OR NOT EXISTS (
     SELECT 1 FROM outbox_events e
     WHERE e.ticket_id = o.ticket_id AND e.delivered_at IS NULL AND e.id < o.id))
@@ -33,9 +35,10 @@ ORDER BY o.id
 LIMIT ?`
 
 // ClaimEvents leases up to limit due events, each the oldest undelivered event of its ticket,
-// to owner until now+lease, and counts the attempt. Each event is taken by a conditional
-// update, so two owners never hold the same event. Errors: unavailable, internal.
-func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]core.Event, error) {
+// to owner until now+lease, and counts the attempt. One conditional UPDATE takes them all (one
+// commit per batch, not per event); only the rows it changed carry this claim's owner and
+// lease end, so two owners never hold the same event. Errors: unavailable, internal.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...core.Platform) ([]core.Event, error) {
 	const op = "gormstore.ClaimEvents"
 	if limit <= 0 {
 		return nil, nil
@@ -43,39 +46,46 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	now = stamp(now)
 	until := stamp(now.Add(lease))
 	db := s.db.WithContext(ctx)
+	filter, args := "", []any{now, now}
+	if len(platforms) > 0 {
+		var ors []string
+		for _, p := range platforms {
+			ors = append(ors, "o.workspace LIKE ?")
+			args = append(args, string(p)+":%")
+		}
+		filter = "\n  AND (" + strings.Join(ors, " OR ") + ")"
+	}
+	args = append(args, limit)
 	var ids []int64
-	if err := db.Raw(claimCandidates, now, now, limit).Scan(&ids).Error; err != nil {
+	if err := db.Raw(fmt.Sprintf(claimCandidates, filter), args...).Scan(&ids).Error; err != nil {
 		return nil, fail(op, err)
 	}
-	claimed := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		res := db.Model(&eventRow{}).
-			Where("id = ? AND delivered_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)",
-				id, now, now).
-			Updates(map[string]any{
-				"locked_by":    owner,
-				"locked_until": until,
-				"attempts":     gorm.Expr("attempts + 1"),
-			})
-		if res.Error != nil {
-			return nil, s.releaseAfter(ctx, op, owner, claimed, res.Error)
-		}
-		if res.RowsAffected == 1 {
-			claimed = append(claimed, id)
-		}
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	if len(claimed) == 0 {
+	res := db.Model(&eventRow{}).
+		Where("id IN ? AND delivered_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)",
+			ids, now, now).
+		Updates(map[string]any{
+			"locked_by":    owner,
+			"locked_until": until,
+			"attempts":     gorm.Expr("attempts + 1"),
+		})
+	if res.Error != nil {
+		return nil, fail(op, res.Error)
+	}
+	if res.RowsAffected == 0 {
 		return nil, nil
 	}
 	var rows []eventRow
-	if err := db.Where("id IN ? AND locked_by = ?", claimed, owner).Order("id").Find(&rows).Error; err != nil {
-		return nil, s.releaseAfter(ctx, op, owner, claimed, err)
+	if err := db.Where("id IN ? AND locked_by = ? AND locked_until = ?", ids, owner, until).Order("id").Find(&rows).Error; err != nil {
+		return nil, s.releaseAfter(ctx, op, owner, ids, err)
 	}
 	out := make([]core.Event, 0, len(rows))
 	for _, r := range rows {
 		e, err := r.core()
 		if err != nil {
-			return nil, s.releaseAfter(ctx, op, owner, claimed, err)
+			return nil, s.releaseAfter(ctx, op, owner, ids, err)
 		}
 		out = append(out, e)
 	}
