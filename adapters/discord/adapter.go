@@ -59,6 +59,7 @@ type Adapter struct {
 	log      *slog.Logger
 	work     tracker
 	settings settingsCache
+	drops    dropCounter
 
 	cmdsMu sync.Mutex // guards cmdsOK
 	cmdsOK bool       // the commands are registered
@@ -145,7 +146,11 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 	} else {
 		log.Warn("discord: DISCORD_APP_ID is not set: slash commands are not registered and no invite URL can be made")
 	}
-	if pub == nil {
+	switch {
+	case pub == nil && !c.Gateway:
+		log.Error("discord: DISCORD_PUBLIC_KEY is not set and DISCORD_GATEWAY=false: no slash command, button or form can reach ticketbot; " +
+			"set DISCORD_PUBLIC_KEY (and the Interactions Endpoint URL in the developer portal) or turn the gateway on")
+	case pub == nil:
 		log.Info("discord: DISCORD_PUBLIC_KEY is not set: POST /discord/interactions is off; interactions arrive over the gateway")
 	}
 	if !c.Gateway {

@@ -10,3 +10,6 @@ var (
 	EscapeText         = escapeText
 	CommandDefinitions = commandDefinitions
 )
+
+// RedactTokens is exported for the redaction unit test.
+var RedactTokens = redactTokens

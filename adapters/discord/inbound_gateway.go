@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -36,6 +37,9 @@ func closeCodeAdvice(code int) (string, bool) {
 const (
 	messageLanes     = 8
 	messageLaneDepth = 256
+	// dropLogEvery bounds how often dropped gateway events are logged (the first drop is
+	// always logged; dropped_total counts all of them).
+	dropLogEvery = 10 * time.Second
 )
 
 // runGateway holds the gateway connection until ctx ends: it connects (learning the URL from
@@ -43,10 +47,20 @@ const (
 // shard, and reconnects with backoff (resuming the session when it can) whenever the
 // connection drops. Thread messages are processed in order per channel on a few lanes;
 // interactions each get their own goroutine, since they must be answered within 3 s.
+//
+// Handlers run on discordgo's reader goroutine (SyncEvents), so they never wait: a reader that
+// waits stops reading heartbeat ACKs and everything else, and Discord drops the session. When
+// the database is so slow that a lane's queue is full, the event is dropped at once (see
+// enqueue) rather than blocking the reader or being processed out of order.
 func (a *Adapter) runGateway(ctx context.Context) error {
 	lanes := newLanes(messageLanes, messageLaneDepth)
 	defer lanes.close()
 	evCtx := context.WithoutCancel(ctx)
+	enqueue := func(kind string, m *discordgo.Message, fn func()) {
+		if err := lanes.submit(m.ChannelID, fn); errors.Is(err, errLaneFull) {
+			a.dropped(kind, m)
+		}
+	}
 
 	dropped := make(chan struct{}, 1)
 	remove := []func(){
@@ -79,19 +93,19 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) {
 			if m.Message != nil {
 				msg := m.Message
-				lanes.submit(msg.ChannelID, func() { a.onMessage(evCtx, msg) })
+				enqueue("MESSAGE_CREATE", msg, func() { a.onMessage(evCtx, msg) })
 			}
 		}),
 		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) {
 			if m.Message != nil {
 				msg := m.Message
-				lanes.submit(msg.ChannelID, func() { a.onMessageEdit(evCtx, msg) })
+				enqueue("MESSAGE_UPDATE", msg, func() { a.onMessageEdit(evCtx, msg) })
 			}
 		}),
 		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageDelete) {
 			if m.Message != nil {
 				msg := m.Message
-				lanes.submit(msg.ChannelID, func() { a.onMessageDelete(evCtx, msg) })
+				enqueue("MESSAGE_DELETE", msg, func() { a.onMessageDelete(evCtx, msg) })
 			}
 		}),
 	}
@@ -178,7 +192,8 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	t, ok := a.threadTicket(ctx, m.GuildID, m.ChannelID)
-	if !ok || !a.svc.FirstDelivery(ctx, "discord:message:"+m.ID, dedupeTTL) {
+	key := "discord:message:" + m.ID
+	if !ok || !a.svc.FirstDelivery(ctx, key, dedupeTTL) {
 		return
 	}
 	in := core.MessageInput{ExternalID: m.ID, Content: m.Content, Source: "discord"}
@@ -206,10 +221,60 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	switch {
 	case core.IsCode(err, core.EInvalid):
 		a.log.Debug("discord: thread message not stored", "ticket", t.ID, "message", m.ID, "err", err)
+	case passing(err):
+		// The mark taken above would make ticketbot ignore the copy Discord replays when the
+		// session resumes; drop it so that copy is stored.
+		a.log.Warn("discord: could not store a thread message; a redelivery will be stored", "ticket", t.ID, "message", m.ID, "err", err)
+		a.forgetDelivery(ctx, key)
 	case err != nil:
 		a.log.Warn("discord: could not store a thread message", "ticket", t.ID, "message", m.ID, "err", err)
 	}
 }
+
+// passing reports whether err is a failure that may not happen again: the database (or the
+// work's deadline) ran out, not the request itself.
+func passing(err error) bool {
+	return core.IsCode(err, core.EUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// forgetDelivery undoes the de-duplication mark of key (Service.FirstDelivery), so a
+// redelivery of an event that failed for a passing reason is processed. It runs on its own
+// short deadline, since the work's own may be what ran out.
+func (a *Adapter) forgetDelivery(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := a.svc.ForgetDelivery(ctx, key); err != nil {
+		a.log.Warn("discord: could not drop a de-duplication mark; a redelivery will be ignored", "key", key, "err", err)
+	}
+}
+
+// dropped counts and logs a gateway event whose lane was full (at most one line per
+// dropLogEvery, with the running total). Nothing was marked for it (the de-duplication mark
+// is taken by the lane's worker), so a copy Discord delivers again, e.g. replayed on RESUME
+// after a reconnect, is processed normally.
+func (a *Adapter) dropped(kind string, m *discordgo.Message) {
+	n := a.drops.total.Add(1)
+	now := a.clock.Now().UnixNano()
+	last := a.drops.lastLog.Load()
+	if n != 1 && now-last < int64(dropLogEvery) {
+		return
+	}
+	if !a.drops.lastLog.CompareAndSwap(last, now) {
+		return
+	}
+	a.log.Warn("discord: the thread-message queue is full (the database is slow); gateway event dropped, not stored",
+		"event", kind, "channel", m.ChannelID, "message", m.ID, "dropped_total", n)
+}
+
+// dropCounter counts gateway events dropped because their lane was full.
+type dropCounter struct {
+	total   atomic.Uint64
+	lastLog atomic.Int64 // unix nanoseconds of the last log line
+}
+
+// DroppedGatewayEvents returns how many thread-message events (create, edit, delete) were
+// dropped because the database could not keep up; each drop is also logged (rate-limited).
+func (a *Adapter) DroppedGatewayEvents() uint64 { return a.drops.total.Load() }
 
 // onMessageEdit records an edit of a stored thread message.
 func (a *Adapter) onMessageEdit(ctx context.Context, m *discordgo.Message) {
@@ -245,7 +310,11 @@ func (a *Adapter) editStored(ctx context.Context, guild, channel, id, content st
 
 // threadTicket finds the ticket whose thread is channel (cached by the core).
 func (a *Adapter) threadTicket(ctx context.Context, guild, channel string) (core.Ticket, bool) {
-	t, err := a.svc.TicketForThread(ctx, workspace(guild), channel, channel)
+	var t core.Ticket
+	err := retryUnavailable(ctx, func() (err error) {
+		t, err = a.svc.TicketForThread(ctx, workspace(guild), channel, channel)
+		return err
+	})
 	if err != nil {
 		if !core.IsCode(err, core.ENotFound) {
 			a.log.Warn("discord: ticket thread lookup failed", "channel", channel, "err", err)
@@ -267,6 +336,9 @@ func retryUnavailable(ctx context.Context, fn func() error) error {
 		wait *= 3
 	}
 }
+
+// errLaneFull is submit's answer when the key's queue has no room.
+var errLaneFull = errors.New("discord: lane queue is full")
 
 // lanes runs submitted work on n goroutines, in submission order per key (channel), so a
 // message's create, edit and delete are applied in order without blocking the gateway reader
@@ -292,15 +364,27 @@ func newLanes(n, depth int) *lanes {
 	return l
 }
 
-func (l *lanes) submit(key string, fn func()) {
+// submit queues fn on key's lane. It never waits: when that lane's queue is full it returns
+// errLaneFull and fn is not run. Work submitted after close is ignored (nil).
+//
+// Dropping is the choice over the alternatives: waiting for room stalls the gateway reader
+// (the session drops and every guild's events stop, not just the slow ones), and running fn
+// inline, even with a short deadline, stalls it as long and applies a channel's events out of
+// order (an edit before its create).
+func (l *lanes) submit(key string, fn func()) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
-		return
+		return nil
 	}
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key))
-	l.qs[h.Sum32()%uint32(len(l.qs))] <- fn
+	select {
+	case l.qs[h.Sum32()%uint32(len(l.qs))] <- fn:
+		return nil
+	default:
+		return errLaneFull
+	}
 }
 
 // close stops taking work and waits for the queued work to finish.

@@ -91,15 +91,23 @@ func (a *Adapter) followUp(ctx context.Context, it *discordgo.Interaction, r *di
 }
 
 // handle runs one interaction and returns its response (nil for a duplicate delivery). It
-// never panics.
+// never panics. An interaction that failed for a passing reason before it changed anything
+// (the database was unavailable) has its de-duplication mark dropped, so a redelivery of it
+// (a gateway RESUME replays missed events) is handled instead of ignored.
 func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *discordgo.InteractionResponse) {
+	key := "discord:interaction:" + it.ID
+	var o outcome
 	defer func() {
 		if r := recover(); r != nil {
 			a.log.Error("discord: interaction handler panicked", "interaction", it.ID, "panic", r, "stack", string(debug.Stack()))
 			resp = ephemeral("Something went wrong on our side; please try again.")
+			return
+		}
+		if o.transient && it.ID != "" {
+			a.forgetDelivery(ctx, key)
 		}
 	}()
-	if it.ID != "" && !a.svc.FirstDelivery(ctx, "discord:interaction:"+it.ID, dedupeTTL) {
+	if it.ID != "" && !a.svc.FirstDelivery(ctx, key, dedupeTTL) {
 		return nil
 	}
 	if it.GuildID == "" || it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
@@ -117,16 +125,41 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 		if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			return a.onAutocomplete(ctx, req, it.Member, d)
 		}
-		return a.onCommand(ctx, req, it.Member, d)
+		return a.onCommand(ctx, &o, req, it.Member, d)
 	case discordgo.MessageComponentInteractionData:
-		return a.onComponent(ctx, req, it.Member, d)
+		return a.onComponent(ctx, &o, req, it.Member, d)
 	case discordgo.ModalSubmitInteractionData:
-		return a.onModal(ctx, req, d)
+		return a.onModal(ctx, &o, req, d)
 	}
 	return ephemeral("ticketbot doesn't handle this kind of interaction.")
 }
 
-func (a *Adapter) onCommand(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
+// outcome is what handling one interaction learnt besides its response.
+type outcome struct {
+	// transient: it failed for a passing reason before changing anything.
+	transient bool
+}
+
+// dispatch runs req through the bot, noting a failure for lack of the database. Every
+// command's changes are one transaction, so a command that failed unavailable changed nothing
+// (an open made no ticket).
+func (a *Adapter) dispatch(ctx context.Context, o *outcome, req bot.Request) bot.Reply {
+	r := a.bot.Dispatch(ctx, req)
+	if r.Error != nil && r.Error.Code == core.EUnavailable {
+		o.transient = true
+	}
+	return r
+}
+
+// fail renders err for the caller, noting a passing failure.
+func (o *outcome) fail(err error) *discordgo.InteractionResponse {
+	if passing(err) {
+		o.transient = true
+	}
+	return errorResponse(err)
+}
+
+func (a *Adapter) onCommand(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
 	switch d.Name {
 	case cmdTicket:
 		c, err := ticketCommand(d)
@@ -134,28 +167,59 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, m *discordgo.M
 			return errorResponse(err)
 		}
 		req.Command = c
-		return replyResponse(a.bot.Dispatch(ctx, req))
+		return replyResponse(a.dispatch(ctx, o, req))
 	case cmdAdmin:
-		name, o := subcommand(d)
+		name, opts := subcommand(d)
 		switch name {
 		case "setup":
-			req.Command = bot.Command{Name: "setup", Channel: o.str("channel"), StaffRole: o.str("staff_role")}
-			reply := a.bot.Dispatch(ctx, req)
-			a.settings.forget(req.Workspace.ExternalID)
-			return replyResponse(reply)
+			return a.setup(ctx, o, req, opts)
 		case "panel":
-			return a.postPanel(ctx, req, m, o.str("channel"))
+			return a.postPanel(ctx, o, req, m, opts.str("channel"))
 		}
 	}
 	return ephemeral("Unknown command; try /ticket open.")
 }
 
+// setup is /ticket-admin setup. An option left out keeps its saved value (setting only the
+// channel keeps the staff role), so the settings are read first.
+func (a *Adapter) setup(ctx context.Context, o *outcome, req bot.Request, opts options) *discordgo.InteractionResponse {
+	c := bot.Command{Name: "setup", Channel: opts.str("channel"), StaffRole: opts.str("staff_role")}
+	roleGiven := c.StaffRole != ""
+	if c.Channel == "" || !roleGiven {
+		st, err := a.svc.Settings(ctx, req.Workspace)
+		if err != nil {
+			return o.fail(err)
+		}
+		if c.Channel == "" {
+			c.Channel = st.Channel
+		}
+		if !roleGiven {
+			c.StaffRole = st.StaffRole
+		}
+	}
+	req.Command = c
+	reply := a.dispatch(ctx, o, req)
+	a.settings.forget(req.Workspace.ExternalID)
+	switch {
+	case reply.Error != nil && reply.Error.Code == core.EForbidden:
+		// The bot's refusal is worded for Slack ("workspace admins", "/ticket setup").
+		reply.Text = "You can't do that: only server admins (Manage Server) can use /ticket-admin setup."
+	case reply.Error != nil || roleGiven:
+	case c.StaffRole != "":
+		reply.Text = fmt.Sprintf("Done: new tickets get a private thread in %s; the staff role is unchanged.", channelMention(c.Channel))
+	default:
+		reply.Text = fmt.Sprintf("Done: new tickets get a private thread in %s. No staff role is set yet, so only members with Manage Server handle tickets; run /ticket-admin setup again with staff_role to choose one.",
+			channelMention(c.Channel))
+	}
+	return replyResponse(reply)
+}
+
 // postPanel posts the "Open a ticket" panel (admins only: the command's default permission is
 // checked again here, since server admins can override it).
-func (a *Adapter) postPanel(ctx context.Context, req bot.Request, m *discordgo.Member, channel string) *discordgo.InteractionResponse {
+func (a *Adapter) postPanel(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, channel string) *discordgo.InteractionResponse {
 	role, err := a.memberRole(ctx, req.Workspace, m)
 	if err != nil {
-		return errorResponse(err)
+		return o.fail(err)
 	}
 	if !role.AtLeast(core.RoleAdmin) {
 		return ephemeral("You can't do that: only members with Manage Server can post the panel.")
@@ -170,17 +234,17 @@ func (a *Adapter) postPanel(ctx context.Context, req bot.Request, m *discordgo.M
 	return ephemeral(fmt.Sprintf("Posted the panel in %s.", channelMention(channel)))
 }
 
-func (a *Adapter) onComponent(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.MessageComponentInteractionData) *discordgo.InteractionResponse {
+func (a *Adapter) onComponent(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, d discordgo.MessageComponentInteractionData) *discordgo.InteractionResponse {
 	switch id := d.CustomID; {
 	case id == customPanelOpen:
 		req.Command = bot.Command{Name: "open"}
-		return replyResponse(a.bot.Dispatch(ctx, req))
+		return replyResponse(a.dispatch(ctx, o, req))
 	case strings.HasPrefix(id, customJoinPrefix):
 		n, err := strconv.ParseInt(strings.TrimPrefix(id, customJoinPrefix), 10, 64)
 		if err != nil || n <= 0 {
 			return ephemeral("This button is no longer supported.")
 		}
-		return a.join(ctx, req, m, n)
+		return a.join(ctx, o, req, m, n)
 	}
 	act, err := bot.ParseAction(d.CustomID)
 	if err != nil {
@@ -195,22 +259,22 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, m *discordgo
 		return errorResponse(err)
 	}
 	req.Command = c
-	return replyResponse(a.bot.Dispatch(ctx, req))
+	return replyResponse(a.dispatch(ctx, o, req))
 }
 
 // join adds a staff member to a ticket's private thread (the Join button of the notice in the
 // support channel).
-func (a *Adapter) join(ctx context.Context, req bot.Request, m *discordgo.Member, ticketID int64) *discordgo.InteractionResponse {
+func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, ticketID int64) *discordgo.InteractionResponse {
 	role, err := a.memberRole(ctx, req.Workspace, m)
 	if err != nil {
-		return errorResponse(err)
+		return o.fail(err)
 	}
 	if !role.AtLeast(core.RoleStaff) {
 		return ephemeral("You can't do that: only staff can join ticket threads.")
 	}
 	t, err := a.svc.Ticket(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace}, ticketID)
 	if err != nil {
-		return errorResponse(err)
+		return o.fail(err)
 	}
 	if t.Thread.ThreadID == "" {
 		return ephemeral(fmt.Sprintf("Ticket #%d's thread isn't ready yet; try again in a moment.", t.Number))
@@ -222,7 +286,7 @@ func (a *Adapter) join(ctx context.Context, req bot.Request, m *discordgo.Member
 	return ephemeral(fmt.Sprintf("You joined ticket #%d: %s", t.Number, channelMention(t.Thread.ThreadID)))
 }
 
-func (a *Adapter) onModal(ctx context.Context, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
+func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
 	if d.CustomID != customOpenModal {
 		return ephemeral("This form is no longer supported.")
 	}
@@ -231,7 +295,7 @@ func (a *Adapter) onModal(ctx context.Context, req bot.Request, d discordgo.Moda
 	if req.Command.Title == "" {
 		return ephemeral("A ticket needs a title.")
 	}
-	reply := a.bot.Dispatch(ctx, req)
+	reply := a.dispatch(ctx, o, req)
 	if reply.Modal { // a modal cannot answer a modal
 		return ephemeral("A ticket needs a title.")
 	}

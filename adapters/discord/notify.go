@@ -36,7 +36,8 @@ func (a *Adapter) loadTicket(ctx context.Context, id int64) (core.Ticket, error)
 	return t, err
 }
 
-// messageAdded posts a dashboard or API message into the ticket's thread.
+// messageAdded posts a dashboard or API message into the ticket's thread, making the thread
+// first when the ticket has none.
 func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
 	m, err := a.svc.Store().Message(ctx, ev.MessageID)
 	if core.IsCode(err, core.ENotFound) {
@@ -52,9 +53,10 @@ func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
-	if t.Thread.ThreadID == "" {
-		a.log.Warn("discord: message for a ticket without a thread; not posted", "ticket", t.ID, "message", m.ID)
-		return nil
+	// A ticket whose thread was never made (its ticket.opened delivery was given up) gets it
+	// now, so the reply is not lost.
+	if _, err := a.ensureThread(ctx, &t); err != nil {
+		return err
 	}
 	if _, err := a.api.SendMessage(ctx, t.Thread.ThreadID, threadMessage(m)); err != nil {
 		return a.failed("post a message into the thread", t, deliveryError("SendMessage", err))

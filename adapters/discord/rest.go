@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 
@@ -122,7 +123,7 @@ func (a sessionAPI) Respond(ctx context.Context, it *discordgo.Interaction, r *d
 		r.Type != discordgo.InteractionApplicationCommandAutocompleteResult {
 		r.Data.AllowedMentions = noMentions()
 	}
-	return a.s.InteractionRespond(it, r, discordgo.WithContext(ctx))
+	return redactTokens(a.s.InteractionRespond(it, r, discordgo.WithContext(ctx)))
 }
 
 func (a sessionAPI) EditResponse(ctx context.Context, it *discordgo.Interaction, e *discordgo.WebhookEdit) error {
@@ -130,8 +131,39 @@ func (a sessionAPI) EditResponse(ctx context.Context, it *discordgo.Interaction,
 		e.AllowedMentions = noMentions()
 	}
 	_, err := a.s.InteractionResponseEdit(it, e, discordgo.WithContext(ctx))
-	return err
+	return redactTokens(err)
 }
+
+// tokenSegment matches the secret path segment of interaction URLs:
+// …/interactions/{id}/{token}/callback and …/webhooks/{application}/{token}/….
+var tokenSegment = regexp.MustCompile(`(/(?:interactions|webhooks)/[^/\s"?#]+/)[^/\s"?#]+`)
+
+// redactURLs replaces the interaction tokens in s with "[token]".
+func redactURLs(s string) string { return tokenSegment.ReplaceAllString(s, "${1}[token]") }
+
+// redactTokens keeps interaction tokens (valid for 15 minutes, enough to answer as the bot)
+// out of err, which gets logged: a transport failure's *url.Error and a 429's RateLimitError
+// carry the request URL, and so the token. The URLs in the chain are rewritten in place and
+// the message is redacted; errors.As still finds the causes.
+func redactTokens(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redactURLs(ue.URL)
+	}
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil {
+		rl.URL = redactURLs(rl.URL)
+	}
+	return redactedError{err}
+}
+
+type redactedError struct{ err error }
+
+func (e redactedError) Error() string { return redactURLs(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
 
 // rebaseTransport sends discordgo's REST calls to the configured API base instead of
 // https://discord.com/api/v9/, and answers GET /gateway itself when the gateway URL is known
@@ -165,7 +197,7 @@ func (t *rebaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	nu, err := url.Parse(t.to + rest)
 	if err != nil {
-		return nil, fmt.Errorf("discord: rebase %q: %w", u, err)
+		return nil, fmt.Errorf("discord: rebase %q: %w", redactURLs(u), err)
 	}
 	r2 := req.Clone(req.Context())
 	r2.URL = nu

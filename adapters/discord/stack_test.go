@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,6 +110,7 @@ type stack struct {
 	gw      *discordtest.Gateway
 	signer  discordtest.Signer
 	store   *gormstore.Store
+	db      *faultyStore // store as the service sees it, with switchable faults
 	svc     *core.Service
 	adapter *discord.Adapter
 	bot     *bot.Bot
@@ -135,6 +137,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	s := &stack{
 		t: t, guild: discordtest.ID(), support: discordtest.ID(), staffRole: discordtest.ID(),
 		api: discordtest.StartAPI(t, botToken), signer: discordtest.NewSigner(), store: store, logs: logs,
+		db: &faultyStore{Store: store},
 	}
 	s.admin = discordtest.User{ID: discordtest.ID(), Name: "Ada Admin", Permissions: discordtest.PermMember | discordtest.PermManageGuild}
 	s.staff = discordtest.User{ID: discordtest.ID(), Name: "Sam Staff", Roles: []string{discordtest.ID(), s.staffRole}}
@@ -143,7 +146,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: store, Log: log, Poll: 20 * time.Millisecond,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: 2 * time.Second, Timeout: 5 * time.Second})
-	s.svc = core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: lim, Log: log, Committed: disp.Kick})
+	s.svc = core.NewService(core.ServiceConfig{Store: s.db, State: state, Limiter: lim, Log: log, Committed: disp.Kick})
 	b, err := bot.New(bot.Config{Service: s.svc, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -355,4 +358,70 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // apiActor is a dashboard/API staff actor (bound to no workspace).
 func apiActor() core.Actor {
 	return core.Actor{User: core.UserRef{ID: "api-token", Name: "API"}, Role: core.RoleStaff}
+}
+
+// faultyStore is the stack's store with switchable faults: a database that is down, or slow,
+// for one kind of call.
+type faultyStore struct {
+	core.Store
+	addMessage   atomic.Pointer[storeFault]
+	createTicket atomic.Pointer[storeFault]
+}
+
+// storeFault runs before the real call; an error it returns is the call's answer.
+type storeFault func(ctx context.Context) error
+
+func setFault(p *atomic.Pointer[storeFault], f storeFault) {
+	if f == nil {
+		p.Store(nil)
+		return
+	}
+	p.Store(&f)
+}
+
+func runFault(ctx context.Context, p *atomic.Pointer[storeFault]) error {
+	if f := p.Load(); f != nil {
+		return (*f)(ctx)
+	}
+	return nil
+}
+
+func (f *faultyStore) AddMessage(ctx context.Context, m core.Message, notify bool) (core.Message, bool, error) {
+	if err := runFault(ctx, &f.addMessage); err != nil {
+		return core.Message{}, false, err
+	}
+	return f.Store.AddMessage(ctx, m, notify)
+}
+
+func (f *faultyStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
+	if err := runFault(ctx, &f.createTicket); err != nil {
+		return err
+	}
+	return f.Store.CreateTicket(ctx, t)
+}
+
+// databaseDown is a storeFault: the call fails as the store fails when the database is
+// unreachable.
+func databaseDown(context.Context) error {
+	return &core.Error{Code: core.EUnavailable, Message: "the database is not reachable"}
+}
+
+// setup runs /ticket-admin setup as the admin with the stack's support channel and staff role.
+func (s *stack) setup() {
+	s.t.Helper()
+	r := s.command(s.admin, "ticket-admin", "setup",
+		discordtest.Opt{Name: "channel", Type: 7, Value: s.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: s.staffRole})
+	if !strings.HasPrefix(r.Data.Content, "Done") {
+		s.t.Fatalf("setup: %q", r.Data.Content)
+	}
+}
+
+// open opens ticket number n as u with title over HTTP and waits for its card.
+func (s *stack) open(u discordtest.User, n int64, title string) core.Ticket {
+	s.t.Helper()
+	r := s.command(u, "ticket", "open", str("title", title))
+	if !strings.Contains(r.Data.Content, "Ticket #"+itoa(n)+" opened") {
+		s.t.Fatalf("open: %q", r.Data.Content)
+	}
+	return s.waitCard(n)
 }

@@ -2,6 +2,8 @@ package slack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -215,10 +217,22 @@ func (a *Adapter) background(ctx context.Context, what string, f func(ctx contex
 	a.bg.Go(func() {
 		defer cancel()
 		if err := f(ctx); err != nil {
-			a.log.Warn("slack: "+what+" failed", "err", err)
+			a.log.Warn("slack: "+what+" failed", "err", redact(err))
 		}
 	})
 }
 
 // errorf wraps err with op, for logs.
 func errorf(op string, err error) error { return fmt.Errorf("slack.%s: %w", op, err) }
+
+// newErrorID is a short random id that ties a logged failure to what the user was told.
+func newErrorID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// panicText is what a user is told when handling their request panicked.
+func panicText(errorID string) string {
+	return "Something went wrong on our side (error " + errorID + "). The team can look it up in the logs."
+}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -157,6 +160,67 @@ func (s sdkAPI) permalink(ctx context.Context, channel, ts string) (string, erro
 	return u, nil
 }
 
+// redact cuts the URL of every *url.Error in err to scheme://host/…, in that error and in the
+// message of err (wrappers copy the message when they are made). Go's HTTP client names the
+// URL it failed on, and some URLs are credentials: an interaction's response_url lets whoever
+// holds it post as the app, the Socket Mode URL carries a connection ticket. The result still
+// unwraps to err's chain, so it is classified the same.
+func redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	var found []*url.Error
+	var walk func(error)
+	walk = func(e error) {
+		for e != nil {
+			if ue, ok := e.(*url.Error); ok && ue.URL != "" {
+				found = append(found, ue)
+			}
+			switch x := e.(type) {
+			case interface{ Unwrap() []error }:
+				for _, inner := range x.Unwrap() {
+					walk(inner)
+				}
+				return
+			case interface{ Unwrap() error }:
+				e = x.Unwrap()
+			default:
+				return
+			}
+		}
+	}
+	walk(err)
+	if len(found) == 0 {
+		return err
+	}
+	msg := err.Error()
+	for _, ue := range found {
+		short := redactURL(ue.URL)
+		msg = strings.ReplaceAll(msg, strconv.Quote(ue.URL), strconv.Quote(short))
+		msg = strings.ReplaceAll(msg, ue.URL, short)
+		ue.URL = short
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactURL keeps the scheme and host of raw (not its user info, path or query).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "…"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// redactedError is an error whose message had URLs cut out.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // permanentCodes are Slack error codes that retrying the same call cannot mend. Token errors
 // (invalid_auth, token_revoked) are not among them: once an operator fixes the token, the
 // outbox delivers what waited.
@@ -188,6 +252,7 @@ var permanentCodes = map[string]bool{
 // classify names the failed call and marks the error for the outbox: 429 → core.RetryAfter,
 // permanent codes → core.Permanent.
 func classify(call string, err error) error {
+	err = redact(err)
 	if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok {
 		return core.RetryAfter(fmt.Errorf("%s: %w", call, err), rl.RetryAfter)
 	}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"net/url"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -34,10 +35,51 @@ func validCommand(sc slackgo.SlashCommand) bool {
 	return validTeam(sc.TeamID) && sc.UserID != "" && len(sc.Text) <= 8000
 }
 
+// triggerTTL is how long a trigger_id is remembered: longer than the 5-minute signature window
+// either side of a request's timestamp, within which a signed request can be replayed.
+const triggerTTL = 10 * time.Minute
+
+// firstTrigger reports whether trigger (a command's or a view submission's trigger_id) is seen
+// for the first time, and returns its de-duplication key ("" when there is no trigger to go by).
+// A proxy's retry or a replay of a signed request carries the same trigger_id; Slack gives
+// every new command and submission a new one.
+func (a *Adapter) firstTrigger(ctx context.Context, trigger string) (key string, first bool) {
+	if trigger == "" {
+		return "", true
+	}
+	key = "slack:trigger:" + trigger
+	return key, a.svc.FirstDelivery(ctx, key, triggerTTL)
+}
+
+// forgetTrigger lets a retry of a request under key in again, after a failure that changed
+// nothing (the database was down, the form was invalid).
+func (a *Adapter) forgetTrigger(ctx context.Context, key string) {
+	if key == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := a.svc.ForgetDelivery(ctx, key); err != nil {
+		a.log.Warn("slack: could not forget a trigger id; a retry of it is ignored", "err", err)
+	}
+}
+
+// refused reports whether reply turned the request down without changing anything (invalid,
+// forbidden, rate limited, the database unavailable, …), so a retry of it may be handled. An
+// internal error may have come after a change, so it does not count.
+func refused(reply bot.Reply) bool {
+	return reply.Error != nil && reply.Error.Code != core.EInternal
+}
+
 // handleCommand runs a /ticket command and returns the acknowledgement's payload: an
-// ephemeral reply, or nil when a modal was opened instead. Cards, DMs and updates follow
-// through the outbox.
+// ephemeral reply, or nil when a modal was opened instead, or when the command is a repeat
+// (same trigger_id) of one already handled. Cards, DMs and updates follow through the outbox.
 func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) any {
+	key, first := a.firstTrigger(ctx, sc.TriggerID)
+	if !first {
+		a.log.Info("slack: repeated slash command ignored", "team", sc.TeamID, "user", sc.UserID)
+		return nil
+	}
 	ws := workspace(sc.TeamID)
 	req := bot.Request{
 		Workspace: ws,
@@ -51,6 +93,9 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 	}
 	req.Command = cmd
 	reply := a.bot.Dispatch(ctx, req)
+	if refused(reply) {
+		a.forgetTrigger(ctx, key)
+	}
 	if cmd.Name == "setup" {
 		a.forgetSettings(ws)
 	}

@@ -65,8 +65,13 @@ func (a *Adapter) handleEvent(ctx context.Context, env envelope) error {
 	case "":
 		return nil
 	case core.EUnavailable:
-		// Let Slack's retry in.
-		_ = a.svc.ForgetDelivery(ctx, key)
+		// Let Slack's retry in. ctx may be what ran out (the database answered too slowly), so
+		// the forgetting gets a moment of its own.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if ferr := a.svc.ForgetDelivery(fctx, key); ferr != nil {
+			a.log.Warn("slack: could not forget a failed event; its redelivery is ignored", "event", env.EventID, "err", ferr)
+		}
 		return err
 	default:
 		a.log.Warn("slack: event not processed", "event", env.EventID, "err", err)

@@ -72,7 +72,7 @@ func (a *Adapter) guard(h http.HandlerFunc) http.HandlerFunc {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				a.log.Error("slack: handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				a.log.Error("slack: handler panicked", "error_id", newErrorID(), "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				http.Error(w, "malformed request", http.StatusBadRequest)
 			}
 		}()

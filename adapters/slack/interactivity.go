@@ -31,7 +31,21 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 	user := core.UserRef{ID: cb.User.ID, Name: cb.User.Name}
 	switch cb.Type {
 	case slackgo.InteractionTypeViewSubmission:
-		return a.submitView(ctx, ws, user, cb), nil
+		if cb.View.CallbackID != openCallbackID {
+			return nil, nil
+		}
+		key, first := a.firstTrigger(ctx, submissionID(cb))
+		if !first {
+			a.log.Info("slack: repeated view submission ignored", "team", team, "user", cb.User.ID, "view", cb.View.ID)
+			return nil, nil
+		}
+		payload, reply := a.submitView(ctx, ws, user, cb)
+		if reply.Modal || refused(reply) {
+			// Nothing was opened: the form shows what to fix, and its next submission (or a
+			// retry once the database is back) must get through.
+			a.forgetTrigger(ctx, key)
+		}
+		return payload, nil
 	case slackgo.InteractionTypeBlockActions:
 		for _, act := range cb.ActionCallback.BlockActions {
 			if act != nil {
@@ -42,11 +56,21 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 	return nil, nil
 }
 
-// submitView opens a ticket from the form; core validation errors show beside their field.
-func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) any {
-	if cb.View.CallbackID != openCallbackID {
-		return nil
+// submissionID names one submission of a view: its trigger_id, new for every submission, or
+// else the view's id and hash.
+func submissionID(cb slackgo.InteractionCallback) string {
+	if cb.TriggerID != "" {
+		return cb.TriggerID
 	}
+	if cb.View.ID == "" {
+		return ""
+	}
+	return "view:" + cb.View.ID + ":" + cb.View.Hash
+}
+
+// submitView opens a ticket from the form and returns the acknowledgement's payload and the
+// bot's reply; core validation errors show beside their field.
+func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) (any, bot.Reply) {
 	value := func(block string) slackgo.BlockAction {
 		if cb.View.State == nil {
 			return slackgo.BlockAction{}
@@ -68,15 +92,15 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	reply := a.bot.Dispatch(ctx, req)
 	switch {
 	case reply.Modal:
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."})
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply
 	case reply.Error != nil:
 		field := reply.Error.Field
 		if !modalFields[field] {
 			field = "title"
 		}
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)})
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply
 	}
-	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text))
+	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply
 }
 
 // blockAction runs a pressed card button, status menu or draft button.

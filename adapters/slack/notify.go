@@ -20,8 +20,9 @@ const stepTTL = 24 * time.Hour
 
 // Notify delivers one outbox event to Slack: ticket.opened posts the card and records its
 // thread; ticket.changed updates the card in place, notes the change in the thread and DMs the
-// reporter on a status change; message.added posts a dashboard or API message into the
-// thread; settings.changed greets the new helpdesk channel. Errors are for the outbox
+// reporter on a status change someone else made; message.added posts a dashboard or API
+// message into the thread. Both post the card first when the ticket has none yet. And
+// settings.changed greets the new helpdesk channel. Errors are for the outbox
 // dispatcher: retried later (at least the Retry-After of a 429), or core.Permanent.
 func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 	var err error
@@ -106,16 +107,21 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 		return err
 	}
 	if t.Thread.IsZero() {
-		// The card never made it (e.g. no channel then); post it now, showing today's state.
-		_, err := a.ensureCard(ctx, ev, t)
-		return err
+		// The card never made it (e.g. no channel then); post it now, showing today's state,
+		// then note the change under it and tell the reporter like for any other change. A card
+		// that cannot be posted for good does not keep the reporter's DM back.
+		t, err = a.ensureCard(ctx, ev, t)
+		if err := a.tolerate(err, "post the card", t); err != nil {
+			return err
+		}
+	} else {
+		// The card shows the ticket as it is now, so updating it again is harmless.
+		err = a.api.update(ctx, t.Thread.ChannelID, t.Thread.CardID, cardMessage(bot.TicketCard(t)))
+		if err := a.tolerate(err, "update the card", t); err != nil {
+			return err
+		}
 	}
-	// The card shows the ticket as it is now, so updating it again is harmless.
-	err = a.api.update(ctx, t.Thread.ChannelID, t.Thread.CardID, cardMessage(bot.TicketCard(t)))
-	if err := a.tolerate(err, "update the card", t); err != nil {
-		return err
-	}
-	if note := changeNote(ev.Changes); note != "" {
+	if note := changeNote(ev.Changes); note != "" && !t.Thread.IsZero() {
 		err := a.once(ctx, ev, "note", func() error {
 			if err := a.pace(ctx, t.Workspace, t.Thread.ChannelID); err != nil {
 				return err
@@ -162,10 +168,12 @@ func (a *Adapter) dmReporter(ctx context.Context, t core.Ticket, ev core.Event, 
 		return err
 	}
 	text := escape(bot.StatusNotice(t, ev.Actor))
-	if link, err := a.api.permalink(ctx, t.Thread.ChannelID, t.Thread.ThreadID); err == nil && safeLink(link) {
-		text += "\n<" + link + "|Open the ticket's thread>"
-	} else if err != nil {
-		a.log.Debug("slack: no permalink for the DM", "ticket", t.ID, "err", err)
+	if !t.Thread.IsZero() {
+		if link, err := a.api.permalink(ctx, t.Thread.ChannelID, t.Thread.ThreadID); err == nil && safeLink(link) {
+			text += "\n<" + link + "|Open the ticket's thread>"
+		} else if err != nil {
+			a.log.Debug("slack: no permalink for the DM", "ticket", t.ID, "err", err)
+		}
 	}
 	if err := a.pace(ctx, t.Workspace, dm); err != nil {
 		return err

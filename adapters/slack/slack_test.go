@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,6 +39,10 @@ func TestSlack(t *testing.T) {
 		{"caches roles: a burst of commands is not a burst of API calls", testRoleCache},
 		{"delivers outbox events idempotently and classifies failures", testNotify},
 		{"serves Socket Mode through the same handlers", testSocketMode},
+		{"acknowledges a Socket Mode event only once it was processed", testSocketRedelivery},
+		{"survives a panicking Socket Mode handler and still acknowledges", testSocketPanic},
+		{"ignores a repeated slash command or view submission", testRepeatedRequests},
+		{"never logs an interaction's response_url", testRedactedURLs},
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -68,6 +74,9 @@ func testRequests(t *testing.T, b backend) {
 		}
 	})
 	t.Run("accepts Slack's published example", func(t *testing.T) {
+		// The example's trigger_id is the same on every run; an earlier run's mark (in Redis)
+		// would have this one taken for a replay.
+		_ = s.svc.ForgetDelivery(context.Background(), "slack:trigger:398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
 		h := http.Header{}
 		h.Set("X-Slack-Request-Timestamp", exampleTS)
 		h.Set("X-Slack-Signature", exampleSig)
@@ -747,6 +756,132 @@ func testNotify(t *testing.T, b backend) {
 		}
 		s.fake.wait("chat.update", param("channel", "CNODM"), containing("*Status*\nin progress"))
 	})
+	t.Run("ticket.changed of a ticket without a card posts the card, then the note and the DM", func(t *testing.T) {
+		tk := open("Never carded", "CLATE")
+		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
+		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusWaiting, "which floor?"); err != nil {
+			t.Fatal(err)
+		}
+		ev := event(core.EventTicketChanged, tk.ID)
+		ev.Actor = ops.User
+		ev.Changes = []core.Change{{Field: "status", From: "open", To: "waiting", Note: "which floor?", Actor: ops.User}}
+		for i := range 2 { // one delivery does it all; a redelivery repeats nothing
+			if err := s.adapter.Notify(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			cards := s.fake.callsTo("chat.postMessage", param("channel", "CLATE"), param("thread_ts", ""))
+			if len(cards) != 1 || !strings.Contains(cards[0].Params["text"], "(waiting)") {
+				t.Fatalf("delivery %d: cards posted: %+v", i+1, cards)
+			}
+			if got := s.ticket(tk.Number).Thread; got.CardID != cards[0].TS {
+				t.Errorf("delivery %d: thread %+v, want the card %s", i+1, got, cards[0].TS)
+			}
+			if n := len(s.fake.callsTo("chat.postMessage", param("thread_ts", cards[0].TS), containing("Status: open → *waiting*, by ops. Note: which floor?"))); n != 1 {
+				t.Errorf("delivery %d: %d change notes in the card's thread, want 1", i+1, n)
+			}
+			dms := s.fake.callsTo("chat.postMessage", param("channel", "D"+reporter), containing(`"Never carded" is now waiting (by ops)`))
+			if len(dms) != 1 || !strings.Contains(dms[0].Params["text"], "|Open the ticket's thread>") {
+				t.Errorf("delivery %d: DMs to the reporter: %+v", i+1, dms)
+			}
+		}
+	})
+	t.Run("message.added of a ticket without a card posts the card, then the message under it", func(t *testing.T) {
+		tk := open("Message first", "CMSGFIRST")
+		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
+		m, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-first", Content: "Hello from the API", Source: "api", Deliver: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := event(core.EventMessageAdded, tk.ID)
+		ev.MessageID = m.ID
+		if err := s.adapter.Notify(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		cards := s.fake.callsTo("chat.postMessage", param("channel", "CMSGFIRST"), param("thread_ts", ""))
+		if len(cards) != 1 {
+			t.Fatalf("cards posted: %+v", cards)
+		}
+		if n := len(s.fake.callsTo("chat.postMessage", param("thread_ts", cards[0].TS), containing("Hello from the API"))); n != 1 {
+			t.Errorf("%d posts of the message in the card's thread, want 1; calls:\n%s", n, s.fake.dump())
+		}
+	})
+}
+
+func testRepeatedRequests(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	// post sends exactly the same signed request each time, as a proxy's retry or a replay
+	// within the signature window does.
+	post := func(path string, body []byte) func() response {
+		h := sign(body, s.clock.Now(), s.secret)
+		return func() response {
+			t.Helper()
+			return s.raw(path, formType, body, h)
+		}
+	}
+	interaction := func(payload map[string]any) []byte {
+		b, _ := json.Marshal(payload)
+		return []byte(url.Values{"payload": {string(b)}}.Encode())
+	}
+
+	t.Run("a slash command", func(t *testing.T) {
+		send := post("/slack/commands", []byte(s.commandForm(reporter, origin, "Printer offline").Encode()))
+		if r := send(); r.Status != 200 || !strings.HasPrefix(r.text("text"), "Ticket #1 opened") {
+			t.Fatalf("first: %d %s", r.Status, r.Body)
+		}
+		if r := send(); r.Status != 200 || len(r.Body) != 0 {
+			t.Errorf("repeat: %d %q, want an empty 200", r.Status, r.Body)
+		}
+		if _, err := s.store.TicketByNumber(context.Background(), s.ws, 2); !core.IsCode(err, core.ENotFound) {
+			t.Fatalf("the repeat opened a second ticket: %v", err)
+		}
+	})
+	t.Run("a view submission", func(t *testing.T) {
+		send := post("/slack/interactivity", interaction(s.submission(reporter, origin, "Scanner jam", "", "high")))
+		if r := send(); r.Status != 200 || !strings.Contains(string(r.Body), "Ticket #2 opened") {
+			t.Fatalf("first: %d %s", r.Status, r.Body)
+		}
+		if r := send(); r.Status != 200 || len(r.Body) != 0 {
+			t.Errorf("repeat: %d %q, want an empty 200", r.Status, r.Body)
+		}
+		if _, err := s.store.TicketByNumber(context.Background(), s.ws, 3); !core.IsCode(err, core.ENotFound) {
+			t.Fatalf("the repeat opened a third ticket: %v", err)
+		}
+	})
+	t.Run("a refused submission is answered every time", func(t *testing.T) {
+		send := post("/slack/interactivity", interaction(s.submission(reporter, origin, "Fax", "", "critical")))
+		for i := range 2 {
+			if r := send(); r.Status != 200 || r.text("response_action") != "errors" {
+				t.Fatalf("try %d: %d %s", i+1, r.Status, r.Body)
+			}
+		}
+	})
+	t.Run("commands with their own trigger ids all run", func(t *testing.T) {
+		if r := s.command(reporter, origin, "Another problem"); !strings.HasPrefix(r.text("text"), "Ticket #3 opened") {
+			t.Errorf("got %s", r.Body)
+		}
+	})
+}
+
+func testRedactedURLs(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	tk := s.withCard("Leaky")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	base := gone.URL
+	gone.Close() // nothing listens there any more: posting to it fails in the transport
+	secretPath := "/commands/" + s.team + "/1234/SECRETRESPONSE" + randomHex(6)
+	id := fmt.Sprint(tk.ID)
+	p := s.press(stranger, origin, tk.Thread.CardID, "tb:close:"+id, id, false)
+	p["response_url"] = base + secretPath
+	if r := s.interact(p); r.Status != 200 {
+		t.Fatalf("status %d", r.Status)
+	}
+	log := s.waitLog("reply to an interaction failed")
+	if strings.Contains(log, "SECRETRESPONSE") {
+		t.Errorf("the response_url reached the log:\n%s", log)
+	}
+	if !strings.Contains(log, base+"/…") {
+		t.Errorf("the log does not say which host failed (%s/…):\n%s", base, log)
+	}
 }
 
 // TestNew checks the constructor's refusals: each names what to fix and never the token.

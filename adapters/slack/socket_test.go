@@ -3,6 +3,8 @@ package slack_test
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,17 +65,50 @@ func (p *socketPeer) ack(id string) map[string]any {
 	}
 }
 
+// acksUntil reads acknowledgements until the one of envelope id and returns the envelope ids
+// acknowledged up to it, in order.
+func (p *socketPeer) acksUntil(id string) []string {
+	p.t.Helper()
+	_ = p.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ids []string
+	for {
+		var a struct {
+			EnvelopeID string `json:"envelope_id"`
+		}
+		if err := p.conn.ReadJSON(&a); err != nil {
+			p.t.Fatalf("waiting for the ack of %s (after %v): %v", id, ids, err)
+		}
+		ids = append(ids, a.EnvelopeID)
+		if a.EnvelopeID == id {
+			return ids
+		}
+	}
+}
+
+// commandPayload is the slash_commands payload of /ticket text by user in the origin channel.
+func (s *stack) commandPayload(user, text string) map[string]any {
+	form := s.commandForm(user, origin, text)
+	payload := map[string]any{"is_enterprise_install": "false"}
+	for k := range form {
+		payload[k] = form.Get(k)
+	}
+	return payload
+}
+
+// threadReplyEvent is the events_api payload of user replying text in tk's thread at ts.
+func (s *stack) threadReplyEvent(eventID string, tk core.Ticket, user, ts, text string) map[string]any {
+	var ev map[string]any
+	_ = json.Unmarshal(s.eventBody(eventID, map[string]any{"type": "message", "channel": tk.Thread.ChannelID,
+		"channel_type": "channel", "user": user, "text": text, "ts": ts, "thread_ts": tk.Thread.ThreadID}), &ev)
+	return ev
+}
+
 func testSocketMode(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{socket: true})
 	peer := s.connection()
 
 	command := func(p *socketPeer, user, text string) map[string]any {
-		form := s.commandForm(user, origin, text)
-		payload := map[string]any{"is_enterprise_install": "false"}
-		for k := range form {
-			payload[k] = form.Get(k)
-		}
-		return p.ack(p.send("slash_commands", payload))
+		return p.ack(p.send("slash_commands", s.commandPayload(user, text)))
 	}
 
 	t.Run("a slash command is acknowledged with the reply", func(t *testing.T) {
@@ -132,4 +167,60 @@ func testSocketMode(t *testing.T, b backend) {
 			t.Errorf("apps.connections.open called %d times", n)
 		}
 	})
+}
+
+func testSocketRedelivery(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{socket: true})
+	peer := s.connection()
+	if a := peer.ack(peer.send("slash_commands", s.commandPayload(reporter, "Socket redelivery"))); !strings.Contains(fmt.Sprint(a["text"]), "opened") {
+		t.Fatalf("ack payload %v", a)
+	}
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	reply := s.threadReplyEvent(newEventID(), tk, reporter, "1700000900.000001", "Still broken")
+
+	// The database is down while the event is processed: no acknowledgement, so Slack
+	// delivers the envelope again.
+	s.faults.set(storeDown)
+	failed := peer.send("events_api", reply)
+	s.faults.waitHits(t, 1)
+	var other map[string]any
+	_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "reaction_added", "user": reporter, "reaction": "+1"}), &other)
+	acked := peer.acksUntil(peer.send("events_api", other))
+	if slices.Contains(acked, failed) {
+		t.Fatalf("the envelope whose event failed was acknowledged (acks %v)", acked)
+	}
+	s.waitLog("not acknowledged, so Slack delivers it again")
+	if ms := s.messages(tk.ID); len(ms) != 0 {
+		t.Fatalf("stored while the database was down? %+v", ms)
+	}
+
+	// Slack's redelivery, once the database is back, is processed and acknowledged.
+	s.faults.set(storeUp)
+	again := peer.send("events_api", reply)
+	acked = peer.acksUntil(again)
+	if slices.Contains(acked, failed) {
+		t.Errorf("the failed envelope was acknowledged after all (acks %v)", acked)
+	}
+	if ms := s.messages(tk.ID); len(ms) != 1 || ms[0].Content != "Still broken" {
+		t.Errorf("after the redelivery: %+v", ms)
+	}
+}
+
+func testSocketPanic(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{socket: true})
+	peer := s.connection()
+	peer.ack(peer.send("slash_commands", s.commandPayload(reporter, "Socket panic")))
+	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+
+	s.faults.set(storePanics)
+	peer.ack(peer.send("events_api", s.threadReplyEvent(newEventID(), tk, reporter, "1700000900.000002", "Boom")))
+	s.faults.set(storeUp)
+	log := s.waitLog("Socket Mode handler panicked", "faultStore: a lookup panicked")
+	if !regexp.MustCompile(`Socket Mode handler panicked" [^\n]*error_id=[0-9a-f]{12} `).MatchString(log) {
+		t.Errorf("the panic was logged without an error id:\n%s", log)
+	}
+	// The connection and the adapter carry on.
+	if a := peer.ack(peer.send("slash_commands", s.commandPayload(reporter, "After the panic"))); !strings.Contains(fmt.Sprint(a["text"]), "Ticket #2 opened") {
+		t.Errorf("ack payload %v", a)
+	}
 }

@@ -91,6 +91,7 @@ type stack struct {
 	ws      core.Workspace
 	fake    *fakeSlack
 	store   *gormstore.Store
+	faults  *faultStore // the store as the service sees it, failing on demand
 	svc     *core.Service
 	bot     *bot.Bot
 	adapter *slack.Adapter
@@ -129,9 +130,10 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 	s.store = store
+	s.faults = &faultStore{Store: store}
 	state, lim := b.state(t)
 	var disp *core.Dispatcher
-	s.svc = core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: lim, Log: log,
+	s.svc = core.NewService(core.ServiceConfig{Store: s.faults, State: state, Limiter: lim, Log: log,
 		Committed: func() {
 			if disp != nil {
 				disp.Kick()
@@ -295,7 +297,7 @@ func (s *stack) commandForm(user, channel, text string) url.Values {
 		"text":         {text},
 		"api_app_id":   {"A1"},
 		"response_url": {s.fake.srv.URL + "/response/cmd-" + strconv.FormatInt(n, 10)},
-		"trigger_id":   {fmt.Sprintf("trigger-%d", n)},
+		"trigger_id":   {triggerID(n)},
 	}
 }
 
@@ -339,6 +341,10 @@ func (s *stack) event(eventID string, inner map[string]any, retry int) response 
 	return s.send("/slack/events", "application/json", s.eventBody(eventID, inner), h)
 }
 
+// triggerID is a trigger_id no other run used: Slack makes a new one for every command and
+// interaction, and the adapter de-duplicates by it (in Redis, which is shared between runs).
+func triggerID(n int64) string { return fmt.Sprintf("%d.%s", n, randomHex(8)) }
+
 // newEventID is an event id no other run used (Redis is shared between runs).
 func newEventID() string { return "Ev" + strings.ToUpper(randomHex(6)) }
 
@@ -364,7 +370,7 @@ func (s *stack) press(user, channel, ts, actionID, value string, menu bool) map[
 		"team":         map[string]any{"id": s.team, "domain": "fake"},
 		"user":         map[string]any{"id": user, "username": userName(user), "name": userName(user), "team_id": s.team},
 		"api_app_id":   "A1",
-		"trigger_id":   fmt.Sprintf("trigger-%d", n),
+		"trigger_id":   triggerID(n),
 		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
 		"channel":      map[string]any{"id": channel, "name": "x"},
 		"message":      map[string]any{"type": "message", "ts": ts, "text": "card"},
@@ -384,7 +390,7 @@ func (s *stack) submission(user, channel, title, description, priority string) m
 		"team":       map[string]any{"id": s.team, "domain": "fake"},
 		"user":       map[string]any{"id": user, "username": userName(user), "name": userName(user), "team_id": s.team},
 		"api_app_id": "A1",
-		"trigger_id": "trigger-view",
+		"trigger_id": triggerID(s.seq.Add(1)),
 		"view": map[string]any{
 			"id": "V1", "team_id": s.team, "type": "modal", "callback_id": "tb:open", "private_metadata": channel,
 			"state": map[string]any{"values": map[string]any{
@@ -471,5 +477,80 @@ func golden(t *testing.T, name, got string) {
 	}
 	if !bytes.Equal(want, buf.Bytes()) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", name, buf.String(), want)
+	}
+}
+
+// Modes of a faultStore.
+const (
+	storeUp     int32 = iota
+	storeDown         // ticket lookups fail as unavailable, like a database out of reach
+	storePanics       // ticket lookups panic, like a bug on a payload nobody foresaw
+)
+
+// faultStore is the stack's store as the service sees it: ticket lookups (Ticket,
+// TicketByThread) fail or panic on demand; everything else passes through.
+type faultStore struct {
+	core.Store
+	mode atomic.Int32
+	hits atomic.Int64 // lookups that failed or panicked
+}
+
+func (f *faultStore) set(mode int32) { f.mode.Store(mode) }
+
+func (f *faultStore) fault() error {
+	switch f.mode.Load() {
+	case storeDown:
+		f.hits.Add(1)
+		return core.Errorf(core.EUnavailable, "the database is not reachable (faultStore)")
+	case storePanics:
+		f.hits.Add(1)
+		panic("faultStore: a lookup panicked")
+	}
+	return nil
+}
+
+func (f *faultStore) Ticket(ctx context.Context, id int64) (core.Ticket, error) {
+	if err := f.fault(); err != nil {
+		return core.Ticket{}, err
+	}
+	return f.Store.Ticket(ctx, id)
+}
+
+func (f *faultStore) TicketByThread(ctx context.Context, ws core.Workspace, channelID, threadID string) (core.Ticket, error) {
+	if err := f.fault(); err != nil {
+		return core.Ticket{}, err
+	}
+	return f.Store.TicketByThread(ctx, ws, channelID, threadID)
+}
+
+// waitHits polls until the faultStore failed at least n lookups.
+func (f *faultStore) waitHits(t *testing.T, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.hits.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the store was asked %d times, want %d", f.hits.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitLog polls until the stack's log contains every one of parts, and returns it.
+func (s *stack) waitLog(parts ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		log := s.log.String()
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(log, p)
+		}
+		if all {
+			return log
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the log never said %q", parts)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

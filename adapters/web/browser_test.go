@@ -168,7 +168,7 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx); err != nil { // starts the browser without a deadline
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
 	do := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {

@@ -37,7 +37,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		a, err := slack.New(ctx, slack.Config{
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
-			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log.With("adapter", "slack"),
+			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -54,7 +54,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Discord.BotToken.Reveal(), AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
 			APIURL: cfg.Discord.APIURL, Gateway: cfg.Discord.Gateway,
-			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log.With("adapter", "discord"),
+			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
