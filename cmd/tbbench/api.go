@@ -13,7 +13,6 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -35,12 +34,8 @@ func runAPI(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	st, err := gormstore.Open(ctx, url, e.log)
+	st, err := e.openStore(ctx, url)
 	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
 	ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "TBENCHAPI"}

@@ -20,10 +20,6 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/discord"
 	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
-	"github.com/ticketbot/ticketbot/bot"
-	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
-	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
 // The Discord suite fires signed `/ticket open` interactions (type 2, unique ids, a distinct
@@ -204,26 +200,11 @@ func truncateBody(b []byte) string {
 // Notifier (talking to a fake REST API), the bot, and the adapter's HTTP route.
 // Its settle function waits (at most dcMaxSettle) until the outbox is empty.
 func dcRealServer(ctx context.Context, e *env, url string, signer discordtest.Signer) (string, func(context.Context), func(), error) {
-	st, err := gormstore.Open(ctx, url, e.log)
+	sk, err := e.newStack(ctx, url)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return "", nil, nil, err
-	}
-	rs, err := redisstate.Open(e.redisURL)
-	if err != nil {
-		st.Close()
-		return "", nil, nil, err
-	}
-	shared := core.NewFailOpen(rs, rs, e.log)
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: e.log})
-	svc := core.NewService(core.ServiceConfig{Store: st, State: shared, Limiter: shared, Log: e.log, Committed: disp.Kick})
-	b, err := bot.New(bot.Config{Service: svc, Log: e.log})
-	if err != nil {
-		return "", nil, nil, err
-	}
+	st, svc, disp, b := sk.store, sk.svc, sk.disp, sk.bot
 	api := discordtest.NewAPI("bench-token")
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a, err := discord.New(runCtx, discord.Config{
@@ -258,8 +239,6 @@ func dcRealServer(ctx context.Context, e *env, url string, signer discordtest.Si
 		cancel()
 		wg.Wait()
 		api.Close()
-		_ = rs.Close()
-		_ = st.Close()
 	}, nil
 }
 

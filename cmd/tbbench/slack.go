@@ -26,10 +26,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/ticketbot/ticketbot/adapters/slack"
-	"github.com/ticketbot/ticketbot/bot"
-	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
-	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
 // Slack benchmark shape: signed "/ticket TEXT" slash commands, each from a new user in one of
@@ -48,7 +44,7 @@ const (
 	slackMaxP99        = 250 * time.Millisecond
 	slackMinSuccess    = 0.99
 	slackChannels      = 2000
-	slackMaxWorkers    = 4000 // in-flight requests; more would run out of file descriptors
+	slackMaxWorkers    = 1024 // in-flight requests (and connections): each costs two descriptors here
 	slackSecret        = "tbbench-slack-signing-secret"
 )
 
@@ -132,7 +128,7 @@ func slackTargeter(endpoint, team string) vegeta.Targeter {
 			"text":         {fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97)},
 			"api_app_id":   {"ABENCH"},
 			"response_url": {"https://hooks.slack.invalid/commands/" + strconv.FormatInt(i, 10)},
-			"trigger_id":   {"trigger-" + strconv.FormatInt(i, 10)},
+			"trigger_id":   {team + "." + strconv.FormatInt(i, 10)}, // unique across runs too: Redis remembers trigger ids
 		}
 		body := []byte(form.Encode())
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -183,6 +179,7 @@ func (r slackRun) failure() string {
 // slackAttack fires tr at rate per second for d.
 func slackAttack(ctx context.Context, tr vegeta.Targeter, ok func(*vegeta.Result) bool, rate int, d time.Duration) slackRun {
 	atk := vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.Workers(64), vegeta.MaxWorkers(slackMaxWorkers),
+		vegeta.Connections(slackMaxWorkers), vegeta.MaxConnections(slackMaxWorkers),
 		vegeta.MaxBody(8192), vegeta.KeepAlive(true))
 	run := slackRun{rate: rate}
 	var (
@@ -285,45 +282,20 @@ func slackSettle(ctx context.Context, pending func(context.Context) int64) {
 // Notifier, the bot with its default limits, and the adapter's routes — the adapter talking to
 // a fake Slack Web API. It returns the server URL and a count of undelivered events.
 func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (string, func(context.Context) int64, func(), error) {
-	st, err := gormstore.Open(ctx, dbURL, e.log)
+	sk, err := e.newStack(ctx, dbURL)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return "", nil, nil, err
-	}
-	rs, err := redisstate.Open(e.redisURL)
-	if err != nil {
-		st.Close()
-		return "", nil, nil, err
-	}
-	if err := rs.Ping(ctx); err != nil {
-		st.Close()
-		rs.Close()
-		return "", nil, nil, fmt.Errorf("redis at %s: %w", e.redisURL, err)
-	}
-	shared := core.NewFailOpen(rs, rs, e.log)
-	var disp *core.Dispatcher
-	svc := core.NewService(core.ServiceConfig{Store: st, State: shared, Limiter: shared, Log: e.log,
-		Committed: func() { disp.Kick() }})
-	disp = core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: e.log})
-	b, err := bot.New(bot.Config{Service: svc, Log: e.log})
-	if err != nil {
-		st.Close()
-		rs.Close()
-		return "", nil, nil, err
-	}
+	st, svc, disp, b := sk.store, sk.svc, sk.disp, sk.bot
 	fake := httptest.NewServer(slackFakeAPI(team))
 	a, err := slack.New(ctx, slack.Config{Bot: b, Service: svc, BotToken: "xoxb-bench", SigningSecret: slackSecret,
 		APIURL: fake.URL + "/api/", Log: e.log})
 	if err != nil {
 		fake.Close()
-		st.Close()
-		rs.Close()
 		return "", nil, nil, err
 	}
 	if err := disp.Register(a); err != nil {
+		fake.Close()
 		return "", nil, nil, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
@@ -345,8 +317,6 @@ func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (string, f
 		cancel()
 		wg.Wait()
 		fake.Close()
-		st.Close()
-		rs.Close()
 	}, nil
 }
 

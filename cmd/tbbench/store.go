@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
@@ -20,20 +19,11 @@ func runStore(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	st, err := gormstore.Open(ctx, url, e.log)
+	sk, err := e.newStack(ctx, url)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	rs, err := redisstate.Open(e.redisURL)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	svc := core.NewService(core.ServiceConfig{Store: st, State: rs, Limiter: rs, Log: e.log})
+	svc, rs := sk.svc, sk.redis
 	if err := benchOpen(ctx, e, url, svc); err != nil {
 		return err
 	}

@@ -105,15 +105,7 @@ func openBatchDB(dsn string) (*sql.DB, error) {
 // wait timeouts.
 func (s *Store) createTicketMySQL(ctx context.Context, t *core.Ticket) error {
 	const op = "gormstore.CreateTicket"
-	now := s.now()
-	nt := *t
-	nt.ID, nt.CreatedAt, nt.UpdatedAt = 0, now, now
-	if nt.Status == "" {
-		nt.Status = core.StatusOpen
-	}
-	if nt.Priority == "" {
-		nt.Priority = core.PriorityNormal
-	}
+	nt := newTicket(*t, s.now())
 	var err error
 	for attempt := range maxAttempts {
 		if attempt > 0 {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -32,15 +33,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	}
 	var saved core.Ticket
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
-		now := s.now()
-		nt := *t
-		nt.ID, nt.CreatedAt, nt.UpdatedAt = 0, now, now
-		if nt.Status == "" {
-			nt.Status = core.StatusOpen
-		}
-		if nt.Priority == "" {
-			nt.Priority = core.PriorityNormal
-		}
+		nt := newTicket(*t, s.now())
 		// The workspace's counter row is the one lock every open in a workspace waits for, so
 		// it is taken last: the ticket, its history and its event go in first under a
 		// placeholder number (negative, so never a real one), then the counter is bumped and
@@ -71,6 +64,19 @@ func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	}
 	*t = saved
 	return nil
+}
+
+// newTicket is t as CreateTicket stores it: no id yet, created and updated now, open and of
+// normal priority unless it says otherwise.
+func newTicket(t core.Ticket, now time.Time) core.Ticket {
+	t.ID, t.CreatedAt, t.UpdatedAt = 0, now, now
+	if t.Status == "" {
+		t.Status = core.StatusOpen
+	}
+	if t.Priority == "" {
+		t.Priority = core.PriorityNormal
+	}
+	return t
 }
 
 // placeholderNumber is a ticket's number until the counter gives it its real one: negative,
