@@ -70,23 +70,8 @@ func openStore(t *testing.T, url string, log *slog.Logger) *gormstore.Store {
 	return st
 }
 
-// logBuffer collects the log lines of one stack.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer collects the stack's log.
+type logBuffer = coretest.LogBuffer
 
 type stackOptions struct {
 	backend backend

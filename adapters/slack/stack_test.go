@@ -190,22 +190,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 }
 
 // logBuffer collects the stack's log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = coretest.LogBuffer
 
 func randomHex(n int) string {
 	b := make([]byte, n)

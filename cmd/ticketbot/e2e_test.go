@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/config"
+	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // fakeSlack answers the Slack Web API methods ticketbot calls, in Slack's JSON shapes, and
@@ -77,7 +78,7 @@ func TestServeWiresSlackThroughTheOutbox(t *testing.T) {
 	}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs coretest.LogBuffer
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
 	base := "http://" + ln.Addr().String()

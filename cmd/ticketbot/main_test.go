@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/config"
+	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // run executes the CLI in-process with env and stdin, returning stdout, stderr and the error.
@@ -102,7 +103,7 @@ func TestServeAnswersHealthReadyMetricsAndStopsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs coretest.LogBuffer
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
 	base := "http://" + ln.Addr().String()
@@ -173,7 +174,7 @@ func TestBinaryStartsOnDefaultsAndExitsZeroOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
 	cmd.Env = []string{"TICKETBOT_ADDR=" + addr, "HOME=" + dir}
-	var logs syncBuffer
+	var logs coretest.LogBuffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

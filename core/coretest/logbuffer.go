@@ -1,0 +1,27 @@
+package coretest
+
+import (
+	"bytes"
+	"sync"
+)
+
+// LogBuffer collects log lines written while a test reads them (an io.Writer for slog
+// handlers that is safe for concurrent use).
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
