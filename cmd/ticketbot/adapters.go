@@ -21,6 +21,7 @@ type deps struct {
 	store      *gormstore.Store
 	state      core.StateStore
 	dispatcher *core.Dispatcher
+	metrics    *metrics
 }
 
 // buildAdapters builds the web adapter and every chat adapter whose credentials are set,
@@ -62,6 +63,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		if err := d.dispatcher.Register(a); err != nil {
 			return nil, err
 		}
+		d.metrics.watchDiscord(a)
 		out = append(out, a)
 	} else {
 		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set")

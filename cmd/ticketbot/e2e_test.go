@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
 	"github.com/ticketbot/ticketbot/config"
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
@@ -113,6 +115,51 @@ func TestServeWiresSlackThroughTheOutbox(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "xoxb-e2e") || strings.Contains(logs.String(), secret) {
 		t.Fatal("a secret reached the log")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With DISCORD_API_URL at a fake, the binary registers the commands, serves signed
+// interactions (PING) and exports the Discord metrics.
+func TestServeWiresDiscord(t *testing.T) {
+	api := discordtest.StartAPI(t, "discord-e2e-token")
+	signer := discordtest.NewSigner()
+	env := sqliteEnv(t)
+	env["DISCORD_BOT_TOKEN"] = "discord-e2e-token"
+	env["DISCORD_APP_ID"] = discordtest.AppID
+	env["DISCORD_PUBLIC_KEY"] = signer.PublicKey
+	env["DISCORD_API_URL"] = api.URL()
+	env["DISCORD_GATEWAY"] = "false"
+	cfg, err := config.Load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs coretest.LogBuffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
+	base := "http://" + ln.Addr().String()
+	get(t, base+"/healthz", http.StatusOK)
+
+	body := []byte(`{"type":1,"id":"1","application_id":"` + discordtest.AppID + `","token":"t","version":1}`)
+	resp, err := http.DefaultClient.Do(signer.Request(base+"/discord/interactions", body, time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(got), `"type":1`) {
+		t.Fatalf("PING = %d %s\n%s", resp.StatusCode, got, logs.String())
+	}
+	if m := get(t, base+"/metrics", http.StatusOK); !strings.Contains(m, "ticketbot_discord_gateway_dropped_total") {
+		t.Error("discord metrics missing")
+	}
+	if strings.Contains(logs.String(), "discord-e2e-token") {
+		t.Fatal("the bot token reached the log")
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -66,6 +66,14 @@ func (m *metrics) watchOutbox(ob core.Outbox, d *core.Dispatcher) {
 	)
 }
 
+// watchDiscord exports how many gateway events the Discord adapter dropped because its
+// per-channel queue was full (a slow database).
+func (m *metrics) watchDiscord(a interface{ DroppedGatewayEvents() uint64 }) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "ticketbot_discord_gateway_dropped_total", Help: "Discord gateway events dropped because a queue was full.",
+	}, func() float64 { return float64(a.DroppedGatewayEvents()) }))
+}
+
 func (m *metrics) ticketOpened(t core.Ticket) {
 	m.opened.WithLabelValues(string(t.Workspace.Platform)).Inc()
 }

@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	mux := http.NewServeMux()
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, dispatcher: disp})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, dispatcher: disp, metrics: m})
 	if err != nil {
 		return err
 	}
