@@ -80,7 +80,7 @@ func benchOpen(ctx context.Context, e *env, url string, svc *core.Service) error
 	return nil
 }
 
-const limiterOps = 20000
+const limiterOps, limiterWorkers = 20000, 1
 
 func benchLimiter(ctx context.Context, rs *redisstate.Store) error {
 	l := core.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
@@ -88,14 +88,14 @@ func benchLimiter(ctx context.Context, rs *redisstate.Store) error {
 	var allow, ping time.Duration
 	var n int
 	for round := range 4 {
-		a, err := measure(ctx, limiterOps/4, 1, func(ctx context.Context, i int) error {
+		a, err := measure(ctx, limiterOps/4, limiterWorkers, func(ctx context.Context, i int) error {
 			_, err := rs.Allow(ctx, fmt.Sprintf("tb:bench:%d", i%64), l)
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("limiter_allow: %w", err)
 		}
-		p, err := measure(ctx, limiterOps/4, 1, func(ctx context.Context, i int) error { return rs.Ping(ctx) })
+		p, err := measure(ctx, limiterOps/4, limiterWorkers, func(ctx context.Context, i int) error { return rs.Ping(ctx) })
 		if err != nil {
 			return fmt.Errorf("redis_ping: %w", err)
 		}
