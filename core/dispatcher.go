@@ -30,6 +30,8 @@ type DispatcherConfig struct {
 	BackoffBase, BackoffMax time.Duration
 	// Timeout bounds one delivery [15s].
 	Timeout time.Duration
+	// Retention is how long delivered events are kept before Run purges them [7 days].
+	Retention time.Duration
 }
 
 // DispatcherStats counts deliveries since start.
@@ -72,6 +74,7 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 	def(&c.BackoffBase, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
 	def(&c.Timeout, 15*time.Second)
+	def(&c.Retention, 7*24*time.Hour)
 	if c.Batch <= 0 {
 		c.Batch = 16
 	}
@@ -109,11 +112,19 @@ func (d *Dispatcher) Stats() DispatcherStats {
 	return DispatcherStats{Delivered: d.delivered.Load(), Failed: d.failed.Load(), Dropped: d.dropped.Load()}
 }
 
-// Run delivers events until ctx ends. Deliveries under way when ctx ends are finished.
+// Run delivers events until ctx ends, and once an hour purges delivered events older than
+// the retention. Deliveries under way when ctx ends are finished.
 func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
+	var purged time.Time
 	for {
+		if now := d.cfg.Clock.Now(); now.Sub(purged) >= time.Hour {
+			purged = now
+			if _, err := d.Purge(ctx); err != nil {
+				d.cfg.Log.Warn("outbox: purge of delivered events failed", "err", err)
+			}
+		}
 		for {
 			n, err := d.Pass(ctx)
 			if err != nil {
@@ -130,6 +141,22 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-d.kick:
 		}
 	}
+}
+
+// Purge deletes delivered events older than the retention, in batches, and returns how many
+// it deleted. Errors: those of Outbox.PurgeDelivered.
+func (d *Dispatcher) Purge(ctx context.Context) (int64, error) {
+	const batch = 1000
+	before := d.cfg.Clock.Now().Add(-d.cfg.Retention)
+	var total int64
+	for ctx.Err() == nil {
+		n, err := d.cfg.Outbox.PurgeDelivered(ctx, before, batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // Flush delivers every event that is due now, pass after pass, until none is left or ctx

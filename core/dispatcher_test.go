@@ -273,6 +273,28 @@ func (ctxRecorder) Notify(ctx context.Context, _ core.Event) error {
 	return nil
 }
 
+func TestDispatcherPurgesDeliveredEventsAfterTheRetention(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		ctx := context.Background()
+		mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "old news")
+		clk := coretest.NewFakeClock(time.Now().Add(time.Second))
+		d := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Clock: clk, Owner: "a", Retention: 24 * time.Hour})
+		if err := d.Register(&recorder{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d.Purge(ctx); err != nil || n != 0 {
+			t.Fatalf("purged %d (%v) within the retention", n, err)
+		}
+		clk.Advance(25 * time.Hour)
+		if n, err := d.Purge(ctx); err != nil || n != 1 {
+			t.Fatalf("purged %d (%v) after the retention, want 1", n, err)
+		}
+	})
+}
+
 func TestRegisterRejectsASecondNotifierForAPlatform(t *testing.T) {
 	d := core.NewDispatcher(core.DispatcherConfig{})
 	if err := d.Register(&recorder{}); err != nil {

@@ -91,6 +91,9 @@ type Outbox interface {
 	MarkFailed(ctx context.Context, id int64, owner string, next time.Time, reason string) error
 	// PendingEvents counts undelivered events. Errors: unavailable, internal.
 	PendingEvents(ctx context.Context) (int64, error)
+	// PurgeDelivered deletes up to limit events delivered before before and returns how many
+	// it deleted; undelivered events are never deleted. Errors: unavailable, internal.
+	PurgeDelivered(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // Account is a dashboard login.

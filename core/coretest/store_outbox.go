@@ -52,6 +52,27 @@ func changeStatus(t *testing.T, s core.Store, id int64, st core.Status) {
 
 func outboxTests() []storeTest {
 	return []storeTest{
+		{"PurgeDelivered deletes only events delivered before the cut-off", func(t *testing.T, s core.Store) {
+			a := mkTicket(t, s, wsA, "a") // one event, delivered below
+			mkTicket(t, s, wsA, "b")      // one event, left pending
+			now := time.Now().Add(time.Second)
+			evs := claim(t, s, "d", now, time.Minute, 1)
+			if len(evs) != 1 || evs[0].TicketID != a.ID {
+				t.Fatalf("claimed %+v", evs)
+			}
+			if err := s.MarkDelivered(t.Context(), evs[0].ID, "d", now); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.PurgeDelivered(t.Context(), now.Add(-time.Hour), 100); err != nil || n != 0 {
+				t.Fatalf("purge before delivery time: %d, %v", n, err)
+			}
+			if n, err := s.PurgeDelivered(t.Context(), now.Add(time.Hour), 100); err != nil || n != 1 {
+				t.Fatalf("purge after delivery time: %d, %v; want 1", n, err)
+			}
+			if p, err := s.PendingEvents(t.Context()); err != nil || p != 1 {
+				t.Fatalf("pending = %d, %v: the undelivered event must stay", p, err)
+			}
+		}},
 		{"ClaimEvents with platforms claims only those platforms' events", func(t *testing.T, s core.Store) {
 			mkTicket(t, s, wsA, "slack")
 			mkTicket(t, s, wsD, "discord")

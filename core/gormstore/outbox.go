@@ -152,3 +152,26 @@ func (s *Store) PendingEvents(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// PurgeDelivered deletes up to limit events delivered before before. The ids are selected
+// first: MySQL refuses LIMIT inside an IN subquery. Errors: unavailable, internal.
+func (s *Store) PurgeDelivered(ctx context.Context, before time.Time, limit int) (int64, error) {
+	const op = "gormstore.PurgeDelivered"
+	if limit <= 0 {
+		return 0, nil
+	}
+	db := s.db.WithContext(ctx)
+	var ids []int64
+	if err := db.Model(&eventRow{}).Where("delivered_at IS NOT NULL AND delivered_at < ?", stamp(before)).
+		Order("id").Limit(limit).Pluck("id", &ids).Error; err != nil {
+		return 0, fail(op, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := db.Where("id IN ? AND delivered_at IS NOT NULL", ids).Delete(&eventRow{})
+	if res.Error != nil {
+		return 0, fail(op, res.Error)
+	}
+	return res.RowsAffected, nil
+}
