@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,8 +16,6 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
-	"github.com/ticketbot/ticketbot/config"
-	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // fakeSlack answers the Slack Web API methods ticketbot calls, in Slack's JSON shapes, and
@@ -74,17 +69,8 @@ func TestServeWiresSlackThroughTheOutbox(t *testing.T) {
 	env["SLACK_BOT_TOKEN"] = "xoxb-e2e"
 	env["SLACK_SIGNING_SECRET"] = secret
 	env["SLACK_API_URL"] = api.URL + "/api/"
-	cfg, err := config.Load(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs coretest.LogBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
-	base := "http://" + ln.Addr().String()
-	get(t, base+"/healthz", http.StatusOK)
+	srv := startServe(t, env)
+	base, logs := srv.base, srv.logs
 
 	body := url.Values{
 		"team_id": {"T1"}, "user_id": {"U1"}, "user_name": {"alice"}, "command": {"/ticket"},
@@ -116,8 +102,7 @@ func TestServeWiresSlackThroughTheOutbox(t *testing.T) {
 	if strings.Contains(logs.String(), "xoxb-e2e") || strings.Contains(logs.String(), secret) {
 		t.Fatal("a secret reached the log")
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -133,17 +118,8 @@ func TestServeWiresDiscord(t *testing.T) {
 	env["DISCORD_PUBLIC_KEY"] = signer.PublicKey
 	env["DISCORD_API_URL"] = api.URL()
 	env["DISCORD_GATEWAY"] = "false"
-	cfg, err := config.Load(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs coretest.LogBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
-	base := "http://" + ln.Addr().String()
-	get(t, base+"/healthz", http.StatusOK)
+	srv := startServe(t, env)
+	base, logs := srv.base, srv.logs
 
 	body := []byte(`{"type":1,"id":"1","application_id":"` + discordtest.AppID + `","token":"t","version":1}`)
 	resp, err := http.DefaultClient.Do(signer.Request(base+"/discord/interactions", body, time.Now()))
@@ -161,8 +137,7 @@ func TestServeWiresDiscord(t *testing.T) {
 	if strings.Contains(logs.String(), "discord-e2e-token") {
 		t.Fatal("the bot token reached the log")
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
 }

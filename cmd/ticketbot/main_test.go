@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -94,40 +96,22 @@ func TestCLI(t *testing.T) {
 }
 
 func TestServeAnswersHealthReadyMetricsAndStopsCleanly(t *testing.T) {
-	cfg, err := config.Load(sqliteEnv(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs coretest.LogBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), ln) }()
-	base := "http://" + ln.Addr().String()
+	srv := startServe(t, sqliteEnv(t))
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "ticketbot_outbox_pending"} {
-		body := get(t, base+path, http.StatusOK)
+		body := get(t, srv.base+path, http.StatusOK)
 		if !strings.Contains(body, want) {
 			t.Errorf("%s: %q lacks %q", path, body, want)
 		}
 	}
-	if m := get(t, base+"/metrics", http.StatusOK); !strings.Contains(m, `ticketbot_http_requests_total{code="200",route="GET /healthz"}`) {
+	if m := get(t, srv.base+"/metrics", http.StatusOK); !strings.Contains(m, `ticketbot_http_requests_total{code="200",route="GET /healthz"}`) {
 		t.Errorf("request metrics missing:\n%s", m)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
 	}
 	for _, want := range []string{"slack adapter off", "discord adapter off", "in-process state", "stopped"} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		if !strings.Contains(srv.logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, srv.logs.String())
 		}
 	}
 }
@@ -138,19 +122,9 @@ func TestReadyzReportsAnUnreachableRedis(t *testing.T) {
 	dead.Close()
 	env := sqliteEnv(t)
 	env["TICKETBOT_REDIS_URL"] = "redis://" + addr + "/0"
-	cfg, err := config.Load(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ln) }()
-	base := "http://" + ln.Addr().String()
-	get(t, base+"/healthz", http.StatusOK)
-	get(t, base+"/readyz", http.StatusServiceUnavailable)
-	cancel()
-	if err := <-done; err != nil {
+	srv := startServe(t, env)
+	get(t, srv.base+"/readyz", http.StatusServiceUnavailable)
+	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -211,4 +185,45 @@ func get(t *testing.T, url string, want int) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// server is `ticketbot serve` running in-process on a free port.
+type server struct {
+	base string
+	logs *coretest.LogBuffer
+	stop func() error // cancels serve as SIGTERM would and returns its result
+}
+
+// startServe loads env as the configuration and runs serve until the test stops it (or ends).
+func startServe(t *testing.T, env map[string]string) server {
+	t.Helper()
+	cfg, err := config.Load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &coretest.LogBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), ln) }()
+	var once sync.Once
+	var result error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case result = <-done:
+			case <-time.After(15 * time.Second):
+				result = errors.New("serve did not stop within 15 s")
+			}
+		})
+		return result
+	}
+	t.Cleanup(func() { _ = stop() })
+	s := server{base: "http://" + ln.Addr().String(), logs: logs, stop: stop}
+	get(t, s.base+"/healthz", http.StatusOK)
+	return s
 }

@@ -197,22 +197,7 @@ func (a *API) WaitFor(tb testing.TB, timeout time.Duration, method, pattern stri
 
 // WaitUntil polls cond (after every call the fake serves) until it holds or timeout passes.
 func (a *API) WaitUntil(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		a.mu.Lock()
-		ch := a.changed
-		a.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-time.After(20 * time.Millisecond):
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return waitUntil(&a.mu, func() chan struct{} { return a.changed }, timeout, cond)
 }
 
 // Dump lists the calls so far, one a line, for failure messages.

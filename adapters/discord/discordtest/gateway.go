@@ -144,22 +144,7 @@ func (g *Gateway) WaitConnected(tb testing.TB, timeout time.Duration) {
 
 // WaitUntil polls cond after every gateway exchange until it holds or timeout passes.
 func (g *Gateway) WaitUntil(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		g.mu.Lock()
-		ch := g.changed
-		g.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-time.After(20 * time.Millisecond):
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return waitUntil(&g.mu, func() chan struct{} { return g.changed }, timeout, cond)
 }
 
 // Dispatch sends event t with data d (op 0, next sequence number) to every READY client and
