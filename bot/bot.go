@@ -30,9 +30,14 @@ func DefaultLimits() Limits {
 
 // Config builds a Bot.
 type Config struct {
-	Service  *core.Service
+	Service *core.Service
+	// State keeps drafts and the adapters' caches (fail-open wrapped when remote).
+	State    core.StateStore
+	Dedupe   *core.Dedupe
+	Throttle *core.Throttle
 	Registry *Registry
 	Limits   Limits
+	Clock    core.Clock
 	Log      *slog.Logger
 	// Timeout bounds one command (Slack and Discord want an answer within 3 s) [2.5s].
 	Timeout time.Duration
@@ -41,15 +46,24 @@ type Config struct {
 // Bot is the dispatcher: it runs Requests through the registry with the rules every
 // platform shares.
 type Bot struct {
-	svc     *core.Service
-	reg     *Registry
-	limits  Limits
-	log     *slog.Logger
-	timeout time.Duration
+	svc      *core.Service
+	state    core.StateStore
+	dedupe   *core.Dedupe
+	throttle *core.Throttle
+	reg      *Registry
+	limits   Limits
+	clock    core.Clock
+	log      *slog.Logger
+	timeout  time.Duration
+	settings settingsCache
 }
 
-// New builds a Bot; a nil Registry means DefaultRegistry. Errors: a bad registry.
+// New builds a Bot; a nil Registry means DefaultRegistry. Errors: missing dependencies, a
+// bad registry.
 func New(c Config) (*Bot, error) {
+	if c.Service == nil || c.State == nil {
+		return nil, fmt.Errorf("bot.New: a Service and a State store are required")
+	}
 	if c.Registry == nil {
 		r, err := DefaultRegistry()
 		if err != nil {
@@ -66,8 +80,37 @@ func New(c Config) (*Bot, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = 2500 * time.Millisecond
 	}
-	return &Bot{svc: c.Service, reg: c.Registry, limits: c.Limits, log: c.Log, timeout: c.Timeout}, nil
+	if c.Clock == nil {
+		c.Clock = core.SystemClock{}
+	}
+	if c.Dedupe == nil {
+		c.Dedupe = core.NewDedupe(c.State, c.Log)
+	}
+	if c.Throttle == nil {
+		lim, ok := c.State.(core.Limiter)
+		if !ok {
+			return nil, fmt.Errorf("bot.New: a Throttle is required when the state store is no Limiter")
+		}
+		c.Throttle = core.NewThrottle(lim, c.Log)
+	}
+	return &Bot{
+		svc: c.Service, state: c.State, dedupe: c.Dedupe, throttle: c.Throttle,
+		reg: c.Registry, limits: c.Limits, clock: c.Clock, log: c.Log, timeout: c.Timeout,
+		settings: settingsCache{ttl: settingsTTL, clock: c.Clock, m: map[core.Workspace]cachedSettings{}},
+	}, nil
 }
+
+// Dedupe is the shared de-duplication of platform deliveries.
+func (b *Bot) Dedupe() *core.Dedupe { return b.dedupe }
+
+// Throttle is the shared rate limiter.
+func (b *Bot) Throttle() *core.Throttle { return b.throttle }
+
+// Cache returns the adapters' shared cache under namespace (e.g. "slack").
+func (b *Bot) Cache(namespace string) *core.Cache { return core.NewCache(b.state, namespace) }
+
+// Clock is the bot's clock.
+func (b *Bot) Clock() core.Clock { return b.clock }
 
 // Service returns the core service.
 func (b *Bot) Service() *core.Service { return b.svc }
@@ -87,21 +130,26 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 	}()
 	sub, ok := b.reg.Lookup(req.Command.Name)
 	if !ok {
-		return b.errorReply(req, core.Errorf(core.EInvalid, "unknown command %q; try /ticket help", req.Command.Name))
+		return b.errorReply(req, core.Errorf(core.EInvalid, "unknown command %q; try %s", req.Command.Name, b.cmd(req, "help")))
 	}
-	if d := b.svc.Allow(ctx, "cmd:"+req.Workspace.String()+":"+req.User.ID, b.limits.Command); !d.Allowed {
+	if req.Command.Args == nil {
+		req.Command.Args = Args{}
+	}
+	if d := b.throttle.Allow(ctx, "cmd:"+req.Workspace.String()+":"+req.User.ID, b.limits.Command); !d.Allowed {
 		return b.errorReply(req, rateLimited(d))
 	}
 	role := core.RoleRequester
 	if req.Role != nil {
 		r, err := req.Role(ctx)
 		if err != nil {
-			return b.errorReply(req, fmt.Errorf("resolve role: %w", err))
+			b.log.Warn("role check failed", "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
+			return Reply{Ephemeral: true, Text: "I couldn't check your role just now; please try again in a moment.",
+				Error: &ReplyError{Code: core.EUnavailable}}
 		}
 		role = r
 	}
 	if !role.AtLeast(sub.MinRole) {
-		return b.errorReply(req, core.Errorf(core.EForbidden, "only %s can use /ticket %s", roleNoun(sub.MinRole), sub.Name))
+		return b.errorReply(req, core.Errorf(core.EForbidden, "only %s can use %s", roleNoun(req, sub.MinRole), b.cmd(req, sub.Name)))
 	}
 	reply, err := sub.Run(ctx, b, req, role)
 	if err != nil {
@@ -110,11 +158,23 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 	return reply
 }
 
-func roleNoun(r core.Role) string {
+func roleNoun(req Request, r core.Role) string {
 	if r == core.RoleAdmin {
-		return "workspace admins"
+		return req.Words.orDefault().Admins
 	}
 	return "staff"
+}
+
+// cmd is how subcommand name is invoked on the request's platform.
+func (b *Bot) cmd(req Request, name string) string {
+	g, word := GroupTicket, name
+	if s, ok := b.reg.Lookup(name); ok {
+		g = s.Group
+		if req.surface() == SurfaceText {
+			word = s.word()
+		}
+	}
+	return req.Words.orDefault().Command(word, g)
 }
 
 func rateLimited(d core.Decision) error {
@@ -165,5 +225,5 @@ func (b *Bot) ticket(ctx context.Context, req Request, role core.Role) (core.Tic
 	if req.Command.TicketID > 0 {
 		return b.svc.Ticket(ctx, actor, req.Command.TicketID)
 	}
-	return b.svc.TicketByNumber(ctx, actor, req.Workspace, req.Command.Number)
+	return b.svc.TicketByNumber(ctx, actor, req.Workspace, req.Command.Args.Int("number"))
 }

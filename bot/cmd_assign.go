@@ -7,26 +7,45 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
+func claimCommand() Subcommand {
+	return Subcommand{
+		Name:    "claim",
+		Help:    "assign ticket N to yourself (staff)",
+		MinRole: core.RoleStaff,
+		Args:    []Arg{ticketArg("The ticket's number", activeStatuses...)},
+		Run: func(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
+			return assign(ctx, b, req, role, req.User)
+		},
+	}
+}
+
 func assignCommand() Subcommand {
 	return Subcommand{
 		Name:    "assign",
-		Usage:   "assign N @user",
-		Summary: "assign ticket N to someone (staff)",
+		Help:    "assign ticket N to someone (staff)",
 		MinRole: core.RoleStaff,
+		Args: []Arg{
+			ticketArg("The ticket's number", activeStatuses...),
+			{Name: "user", Type: ArgUser, Required: true, Help: "Who handles it"},
+		},
 		Run: func(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
-			if req.Command.User.IsZero() {
-				return Reply{}, usage("assign")
-			}
-			t, err := b.ticket(ctx, req, role)
-			if err != nil {
-				return Reply{}, err
-			}
-			t, err = b.svc.Assign(ctx, req.actor(role), t.ID, req.Command.User)
-			if err != nil {
-				return Reply{}, err
-			}
-			card := TicketCard(t)
-			return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket #%d is assigned to %s.", t.Number, userLabel(t.Assignee)), Card: &card}, nil
+			return assign(ctx, b, req, role, req.Command.Args.User("user"))
 		},
 	}
+}
+
+func assign(ctx context.Context, b *Bot, req Request, role core.Role, to core.UserRef) (Reply, error) {
+	t, err := b.ticket(ctx, req, role)
+	if err != nil {
+		return Reply{}, err
+	}
+	t, err = b.svc.Assign(ctx, req.actor(role), t.ID, to)
+	if err != nil {
+		return Reply{}, err
+	}
+	card := TicketCard(t)
+	if to.ID == req.User.ID {
+		return Reply{Ephemeral: true, Text: fmt.Sprintf("You now own ticket #%d.", t.Number), Card: &card}, nil
+	}
+	return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket #%d is assigned to %s.", t.Number, userLabel(t.Assignee)), Card: &card}, nil
 }

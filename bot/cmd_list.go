@@ -14,34 +14,34 @@ const listLimit = 20
 func listCommand() Subcommand {
 	return Subcommand{
 		Name:    "list",
-		Usage:   "list [STATUS|all] [mine]",
-		Summary: "list active tickets (yours; staff see all, and \"mine\" shows those assigned to them)",
+		Help:    "list active tickets (yours; staff see all, and \"mine\" shows those assigned to them)",
 		MinRole: core.RoleRequester,
-		Run:     runList,
+		Args: []Arg{
+			{Name: "status", Type: ArgStatus, Choices: []string{"all"}, Placeholder: "STATUS|all", Help: "Only tickets with this status (active ones if not given)"},
+			{Name: "mine", Type: ArgFlag, Help: "Staff: only tickets assigned to you"},
+		},
+		Run: runList,
 	}
 }
 
 func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
-	c := req.Command
+	a := req.Command.Args
 	f := core.ListFilter{Workspace: req.Workspace, Limit: listLimit}
 	label := "active"
-	switch c.ListStatus {
-	case "":
+	switch st := a[("status")]; {
+	case st == nil:
 		f.Statuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting}
-	case "all":
+	case st == "all":
 		label = ""
 	default:
-		st, err := core.ParseStatus(c.ListStatus)
-		if err != nil {
-			return Reply{}, err
-		}
-		f.Statuses = []core.Status{st}
-		label = StatusLabel(st)
+		s := a.Status("status")
+		f.Statuses = []core.Status{s}
+		label = StatusLabel(s)
 	}
 	owner := "your "
 	if role.AtLeast(core.RoleStaff) {
 		owner = ""
-		if c.Mine {
+		if a.Bool("mine") {
 			f.Assignee = req.User.ID
 		}
 	}
@@ -58,7 +58,7 @@ func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 		if owner != "" {
 			none = "You have no " + strings.TrimSpace(label+" tickets")
 		}
-		return Reply{Ephemeral: true, Text: none + ". To open one, type /ticket followed by what you need."}, nil
+		return Reply{Ephemeral: true, Text: none + ". To open one, use " + b.cmd(req, "open") + "."}, nil
 	}
 	head := fmt.Sprintf("%s (%d)", capitalise(what), len(ts))
 	if len(ts) == listLimit {

@@ -10,27 +10,55 @@ import (
 
 func openCommand() Subcommand {
 	return Subcommand{
-		Name:    "open",
-		Usage:   "new TEXT",
-		Summary: "open a ticket: the first line is the title, the rest the description (no text opens a form)",
-		MinRole: core.RoleRequester,
-		Run:     runOpen,
+		Name:     "open",
+		Word:     "new",
+		Fallback: true,
+		Help:     "open a ticket: the first line is the title, the rest the description (no text opens a form)",
+		MinRole:  core.RoleRequester,
+		Args: []Arg{
+			{Name: "text", Type: ArgText, Surfaces: SurfaceText, Placeholder: "TEXT", Help: "what you need help with"},
+			{Name: "title", Type: ArgText, Surfaces: SurfaceOptions, MaxLen: core.MaxTitleRunes, Help: "What you need help with"},
+			{Name: "description", Type: ArgText, Surfaces: SurfaceOptions, MaxLen: core.MaxDescriptionRunes, Help: "Details: steps, error messages, what you tried"},
+			{Name: "priority", Type: ArgPriority, Surfaces: SurfaceOptions, Help: "How urgent it is (normal if not given)"},
+		},
+		Run: runOpen,
 	}
 }
 
+// OpenArgs are the arguments of an open from a form (title, description, priority).
+func OpenArgs(title, description, priority string) Args {
+	a := Args{}
+	if t := strings.TrimSpace(title); t != "" {
+		a["title"] = t
+	}
+	if d := strings.TrimSpace(description); d != "" {
+		a["description"] = d
+	}
+	if p := strings.TrimSpace(priority); p != "" {
+		a["priority"] = core.Priority(p)
+	}
+	return a
+}
+
 func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
-	c := req.Command
-	if strings.TrimSpace(c.Title) == "" && strings.TrimSpace(c.Description) == "" {
+	a := req.Command.Args
+	title, desc := a.Str("title"), a.Str("description")
+	if text := a.Str("text"); text != "" {
+		title, desc = SplitText(text)
+	} else if title == "" && desc != "" {
+		title, desc = SplitText(desc) // a description alone: its first line is the title
+	}
+	if strings.TrimSpace(title) == "" {
 		return Reply{Modal: true, Ephemeral: true}, nil
 	}
-	if d := b.svc.Allow(ctx, "open:"+req.Workspace.String()+":"+req.User.ID, b.limits.Open); !d.Allowed {
+	if d := b.throttle.Allow(ctx, "open:"+req.Workspace.String()+":"+req.User.ID, b.limits.Open); !d.Allowed {
 		return Reply{}, rateLimited(d)
 	}
 	t, err := b.svc.OpenTicket(ctx, req.actor(role), core.OpenInput{
 		Workspace:     req.Workspace,
-		Title:         c.Title,
-		Description:   c.Description,
-		Priority:      c.Priority,
+		Title:         title,
+		Description:   desc,
+		Priority:      string(a.Priority("priority")),
 		OriginChannel: req.Channel,
 	})
 	if err != nil {
@@ -38,7 +66,7 @@ func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 	}
 	card := TicketCard(t)
 	return Reply{
-		Text:      fmt.Sprintf("Ticket #%d opened: %s. The helpdesk will answer in its thread.", t.Number, t.Title),
+		Text:      fmt.Sprintf("Ticket #%d opened: %s. The helpdesk will answer here.", t.Number, t.Title),
 		Ephemeral: true,
 		Card:      &card,
 	}, nil

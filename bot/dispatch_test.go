@@ -38,6 +38,7 @@ func newFixture(t *testing.T, limits bot.Limits, extra ...bot.Subcommand) fixtur
 	m := memstate.New(nil)
 	t.Cleanup(func() { m.Close() })
 	svc := core.NewService(core.ServiceConfig{Store: st, State: m, Limiter: m})
+	dedupe, throttle := core.NewDedupe(m, nil), core.NewThrottle(m, nil)
 	reg, err := bot.DefaultRegistry()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func newFixture(t *testing.T, limits bot.Limits, extra ...bot.Subcommand) fixtur
 		}
 	}
 	var logs bytes.Buffer
-	b, err := bot.New(bot.Config{Service: svc, Registry: reg, Limits: limits, Log: slog.New(slog.NewTextHandler(&logs, nil)), Timeout: 200 * time.Millisecond})
+	b, err := bot.New(bot.Config{Service: svc, State: m, Dedupe: dedupe, Throttle: throttle, Registry: reg, Limits: limits, Log: slog.New(slog.NewTextHandler(&logs, nil)), Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func req(user string, role core.Role, c bot.Command) bot.Request {
 func TestDispatch(t *testing.T) {
 	f := newFixture(t, bot.Limits{})
 	ctx := context.Background()
-	open := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "VPN down"}))
+	open := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Args: bot.Args{"title": "VPN down"}}))
 	if open.Error != nil || open.Card == nil || open.Card.Number != 1 || !strings.Contains(open.Text, "#1") {
 		t.Fatalf("open reply = %+v", open)
 	}
@@ -76,22 +77,35 @@ func TestDispatch(t *testing.T) {
 		wantText string
 	}{
 		{"empty open asks for the modal", req("U1", core.RoleRequester, bot.Command{Name: "open"}), "", ""},
-		{"reporter sees their ticket", req("U1", core.RoleRequester, bot.Command{Name: "show", Number: 1}), "", ""},
-		{"a stranger is told the ticket does not exist", req("U2", core.RoleRequester, bot.Command{Name: "show", Number: 1}), core.ENotFound, "Ticket #1 not found."},
-		{"unknown numbers are not found", req("S1", core.RoleStaff, bot.Command{Name: "show", Number: 99}), core.ENotFound, "not found"},
-		{"requesters cannot claim", req("U2", core.RoleRequester, bot.Command{Name: "claim", Number: 1}), core.EForbidden, "only staff can use /ticket claim"},
-		{"a stranger cannot close", req("U2", core.RoleRequester, bot.Command{Name: "close", Number: 1}), core.ENotFound, ""},
-		{"staff cannot run setup", req("S1", core.RoleStaff, bot.Command{Name: "setup", Channel: "C9"}), core.EForbidden, "only workspace admins"},
-		{"admins run setup", req("A1", core.RoleAdmin, bot.Command{Name: "setup", Channel: "C9"}), "", "Done"},
-		{"staff claim", req("S1", core.RoleStaff, bot.Command{Name: "claim", Number: 1}), "", "You now own ticket #1."},
-		{"claiming twice is a conflict", req("S1", core.RoleStaff, bot.Command{Name: "claim", Number: 1}), core.EConflict, "already assigned"},
-		{"the reporter closes", req("U1", core.RoleRequester, bot.Command{Name: "close", Number: 1, Note: "works now"}), "", "Ticket #1 is now closed."},
-		{"the reporter reopens", req("U1", core.RoleRequester, bot.Command{Name: "reopen", Number: 1}), "", "is now open"},
+		{"reporter sees their ticket", req("U1", core.RoleRequester, bot.Command{Name: "show", Args: bot.Args{"number": int64(1)}}), "", ""},
+		{"a stranger is told the ticket does not exist", req("U2", core.RoleRequester, bot.Command{Name: "show", Args: bot.Args{"number": int64(1)}}), core.ENotFound, "Ticket #1 not found."},
+		{"unknown numbers are not found", req("S1", core.RoleStaff, bot.Command{Name: "show", Args: bot.Args{"number": int64(99)}}), core.ENotFound, "not found"},
+		{"requesters cannot claim", req("U2", core.RoleRequester, bot.Command{Name: "claim", Args: bot.Args{"number": int64(1)}}), core.EForbidden, "only staff can use /ticket claim"},
+		{"a stranger cannot close", req("U2", core.RoleRequester, bot.Command{Name: "close", Args: bot.Args{"number": int64(1)}}), core.ENotFound, ""},
+		{"staff cannot run setup", req("S1", core.RoleStaff, bot.Command{Name: "setup", Args: bot.Args{"triage": "C9"}}), core.EForbidden, "only admins can use /ticket setup"},
+		{"admins run setup", req("A1", core.RoleAdmin, bot.Command{Name: "setup", Args: bot.Args{"triage": "C9"}}), "", "Done"},
+		{"staff claim", req("S1", core.RoleStaff, bot.Command{Name: "claim", Args: bot.Args{"number": int64(1)}}), "", "You now own ticket #1."},
+		{"claiming twice is a conflict", req("S1", core.RoleStaff, bot.Command{Name: "claim", Args: bot.Args{"number": int64(1)}}), core.EConflict, "already assigned"},
+		{"the reporter closes", req("U1", core.RoleRequester, bot.Command{Name: "close", Args: bot.Args{"number": int64(1), "reason": "works now"}}), "", "Ticket #1 is now closed."},
+		{"the reporter reopens", req("U1", core.RoleRequester, bot.Command{Name: "reopen", Args: bot.Args{"number": int64(1)}}), "", "is now open"},
 		{"list shows the requester's tickets", req("U1", core.RoleRequester, bot.Command{Name: "list"}), "", "Your active tickets (1):"},
 		{"list is empty for a newcomer", req("U3", core.RoleRequester, bot.Command{Name: "list"}), "", "You have no active tickets."},
 		{"unknown subcommands are refused", req("U1", core.RoleRequester, bot.Command{Name: "explode"}), core.EInvalid, "Unknown command"},
-		{"a role lookup failure is an internal error with an id", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "list"},
-			Role: func(context.Context) (core.Role, error) { return "", errors.New("users.info: ratelimited") }}, core.EInternal, "error "},
+		{"a role that cannot be checked says so", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "list"},
+			Role: func(context.Context) (core.Role, error) { return "", errors.New("users.info: ratelimited") }}, core.EUnavailable, "couldn't check your role"},
+		{"the platform's words name the admins", func() bot.Request {
+			r := req("S1", core.RoleStaff, bot.Command{Name: "setup", Args: bot.Args{"triage": "C9"}})
+			r.Words = bot.Words{Admins: "server admins (Manage Server)", Command: func(n string, g bot.Group) string {
+				if g == bot.GroupAdmin {
+					return "/ticket-admin " + n
+				}
+				return "/ticket " + n
+			}}
+			return r
+		}(), core.EForbidden, "only server admins (Manage Server) can use /ticket-admin setup"},
+		{"staff reply", req("S1", core.RoleStaff, bot.Command{Name: "reply", Args: bot.Args{"number": int64(1), "text": "try again"}}), "", "Reply sent"},
+		{"staff note", req("S1", core.RoleStaff, bot.Command{Name: "note", Args: bot.Args{"number": int64(1), "text": "VIP"}}), "", "Internal note added"},
+		{"requesters cannot write notes", req("U1", core.RoleRequester, bot.Command{Name: "note", Args: bot.Args{"number": int64(1), "text": "x"}}), core.EForbidden, "only staff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,10 +125,10 @@ func TestDispatch(t *testing.T) {
 }
 
 func TestDispatchRecoversPanicsAndHidesInternalErrors(t *testing.T) {
-	boom := bot.Subcommand{Name: "boom", Usage: "boom", Summary: "panics", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
+	boom := bot.Subcommand{Name: "boom", Help: "panics", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
 		panic("nil map in handler")
 	}}
-	leak := bot.Subcommand{Name: "leak", Usage: "leak", Summary: "fails", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
+	leak := bot.Subcommand{Name: "leak", Help: "fails", Run: func(context.Context, *bot.Bot, bot.Request, core.Role) (bot.Reply, error) {
 		return bot.Reply{}, errors.New("dial tcp 10.0.0.5:3306: password=hunter2")
 	}}
 	f := newFixture(t, bot.Limits{}, boom, leak)
@@ -142,15 +156,15 @@ func TestDispatchRateLimits(t *testing.T) {
 	})
 	ctx := context.Background()
 	for i := range 2 {
-		if r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "t"})); r.Error != nil {
+		if r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Args: bot.Args{"title": "t"}})); r.Error != nil {
 			t.Fatalf("open %d: %+v", i, r)
 		}
 	}
-	r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "t"}))
+	r := f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Args: bot.Args{"title": "t"}}))
 	if r.Error == nil || r.Error.Code != core.ERateLimited || !regexp.MustCompile(`try again in \d+ s`).MatchString(r.Text) {
 		t.Fatalf("third open = %+v", r)
 	}
-	if r := f.bot.Dispatch(ctx, req("U2", core.RoleRequester, bot.Command{Name: "open", Title: "t"})); r.Error != nil {
+	if r := f.bot.Dispatch(ctx, req("U2", core.RoleRequester, bot.Command{Name: "open", Args: bot.Args{"title": "t"}})); r.Error != nil {
 		t.Fatalf("another user is limited too: %+v", r)
 	}
 
@@ -167,7 +181,7 @@ func TestARefusedDraftCanBeOpenedAgain(t *testing.T) {
 		Command: core.Limit{Rate: 100, Period: time.Minute, Burst: 100},
 	})
 	ctx := context.Background()
-	f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Title: "uses the allowance"}))
+	f.bot.Dispatch(ctx, req("U1", core.RoleRequester, bot.Command{Name: "open", Args: bot.Args{"title": "uses the allowance"}}))
 	id, err := f.bot.SaveDraft(ctx, ws, "U1", "printer on fire")
 	if err != nil {
 		t.Fatal(err)

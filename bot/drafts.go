@@ -18,21 +18,21 @@ func (b *Bot) SaveDraft(ctx context.Context, ws core.Workspace, user, text strin
 	var raw [12]byte
 	_, _ = rand.Read(raw[:])
 	id := hex.EncodeToString(raw[:])
-	return id, b.svc.State().Set(ctx, draftKey(ws, user, id), []byte(text), DraftTTL)
+	return id, b.state.Set(ctx, draftKey(ws, user, id), []byte(text), DraftTTL)
 }
 
 // TakeDraft returns and forgets draft id of user (the cancel button). Errors: not_found
 // (expired, used or cancelled).
 func (b *Bot) TakeDraft(ctx context.Context, ws core.Workspace, user, id string) (string, error) {
 	key := draftKey(ws, user, id)
-	v, err := b.svc.State().Get(ctx, key)
+	v, err := b.state.Get(ctx, key)
 	if core.IsCode(err, core.ENotFound) {
 		return "", expiredDraft()
 	}
 	if err != nil {
 		return "", err
 	}
-	_ = b.svc.State().Delete(ctx, key)
+	_ = b.state.Delete(ctx, key)
 	return string(v), nil
 }
 
@@ -41,7 +41,7 @@ func (b *Bot) TakeDraft(ctx context.Context, ws core.Workspace, user, id string)
 // with the same button, and a second press after success says the ticket exists.
 func (b *Bot) OpenDraft(ctx context.Context, req Request, id string) Reply {
 	key := draftKey(req.Workspace, req.User.ID, id)
-	st := b.svc.State()
+	st := b.state
 	text, err := st.Get(ctx, key)
 	if err != nil {
 		if _, used := st.Get(ctx, key+":opened"); used == nil {
@@ -56,7 +56,7 @@ func (b *Bot) OpenDraft(ctx context.Context, req Request, id string) Reply {
 	if seen, err := st.MarkSeen(ctx, key+":opening", time.Minute); err == nil && seen {
 		return b.errorReply(req, core.Errorf(core.EConflict, "that draft is being opened already"))
 	}
-	req.Command = openFromText(string(text))
+	req.Command = Command{Name: "open", Args: Args{"text": string(text)}}
 	reply := b.Dispatch(ctx, req)
 	if reply.Error != nil {
 		_ = st.Delete(ctx, key+":opening")
@@ -70,10 +70,6 @@ func (b *Bot) OpenDraft(ctx context.Context, req Request, id string) Reply {
 func expiredDraft() error {
 	return core.Errorf(core.ENotFound, "that draft has expired (drafts are kept for 15 minutes); send your message again")
 }
-
-// DraftCommand turns free text into the open command it would run (to show it before
-// confirming).
-func DraftCommand(text string) Command { return openFromText(text) }
 
 func draftKey(ws core.Workspace, user, id string) string {
 	return "tb:draft:" + ws.String() + ":" + user + ":" + id

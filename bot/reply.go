@@ -18,6 +18,8 @@ type Reply struct {
 	Tickets []core.Ticket
 	// Modal asks the adapter to open the "open a ticket" form instead of replying.
 	Modal bool
+	// Panel asks the adapter to post the "Open a ticket" panel into this channel.
+	Panel string
 	// Error is set when the reply reports a failure: its code and, for invalid input, the
 	// field at fault (a modal shows it beside that field).
 	Error *ReplyError
@@ -145,13 +147,13 @@ func ParseAction(id string) (Action, error) {
 
 // Command turns a pressed button (or a chosen menu value) into the Command it stands for.
 func (a Action) Command(value string) (Command, error) {
-	c := Command{Name: a.Verb, TicketID: a.TicketID}
+	c := Command{Name: a.Verb, TicketID: a.TicketID, Args: Args{}}
 	if a.Verb == "status" {
 		st, err := core.ParseStatus(value)
 		if err != nil {
 			return Command{}, err
 		}
-		c.Status = st
+		c.Args["status"] = st
 	}
 	return c, nil
 }
@@ -167,4 +169,31 @@ func StatusNotice(t core.Ticket, by core.UserRef) string {
 		s += " Note: " + t.StatusNote
 	}
 	return s
+}
+
+// RequesterCard is the card the person who asked sees on their side: number, title, status
+// and who handles it, with Close while it is active and Reopen once it is resolved or closed.
+// It carries nothing staff-only (no priority menu, no claim).
+func RequesterCard(t core.Ticket) Card {
+	assignee := "not yet assigned"
+	if !t.Assignee.IsZero() {
+		assignee = userLabel(t.Assignee)
+	}
+	c := Card{
+		TicketID: t.ID,
+		Number:   t.Number,
+		Title:    t.Title,
+		Status:   t.Status,
+		Priority: t.Priority,
+		Fields: []Field{
+			{Name: "Status", Value: StatusLabel(t.Status)},
+			{Name: "Handled by", Value: assignee},
+		},
+	}
+	if t.Status.Terminal() {
+		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
+	} else {
+		c.Buttons = []Button{{ID: Action{Verb: "close", TicketID: t.ID}.String(), Label: "Close", Style: StyleDanger}}
+	}
+	return c
 }

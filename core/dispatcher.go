@@ -224,7 +224,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 	defer cancel()
 	log := d.cfg.Log.With("event", ev.ID, "kind", ev.Kind, "ticket", ev.TicketID, "attempt", ev.Attempts)
 	d.mu.RLock()
-	n := d.notifiers[ev.Workspace.Platform]
+	n := d.notifiers[ev.Target()]
 	d.mu.RUnlock()
 	err := safeNotify(nctx, n, ev)
 	// Recording the outcome gets its own deadline: a delivery that used up its time must

@@ -163,18 +163,6 @@ func ParsePriority(s string) (Priority, error) {
 	return "", Errorf(EInvalid, "unknown priority %q (use low, normal, high or urgent)", s)
 }
 
-// ThreadRef locates a ticket's conversation on its platform: Slack channel + thread ts (the
-// card's ts); Discord thread channel id (ThreadID) inside its parent channel (ChannelID).
-// CardID is the id of the ticket card message, for in-place updates.
-type ThreadRef struct {
-	ChannelID string
-	ThreadID  string
-	CardID    string
-}
-
-// IsZero reports whether r locates nothing.
-func (r ThreadRef) IsZero() bool { return r.ThreadID == "" }
-
 // Ticket is one request for help.
 type Ticket struct {
 	ID          int64
@@ -189,7 +177,6 @@ type Ticket struct {
 	// Origin is where the ticket was asked for (e.g. the channel /ticket was typed in); adapters
 	// use it to place the card before a helpdesk channel is set up.
 	OriginChannel string
-	Thread        ThreadRef
 	StatusNote    string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -212,7 +199,12 @@ type Message struct {
 	Content     string
 	Attachments []Attachment
 	// Source says where the message was written: "slack", "discord", "web" or "api".
-	Source    string
+	Source string
+	// Internal messages are seen by staff only: they never reach a requester-facing place.
+	Internal bool
+	// PlaceID is the place of the ticket the message was written in (0: outside any place,
+	// as in the dashboard or the API).
+	PlaceID   int64
 	Edited    bool
 	Deleted   bool
 	CreatedAt time.Time
@@ -234,11 +226,65 @@ type Change struct {
 // Settings are a workspace's helpdesk configuration.
 type Settings struct {
 	Workspace Workspace
-	// Channel is the Slack helpdesk channel or the Discord support channel.
-	Channel string
-	// StaffRole is the Discord role whose members are staff (Slack uses channel membership).
-	StaffRole string
+	// TriageChannel is the staff's private channel: where ticket cards (and their threads, the
+	// staff side of each ticket) are posted; its members are staff.
+	TriageChannel string
+	// SupportChannel is the channel where requesters' private ticket threads are made.
+	SupportChannel string
+	// StaffGroup is the group of people (a user group, a role) whose members are staff.
+	StaffGroup string
+	// RequestChannels are channels where people ask for help in messages.
+	RequestChannels []RequestChannel
+	// Replies says whether staff messages in a staff thread reach the requester.
+	Replies   ReplyMode
 	UpdatedAt time.Time
+}
+
+// ReplyMode says what becomes of a staff member's message in a ticket's staff thread.
+type ReplyMode string
+
+// Reply modes.
+const (
+	// RepliesAll: public unless marked as a note (note:, 🔒, :lock:).
+	RepliesAll ReplyMode = "all"
+	// RepliesNotes: internal unless sent as a reply explicitly.
+	RepliesNotes ReplyMode = "notes"
+)
+
+// ReplyMode is the workspace's reply mode, RepliesAll when unset.
+func (s Settings) ReplyMode() ReplyMode {
+	if s.Replies == RepliesNotes {
+		return RepliesNotes
+	}
+	return RepliesAll
+}
+
+// RequestChannel is a channel where people ask for help; with Auto every new top-level
+// message by someone who is not staff opens a ticket.
+type RequestChannel struct {
+	Channel string `json:"channel"`
+	Auto    bool   `json:"auto,omitempty"`
+}
+
+// SetRequestChannel adds channel to the request channels, or changes its Auto.
+func (s *Settings) SetRequestChannel(channel string, auto bool) {
+	for i, r := range s.RequestChannels {
+		if r.Channel == channel {
+			s.RequestChannels[i].Auto = auto
+			return
+		}
+	}
+	s.RequestChannels = append(s.RequestChannels, RequestChannel{Channel: channel, Auto: auto})
+}
+
+// RequestChannel returns channel's request-channel settings.
+func (s Settings) RequestChannel(channel string) (RequestChannel, bool) {
+	for _, r := range s.RequestChannels {
+		if r.Channel == channel {
+			return r, true
+		}
+	}
+	return RequestChannel{}, false
 }
 
 // EventKind says what an outbox event reports.
@@ -246,9 +292,15 @@ type EventKind string
 
 // Event kinds.
 const (
-	EventTicketOpened   EventKind = "ticket.opened"
-	EventTicketChanged  EventKind = "ticket.changed"
-	EventMessageAdded   EventKind = "message.added"
+	EventTicketOpened  EventKind = "ticket.opened"
+	EventTicketChanged EventKind = "ticket.changed"
+	EventMessageAdded  EventKind = "message.added"
+	// EventMessageCopy asks the Notifier of the event's platform to post (or, when the message
+	// was edited or deleted since, to change) the copy of message MessageID in place PlaceID.
+	EventMessageCopy EventKind = "message.copy"
+	// EventPlaceNotice asks for a one-line notice (a status change, "the ticket is closed")
+	// in place PlaceID; Changes carry what to say.
+	EventPlaceNotice    EventKind = "place.notice"
 	EventSettingsChange EventKind = "settings.changed"
 )
 
@@ -258,12 +310,25 @@ type Event struct {
 	ID        int64
 	Kind      EventKind
 	Workspace Workspace
+	// Platform is whose Notifier delivers the event: the workspace's, or for a copy the
+	// platform of the place it goes to.
+	Platform Platform
+	// PlaceID is the place a message.copy or place.notice event goes to.
+	PlaceID   int64
 	TicketID  int64
 	MessageID int64
 	Actor     UserRef
 	Changes   []Change
 	CreatedAt time.Time
 	Attempts  int
+}
+
+// Target is the platform whose Notifier delivers the event.
+func (e Event) Target() Platform {
+	if e.Platform != "" {
+		return e.Platform
+	}
+	return e.Workspace.Platform
 }
 
 // StatusChanged reports whether the event carries a status change, and the new status.

@@ -29,9 +29,6 @@ type TicketStore interface {
 	Ticket(ctx context.Context, id int64) (Ticket, error)
 	// TicketByNumber returns ticket number n of ws. Errors: not_found, unavailable, internal.
 	TicketByNumber(ctx context.Context, ws Workspace, n int64) (Ticket, error)
-	// TicketByThread returns the ticket whose conversation is thread threadID in channelID of
-	// ws. Errors: not_found, unavailable, internal.
-	TicketByThread(ctx context.Context, ws Workspace, channelID, threadID string) (Ticket, error)
 	// ListTickets returns at most f.Limit tickets matching f. Errors: unavailable, internal.
 	ListTickets(ctx context.Context, f ListFilter) ([]Ticket, error)
 	// UpdateTicket loads ticket id under a row lock, calls fn to change it, and if fn returns
@@ -40,28 +37,56 @@ type TicketStore interface {
 	// run more than once when the transaction is retried (deadlock, busy), so it must be pure.
 	// Errors: not_found, unavailable, internal, and fn's.
 	UpdateTicket(ctx context.Context, id int64, fn func(t *Ticket) ([]Change, error)) (Ticket, error)
-	// SetThread records where ticket id's conversation lives; no event is written.
-	// Errors: not_found, unavailable, internal.
-	SetThread(ctx context.Context, id int64, ref ThreadRef) error
 	// History returns ticket id's changes, oldest first. Errors: unavailable, internal.
 	History(ctx context.Context, id int64) ([]Change, error)
 	// Workspaces lists every workspace that has tickets, sorted. Errors: unavailable, internal.
 	Workspaces(ctx context.Context) ([]Workspace, error)
 }
 
-// MessageStore keeps tickets' conversations.
+// MessageStore keeps tickets' conversations and where each message was copied.
 type MessageStore interface {
 	// AddMessage stores m unless a message with the same TicketID and ExternalID exists, in
-	// which case that one is returned with created=false. With notify, a message.added event is
-	// written in the same transaction. Errors: not_found (ticket), unavailable, internal.
-	AddMessage(ctx context.Context, m Message, notify bool) (stored Message, created bool, err error)
+	// which case that one is returned with created=false. A new message gets, in the same
+	// transaction, a message.added event and one message.copy event per place in copyTo (on
+	// that place's platform). Errors: not_found (ticket), unavailable, internal.
+	AddMessage(ctx context.Context, m Message, copyTo []Place) (stored Message, created bool, err error)
 	// EditMessage replaces the content of (or, with deleted, marks deleted) the message of
-	// ticketID with externalID. Errors: not_found, unavailable, internal.
-	EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool) (Message, error)
+	// ticketID with externalID, and writes a message.copy event for each place in copyTo so the
+	// copies follow. Errors: not_found, unavailable, internal.
+	EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool, copyTo []Place) (Message, error)
+	// MessageByExternalID returns the message of ticketID with externalID.
+	// Errors: not_found, unavailable, internal.
+	MessageByExternalID(ctx context.Context, ticketID int64, externalID string) (Message, error)
+	// RecordCopy records that message id was copied into place as externalID (a platform
+	// message id); recording it again replaces it. Errors: unavailable, internal.
+	RecordCopy(ctx context.Context, messageID, placeID int64, externalID string) error
+	// CopyOf returns the platform id of message id's copy in place. Errors: not_found,
+	// unavailable, internal.
+	CopyOf(ctx context.Context, messageID, placeID int64) (string, error)
+	// MessageByCopy returns the message whose copy in place is externalID (a reaction or an
+	// edit on a copy). Errors: not_found, unavailable, internal.
+	MessageByCopy(ctx context.Context, placeID int64, externalID string) (Message, error)
 	// Message returns one message by id. Errors: not_found, unavailable, internal.
 	Message(ctx context.Context, id int64) (Message, error)
 	// Messages returns ticket id's messages, oldest first. Errors: unavailable, internal.
 	Messages(ctx context.Context, ticketID int64) ([]Message, error)
+}
+
+// PlaceStore keeps where each side of a ticket's conversation lives.
+type PlaceStore interface {
+	// AddPlace records p for its ticket and sets its ID; a place with the same workspace,
+	// channel and thread (or, without a thread, the same ticket, kind and workspace) is
+	// returned instead. Errors: not_found (ticket), unavailable, internal.
+	AddPlace(ctx context.Context, p Place) (Place, error)
+	// UpdatePlace saves p's thread and card. Errors: not_found, unavailable, internal.
+	UpdatePlace(ctx context.Context, p Place) error
+	// Places returns ticket id's places, oldest first. Errors: unavailable, internal.
+	Places(ctx context.Context, ticketID int64) ([]Place, error)
+	// Place returns one place by id. Errors: not_found, unavailable, internal.
+	Place(ctx context.Context, id int64) (Place, error)
+	// PlaceByThread returns the place that is thread threadID (or, with an empty threadID,
+	// the card-less channel) in channelID of ws. Errors: not_found, unavailable, internal.
+	PlaceByThread(ctx context.Context, ws Workspace, channelID, threadID string) (Place, error)
 }
 
 // SettingsStore keeps workspace settings.
@@ -138,6 +163,7 @@ type AccountStore interface {
 type Store interface {
 	TicketStore
 	MessageStore
+	PlaceStore
 	SettingsStore
 	Outbox
 	AccountStore

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -149,22 +150,34 @@ func TestPermissions(t *testing.T) {
 				return err
 			}, ""},
 			{"staff cannot change settings", func(core.Ticket) error {
-				return svc.UpdateSettings(ctx, staff, core.Settings{Workspace: wsA, Channel: "C1"})
+				return svc.UpdateSettings(ctx, staff, core.Settings{Workspace: wsA, TriageChannel: "C1"})
 			}, core.EForbidden},
 			{"admin can change settings", func(core.Ticket) error {
-				return svc.UpdateSettings(ctx, admin, core.Settings{Workspace: wsA, Channel: "C1"})
+				return svc.UpdateSettings(ctx, admin, core.Settings{Workspace: wsA, TriageChannel: "C1"})
 			}, ""},
 			{"admin cannot change another workspace's settings", func(core.Ticket) error {
-				return svc.UpdateSettings(ctx, admin, core.Settings{Workspace: wsB, Channel: "C1"})
+				return svc.UpdateSettings(ctx, admin, core.Settings{Workspace: wsB, TriageChannel: "C1"})
 			}, core.EForbidden},
-			{"anyone who can write in the ticket's thread is part of the conversation", func(tk core.Ticket) error {
-				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "t1", Content: "same here", Source: "slack"})
+			{"anyone who can write in one of the ticket's places is part of the conversation", func(tk core.Ticket) error {
+				p := addPlace(t, svc, tk, core.PlaceRequestThread, wsA)
+				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "t1", Content: "same here", Source: "slack", PlaceID: p.ID})
 				return err
 			}, ""},
-			{"a thread message from another workspace is refused", func(tk core.Ticket) error {
-				_, _, err := svc.AddMessage(ctx, actor(wsB, "U2", core.RoleAdmin), tk.ID, core.MessageInput{ExternalID: "t2", Content: "hi"})
+			{"a place message from another workspace is refused", func(tk core.Ticket) error {
+				p := addPlace(t, svc, tk, core.PlaceRequestThread, wsA)
+				_, _, err := svc.AddMessage(ctx, actor(wsB, "U2", core.RoleAdmin), tk.ID, core.MessageInput{ExternalID: "t2", Content: "hi", PlaceID: p.ID})
 				return err
 			}, core.ENotFound},
+			{"a message naming a place of another ticket is refused", func(tk core.Ticket) error {
+				other := mustOpen(t, svc, reporter, "other")
+				p := addPlace(t, svc, other, core.PlaceRequestThread, wsA)
+				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "t3", Content: "hi", PlaceID: p.ID})
+				return err
+			}, core.ENotFound},
+			{"a requester cannot write an internal note", func(tk core.Ticket) error {
+				_, _, err := svc.AddMessage(ctx, reporter, tk.ID, core.MessageInput{ExternalID: "n", Content: "hi", Internal: true})
+				return err
+			}, core.EForbidden},
 			{"stranger cannot write to the ticket from outside its thread", func(tk core.Ticket) error {
 				_, _, err := svc.AddMessage(ctx, stranger, tk.ID, core.MessageInput{ExternalID: "x", Content: "hi", Deliver: true})
 				return err
@@ -281,31 +294,49 @@ func TestAddMessageIsIdempotent(t *testing.T) {
 		if _, _, err := svc.AddMessage(ctx, reporter, tk.ID, core.MessageInput{ExternalID: "2", Content: "  "}); !core.IsCode(err, core.EInvalid) {
 			t.Fatalf("empty message: %v", err)
 		}
-		edited, err := svc.EditMessage(ctx, tk.ID, "1700000000.000100", "fixed now", false)
+		if _, err := svc.EditMessage(ctx, actor(wsA, "U9", core.RoleStaff), tk.ID, "1700000000.000100", "not mine", false); !core.IsCode(err, core.EForbidden) {
+			t.Fatalf("edit by someone else: %v, want forbidden", err)
+		}
+		edited, err := svc.EditMessage(ctx, reporter, tk.ID, "1700000000.000100", "fixed now", false)
 		if err != nil || edited.Content != "fixed now" || !edited.Edited {
 			t.Fatalf("edit: %+v %v", edited, err)
 		}
 	})
 }
 
-func TestTicketForThread(t *testing.T) {
+// addPlace records a place of kind for tk, as a Notifier would.
+func addPlace(t *testing.T, svc *core.Service, tk core.Ticket, kind core.PlaceKind, ws core.Workspace) core.Place {
+	t.Helper()
+	p, err := svc.AddPlace(t.Context(), core.System(), core.Place{TicketID: tk.ID, Kind: kind, Workspace: ws,
+		ChannelID: "C1", ThreadID: fmt.Sprintf("%d.%s", tk.ID, kind)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPlaceForThread(t *testing.T) {
 	eachBackend(t, func(t *testing.T, svc *core.Service, _ *gormstore.Store) {
 		ctx := context.Background()
 		tk := mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "thread me")
-		// A lookup before the card exists caches "not a ticket"; attaching must clear it.
-		if _, err := svc.TicketForThread(ctx, wsA, "C1", "111.222"); !core.IsCode(err, core.ENotFound) {
-			t.Fatalf("before attach: %v", err)
+		// A lookup before the card exists caches "not a ticket"; adding the place must clear it.
+		if _, _, err := svc.PlaceForThread(ctx, wsA, "C1", "111.222"); !core.IsCode(err, core.ENotFound) {
+			t.Fatalf("before the place: %v", err)
 		}
-		if err := svc.AttachThread(ctx, tk.ID, core.ThreadRef{ChannelID: "C1", ThreadID: "111.222", CardID: "111.222"}); err != nil {
+		if _, err := svc.AddPlace(ctx, actor(wsA, "A1", core.RoleAdmin), core.Place{TicketID: tk.ID}); !core.IsCode(err, core.EForbidden) {
+			t.Fatalf("a workspace admin recorded a place: %v", err)
+		}
+		p, err := svc.AddPlace(ctx, core.System(), core.Place{TicketID: tk.ID, Kind: core.PlaceTriage, Workspace: wsA, ChannelID: "C1", ThreadID: "111.222", CardID: "111.222"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		for range 2 { // second time from the cache
-			got, err := svc.TicketForThread(ctx, wsA, "C1", "111.222")
-			if err != nil || got.ID != tk.ID || got.Thread.CardID != "111.222" {
-				t.Fatalf("after attach: %+v %v", got, err)
+			got, gp, err := svc.PlaceForThread(ctx, wsA, "C1", "111.222")
+			if err != nil || got.ID != tk.ID || gp.ID != p.ID || gp.CardID != "111.222" {
+				t.Fatalf("after the place: %+v %+v %v", got, gp, err)
 			}
 		}
-		if _, err := svc.TicketForThread(ctx, wsB, "C1", "111.222"); !core.IsCode(err, core.ENotFound) {
+		if _, _, err := svc.PlaceForThread(ctx, wsB, "C1", "111.222"); !core.IsCode(err, core.ENotFound) {
 			t.Fatalf("other workspace: %v", err)
 		}
 	})

@@ -48,18 +48,17 @@ type Config struct {
 
 // Adapter connects Discord guilds to the helpdesk. It is safe for concurrent use.
 type Adapter struct {
-	cfg      Config
-	bot      *bot.Bot
-	svc      *core.Service
-	api      restAPI
-	gw       gatewayConn
-	rt       *rebaseTransport
-	pub      ed25519.PublicKey
-	clock    core.Clock
-	log      *slog.Logger
-	work     tracker
-	settings settingsCache
-	drops    dropCounter
+	cfg   Config
+	bot   *bot.Bot
+	svc   *core.Service
+	api   restAPI
+	gw    gatewayConn
+	rt    *rebaseTransport
+	pub   ed25519.PublicKey
+	clock core.Clock
+	log   *slog.Logger
+	work  bot.Tracker
+	drops dropCounter
 
 	cmdsMu sync.Mutex // guards cmdsOK
 	cmdsOK bool       // the commands are registered
@@ -127,16 +126,15 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		return nil, err
 	}
 	a := &Adapter{
-		cfg:      c,
-		bot:      c.Bot,
-		svc:      c.Service,
-		api:      sessionAPI{s: sess},
-		gw:       sess,
-		rt:       rt,
-		pub:      pub,
-		clock:    c.Clock,
-		log:      log,
-		settings: settingsCache{ttl: settingsTTL, clock: c.Clock},
+		cfg:   c,
+		bot:   c.Bot,
+		svc:   c.Service,
+		api:   sessionAPI{s: sess},
+		gw:    sess,
+		rt:    rt,
+		pub:   pub,
+		clock: c.Clock,
+		log:   log,
 	}
 	if c.AppID != "" {
 		log.Info("discord: invite the bot to a server with this URL", "url", InviteURL(c.AppID), "permissions", Permissions)
@@ -206,7 +204,7 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // registration, and returns once in-flight work (deferred follow-ups, queued thread messages)
 // has finished.
 func (a *Adapter) Run(ctx context.Context) error {
-	defer a.work.closeAndWait()
+	defer a.work.Close()
 	if a.cfg.AppID != "" {
 		a.work.Go(func() { a.retryRegistration(ctx) })
 	}
@@ -215,37 +213,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return nil
 	}
 	return a.runGateway(ctx)
-}
-
-// tracker counts in-flight background work so Run can wait for it; once closed it runs new
-// work inline instead.
-type tracker struct {
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
-}
-
-// Go runs fn in a goroutine, or inline once the tracker is closed.
-func (t *tracker) Go(fn func()) {
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		fn()
-		return
-	}
-	t.wg.Add(1)
-	t.mu.Unlock()
-	go func() {
-		defer t.wg.Done()
-		fn()
-	}()
-}
-
-func (t *tracker) closeAndWait() {
-	t.mu.Lock()
-	t.closed = true
-	t.mu.Unlock()
-	t.wg.Wait()
 }
 
 // sleep waits d or until ctx ends; it reports whether ctx is still alive.

@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -191,12 +192,11 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	t, ok := a.threadTicket(ctx, m.GuildID, m.ChannelID)
-	key := "discord:message:" + m.ID
-	if !ok || !a.svc.FirstDelivery(ctx, key, dedupeTTL) {
+	t, place, ok := a.threadTicket(ctx, m.GuildID, m.ChannelID)
+	if !ok {
 		return
 	}
-	in := core.MessageInput{ExternalID: m.ID, Content: m.Content, Source: "discord"}
+	in := core.MessageInput{ExternalID: m.ID, Content: m.Content, Source: "discord", PlaceID: place.ID}
 	for _, at := range m.Attachments {
 		if at != nil {
 			in.Attachments = append(in.Attachments, core.Attachment{Name: at.Filename, URL: at.URL})
@@ -206,45 +206,28 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	if m.Member != nil && m.Member.Nick != "" {
 		author.Name = m.Member.Nick
 	}
-	// Discord already decided who may write in a private ticket thread (the reporter, staff
-	// who joined, people they added); the core lets thread messages through for anyone who
-	// can see the ticket, so everyone but the reporter is treated as staff for this one call.
-	role := core.RoleStaff
-	if author.ID == t.Reporter.ID {
-		role = core.RoleRequester
+	// Discord already decided who may write in the place (a private ticket thread: the
+	// reporter, staff who joined, people they added; a staff thread: staff); the place decides
+	// the message's visibility, so the role only has to be the caller's.
+	role := core.RoleRequester
+	if place.Side() == core.SideStaff {
+		role = core.RoleStaff
 	}
-	actor := core.Actor{User: author, Role: role, Workspace: t.Workspace}
-	err := retryUnavailable(ctx, func() error {
-		_, _, err := a.svc.AddMessage(ctx, actor, t.ID, in)
-		return err
+	actor := core.Actor{User: author, Role: role, Workspace: workspace(m.GuildID)}
+	_, err := a.bot.Once(ctx, "discord:message:"+m.ID, dedupeTTL, func(ctx context.Context) error {
+		return retryUnavailable(ctx, func() error {
+			_, _, err := a.svc.AddMessage(ctx, actor, t.ID, in)
+			return err
+		})
 	})
 	switch {
 	case core.IsCode(err, core.EInvalid):
 		a.log.Debug("discord: thread message not stored", "ticket", t.ID, "message", m.ID, "err", err)
-	case passing(err):
-		// The mark taken above would make ticketbot ignore the copy Discord replays when the
-		// session resumes; drop it so that copy is stored.
+	case bot.Passing(err):
+		// bot.Once dropped its mark, so the copy Discord replays when the session resumes is stored.
 		a.log.Warn("discord: could not store a thread message; a redelivery will be stored", "ticket", t.ID, "message", m.ID, "err", err)
-		a.forgetDelivery(ctx, key)
 	case err != nil:
 		a.log.Warn("discord: could not store a thread message", "ticket", t.ID, "message", m.ID, "err", err)
-	}
-}
-
-// passing reports whether err is a failure that may not happen again: the database (or the
-// work's deadline) ran out, not the request itself.
-func passing(err error) bool {
-	return core.IsCode(err, core.EUnavailable) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// forgetDelivery undoes the de-duplication mark of key (Service.FirstDelivery), so a
-// redelivery of an event that failed for a passing reason is processed. It runs on its own
-// short deadline, since the work's own may be what ran out.
-func (a *Adapter) forgetDelivery(ctx context.Context, key string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := a.svc.ForgetDelivery(ctx, key); err != nil {
-		a.log.Warn("discord: could not drop a de-duplication mark; a redelivery will be ignored", "key", key, "err", err)
 	}
 }
 
@@ -295,12 +278,12 @@ func (a *Adapter) onMessageDelete(ctx context.Context, m *discordgo.Message) {
 func (a *Adapter) editStored(ctx context.Context, guild, channel, id, content string, deleted bool) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	t, ok := a.threadTicket(ctx, guild, channel)
+	t, _, ok := a.threadTicket(ctx, guild, channel)
 	if !ok {
 		return
 	}
 	err := retryUnavailable(ctx, func() error {
-		_, err := a.svc.EditMessage(ctx, t.ID, id, content, deleted)
+		_, err := a.svc.EditMessage(ctx, core.System(), t.ID, id, content, deleted)
 		return err
 	})
 	if err != nil && !core.IsCode(err, core.ENotFound) {
@@ -308,20 +291,23 @@ func (a *Adapter) editStored(ctx context.Context, guild, channel, id, content st
 	}
 }
 
-// threadTicket finds the ticket whose thread is channel (cached by the core).
-func (a *Adapter) threadTicket(ctx context.Context, guild, channel string) (core.Ticket, bool) {
-	var t core.Ticket
+// threadTicket finds the ticket and place whose thread is channel (cached by the core).
+func (a *Adapter) threadTicket(ctx context.Context, guild, channel string) (core.Ticket, core.Place, bool) {
+	var (
+		t core.Ticket
+		p core.Place
+	)
 	err := retryUnavailable(ctx, func() (err error) {
-		t, err = a.svc.TicketForThread(ctx, workspace(guild), channel, channel)
+		t, p, err = a.svc.PlaceForThread(ctx, workspace(guild), channel, channel)
 		return err
 	})
 	if err != nil {
 		if !core.IsCode(err, core.ENotFound) {
 			a.log.Warn("discord: ticket thread lookup failed", "channel", channel, "err", err)
 		}
-		return core.Ticket{}, false
+		return core.Ticket{}, core.Place{}, false
 	}
-	return t, true
+	return t, p, true
 }
 
 // retryUnavailable retries fn a few times while the database is unavailable: a gateway event

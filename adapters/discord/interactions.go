@@ -104,10 +104,12 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 			return
 		}
 		if o.transient && it.ID != "" {
-			a.forgetDelivery(ctx, key)
+			if err := a.bot.Dedupe().Forget(ctx, key); err != nil {
+				a.log.Warn("discord: could not drop a de-duplication mark; a redelivery will be ignored", "key", key, "err", err)
+			}
 		}
 	}()
-	if it.ID != "" && !a.svc.FirstDelivery(ctx, key, dedupeTTL) {
+	if it.ID != "" && !a.bot.Dedupe().First(ctx, key, dedupeTTL) {
 		return nil
 	}
 	if it.GuildID == "" || it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
@@ -118,7 +120,11 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 		Workspace: ws,
 		User:      memberRef(it.Member),
 		Channel:   it.ChannelID,
+		RequestID: it.ID,
 		Role:      a.roleFunc(ws, it.Member),
+		Surface:   bot.SurfaceOptions,
+		Words:     words(),
+		Platform:  platformInfo{a: a, guild: it.GuildID},
 	}
 	switch d := it.Data.(type) {
 	case discordgo.ApplicationCommandInteractionData:
@@ -153,80 +159,32 @@ func (a *Adapter) dispatch(ctx context.Context, o *outcome, req bot.Request) bot
 
 // fail renders err for the caller, noting a passing failure.
 func (o *outcome) fail(err error) *discordgo.InteractionResponse {
-	if passing(err) {
+	if bot.Passing(err) {
 		o.transient = true
 	}
 	return errorResponse(err)
 }
 
 func (a *Adapter) onCommand(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
-	switch d.Name {
-	case cmdTicket:
-		c, err := ticketCommand(d)
-		if err != nil {
-			return errorResponse(err)
-		}
-		req.Command = c
-		return replyResponse(a.dispatch(ctx, o, req))
-	case cmdAdmin:
-		name, opts := subcommand(d)
-		switch name {
-		case "setup":
-			return a.setup(ctx, o, req, opts)
-		case "panel":
-			return a.postPanel(ctx, o, req, m, opts.str("channel"))
-		}
+	if d.Name != cmdTicket && d.Name != cmdAdmin {
+		return ephemeral("Unknown command; try /ticket help.")
 	}
-	return ephemeral("Unknown command; try /ticket open.")
-}
-
-// setup is /ticket-admin setup. An option left out keeps its saved value (setting only the
-// channel keeps the staff role), so the settings are read first.
-func (a *Adapter) setup(ctx context.Context, o *outcome, req bot.Request, opts options) *discordgo.InteractionResponse {
-	c := bot.Command{Name: "setup", Channel: opts.str("channel"), StaffRole: opts.str("staff_role")}
-	roleGiven := c.StaffRole != ""
-	if c.Channel == "" || !roleGiven {
-		st, err := a.svc.Settings(ctx, req.Workspace)
-		if err != nil {
-			return o.fail(err)
-		}
-		if c.Channel == "" {
-			c.Channel = st.Channel
-		}
-		if !roleGiven {
-			c.StaffRole = st.StaffRole
-		}
+	name, opts, _ := subcommand(d)
+	c, err := a.bot.Registry().DecodeOptions(name, opts)
+	if err != nil {
+		return errorResponse(err)
 	}
 	req.Command = c
 	reply := a.dispatch(ctx, o, req)
-	a.settings.forget(req.Workspace.ExternalID)
-	switch {
-	case reply.Error != nil && reply.Error.Code == core.EForbidden:
-		// The bot's refusal is worded for Slack ("workspace admins", "/ticket setup").
-		reply.Text = "You can't do that: only server admins (Manage Server) can use /ticket-admin setup."
-	case reply.Error != nil || roleGiven:
-	case c.StaffRole != "":
-		reply.Text = fmt.Sprintf("Done: new tickets get a private thread in %s; the staff role is unchanged.", channelMention(c.Channel))
-	default:
-		reply.Text = fmt.Sprintf("Done: new tickets get a private thread in %s. No staff role is set yet, so only members with Manage Server handle tickets; run /ticket-admin setup again with staff_role to choose one.",
-			channelMention(c.Channel))
+	if reply.Panel != "" && reply.Error == nil {
+		return a.postPanel(ctx, req, reply.Panel)
 	}
 	return replyResponse(reply)
 }
 
-// postPanel posts the "Open a ticket" panel (admins only: the command's default permission is
-// checked again here, since server admins can override it).
-func (a *Adapter) postPanel(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, channel string) *discordgo.InteractionResponse {
-	role, err := a.memberRole(ctx, req.Workspace, m)
-	if err != nil {
-		return o.fail(err)
-	}
-	if !role.AtLeast(core.RoleAdmin) {
-		return ephemeral("You can't do that: only members with Manage Server can post the panel.")
-	}
-	if channel == "" {
-		channel = req.Channel
-	}
+// postPanel posts the "Open a ticket" panel into channel (the panel command, whose role the
+// dispatcher checked).
+func (a *Adapter) postPanel(ctx context.Context, req bot.Request, channel string) *discordgo.InteractionResponse {
 	if _, err := a.api.SendMessage(ctx, channel, panelMessage()); err != nil {
 		a.log.Warn("discord: could not post the panel", "guild", req.Workspace.ExternalID, "channel", channel, "err", err)
 		return ephemeral(fmt.Sprintf("I couldn't post in %s: check that I may view the channel and send messages there.", channelMention(channel)))
@@ -237,7 +195,7 @@ func (a *Adapter) postPanel(ctx context.Context, o *outcome, req bot.Request, m 
 func (a *Adapter) onComponent(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, d discordgo.MessageComponentInteractionData) *discordgo.InteractionResponse {
 	switch id := d.CustomID; {
 	case id == customPanelOpen:
-		req.Command = bot.Command{Name: "open"}
+		req.Command = bot.Command{Name: "open", Args: bot.Args{}}
 		return replyResponse(a.dispatch(ctx, o, req))
 	case strings.HasPrefix(id, customJoinPrefix):
 		n, err := strconv.ParseInt(strings.TrimPrefix(id, customJoinPrefix), 10, 64)
@@ -276,14 +234,18 @@ func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *disc
 	if err != nil {
 		return o.fail(err)
 	}
-	if t.Thread.ThreadID == "" {
+	th, _, err := a.places(ctx, t)
+	if err != nil {
+		return o.fail(err)
+	}
+	if th.ThreadID == "" {
 		return ephemeral(fmt.Sprintf("Ticket #%d's thread isn't ready yet; try again in a moment.", t.Number))
 	}
-	if err := a.api.AddThreadMember(ctx, t.Thread.ThreadID, req.User.ID); err != nil {
-		a.log.Warn("discord: could not add a staff member to a ticket thread", "ticket", t.ID, "thread", t.Thread.ThreadID, "err", err)
+	if err := a.api.AddThreadMember(ctx, th.ThreadID, req.User.ID); err != nil {
+		a.log.Warn("discord: could not add a staff member to a ticket thread", "ticket", t.ID, "thread", th.ThreadID, "err", err)
 		return ephemeral(fmt.Sprintf("I couldn't add you to ticket #%d's thread; check that I have Manage Threads in the support channel.", t.Number))
 	}
-	return ephemeral(fmt.Sprintf("You joined ticket #%d: %s", t.Number, channelMention(t.Thread.ThreadID)))
+	return ephemeral(fmt.Sprintf("You joined ticket #%d: %s", t.Number, channelMention(th.ThreadID)))
 }
 
 func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
@@ -291,8 +253,8 @@ func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d di
 		return ephemeral("This form is no longer supported.")
 	}
 	v := modalValues(d.Components)
-	req.Command = bot.Command{Name: "open", Title: v["title"], Description: v["description"], Priority: v["priority"]}
-	if req.Command.Title == "" {
+	req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], v["priority"])}
+	if v["title"] == "" {
 		return ephemeral("A ticket needs a title.")
 	}
 	reply := a.dispatch(ctx, o, req)
@@ -325,18 +287,23 @@ func modalValues(comps []discordgo.MessageComponent) map[string]string {
 }
 
 // onAutocomplete suggests ticket numbers: the caller's own tickets, or the guild's for staff,
-// filtered by what was typed (a number prefix or part of the title).
+// of the statuses the argument declares, filtered by what was typed (a number prefix or part
+// of the title).
 func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
 	resp := &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}},
 	}
-	if d.Name != cmdTicket {
+	if d.Name != cmdTicket && d.Name != cmdAdmin {
 		return resp
 	}
-	name, o := subcommand(d)
-	num, ok := o["number"]
-	if !ok || !num.Focused {
+	name, _, num := subcommand(d)
+	sub, ok := a.bot.Registry().Lookup(name)
+	if !ok || num == nil {
+		return resp
+	}
+	arg, ok := sub.OptionArg(num.Name)
+	if !ok || arg.Type != bot.ArgTicket || !arg.Autocomplete {
 		return resp
 	}
 	typed := strings.TrimPrefix(strings.TrimSpace(fmt.Sprint(num.Value)), "#")
@@ -344,24 +311,15 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 		typed = ""
 	}
 	limit := core.Limit{Rate: 120, Period: time.Minute, Burst: 20} // one lookup per keystroke
-	if d := a.svc.Allow(ctx, "autocomplete:"+req.Workspace.String()+":"+req.User.ID, limit); !d.Allowed {
+	if d := a.bot.Throttle().Allow(ctx, "autocomplete:"+req.Workspace.String()+":"+req.User.ID, limit); !d.Allowed {
 		return resp
 	}
 	role, err := a.memberRole(ctx, req.Workspace, m)
 	if err != nil {
 		return resp
 	}
-	var statuses []core.Status
-	switch name {
-	case "reopen":
-		statuses = []core.Status{core.StatusResolved, core.StatusClosed}
-	case "status", "close":
-		statuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting, core.StatusResolved}
-	case "claim", "assign":
-		statuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting}
-	}
 	ts, err := a.svc.ListTickets(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace},
-		core.ListFilter{Workspace: req.Workspace, Statuses: statuses, Limit: 100})
+		core.ListFilter{Workspace: req.Workspace, Statuses: arg.Suggest, Limit: 100})
 	if err != nil {
 		a.log.Warn("discord: autocomplete failed", "err", err)
 		return resp
@@ -399,4 +357,26 @@ func memberRef(m *discordgo.Member) core.UserRef {
 		u.Name = displayName(m.User)
 	}
 	return u
+}
+
+// words are Discord's names for things in the bot's replies.
+func words() bot.Words {
+	return bot.Words{
+		Admins:    "server admins (Manage Server)",
+		Workspace: "server",
+		Command: func(name string, g bot.Group) string {
+			if g == bot.GroupAdmin {
+				return "/" + cmdAdmin + " " + name
+			}
+			return "/" + cmdTicket + " " + name
+		},
+	}
+}
+
+// capitalise upper-cases the first letter of s.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

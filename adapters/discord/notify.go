@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -19,10 +21,10 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		return a.ticketOpened(ctx, ev)
 	case core.EventTicketChanged:
 		return a.ticketChanged(ctx, ev)
-	case core.EventMessageAdded:
-		return a.messageAdded(ctx, ev)
+	case core.EventMessageCopy:
+		return a.messageCopy(ctx, ev)
 	case core.EventSettingsChange:
-		a.settings.forget(ev.Workspace.ExternalID)
+		a.bot.ForgetSettings(ev.Workspace)
 	}
 	return nil
 }
@@ -36,40 +38,83 @@ func (a *Adapter) loadTicket(ctx context.Context, id int64) (core.Ticket, error)
 	return t, err
 }
 
-// messageAdded posts a dashboard or API message into the ticket's thread, making the thread
-// first when the ticket has none.
-func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Store().Message(ctx, ev.MessageID)
+// messageCopy posts the copy of a message into one Discord place (a ticket's private thread
+// or its staff thread), or edits or deletes the copy posted before. A message's copy is posted
+// once: its id is recorded, and the post carries a nonce Discord enforces, so a retry whose
+// earlier attempt did get through (its answer was lost) does not post a second copy.
+func (a *Adapter) messageCopy(ctx context.Context, ev core.Event) error {
+	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
 	if core.IsCode(err, core.ENotFound) {
 		return core.Permanent(err)
 	}
 	if err != nil {
 		return err
 	}
-	if m.Source == string(core.PlatformDiscord) {
-		return nil // written in the thread itself
+	p, err := a.svc.Place(ctx, core.System(), ev.PlaceID)
+	if core.IsCode(err, core.ENotFound) {
+		return core.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	if !p.Sees(m.Internal) {
+		return core.Permanent(fmt.Errorf("message %d is internal and place %d is on the requester side", m.ID, p.ID))
 	}
 	t, err := a.loadTicket(ctx, ev.TicketID)
 	if err != nil {
 		return err
 	}
-	// A ticket whose thread was never made (its ticket.opened delivery was given up) gets it
-	// now, so the reply is not lost.
-	if _, err := a.ensureThread(ctx, &t); err != nil {
-		return err
+	target := p.ThreadID
+	if p.Kind == core.PlaceRequesterThread && p.CardID == "" {
+		// The thread was never finished (its ticket.opened delivery was given up): finish it
+		// now, so the message is not lost.
+		th := thread{PlaceID: p.ID, ThreadID: p.ThreadID}
+		if _, err := a.ensureThread(ctx, t, &th); err != nil {
+			return err
+		}
+		target = th.ThreadID
 	}
-	if _, err := a.api.SendMessage(ctx, t.Thread.ThreadID, threadMessage(m)); err != nil {
+	prev, err := a.svc.CopyOf(ctx, core.System(), m.ID, p.ID)
+	switch {
+	case err == nil && m.Deleted:
+		return a.tolerate(deliveryError("DeleteMessage", a.api.DeleteMessage(ctx, target, prev)), "delete a copy", t)
+	case err == nil:
+		content := threadMessage(m).Content
+		return a.tolerate(deliveryError("EditMessage", a.api.EditMessage(ctx, &discordgo.MessageEdit{
+			Channel: target, ID: prev, Content: &content, AllowedMentions: noMentions()})), "edit a copy", t)
+	case !core.IsCode(err, core.ENotFound):
+		return err
+	case m.Deleted:
+		return nil
+	}
+	sent, err := a.api.SendOnce(ctx, target, copyNonce(m.ID, p.ID), threadMessage(m))
+	if err != nil {
 		return a.failed("post a message into the thread", t, deliveryError("SendMessage", err))
 	}
+	return a.svc.RecordCopy(ctx, core.System(), m.ID, p.ID, sent.ID)
+}
+
+// copyNonce is the nonce of message id's copy in place: the same for every attempt, at most
+// 25 characters as Discord requires.
+func copyNonce(messageID, placeID int64) string {
+	return truncate(fmt.Sprintf("tb%x.%x", messageID, placeID), 25)
+}
+
+// tolerate lets a permanent failure of one step pass (logged); other errors are retried.
+func (a *Adapter) tolerate(err error, step string, t core.Ticket) error {
+	if err == nil || !core.IsPermanent(err) {
+		return err
+	}
+	a.log.Warn("discord: could not "+step+"; skipped", "ticket", t.ID, "err", err)
 	return nil
 }
 
 // dmReporter tells the reporter their ticket's status changed. A user whose privacy settings
 // refuse the DM (Discord error 50007) is logged and the event given up as delivered.
-func (a *Adapter) dmReporter(ctx context.Context, t core.Ticket, by core.UserRef) error {
+func (a *Adapter) dmReporter(ctx context.Context, t core.Ticket, th thread, by core.UserRef) error {
 	dm, err := a.api.OpenDM(ctx, t.Reporter.ID)
 	if err == nil {
-		_, err = a.api.SendMessage(ctx, dm, statusDM(t, by))
+		_, err = a.api.SendMessage(ctx, dm, statusDM(t, th, by))
 	}
 	switch {
 	case err == nil:

@@ -182,21 +182,21 @@ func reporterPing(t core.Ticket) string {
 }
 
 // cardEdit updates the card in place (embed and components; the greeting stays).
-func cardEdit(t core.Ticket) *discordgo.MessageEdit {
+func cardEdit(t core.Ticket, th thread) *discordgo.MessageEdit {
 	c := bot.TicketCard(t)
 	embeds := []*discordgo.MessageEmbed{cardEmbed(c)}
 	comps := cardComponents(c)
 	return &discordgo.MessageEdit{
-		Channel:         t.Thread.ThreadID,
-		ID:              t.Thread.CardID,
+		Channel:         th.ThreadID,
+		ID:              th.CardID,
 		Embeds:          &embeds,
 		Components:      &comps,
 		AllowedMentions: noMentions(),
 	}
 }
 
-// noticeMessage tells the support channel about a new ticket, with a button that adds the
-// staff member who presses it to the private thread. It pings nobody.
+// noticeMessage tells the staff channel (which requesters cannot see) about a new ticket, with
+// a button that adds the staff member who presses it to the private thread. It pings nobody.
 func noticeMessage(t core.Ticket) *discordgo.MessageSend {
 	return &discordgo.MessageSend{
 		Content: truncate(fmt.Sprintf("New ticket #%d: %s (%s priority) from %s. Staff: press Join to enter its private thread.",
@@ -219,14 +219,19 @@ func panelMessage() *discordgo.MessageSend {
 	}
 }
 
-// threadMessage renders a message written outside Discord (dashboard, API) for the thread.
+// threadMessage renders the copy of a message written elsewhere (another place, the dashboard,
+// the API) for a thread.
 func threadMessage(m core.Message) *discordgo.MessageSend {
 	who := m.Author.Name
 	if who == "" {
 		who = m.Author.ID
 	}
+	label := ""
+	if m.Internal {
+		label = " 🔒 internal note"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** (via %s): %s", escapeText(who), escapeText(m.Source), escapeText(m.Content))
+	fmt.Fprintf(&b, "**%s** (via %s)%s: %s", escapeText(who), escapeText(m.Source), label, escapeText(m.Content))
 	for _, at := range m.Attachments {
 		fmt.Fprintf(&b, "\n📎 %s <%s>", escapeText(at.Name), strings.NewReplacer(">", "%3E", "@", "%40", " ", "%20").Replace(at.URL))
 	}
@@ -234,10 +239,10 @@ func threadMessage(m core.Message) *discordgo.MessageSend {
 }
 
 // statusDM is the DM a reporter gets when their ticket's status changes.
-func statusDM(t core.Ticket, by core.UserRef) *discordgo.MessageSend {
+func statusDM(t core.Ticket, th thread, by core.UserRef) *discordgo.MessageSend {
 	text := escapeText(bot.StatusNotice(t, by))
-	if t.Thread.ThreadID != "" {
-		text += " " + channelMention(t.Thread.ThreadID)
+	if th.ThreadID != "" {
+		text += " " + channelMention(th.ThreadID)
 	}
 	return &discordgo.MessageSend{Content: truncate(text, maxContent), AllowedMentions: noMentions()}
 }

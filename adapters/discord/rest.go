@@ -28,6 +28,14 @@ type restAPI interface {
 	SetArchived(ctx context.Context, threadID string, archived bool) error
 	SendMessage(ctx context.Context, channelID string, m *discordgo.MessageSend) (*discordgo.Message, error)
 	EditMessage(ctx context.Context, m *discordgo.MessageEdit) error
+	// SendOnce posts m with a nonce Discord enforces: a second post with the same nonce
+	// within minutes returns the first message instead of posting again.
+	SendOnce(ctx context.Context, channelID, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error)
+	DeleteMessage(ctx context.Context, channelID, messageID string) error
+	// StartThreadOn starts a public thread on message messageID of channelID.
+	StartThreadOn(ctx context.Context, channelID, messageID string, data *discordgo.ThreadStart) (*discordgo.Channel, error)
+	// Channel reads a channel (type, permission overwrites).
+	Channel(ctx context.Context, channelID string) (*discordgo.Channel, error)
 	// OpenDM returns the id of the DM channel with userID.
 	OpenDM(ctx context.Context, userID string) (string, error)
 	Respond(ctx context.Context, it *discordgo.Interaction, r *discordgo.InteractionResponse) error
@@ -111,6 +119,42 @@ func (a sessionAPI) EditMessage(ctx context.Context, m *discordgo.MessageEdit) e
 	_, err := a.s.RequestWithBucketID(http.MethodPatch, discordgo.EndpointChannelMessage(m.Channel, m.ID), m,
 		discordgo.EndpointChannelMessage(m.Channel, ""), discordgo.WithContext(ctx))
 	return err
+}
+
+// nonceSend is a message create with the nonce fields discordgo's MessageSend lacks.
+type nonceSend struct {
+	*discordgo.MessageSend
+	Nonce        string `json:"nonce"`
+	EnforceNonce bool   `json:"enforce_nonce"`
+}
+
+func (a sessionAPI) SendOnce(ctx context.Context, channelID, nonce string, m *discordgo.MessageSend) (*discordgo.Message, error) {
+	if m.AllowedMentions == nil {
+		m.AllowedMentions = noMentions()
+	}
+	ep := discordgo.EndpointChannelMessages(channelID)
+	id, err := a.requestID(ctx, http.MethodPost, ep, ep, nonceSend{MessageSend: m, Nonce: nonce, EnforceNonce: true})
+	if err != nil {
+		return nil, err
+	}
+	return &discordgo.Message{ID: id, ChannelID: channelID}, nil
+}
+
+func (a sessionAPI) DeleteMessage(ctx context.Context, channelID, messageID string) error {
+	return a.s.ChannelMessageDelete(channelID, messageID, discordgo.WithContext(ctx))
+}
+
+func (a sessionAPI) StartThreadOn(ctx context.Context, channelID, messageID string, data *discordgo.ThreadStart) (*discordgo.Channel, error) {
+	ep := discordgo.EndpointChannelMessageThread(channelID, messageID)
+	id, err := a.requestID(ctx, http.MethodPost, ep, discordgo.EndpointChannelMessageThread(channelID, ""), data)
+	if err != nil {
+		return nil, err
+	}
+	return &discordgo.Channel{ID: id, ParentID: channelID, Name: data.Name}, nil
+}
+
+func (a sessionAPI) Channel(ctx context.Context, channelID string) (*discordgo.Channel, error) {
+	return a.s.Channel(channelID, discordgo.WithContext(ctx))
 }
 
 func (a sessionAPI) OpenDM(ctx context.Context, userID string) (string, error) {

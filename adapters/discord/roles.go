@@ -2,21 +2,14 @@ package discord
 
 import (
 	"context"
+	"net/http"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
-
-// settingsTTL bounds how long a replica trusts its cached copy of a guild's settings (the
-// staff role, the support channel); the replica that runs /ticket-admin setup, and the one
-// that delivers the settings.changed event, forget theirs at once, so other replicas may use
-// the old values for at most this long after a setup.
-const settingsTTL = 15 * time.Second
 
 // adminPermissions make a member a helpdesk admin.
 const adminPermissions = discordgo.PermissionAdministrator | discordgo.PermissionManageGuild
@@ -40,63 +33,37 @@ func (a *Adapter) memberRole(ctx context.Context, ws core.Workspace, m *discordg
 	if len(m.Roles) == 0 {
 		return core.RoleRequester, nil
 	}
-	st, err := a.guildSettings(ctx, ws)
+	st, err := a.bot.Settings(ctx, ws)
 	if err != nil {
 		return "", err
 	}
-	if st.StaffRole != "" && slices.Contains(m.Roles, st.StaffRole) {
+	if st.StaffGroup != "" && slices.Contains(m.Roles, st.StaffGroup) {
 		return core.RoleStaff, nil
 	}
 	return core.RoleRequester, nil
 }
 
-// guildSettings returns ws's settings through the short-lived cache.
-func (a *Adapter) guildSettings(ctx context.Context, ws core.Workspace) (core.Settings, error) {
-	if st, ok := a.settings.get(ws.ExternalID); ok {
-		return st, nil
-	}
-	st, err := a.svc.Settings(ctx, ws)
+// platformInfo answers the bot's questions about Discord: is a channel private (its
+// @everyone permission overwrite denies View Channel)?
+type platformInfo struct {
+	a     *Adapter
+	guild string
+}
+
+// Channel describes channel id. Errors: not_found, unavailable.
+func (p platformInfo) Channel(ctx context.Context, id string) (bot.ChannelInfo, error) {
+	ch, err := p.a.api.Channel(ctx, id)
 	if err != nil {
-		return core.Settings{}, err
+		if apiStatus(err) == http.StatusNotFound || apiStatus(err) == http.StatusForbidden {
+			return bot.ChannelInfo{}, core.Errorf(core.ENotFound, "channel not found")
+		}
+		return bot.ChannelInfo{}, &core.Error{Code: core.EUnavailable, Message: "Discord did not answer about that channel; try again", Err: err}
 	}
-	a.settings.put(ws.ExternalID, st)
-	return st, nil
-}
-
-type cachedSettings struct {
-	st  core.Settings
-	exp time.Time
-}
-
-// settingsCache keeps guild settings for a few seconds; it is safe for concurrent use.
-type settingsCache struct {
-	mu    sync.Mutex
-	m     map[string]cachedSettings
-	ttl   time.Duration
-	clock core.Clock
-}
-
-func (c *settingsCache) get(guild string) (core.Settings, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[guild]
-	if !ok || !c.clock.Now().Before(e.exp) {
-		return core.Settings{}, false
+	info := bot.ChannelInfo{Name: ch.Name, BotIn: true}
+	for _, o := range ch.PermissionOverwrites {
+		if o != nil && o.ID == p.guild && o.Type == discordgo.PermissionOverwriteTypeRole && o.Deny&discordgo.PermissionViewChannel != 0 {
+			info.Private = true
+		}
 	}
-	return e.st, true
-}
-
-func (c *settingsCache) put(guild string, st core.Settings) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) > 10000 {
-		c.m = map[string]cachedSettings{}
-	}
-	c.m[guild] = cachedSettings{st: st, exp: c.clock.Now().Add(c.ttl)}
-}
-
-func (c *settingsCache) forget(guild string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, guild)
+	return info, nil
 }

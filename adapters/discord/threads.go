@@ -14,13 +14,49 @@ import (
 // 60, 1440, 4320 and 10080).
 const threadArchiveMinutes = 10080
 
+// thread is a ticket's private thread in the support channel, its requester side: the
+// thread's channel id and the card at its top, and the place that records them.
+type thread struct {
+	PlaceID  int64
+	ThreadID string
+	CardID   string
+}
+
+// places loads t's Discord places: its private thread and its staff notes thread.
+func (a *Adapter) places(ctx context.Context, t core.Ticket) (thread, core.Place, error) {
+	ps, err := a.svc.Places(ctx, core.System(), t.ID)
+	if err != nil {
+		return thread{}, core.Place{}, err
+	}
+	var th thread
+	var notes core.Place
+	for _, p := range ps {
+		if p.Workspace.Platform != core.PlatformDiscord {
+			continue
+		}
+		switch p.Kind {
+		case core.PlaceRequesterThread:
+			th = thread{PlaceID: p.ID, ThreadID: p.ThreadID, CardID: p.CardID}
+		case core.PlaceStaffNotes:
+			notes = p
+		}
+	}
+	return th, notes, nil
+}
+
 // ticketOpened gives a new ticket its private thread in the support channel (before setup:
 // the channel where it was asked for), adds the reporter, posts the card at the top of the
-// thread, records the thread and the card with Service.AttachThread, and posts a notice with a
-// Join button for staff in the support channel. What is done is recorded when a step fails, so
-// a retried delivery picks up where the last one stopped instead of making a second thread.
+// thread and records the thread as the ticket's requester side; then posts a notice with a
+// Join button in the staff channel, with a thread on it for internal notes (the staff side).
+// Nothing about the ticket is posted where requesters can read it but its own private thread.
+// What is done is recorded when a step fails, so a retried delivery picks up where the last
+// one stopped instead of making a second thread.
 func (a *Adapter) ticketOpened(ctx context.Context, ev core.Event) error {
 	t, err := a.loadTicket(ctx, ev.TicketID)
+	if err != nil {
+		return err
+	}
+	th, notes, err := a.places(ctx, t)
 	if err != nil {
 		return err
 	}
@@ -28,22 +64,25 @@ func (a *Adapter) ticketOpened(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
-	if t.Thread.CardID == "" { // else an earlier delivery got as far as the card
-		if err := a.openThread(ctx, &t, parent); err != nil {
+	if th.CardID == "" { // else an earlier delivery got as far as the card
+		if err := a.openThread(ctx, t, &th, parent); err != nil {
 			return err
 		}
 	}
-	return a.postNotice(ctx, t, parent)
+	if notes.ID == 0 {
+		return a.postNotice(ctx, t)
+	}
+	return nil
 }
 
 // threadParent is the channel t's thread is made in: the guild's support channel, or before
 // setup the channel where the ticket was asked for. Errors: permanent when there is neither.
 func (a *Adapter) threadParent(ctx context.Context, t core.Ticket) (string, error) {
-	st, err := a.guildSettings(ctx, t.Workspace)
+	st, err := a.bot.Settings(ctx, t.Workspace)
 	if err != nil {
 		return "", err
 	}
-	parent := st.Channel
+	parent := st.SupportChannel
 	if parent == "" {
 		parent = t.OriginChannel
 	}
@@ -58,88 +97,103 @@ func (a *Adapter) threadParent(ctx context.Context, t core.Ticket) (string, erro
 // delivery was given up (no support channel yet, a permission fixed since), a reply written
 // in the dashboard or a status change must still reach Discord, not be dropped. A thread that
 // exists already (an earlier attempt stopped before the card) is reused, and when only its
-// card cannot be posted the event goes on into that thread. The notice in the support channel
-// is posted too, best effort (its failure is logged).
-func (a *Adapter) ensureThread(ctx context.Context, t *core.Ticket) (bool, error) {
-	if t.Thread.CardID != "" {
+// card cannot be posted the event goes on into that thread.
+func (a *Adapter) ensureThread(ctx context.Context, t core.Ticket, th *thread) (bool, error) {
+	if th.CardID != "" {
 		return false, nil
 	}
-	hadThread := t.Thread.ThreadID != ""
-	parent, err := a.threadParent(ctx, *t)
+	hadThread := th.ThreadID != ""
+	parent, err := a.threadParent(ctx, t)
 	if err != nil {
 		if hadThread && core.IsPermanent(err) {
 			return false, nil
 		}
 		return false, err
 	}
-	if err := a.openThread(ctx, t, parent); err != nil {
+	if err := a.openThread(ctx, t, th, parent); err != nil {
 		if hadThread && core.IsPermanent(err) {
 			return false, nil // logged by openThread; the thread itself is there
 		}
 		return false, err
 	}
-	a.log.Info("discord: made the thread and card of a ticket whose first delivery was given up", "ticket", t.ID, "thread", t.Thread.ThreadID)
-	if err := a.postNotice(ctx, *t, parent); err != nil {
-		a.log.Warn("discord: could not post the new-ticket notice in the support channel", "ticket", t.ID, "channel", parent, "err", err)
+	a.log.Info("discord: made the thread and card of a ticket whose first delivery was given up", "ticket", t.ID, "thread", th.ThreadID)
+	if err := a.postNotice(ctx, t); err != nil {
+		a.log.Warn("discord: could not post the new-ticket notice in the staff channel", "ticket", t.ID, "err", err)
 	}
 	return true, nil
 }
 
-func (a *Adapter) openThread(ctx context.Context, t *core.Ticket, parent string) error {
-	if t.Thread.ThreadID == "" {
+func (a *Adapter) openThread(ctx context.Context, t core.Ticket, th *thread, parent string) error {
+	if th.ThreadID == "" {
 		ch, err := a.api.StartThread(ctx, parent, &discordgo.ThreadStart{
-			Name:                threadName(*t),
+			Name:                threadName(t),
 			Type:                discordgo.ChannelTypeGuildPrivateThread,
 			AutoArchiveDuration: threadArchiveMinutes,
 			Invitable:           false,
 		})
 		if err != nil {
-			return a.failed("create the ticket's private thread in channel "+parent, *t, deliveryError("StartThread", err))
+			return a.failed("create the ticket's private thread in channel "+parent, t, deliveryError("StartThread", err))
 		}
-		t.Thread = core.ThreadRef{ChannelID: ch.ID, ThreadID: ch.ID}
-	}
-	// The thread is recorded together with the card (one write in the usual case); when a
-	// later step fails, it is recorded alone so the retry reuses it.
-	keepThread := func(err error) error {
-		if aerr := a.svc.AttachThread(ctx, t.ID, core.ThreadRef{ChannelID: t.Thread.ChannelID, ThreadID: t.Thread.ThreadID}); aerr != nil {
-			a.log.Error("discord: could not record a ticket's thread; a retry will make another", "ticket", t.ID, "thread", t.Thread.ThreadID, "err", aerr)
+		// The thread is recorded at once, so a retry after a later failure reuses it.
+		p, err := a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceRequesterThread,
+			Workspace: t.Workspace, ChannelID: ch.ID, ThreadID: ch.ID})
+		if err != nil {
+			a.log.Error("discord: could not record a ticket's thread; a retry will make another", "ticket", t.ID, "thread", ch.ID, "err", err)
+			return err
 		}
-		return err
+		*th = thread{PlaceID: p.ID, ThreadID: ch.ID}
 	}
 	if isSnowflake(t.Reporter.ID) {
-		if err := a.addMember(ctx, *t, t.Reporter.ID); err != nil {
-			return keepThread(err)
+		if err := a.addMember(ctx, t, *th, t.Reporter.ID); err != nil {
+			return err
 		}
 	}
-	msg, err := a.api.SendMessage(ctx, t.Thread.ThreadID, cardMessage(*t))
+	msg, err := a.api.SendMessage(ctx, th.ThreadID, cardMessage(t))
 	if err != nil {
-		return keepThread(a.failed("post the ticket card", *t, deliveryError("SendMessage", err)))
+		return a.failed("post the ticket card", t, deliveryError("SendMessage", err))
 	}
-	t.Thread.CardID = msg.ID
-	return a.svc.AttachThread(ctx, t.ID, t.Thread)
+	th.CardID = msg.ID
+	return a.svc.UpdatePlace(ctx, core.System(), core.Place{ID: th.PlaceID, TicketID: t.ID, Kind: core.PlaceRequesterThread,
+		Workspace: t.Workspace, ChannelID: th.ThreadID, ThreadID: th.ThreadID, CardID: th.CardID})
 }
 
-// postNotice tells the support channel about the ticket. It is the last step, so only a
-// delivery whose success could not be recorded posts it twice. A notice the bot may not post
-// (403) is logged and skipped rather than holding up the ticket's later events.
-func (a *Adapter) postNotice(ctx context.Context, t core.Ticket, parent string) error {
-	_, err := a.api.SendMessage(ctx, parent, noticeMessage(t))
-	if err == nil {
+// postNotice tells the staff channel about the ticket and starts the staff's thread on the
+// notice (the ticket's staff side, where messages are internal notes). Without a staff
+// channel nothing is posted: the support channel is where requesters read. A notice the bot
+// may not post (403) is logged and skipped rather than holding up the ticket's later events.
+func (a *Adapter) postNotice(ctx context.Context, t core.Ticket) error {
+	st, err := a.bot.Settings(ctx, t.Workspace)
+	if err != nil {
+		return err
+	}
+	if st.TriageChannel == "" {
 		return nil
 	}
-	derr := deliveryError("SendMessage", err)
-	if core.IsPermanent(derr) || apiStatus(err) == http.StatusForbidden {
-		a.log.Error("discord: could not post the new-ticket notice in the support channel; check the bot may send messages there",
-			"ticket", t.ID, "channel", parent, "err", err)
+	msg, err := a.api.SendMessage(ctx, st.TriageChannel, noticeMessage(t))
+	if err != nil {
+		derr := deliveryError("SendMessage", err)
+		if core.IsPermanent(derr) || apiStatus(err) == http.StatusForbidden {
+			a.log.Error("discord: could not post the new-ticket notice in the staff channel; check the bot may send messages there",
+				"ticket", t.ID, "channel", st.TriageChannel, "err", err)
+			return nil
+		}
+		return derr
+	}
+	ch, err := a.api.StartThreadOn(ctx, st.TriageChannel, msg.ID, &discordgo.ThreadStart{
+		Name: truncate("Notes: "+threadName(t), maxThreadName), AutoArchiveDuration: threadArchiveMinutes})
+	if err != nil {
+		a.log.Warn("discord: could not start the staff thread on a notice", "ticket", t.ID, "err", err)
 		return nil
 	}
-	return derr
+	_, err = a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceStaffNotes,
+		Workspace: t.Workspace, ChannelID: ch.ID, ThreadID: ch.ID, CardID: msg.ID})
+	return err
 }
 
 // addMember adds userID to the ticket's thread; a member Discord cannot add (left the server)
 // is logged, not retried.
-func (a *Adapter) addMember(ctx context.Context, t core.Ticket, userID string) error {
-	err := deliveryError("AddThreadMember", a.api.AddThreadMember(ctx, t.Thread.ThreadID, userID))
+func (a *Adapter) addMember(ctx context.Context, t core.Ticket, th thread, userID string) error {
+	err := deliveryError("AddThreadMember", a.api.AddThreadMember(ctx, th.ThreadID, userID))
 	if core.IsPermanent(err) {
 		a.log.Warn("discord: could not add a member to a ticket thread", "ticket", t.ID, "user", userID, "err", err)
 		return nil
@@ -156,7 +210,11 @@ func (a *Adapter) ticketChanged(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
-	created, threadErr := a.ensureThread(ctx, &t)
+	th, _, err := a.places(ctx, t)
+	if err != nil {
+		return err
+	}
+	created, threadErr := a.ensureThread(ctx, t, &th)
 	if threadErr != nil && !core.IsPermanent(threadErr) {
 		return threadErr // retried; the DM goes out with the retry
 	}
@@ -168,14 +226,14 @@ func (a *Adapter) ticketChanged(ctx context.Context, ev core.Event) error {
 		}
 	}
 	if threadErr == nil {
-		if err := a.updateThread(ctx, ev, t, created); err != nil {
+		if err := a.updateThread(ctx, ev, t, th, created); err != nil {
 			return err
 		}
 	}
 	if statusChanged && isSnowflake(t.Reporter.ID) && ev.Actor.ID != t.Reporter.ID {
 		dm := t // the DM tells about this change, even if later ones followed
 		dm.Status, dm.StatusNote = to, note
-		if err := a.dmReporter(ctx, dm, ev.Actor); err != nil {
+		if err := a.dmReporter(ctx, dm, th, ev.Actor); err != nil {
 			return err
 		}
 	}
@@ -184,8 +242,7 @@ func (a *Adapter) ticketChanged(ctx context.Context, ev core.Event) error {
 
 // updateThread brings t's thread up to date with ev; created says the thread and its card
 // were just made from t as it is now, so only archiving and members are left to do.
-func (a *Adapter) updateThread(ctx context.Context, ev core.Event, t core.Ticket, created bool) error {
-	thread := t.Thread.ThreadID
+func (a *Adapter) updateThread(ctx context.Context, ev core.Event, t core.Ticket, th thread, created bool) error {
 	_, statusChanged := ev.StatusChanged()
 	reopened := false
 	for _, c := range ev.Changes {
@@ -194,12 +251,12 @@ func (a *Adapter) updateThread(ctx context.Context, ev core.Event, t core.Ticket
 		}
 	}
 	if !created && reopened && t.Status != core.StatusClosed {
-		if err := a.api.SetArchived(ctx, thread, false); err != nil {
+		if err := a.api.SetArchived(ctx, th.ThreadID, false); err != nil {
 			return a.failed("unarchive the ticket's thread", t, deliveryError("SetArchived", err))
 		}
 	}
-	if !created && t.Thread.CardID != "" {
-		if err := a.api.EditMessage(ctx, cardEdit(t)); err != nil {
+	if !created && th.CardID != "" {
+		if err := a.api.EditMessage(ctx, cardEdit(t, th)); err != nil {
 			if err := deliveryError("EditMessage", err); !core.IsPermanent(err) {
 				return err
 			}
@@ -207,7 +264,7 @@ func (a *Adapter) updateThread(ctx context.Context, ev core.Event, t core.Ticket
 		}
 	}
 	if (statusChanged || created) && t.Status == core.StatusClosed {
-		if err := a.api.SetArchived(ctx, thread, true); err != nil {
+		if err := a.api.SetArchived(ctx, th.ThreadID, true); err != nil {
 			return a.failed("archive the ticket's thread", t, deliveryError("SetArchived", err))
 		}
 	}
@@ -215,11 +272,11 @@ func (a *Adapter) updateThread(ctx context.Context, ev core.Event, t core.Ticket
 		return nil
 	}
 	if created && isSnowflake(t.Assignee.ID) {
-		return a.addMember(ctx, t, t.Assignee.ID)
+		return a.addMember(ctx, t, th, t.Assignee.ID)
 	}
 	for _, c := range ev.Changes {
 		if c.Field == "assignee" && isSnowflake(c.To) && c.To == t.Assignee.ID {
-			if err := a.addMember(ctx, t, c.To); err != nil {
+			if err := a.addMember(ctx, t, th, c.To); err != nil {
 				return err
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -63,8 +62,9 @@ type Adapter struct {
 	log      *slog.Logger
 	maxBody  int64
 	self     identity
-	bg       tracker
-	roles    roles
+	bg       bot.Tracker
+	cache    *core.Cache
+	flights  flightGroup
 }
 
 // identity is who the app is in its workspace (auth.test).
@@ -121,6 +121,7 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		clock:    c.Clock,
 		log:      c.Log.With("adapter", "slack"),
 		maxBody:  c.MaxBody,
+		cache:    c.Bot.Cache("slack"),
 	}
 	actx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
@@ -166,50 +167,6 @@ func validTeam(team string) bool {
 	return err == nil
 }
 
-// tracker counts background goroutines so Run can wait for them. Unlike a bare WaitGroup it
-// allows new work to start while another goroutine waits.
-type tracker struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{}
-}
-
-// Go runs f in a goroutine, counted until it returns.
-func (t *tracker) Go(f func()) {
-	t.mu.Lock()
-	t.n++
-	t.mu.Unlock()
-	go func() {
-		defer t.done()
-		f()
-	}()
-}
-
-func (t *tracker) done() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.n--
-	if t.n == 0 && t.idle != nil {
-		close(t.idle)
-		t.idle = nil
-	}
-}
-
-// Wait blocks until no counted goroutine runs.
-func (t *tracker) Wait() {
-	t.mu.Lock()
-	if t.n == 0 {
-		t.mu.Unlock()
-		return
-	}
-	if t.idle == nil {
-		t.idle = make(chan struct{})
-	}
-	ch := t.idle
-	t.mu.Unlock()
-	<-ch
-}
-
 // background runs f after the current request was answered, with a context that outlives the
 // request but not the bounded timeout.
 func (a *Adapter) background(ctx context.Context, what string, f func(ctx context.Context) error) {
@@ -217,7 +174,7 @@ func (a *Adapter) background(ctx context.Context, what string, f func(ctx contex
 	a.bg.Go(func() {
 		defer cancel()
 		if err := f(ctx); err != nil {
-			a.log.Warn("slack: "+what+" failed", "err", redact(err))
+			a.log.Warn("slack: "+what+" failed", "err", bot.Redact(err))
 		}
 	})
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
-	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -39,12 +37,24 @@ type slackAPI interface {
 	openDM(ctx context.Context, user string) (string, error)
 	// permalink is chat.getPermalink.
 	permalink(ctx context.Context, channel, ts string) (string, error)
+	// remove is chat.delete.
+	remove(ctx context.Context, channel, ts string) error
+	// react is reactions.add; a reaction that is there already is no error.
+	react(ctx context.Context, channel, ts, name string) error
+	// channelInfo is conversations.info: private or not, and whether the bot is in it.
+	channelInfo(ctx context.Context, channel string) (bot.ChannelInfo, error)
+	// groupMembers is usergroups.users.list.
+	groupMembers(ctx context.Context, group string) ([]string, error)
 }
 
-// message is what the adapter posts: a notification text and Block Kit blocks.
+// message is what the adapter posts: a notification text and Block Kit blocks; Broadcast also
+// shows a thread reply in the conversation (reply_broadcast), Metadata tags the message so an
+// earlier attempt of the same post can be recognised.
 type message struct {
-	Text   string
-	Blocks []slackgo.Block
+	Text      string
+	Blocks    []slackgo.Block
+	Broadcast bool
+	Metadata  *slackgo.SlackMetadata
 }
 
 // maxMemberPages bounds conversations.members paging (1000 members a page).
@@ -65,6 +75,12 @@ func (m message) options() []slackgo.MsgOption {
 	opts := []slackgo.MsgOption{slackgo.MsgOptionText(m.Text, false)}
 	if len(m.Blocks) > 0 {
 		opts = append(opts, slackgo.MsgOptionBlocks(m.Blocks...))
+	}
+	if m.Broadcast {
+		opts = append(opts, slackgo.MsgOptionBroadcast())
+	}
+	if m.Metadata != nil {
+		opts = append(opts, slackgo.MsgOptionMetadata(*m.Metadata))
 	}
 	return opts
 }
@@ -160,66 +176,39 @@ func (s sdkAPI) permalink(ctx context.Context, channel, ts string) (string, erro
 	return u, nil
 }
 
-// redact cuts the URL of every *url.Error in err to scheme://host/…, in that error and in the
-// message of err (wrappers copy the message when they are made). Go's HTTP client names the
-// URL it failed on, and some URLs are credentials: an interaction's response_url lets whoever
-// holds it post as the app, the Socket Mode URL carries a connection ticket. The result still
-// unwraps to err's chain, so it is classified the same.
-func redact(err error) error {
-	if err == nil {
+func (s sdkAPI) remove(ctx context.Context, channel, ts string) error {
+	if _, _, err := s.c.DeleteMessageContext(ctx, channel, ts); err != nil {
+		return classify("chat.delete", err)
+	}
+	return nil
+}
+
+func (s sdkAPI) react(ctx context.Context, channel, ts, name string) error {
+	err := s.c.AddReactionContext(ctx, name, slackgo.ItemRef{Channel: channel, Timestamp: ts})
+	if slackCode(err) == "already_reacted" {
 		return nil
 	}
-	var found []*url.Error
-	var walk func(error)
-	walk = func(e error) {
-		for e != nil {
-			if ue, ok := e.(*url.Error); ok && ue.URL != "" {
-				found = append(found, ue)
-			}
-			switch x := e.(type) {
-			case interface{ Unwrap() []error }:
-				for _, inner := range x.Unwrap() {
-					walk(inner)
-				}
-				return
-			case interface{ Unwrap() error }:
-				e = x.Unwrap()
-			default:
-				return
-			}
-		}
+	if err != nil {
+		return classify("reactions.add", err)
 	}
-	walk(err)
-	if len(found) == 0 {
-		return err
-	}
-	msg := err.Error()
-	for _, ue := range found {
-		short := redactURL(ue.URL)
-		msg = strings.ReplaceAll(msg, strconv.Quote(ue.URL), strconv.Quote(short))
-		msg = strings.ReplaceAll(msg, ue.URL, short)
-		ue.URL = short
-	}
-	return &redactedError{msg: msg, err: err}
+	return nil
 }
 
-// redactURL keeps the scheme and host of raw (not its user info, path or query).
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "…"
+func (s sdkAPI) channelInfo(ctx context.Context, channel string) (bot.ChannelInfo, error) {
+	ch, err := s.c.GetConversationInfoContext(ctx, &slackgo.GetConversationInfoInput{ChannelID: channel})
+	if err != nil {
+		return bot.ChannelInfo{}, classify("conversations.info", err)
 	}
-	return u.Scheme + "://" + u.Host + "/…"
+	return bot.ChannelInfo{Private: ch.IsPrivate || ch.IsGroup, BotIn: ch.IsMember, Name: ch.Name}, nil
 }
 
-// redactedError is an error whose message had URLs cut out.
-type redactedError struct {
-	msg string
-	err error
+func (s sdkAPI) groupMembers(ctx context.Context, group string) ([]string, error) {
+	ids, err := s.c.GetUserGroupMembersContext(ctx, group)
+	if err != nil {
+		return nil, classify("usergroups.users.list", err)
+	}
+	return ids, nil
 }
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // permanentCodes are Slack error codes that retrying the same call cannot mend. Token errors
 // (invalid_auth, token_revoked) are not among them: once an operator fixes the token, the
@@ -252,7 +241,7 @@ var permanentCodes = map[string]bool{
 // classify names the failed call and marks the error for the outbox: 429 → core.RetryAfter,
 // permanent codes → core.Permanent.
 func classify(call string, err error) error {
-	err = redact(err)
+	err = bot.Redact(err)
 	if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok {
 		return core.RetryAfter(fmt.Errorf("%s: %w", call, err), rl.RetryAfter)
 	}

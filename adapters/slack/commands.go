@@ -48,7 +48,7 @@ func (a *Adapter) firstTrigger(ctx context.Context, trigger string) (key string,
 		return "", true
 	}
 	key = "slack:trigger:" + trigger
-	return key, a.svc.FirstDelivery(ctx, key, triggerTTL)
+	return key, a.bot.Dedupe().First(ctx, key, triggerTTL)
 }
 
 // forgetTrigger lets a retry of a request under key in again, after a failure that changed
@@ -57,9 +57,7 @@ func (a *Adapter) forgetTrigger(ctx context.Context, key string) {
 	if key == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	if err := a.svc.ForgetDelivery(ctx, key); err != nil {
+	if err := a.bot.Dedupe().Forget(ctx, key); err != nil {
 		a.log.Warn("slack: could not forget a trigger id; a retry of it is ignored", "err", err)
 	}
 }
@@ -81,13 +79,9 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		return nil
 	}
 	ws := workspace(sc.TeamID)
-	req := bot.Request{
-		Workspace: ws,
-		User:      core.UserRef{ID: sc.UserID, Name: sc.UserName},
-		Channel:   sc.ChannelID,
-		Role:      a.roleFunc(ws, sc.UserID),
-	}
-	cmd, err := bot.Parse(sc.Text, syntax{})
+	req := a.request(ws, core.UserRef{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID)
+	req.RequestID = sc.TriggerID
+	cmd, err := a.bot.Registry().Parse(sc.Text, syntax{})
 	if err != nil {
 		return commandReply(bot.Reply{Ephemeral: true, Text: capitalise(core.ErrorMessage(err)) + "."})
 	}
@@ -95,9 +89,6 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 	reply := a.bot.Dispatch(ctx, req)
 	if refused(reply) {
 		a.forgetTrigger(ctx, key)
-	}
-	if cmd.Name == "setup" {
-		a.forgetSettings(ws)
 	}
 	if !reply.Modal {
 		return commandReply(reply)
@@ -110,4 +101,43 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		return commandReply(bot.Reply{Ephemeral: true, Text: "I couldn't open the form; type /ticket followed by what you need help with instead."})
 	}
 	return nil
+}
+
+// words are Slack's names for things in the bot's replies.
+func words() bot.Words {
+	return bot.Words{
+		Admins:    "workspace admins",
+		Workspace: "workspace",
+		Command:   func(name string, _ bot.Group) string { return "/ticket " + name },
+	}
+}
+
+// request is a bot request from user in channel of ws, with Slack's words and facts.
+func (a *Adapter) request(ws core.Workspace, user core.UserRef, channel string) bot.Request {
+	return bot.Request{
+		Workspace: ws,
+		User:      user,
+		Channel:   channel,
+		Role:      a.roleFunc(ws, user.ID),
+		Surface:   bot.SurfaceText,
+		Words:     words(),
+		Platform:  platformInfo{a: a},
+	}
+}
+
+// platformInfo answers the bot's questions about Slack (conversations.info).
+type platformInfo struct{ a *Adapter }
+
+// Channel describes a channel: private or not, and whether the bot is in it.
+// Errors: not_found (unknown or invisible to the bot), unavailable.
+func (p platformInfo) Channel(ctx context.Context, id string) (bot.ChannelInfo, error) {
+	info, err := p.a.api.channelInfo(ctx, id)
+	switch slackCode(err) {
+	case "":
+	case "channel_not_found":
+		return bot.ChannelInfo{}, core.Errorf(core.ENotFound, "channel not found")
+	default:
+		return bot.ChannelInfo{}, &core.Error{Code: core.EUnavailable, Message: "Slack did not answer about that channel; try again", Err: err}
+	}
+	return info, nil
 }

@@ -38,17 +38,31 @@ func parseEnvelope(raw []byte) (envelope, error) {
 }
 
 // handleEvent processes one event_callback: de-duplicated by event_id before any work, then
-// thread replies, edits and deletions are stored and DMs to the bot become draft tickets.
-// A failure worth a redelivery (the database is down) is returned after forgetting the event
-// id, so Slack's retry is processed; anything else is logged and swallowed.
+// messages in a ticket's places are stored (and relayed by the core), edits and deletions
+// follow, and DMs to the bot become draft tickets. A failure worth a redelivery (the database
+// is down) is returned with the event id forgotten, so Slack's retry is processed; anything
+// else is logged and swallowed.
 func (a *Adapter) handleEvent(ctx context.Context, env envelope) error {
 	if env.Type != slackevents.CallbackEvent {
 		return nil
 	}
-	key := "slack:event:" + env.EventID
-	if !a.svc.FirstDelivery(ctx, key, dedupeTTL) {
+	var err error
+	_, _ = a.bot.Once(ctx, "slack:event:"+env.EventID, dedupeTTL, func(ctx context.Context) error {
+		err = a.onEvent(ctx, env)
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case bot.Passing(err):
+		return err
+	default:
+		a.log.Warn("slack: event not processed", "event", env.EventID, "err", err)
 		return nil
 	}
+}
+
+func (a *Adapter) onEvent(ctx context.Context, env envelope) error {
 	var head struct {
 		Type string `json:"type"`
 	}
@@ -60,23 +74,7 @@ func (a *Adapter) handleEvent(ctx context.Context, env envelope) error {
 		a.log.Debug("slack: unreadable message event", "event", env.EventID, "err", err)
 		return nil
 	}
-	err := a.onMessage(ctx, workspace(env.TeamID), &m)
-	switch core.ErrorCode(err) {
-	case "":
-		return nil
-	case core.EUnavailable:
-		// Let Slack's retry in. ctx may be what ran out (the database answered too slowly), so
-		// the forgetting gets a moment of its own.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		if ferr := a.svc.ForgetDelivery(fctx, key); ferr != nil {
-			a.log.Warn("slack: could not forget a failed event; its redelivery is ignored", "event", env.EventID, "err", ferr)
-		}
-		return err
-	default:
-		a.log.Warn("slack: event not processed", "event", env.EventID, "err", err)
-		return nil
-	}
+	return a.onMessage(ctx, workspace(env.TeamID), &m)
 }
 
 // onMessage dispatches a message event by subtype.
@@ -107,38 +105,57 @@ func (a *Adapter) fromBot(botID, user string) bool {
 	return botID != "" || user == "" || user == a.self.UserID
 }
 
-// onThreadReply stores a human reply in a ticket's thread, keyed by its ts.
+// onThreadReply stores a human message written in one of a ticket's places, keyed by its ts;
+// the core decides whether it is public or internal and copies it to the other places. A
+// message stored in the staff's triage thread gets a reaction saying which it became.
 func (a *Adapter) onThreadReply(ctx context.Context, ws core.Workspace, m *slackevents.MessageEvent) error {
-	t, err := a.svc.TicketForThread(ctx, ws, m.Channel, m.ThreadTimeStamp)
+	t, place, err := a.svc.PlaceForThread(ctx, ws, m.Channel, m.ThreadTimeStamp)
 	if core.IsCode(err, core.ENotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	p, err := a.person(ctx, ws, m.User)
-	if err != nil {
-		return err
+	// Whoever Slack lets write in the place takes part in the conversation: the role only
+	// decides, in a triage thread, whether the message follows the reply mode.
+	role, name := core.RoleRequester, ""
+	if place.Side() == core.SideStaff {
+		p, err := a.person(ctx, ws, m.User)
+		if err != nil {
+			return err
+		}
+		role, name = p.role(), p.Name
+		if !role.AtLeast(core.RoleStaff) {
+			role = core.RoleStaff // a member of the triage channel is staff
+		}
+	} else if p, err := a.person(ctx, ws, m.User); err == nil {
+		name = p.Name
 	}
-	// The thread is the ticket's conversation (CONTRACT.md): whoever can write in it takes
-	// part, as core's rule for thread messages says. The adapter vouches for that with the
-	// staff role, which only lets this message be stored; the author is who wrote it.
-	role := p.role()
-	if !role.AtLeast(core.RoleStaff) {
-		role = core.RoleStaff
-	}
-	actor := core.Actor{User: core.UserRef{ID: m.User, Name: p.Name}, Role: role, Workspace: ws}
-	in := core.MessageInput{ExternalID: m.TimeStamp, Content: unescape(m.Text), Source: "slack"}
+	actor := core.Actor{User: core.UserRef{ID: m.User, Name: name}, Role: role, Workspace: ws}
+	in := core.MessageInput{ExternalID: m.TimeStamp, Content: unescape(m.Text), Source: "slack", PlaceID: place.ID}
 	if m.Message != nil {
 		in.Attachments = attachments(m.Message.Files)
 	}
-	_, _, err = a.svc.AddMessage(ctx, actor, t.ID, in)
+	stored, created, err := a.svc.AddMessage(ctx, actor, t.ID, in)
 	switch core.ErrorCode(err) {
+	case "":
 	case core.EForbidden, core.ENotFound, core.EInvalid:
 		a.log.Debug("slack: thread reply not stored", "ticket", t.ID, "user", m.User, "err", err)
 		return nil
+	default:
+		return err
 	}
-	return err
+	if created && place.Kind == core.PlaceTriage {
+		reaction := "outbox_tray"
+		if stored.Internal {
+			reaction = "lock"
+		}
+		channel, ts := m.Channel, m.TimeStamp
+		a.background(ctx, "react to a stored message", func(ctx context.Context) error {
+			return a.api.react(ctx, channel, ts, reaction)
+		})
+	}
+	return nil
 }
 
 func attachments(files []slackgo.File) []core.Attachment {
@@ -161,15 +178,16 @@ func (a *Adapter) onEdit(ctx context.Context, ws core.Workspace, m *slackevents.
 	if n == nil || a.fromBot(n.BotID, n.User) || n.ThreadTimestamp == "" || n.ThreadTimestamp == n.Timestamp {
 		return nil
 	}
-	t, err := a.svc.TicketForThread(ctx, ws, m.Channel, n.ThreadTimestamp)
+	t, _, err := a.svc.PlaceForThread(ctx, ws, m.Channel, n.ThreadTimestamp)
 	if core.IsCode(err, core.ENotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	_, err = a.svc.EditMessage(ctx, t.ID, n.Timestamp, unescape(n.Text), false)
-	if core.IsCode(err, core.ENotFound) {
+	actor := core.Actor{User: core.UserRef{ID: n.User}, Role: core.RoleRequester, Workspace: ws}
+	_, err = a.svc.EditMessage(ctx, actor, t.ID, n.Timestamp, unescape(n.Text), false)
+	if core.IsCode(err, core.ENotFound) || core.IsCode(err, core.EForbidden) {
 		return nil
 	}
 	return err
@@ -181,15 +199,16 @@ func (a *Adapter) onDelete(ctx context.Context, ws core.Workspace, m *slackevent
 	if prev == nil || m.DeletedTimeStamp == "" || prev.ThreadTimestamp == "" || prev.ThreadTimestamp == m.DeletedTimeStamp {
 		return nil
 	}
-	t, err := a.svc.TicketForThread(ctx, ws, m.Channel, prev.ThreadTimestamp)
+	t, _, err := a.svc.PlaceForThread(ctx, ws, m.Channel, prev.ThreadTimestamp)
 	if core.IsCode(err, core.ENotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	_, err = a.svc.EditMessage(ctx, t.ID, m.DeletedTimeStamp, "", true)
-	if core.IsCode(err, core.ENotFound) {
+	actor := core.Actor{User: core.UserRef{ID: prev.User}, Role: core.RoleRequester, Workspace: ws}
+	_, err = a.svc.EditMessage(ctx, actor, t.ID, m.DeletedTimeStamp, "", true)
+	if core.IsCode(err, core.ENotFound) || core.IsCode(err, core.EForbidden) {
 		return nil
 	}
 	return err
@@ -198,8 +217,8 @@ func (a *Adapter) onDelete(ctx context.Context, ws core.Workspace, m *slackevent
 // onDirectMessage keeps a DM to the bot as a draft and asks whether to open a ticket with it.
 func (a *Adapter) onDirectMessage(ctx context.Context, ws core.Workspace, m *slackevents.MessageEvent) error {
 	text := unescape(m.Text)
-	cmd := bot.DraftCommand(text)
-	if cmd.Title == "" {
+	title, _ := bot.SplitText(text)
+	if title == "" {
 		return nil
 	}
 	id, err := a.bot.SaveDraft(ctx, ws, m.User, text)
@@ -208,7 +227,7 @@ func (a *Adapter) onDirectMessage(ctx context.Context, ws core.Workspace, m *sla
 	}
 	channel := m.Channel
 	a.background(ctx, "ask about a draft", func(ctx context.Context) error {
-		_, _, err := a.api.post(ctx, channel, "", draftMessage(cmd, id))
+		_, _, err := a.api.post(ctx, channel, "", draftMessage(text, id))
 		return err
 	})
 	return nil

@@ -57,12 +57,12 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			err = errors.New("connection closed")
 		}
 		if fatalSocketErrors[err.Error()] || fatalSocketErrors[slackCode(err)] {
-			return fmt.Errorf("slack: Socket Mode refused (%v); check SLACK_APP_TOKEN", redact(err))
+			return fmt.Errorf("slack: Socket Mode refused (%v); check SLACK_APP_TOKEN", bot.Redact(err))
 		}
 		if time.Since(started) > socketBackoffMax {
 			backoff = socketBackoffMin
 		}
-		a.log.Warn("slack: Socket Mode connection ended; reconnecting", "err", redact(err), "in", backoff)
+		a.log.Warn("slack: Socket Mode connection ended; reconnecting", "err", bot.Redact(err), "in", backoff)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -102,7 +102,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, ev soc
 	case socketmode.EventTypeConnected:
 		a.log.Info("slack: Socket Mode connected")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
-		a.log.Warn("slack: Socket Mode trouble", "type", ev.Type, "err", redact(socketErr(ev.Data)))
+		a.log.Warn("slack: Socket Mode trouble", "type", ev.Type, "err", bot.Redact(socketErr(ev.Data)))
 	case socketmode.EventTypeInvalidAuth:
 		a.log.Error("slack: Socket Mode refused the app token (SLACK_APP_TOKEN)")
 	case socketmode.EventTypeErrorBadMessage:
@@ -204,7 +204,7 @@ func (a *Adapter) ack(ctx context.Context, sm *socketmode.Client, id string, pay
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
 	defer cancel()
 	if err := sm.AckCtx(actx, id, payload); err != nil {
-		a.log.Warn("slack: could not acknowledge a Socket Mode envelope", "envelope", id, "err", redact(err))
+		a.log.Warn("slack: could not acknowledge a Socket Mode envelope", "envelope", id, "err", bot.Redact(err))
 	}
 }
 

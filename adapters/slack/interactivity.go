@@ -77,18 +77,10 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 		}
 		return cb.View.State.Values[block][block]
 	}
-	req := bot.Request{
-		Workspace: ws,
-		User:      user,
-		Channel:   cb.View.PrivateMetadata,
-		Role:      a.roleFunc(ws, user.ID),
-		Command: bot.Command{
-			Name:        "open",
-			Title:       value("title").Value,
-			Description: value("description").Value,
-			Priority:    value("priority").SelectedOption.Value,
-		},
-	}
+	req := a.request(ws, user, cb.View.PrivateMetadata)
+	req.RequestID = submissionID(cb)
+	req.Command = bot.Command{Name: "open",
+		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value)}
 	reply := a.bot.Dispatch(ctx, req)
 	switch {
 	case reply.Modal:
@@ -109,7 +101,7 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
-	req := bot.Request{Workspace: ws, User: user, Channel: channel, Role: a.roleFunc(ws, user.ID)}
+	req := a.request(ws, user, channel)
 	switch act.ActionID {
 	case draftOpenAction:
 		reply := a.bot.OpenDraft(ctx, req, act.Value)

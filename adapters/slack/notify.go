@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -18,12 +20,13 @@ var channelLimit = core.Limit{Rate: 1, Period: time.Second, Burst: 3}
 // not post twice what already went out.
 const stepTTL = 24 * time.Hour
 
-// Notify delivers one outbox event to Slack: ticket.opened posts the card and records its
-// thread; ticket.changed updates the card in place, notes the change in the thread and DMs the
-// reporter on a status change someone else made; message.added posts a dashboard or API
-// message into the thread. Both post the card first when the ticket has none yet. And
-// settings.changed greets the new helpdesk channel. Errors are for the outbox
-// dispatcher: retried later (at least the Retry-After of a 429), or core.Permanent.
+// Notify delivers one outbox event to Slack: ticket.opened posts the ticket card in the
+// triage channel (the ticket's staff side) and the requester card in the reporter's DM with
+// the bot (its requester side); ticket.changed updates both cards in place, notes the change
+// in the triage thread and tells the requester side of a status change someone else made;
+// message.copy posts (or edits, or deletes) the copy of a message in one place; and
+// settings.changed greets the new triage channel. Errors are for the outbox dispatcher:
+// retried later (at least the Retry-After of a 429), or core.Permanent.
 func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 	var err error
 	switch ev.Kind {
@@ -31,8 +34,8 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		err = a.notifyOpened(ctx, ev)
 	case core.EventTicketChanged:
 		err = a.notifyChanged(ctx, ev)
-	case core.EventMessageAdded:
-		err = a.notifyMessage(ctx, ev)
+	case core.EventMessageCopy:
+		err = a.notifyCopy(ctx, ev)
 	case core.EventSettingsChange:
 		err = a.notifySettings(ctx, ev)
 	}
@@ -42,104 +45,174 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 	return nil
 }
 
-// ticket loads the event's ticket; a ticket that is gone cannot be delivered.
-func (a *Adapter) ticket(ctx context.Context, id int64) (core.Ticket, error) {
+// ticket loads the event's ticket and its places; a ticket that is gone cannot be delivered.
+func (a *Adapter) ticket(ctx context.Context, id int64) (core.Ticket, []core.Place, error) {
 	t, err := a.svc.Ticket(ctx, core.System(), id)
 	if core.IsCode(err, core.ENotFound) {
-		return t, core.Permanent(err)
+		return t, nil, core.Permanent(err)
 	}
-	return t, err
+	if err != nil {
+		return t, nil, err
+	}
+	ps, err := a.svc.Places(ctx, core.System(), id)
+	return t, ps, err
 }
 
 func (a *Adapter) notifyOpened(ctx context.Context, ev core.Event) error {
-	t, err := a.ticket(ctx, ev.TicketID)
+	t, places, err := a.ticket(ctx, ev.TicketID)
 	if err != nil {
 		return err
 	}
-	_, err = a.ensureCard(ctx, ev, t)
+	_, err = a.ensurePlaces(ctx, ev, t, places)
 	return err
 }
 
-// ensureCard posts t's card, unless t already has one, into the helpdesk channel (or, before
-// setup, the channel the ticket was asked for in) and records it as t's thread.
-func (a *Adapter) ensureCard(ctx context.Context, ev core.Event, t core.Ticket) (core.Ticket, error) {
-	if !t.Thread.IsZero() {
-		return t, nil
+// ensurePlaces gives t its Slack places when it has none yet: the ticket card in the triage
+// channel (or, before setup, the channel the ticket was asked for in), and the requester card
+// in the reporter's DM with the bot. A step that is done is recorded at once, so a retry goes
+// on from where the last attempt stopped.
+func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place) ([]core.Place, error) {
+	has := func(k core.PlaceKind) bool {
+		for _, p := range places {
+			if p.Kind == k && p.Workspace.Platform == core.PlatformSlack {
+				return true
+			}
+		}
+		return false
 	}
-	state := a.svc.State()
-	key := stepKey(ev, "card")
-	var ref core.ThreadRef
-	if v, err := state.Get(ctx, key); err == nil {
+	if !has(core.PlaceTriage) {
+		p, err := a.postCard(ctx, ev, t)
+		if err != nil {
+			return places, err
+		}
+		places = append(places, p)
+	}
+	if !has(core.PlaceRequesterDM) && !has(core.PlaceRequestThread) && isUserID(t.Reporter.ID) {
+		p, err := a.postRequesterCard(ctx, ev, t)
+		if err := a.tolerate(err, "post the requester card", t); err != nil {
+			return places, err
+		}
+		if p.ID != 0 {
+			places = append(places, p)
+		}
+	}
+	return places, nil
+}
+
+// postCard posts t's card into the triage channel and records it as t's triage place.
+func (a *Adapter) postCard(ctx context.Context, ev core.Event, t core.Ticket) (core.Place, error) {
+	st, err := a.bot.Settings(ctx, t.Workspace)
+	if err != nil {
+		return core.Place{}, err
+	}
+	channel := st.TriageChannel
+	if channel == "" {
+		channel = t.OriginChannel
+	}
+	if channel == "" {
+		return core.Place{}, core.Permanent(fmt.Errorf("ticket %d has no channel for its card (no triage channel, no origin)", t.ID))
+	}
+	ch, ts, err := a.postOnce(ctx, ev, "card", channel, "", cardMessage(bot.TicketCard(t)))
+	if err != nil {
+		return core.Place{}, err
+	}
+	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceTriage, Workspace: t.Workspace,
+		ChannelID: ch, ThreadID: ts, CardID: ts})
+}
+
+// postRequesterCard posts the requester card into the reporter's DM with the bot; its thread
+// is the ticket's requester side.
+func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.Ticket) (core.Place, error) {
+	dm, err := a.api.openDM(ctx, t.Reporter.ID)
+	if err != nil {
+		return core.Place{}, err
+	}
+	ch, ts, err := a.postOnce(ctx, ev, "requester-card", dm, "", requesterCardMessage(t))
+	if err != nil {
+		return core.Place{}, err
+	}
+	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceRequesterDM, Workspace: t.Workspace,
+		ChannelID: ch, ThreadID: ts, CardID: ts})
+}
+
+// postOnce posts m unless this step of ev already went out, and returns where it landed.
+func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, thread string, m message) (string, string, error) {
+	key := stepKey(ev, step)
+	if v, err := a.cache.Get(ctx, key); err == nil {
 		ch, ts, _ := strings.Cut(string(v), " ")
-		ref = core.ThreadRef{ChannelID: ch, ThreadID: ts, CardID: ts}
-	} else {
-		st, err := a.settings(ctx, t.Workspace)
-		if err != nil {
-			return t, err
-		}
-		channel := st.Channel
-		if channel == "" {
-			channel = t.OriginChannel
-		}
-		if channel == "" {
-			return t, core.Permanent(fmt.Errorf("ticket %d has no channel for its card (no helpdesk channel, no origin)", t.ID))
-		}
-		if err := a.pace(ctx, t.Workspace, channel); err != nil {
-			return t, err
-		}
-		ch, ts, err := a.api.post(ctx, channel, "", cardMessage(bot.TicketCard(t)))
-		if err != nil {
-			return t, err
-		}
-		ref = core.ThreadRef{ChannelID: ch, ThreadID: ts, CardID: ts}
-		_ = state.Set(ctx, key, []byte(ch+" "+ts), stepTTL)
+		return ch, ts, nil
 	}
-	if err := a.svc.AttachThread(ctx, t.ID, ref); err != nil {
-		return t, err
+	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
+		return "", "", err
 	}
-	t.Thread = ref
-	return t, nil
+	if m.Metadata == nil {
+		m.Metadata = &slackgo.SlackMetadata{EventType: "ticketbot_post",
+			EventPayload: map[string]any{"event": ev.ID, "step": step}}
+	}
+	ch, ts, err := a.api.post(ctx, channel, thread, m)
+	if err != nil {
+		return "", "", err
+	}
+	_ = a.cache.Set(ctx, key, []byte(ch+" "+ts), stepTTL)
+	return ch, ts, nil
 }
 
 func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
-	t, err := a.ticket(ctx, ev.TicketID)
+	t, places, err := a.ticket(ctx, ev.TicketID)
 	if err != nil {
 		return err
 	}
-	if t.Thread.IsZero() {
-		// The card never made it (e.g. no channel then); post it now, showing today's state,
-		// then note the change under it and tell the reporter like for any other change. A card
-		// that cannot be posted for good does not keep the reporter's DM back.
-		t, err = a.ensureCard(ctx, ev, t)
-		if err := a.tolerate(err, "post the card", t); err != nil {
-			return err
-		}
-	} else {
-		// The card shows the ticket as it is now, so updating it again is harmless.
-		err = a.api.update(ctx, t.Thread.ChannelID, t.Thread.CardID, cardMessage(bot.TicketCard(t)))
-		if err := a.tolerate(err, "update the card", t); err != nil {
-			return err
-		}
+	had := len(places)
+	places, err = a.ensurePlaces(ctx, ev, t, places)
+	if err := a.tolerate(err, "post the cards", t); err != nil {
+		return err
 	}
-	if note := changeNote(ev.Changes); note != "" && !t.Thread.IsZero() {
-		err := a.once(ctx, ev, "note", func() error {
-			if err := a.pace(ctx, t.Workspace, t.Thread.ChannelID); err != nil {
-				return err
+	fresh := len(places) > had
+	for _, p := range places {
+		if p.Workspace.Platform != core.PlatformSlack || p.CardID == "" {
+			continue
+		}
+		var err error
+		switch p.Kind {
+		case core.PlaceTriage:
+			if !fresh {
+				// The card shows the ticket as it is now, so updating it again is harmless.
+				err = a.api.update(ctx, p.ChannelID, p.CardID, cardMessage(bot.TicketCard(t)))
 			}
-			_, _, err := a.api.post(ctx, t.Thread.ChannelID, t.Thread.ThreadID, message{Text: note})
-			return err
-		})
-		if err := a.tolerate(err, "note the change in the thread", t); err != nil {
-			return err
+			if note := changeNote(ev.Changes); note == "" {
+			} else if err2 := a.once(ctx, ev, fmt.Sprintf("note:%d", p.ID), func() error {
+				_, _, err := a.postOnce(ctx, ev, fmt.Sprintf("note-post:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: note})
+				return err
+			}); err == nil {
+				err = err2
+			}
+		case core.PlaceRequesterDM:
+			err = a.api.update(ctx, p.ChannelID, p.CardID, requesterCardMessage(t))
+			if line := statusLine(ev, t); line != "" && err == nil {
+				_, _, err = a.postOnce(ctx, ev, fmt.Sprintf("status:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: line, Broadcast: true})
+			}
 		}
-	}
-	if st, ok := ev.StatusChanged(); ok && isUserID(t.Reporter.ID) && ev.Actor.ID != t.Reporter.ID {
-		err := a.once(ctx, ev, "dm", func() error { return a.dmReporter(ctx, t, ev, st) })
-		if err := a.tolerate(err, "DM the reporter", t); err != nil {
+		if err := a.tolerate(err, "update "+string(p.Kind), t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// statusLine is the requester side's line about a status change someone else made ("Sam
+// marked this resolved: reason"), or "".
+func statusLine(ev core.Event, t core.Ticket) string {
+	for _, c := range ev.Changes {
+		if c.Field != "status" || c.Actor.ID == t.Reporter.ID {
+			continue
+		}
+		s := actorText(c.Actor) + " marked this " + bot.StatusLabel(core.Status(c.To))
+		if c.Note != "" {
+			s += ": " + escapeCut(c.Note, 1000)
+		}
+		return s + "."
+	}
+	return ""
 }
 
 // tolerate lets a permanent failure of one step pass (logged), so the steps after it (and
@@ -152,33 +225,6 @@ func (a *Adapter) tolerate(err error, step string, t core.Ticket) error {
 		a.log.Warn("slack: could not "+step+"; skipped", "ticket", t.ID, "err", err)
 		return nil
 	}
-	return err
-}
-
-// dmReporter tells the reporter their ticket's new status, with a link to its thread.
-func (a *Adapter) dmReporter(ctx context.Context, t core.Ticket, ev core.Event, st core.Status) error {
-	t.Status = st
-	for _, c := range ev.Changes {
-		if c.Field == "status" {
-			t.StatusNote = c.Note
-		}
-	}
-	dm, err := a.api.openDM(ctx, t.Reporter.ID)
-	if err != nil {
-		return err
-	}
-	text := escape(bot.StatusNotice(t, ev.Actor))
-	if !t.Thread.IsZero() {
-		if link, err := a.api.permalink(ctx, t.Thread.ChannelID, t.Thread.ThreadID); err == nil && safeLink(link) {
-			text += "\n<" + link + "|Open the ticket's thread>"
-		} else if err != nil {
-			a.log.Debug("slack: no permalink for the DM", "ticket", t.ID, "err", err)
-		}
-	}
-	if err := a.pace(ctx, t.Workspace, dm); err != nil {
-		return err
-	}
-	_, _, err = a.api.post(ctx, dm, "", message{Text: text})
 	return err
 }
 
@@ -204,6 +250,8 @@ func changeNote(changes []core.Change) string {
 			}
 		case "priority":
 			s = fmt.Sprintf("Priority: %s → *%s*, by %s.", escape(c.From), escape(c.To), by)
+		case "note":
+			s = "Note by " + by + "."
 		default:
 			s = fmt.Sprintf("%s: %s → %s, by %s.", escape(c.Field), escapeCut(c.From, 200), escapeCut(c.To, 200), by)
 		}
@@ -223,37 +271,63 @@ func actorText(u core.UserRef) string {
 	return userText(u)
 }
 
-func (a *Adapter) notifyMessage(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Store().Message(ctx, ev.MessageID)
+// notifyCopy posts the copy of a message into one Slack place, or brings an earlier copy up
+// to date (an edit) or removes it (a deletion). The copy is posted once: its id is recorded,
+// and a retry whose earlier attempt posted it finds it by the step mark.
+func (a *Adapter) notifyCopy(ctx context.Context, ev core.Event) error {
+	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
 	if core.IsCode(err, core.ENotFound) {
 		return core.Permanent(err)
 	}
 	if err != nil {
 		return err
 	}
-	if m.Source == "slack" || m.Deleted {
-		return nil
+	p, err := a.svc.Place(ctx, core.System(), ev.PlaceID)
+	if core.IsCode(err, core.ENotFound) {
+		return core.Permanent(err)
 	}
-	t, err := a.ticket(ctx, ev.TicketID)
 	if err != nil {
 		return err
 	}
-	if t, err = a.ensureCard(ctx, ev, t); err != nil {
+	if !p.Sees(m.Internal) {
+		// Never: the core writes no such event. Refuse rather than leak if one ever appears.
+		return core.Permanent(fmt.Errorf("message %d is internal and place %d is on the requester side", m.ID, p.ID))
+	}
+	text := copyText(m)
+	prev, err := a.svc.CopyOf(ctx, core.System(), m.ID, p.ID)
+	switch {
+	case err == nil && m.Deleted:
+		return a.tolerate(a.api.remove(ctx, p.ChannelID, prev), "delete a copy", core.Ticket{ID: m.TicketID})
+	case err == nil:
+		return a.tolerate(a.api.update(ctx, p.ChannelID, prev, message{Text: text}), "edit a copy", core.Ticket{ID: m.TicketID})
+	case !core.IsCode(err, core.ENotFound):
+		return err
+	case m.Deleted:
+		return nil // deleted before its copy went out
+	}
+	msg := message{Text: text, Broadcast: p.Kind == core.PlaceRequesterDM,
+		Metadata: &slackgo.SlackMetadata{EventType: "ticketbot_copy", EventPayload: map[string]any{"message": m.ID, "place": p.ID}}}
+	_, ts, err := a.postOnce(ctx, ev, "copy", p.ChannelID, p.ThreadID, msg)
+	if err != nil {
 		return err
 	}
-	text := "*" + actorText(m.Author) + "* " + via(m.Source) + ":\n" + escapeCut(m.Content, maxSectionText)
+	return a.svc.RecordCopy(ctx, core.System(), m.ID, p.ID, ts)
+}
+
+// copyText is a message as its copies show it: the author's name, where it came from, the
+// text (escaped, so nothing in it can ping anyone) and its files as links.
+func copyText(m core.Message) string {
+	label := ""
+	if m.Internal {
+		label = " 🔒 internal note"
+	}
+	text := "*" + actorText(m.Author) + "* " + via(m.Source) + label + ":\n" + escapeCut(m.Content, maxSectionText)
 	for _, f := range m.Attachments {
 		if safeLink(f.URL) {
 			text += "\n<" + f.URL + "|" + escape(strings.NewReplacer("|", " ", ">", " ").Replace(f.Name)) + ">"
 		}
 	}
-	return a.once(ctx, ev, "post", func() error {
-		if err := a.pace(ctx, t.Workspace, t.Thread.ChannelID); err != nil {
-			return err
-		}
-		_, _, err := a.api.post(ctx, t.Thread.ChannelID, t.Thread.ThreadID, message{Text: text})
-		return err
-	})
+	return text
 }
 
 func via(source string) string {
@@ -264,33 +338,35 @@ func via(source string) string {
 		return "(via the API)"
 	case "discord":
 		return "(from Discord)"
+	case "slack":
+		return "(in Slack)"
 	}
 	return "(from the helpdesk)"
 }
 
 func (a *Adapter) notifySettings(ctx context.Context, ev core.Event) error {
-	a.forgetSettings(ev.Workspace)
-	st, err := a.svc.Settings(ctx, ev.Workspace)
+	a.bot.ForgetSettings(ev.Workspace)
+	st, err := a.bot.Settings(ctx, ev.Workspace)
 	if err != nil {
 		return err
 	}
-	if st.Channel == "" {
+	changed := false
+	for _, c := range ev.Changes {
+		changed = changed || c.Field == "triage_channel"
+	}
+	if st.TriageChannel == "" || !changed {
 		return nil
 	}
-	return a.once(ctx, ev, "welcome", func() error {
-		if err := a.pace(ctx, ev.Workspace, st.Channel); err != nil {
-			return err
-		}
-		_, _, err := a.api.post(ctx, st.Channel, "", message{
-			Text: "This is now the helpdesk channel: new tickets appear here as cards, and members of this channel are staff. Reply in a card's thread to talk with its reporter.",
-		})
-		return err
+	_, _, err = a.postOnce(ctx, ev, "welcome", st.TriageChannel, "", message{
+		Text: "This is now the helpdesk's triage channel: new tickets appear here as cards, and members of this channel are staff. " +
+			"Reply in a card's thread to answer its requester; start a message with note: or 🔒 to keep it among staff.",
 	})
+	return err
 }
 
 // pace takes one post from channel's allowance, or returns a RetryAfter error for the outbox.
 func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) error {
-	d := a.svc.Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
+	d := a.bot.Throttle().Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
 	if d.Allowed {
 		return nil
 	}
@@ -300,18 +376,18 @@ func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) e
 // once runs step of ev unless a previous delivery of ev already did it.
 func (a *Adapter) once(ctx context.Context, ev core.Event, step string, fn func() error) error {
 	key := stepKey(ev, step)
-	if _, err := a.svc.State().Get(ctx, key); err == nil {
+	if _, err := a.cache.Get(ctx, key); err == nil {
 		return nil
 	}
 	if err := fn(); err != nil {
 		return err
 	}
-	_ = a.svc.State().Set(ctx, key, []byte("1"), stepTTL)
+	_ = a.cache.Set(ctx, key, []byte("1"), stepTTL)
 	return nil
 }
 
 // stepKey names a delivered step of ev; the creation time keeps keys apart if a database is
 // ever reset while Redis keeps its keys.
 func stepKey(ev core.Event, step string) string {
-	return fmt.Sprintf("tb:slack:sent:%s:%d:%d:%s", ev.Workspace.ExternalID, ev.ID, ev.CreatedAt.UnixNano(), step)
+	return fmt.Sprintf("sent:%s:%d:%d:%s", ev.Workspace.ExternalID, ev.ID, ev.CreatedAt.UnixNano(), step)
 }

@@ -44,6 +44,15 @@ func cardMessage(c bot.Card) message {
 	return message{Text: cardText(c), Blocks: cardBlocks(c, true)}
 }
 
+// requesterCardMessage is t's requester card; replies in its thread reach the helpdesk.
+func requesterCardMessage(t core.Ticket) message {
+	c := bot.RequesterCard(t)
+	blocks := cardBlocks(c, true)
+	blocks = append(blocks, slackgo.NewContextBlock("tb:rcard:hint:"+strconv.FormatInt(t.ID, 10),
+		mrkdwn("Reply in this thread to talk with the helpdesk.")))
+	return message{Text: cardText(c), Blocks: blocks}
+}
+
 // cardText is the card's notification text.
 func cardText(c bot.Card) string {
 	return escapeCut(fmt.Sprintf("Ticket %s (%s)", c.Heading(), bot.StatusLabel(c.Status)), maxSectionText)
@@ -215,10 +224,11 @@ func doneModal(text string) *slackgo.ModalViewRequest {
 }
 
 // draftMessage asks the author of a DM whether to open a ticket with it.
-func draftMessage(c bot.Command, id string) message {
-	text := "Open a ticket with this?\n*" + escapeCut(c.Title, core.MaxTitleRunes*5) + "*"
-	if c.Description != "" {
-		text += "\n" + escapeCut(c.Description, 500)
+func draftMessage(draft, id string) message {
+	title, desc := bot.SplitText(draft)
+	text := "Open a ticket with this?\n*" + escapeCut(title, core.MaxTitleRunes*5) + "*"
+	if desc != "" {
+		text += "\n" + escapeCut(desc, 500)
 	}
 	return message{
 		Text: "Open a ticket with this?",

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -14,21 +13,22 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// Roles (CONTRACT.md): a workspace admin or owner (users.info) is admin; a member of the
-// helpdesk channel (conversations.members) is staff; before setup nobody but admins is staff.
-// Both answers are cached in the StateStore so a burst of commands is not a burst of API calls.
+// Roles: a workspace admin or owner (users.info) is admin; a member of the triage channel
+// (conversations.members) or of the staff user group (usergroups.users.list) is staff; before
+// setup nobody but admins is staff. The answers are cached in the shared cache so a burst of
+// commands is not a burst of API calls.
 const (
 	roleTTL    = 5 * time.Minute
 	membersTTL = 2 * time.Minute
 )
 
-// person is what the adapter knows about a Slack user, cached under
-// tb:slack:role:TEAM:USER. Member was computed against Channel, so a new helpdesk channel
-// (setup) takes effect at once.
+// person is what the adapter knows about a Slack user, cached under role:TEAM:USER. Member
+// was computed against Channel and Group, so a new setup takes effect at once.
 type person struct {
 	Name    string `json:"name,omitempty"`
 	Admin   bool   `json:"admin,omitempty"`
 	Channel string `json:"channel,omitempty"`
+	Group   string `json:"group,omitempty"`
 	Member  bool   `json:"member,omitempty"`
 }
 
@@ -36,63 +36,16 @@ func (p person) role() core.Role {
 	switch {
 	case p.Admin:
 		return core.RoleAdmin
-	case p.Channel != "" && p.Member:
+	case p.Member:
 		return core.RoleStaff
 	default:
 		return core.RoleRequester
 	}
 }
 
-// roles resolves and caches people; flights merge concurrent lookups within this process.
-// Workspace settings (the helpdesk channel) are read for every role and every card, so they
-// are kept in this process for settingsTTL: another replica's setup reaches this one within
-// that time (this replica's own setup at once).
-type roles struct {
-	flights singleflight.Group
-	mu      sync.Mutex
-	spaces  map[core.Workspace]cachedSettings
-}
-
-const settingsTTL = 5 * time.Second
-
 // lookupTimeout bounds the Slack calls of a role lookup, so a slow Slack leaves the command
-// enough of its 3 seconds (the person is then treated as a requester, uncached).
+// enough of its 3 seconds.
 const lookupTimeout = time.Second
-
-type cachedSettings struct {
-	st      core.Settings
-	expires time.Time
-}
-
-// settings returns ws's settings, from this process's short-lived cache.
-// Errors: unavailable, internal.
-func (a *Adapter) settings(ctx context.Context, ws core.Workspace) (core.Settings, error) {
-	now := time.Now()
-	a.roles.mu.Lock()
-	c, ok := a.roles.spaces[ws]
-	a.roles.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.st, nil
-	}
-	st, err := a.svc.Settings(ctx, ws)
-	if err != nil {
-		return st, err
-	}
-	a.roles.mu.Lock()
-	if a.roles.spaces == nil || len(a.roles.spaces) > 10000 {
-		a.roles.spaces = map[core.Workspace]cachedSettings{}
-	}
-	a.roles.spaces[ws] = cachedSettings{st: st, expires: now.Add(settingsTTL)}
-	a.roles.mu.Unlock()
-	return st, nil
-}
-
-// forgetSettings drops ws's cached settings (after a setup).
-func (a *Adapter) forgetSettings(ws core.Workspace) {
-	a.roles.mu.Lock()
-	delete(a.roles.spaces, ws)
-	a.roles.mu.Unlock()
-}
 
 // roleFunc is the bot.RoleFunc of user in ws.
 func (a *Adapter) roleFunc(ws core.Workspace, user string) bot.RoleFunc {
@@ -102,70 +55,77 @@ func (a *Adapter) roleFunc(ws core.Workspace, user string) bot.RoleFunc {
 	}
 }
 
-// person returns what is known of user in ws, with their membership of the current helpdesk
-// channel. Slack failures degrade to "requester" (and are not cached); a database failure is
-// returned. Errors: unavailable, internal.
+// person returns what is known of user in ws, with their membership of the current triage
+// channel and staff group. When Slack cannot be asked and nothing is cached, the role cannot
+// be checked: that is an error (unavailable), never a silent "requester".
+// Errors: unavailable, internal.
 func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (person, error) {
-	st, err := a.settings(ctx, ws)
+	st, err := a.bot.Settings(ctx, ws)
 	if err != nil {
 		return person{}, err
 	}
-	key := "tb:slack:role:" + ws.ExternalID + ":" + user
-	state := a.svc.State()
+	key := "role:" + ws.ExternalID + ":" + user
 	var p person
 	cached := false
-	if v, err := state.Get(ctx, key); err == nil && json.Unmarshal(v, &p) == nil {
+	if v, err := a.cache.Get(ctx, key); err == nil && json.Unmarshal(v, &p) == nil {
 		cached = true
-		if p.Channel == st.Channel {
+		if p.Channel == st.TriageChannel && p.Group == st.StaffGroup {
 			return p, nil
 		}
 	}
-	v, _, _ := a.roles.flights.Do(key+"\x00"+st.Channel, func() (any, error) {
+	v, err, _ := a.flights.Do(key+"\x00"+st.TriageChannel+"\x00"+st.StaffGroup, func() (any, error) {
 		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 		defer cancel()
-		ok := true
 		if !cached {
 			u, err := a.api.user(ctx, user)
 			if err != nil {
-				a.log.Warn("slack: users.info failed; treating the user as a requester", "user", user, "err", err)
-				ok = false
-			} else {
-				p.Name = u.Name
-				p.Admin = !u.Deleted && (u.IsAdmin || u.IsOwner || u.IsPrimaryOwner)
+				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person", Message: "Slack did not say who you are", Err: err}
 			}
+			p.Name = u.Name
+			p.Admin = !u.Deleted && (u.IsAdmin || u.IsOwner || u.IsPrimaryOwner)
 		}
-		p.Channel, p.Member = st.Channel, false
-		if st.Channel != "" {
-			m, err := a.isMember(ctx, ws, st.Channel, user)
+		p.Channel, p.Group, p.Member = st.TriageChannel, st.StaffGroup, false
+		if st.TriageChannel != "" {
+			m, err := a.isMember(ctx, "channel:"+st.TriageChannel, user, func(ctx context.Context) ([]string, error) {
+				return a.api.members(ctx, st.TriageChannel)
+			})
 			if err != nil {
-				a.log.Warn("slack: conversations.members failed; treating the user as not staff", "channel", st.Channel, "err", err)
-				ok = false
+				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person", Message: "Slack did not list the triage channel's members", Err: err}
 			}
 			p.Member = m
 		}
-		if ok {
-			if b, err := json.Marshal(p); err == nil {
-				_ = state.Set(ctx, key, b, roleTTL)
+		if st.StaffGroup != "" && !p.Member {
+			m, err := a.isMember(ctx, "group:"+st.StaffGroup, user, func(ctx context.Context) ([]string, error) {
+				return a.api.groupMembers(ctx, st.StaffGroup)
+			})
+			if err != nil {
+				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person", Message: "Slack did not list the staff group's members", Err: err}
 			}
+			p.Member = m
+		}
+		if b, err := json.Marshal(p); err == nil {
+			_ = a.cache.Set(ctx, key, b, roleTTL)
 		}
 		return p, nil
 	})
+	if err != nil {
+		return person{}, err
+	}
 	return v.(person), nil
 }
 
-// isMember reports whether user is in channel, from a cached member list.
-func (a *Adapter) isMember(ctx context.Context, ws core.Workspace, channel, user string) (bool, error) {
-	key := "tb:slack:members:" + ws.ExternalID + ":" + channel
-	state := a.svc.State()
-	if v, err := state.Get(ctx, key); err == nil {
+// isMember reports whether user is in the member list named key, cached for membersTTL.
+func (a *Adapter) isMember(ctx context.Context, key, user string, list func(ctx context.Context) ([]string, error)) (bool, error) {
+	key = "members:" + key
+	if v, err := a.cache.Get(ctx, key); err == nil {
 		return slices.Contains(strings.Split(string(v), "\n"), user), nil
 	}
-	v, err, _ := a.roles.flights.Do(key, func() (any, error) {
-		ids, err := a.api.members(ctx, channel)
+	v, err, _ := a.flights.Do(key, func() (any, error) {
+		ids, err := list(ctx)
 		if err != nil {
 			return nil, err
 		}
-		_ = state.Set(ctx, key, []byte(strings.Join(ids, "\n")), membersTTL)
+		_ = a.cache.Set(ctx, key, []byte(strings.Join(ids, "\n")), membersTTL)
 		return ids, nil
 	})
 	if err != nil {
@@ -173,3 +133,6 @@ func (a *Adapter) isMember(ctx context.Context, ws core.Workspace, channel, user
 	}
 	return slices.Contains(v.([]string), user), nil
 }
+
+// flightGroup merges concurrent lookups of the same key within this process.
+type flightGroup = singleflight.Group

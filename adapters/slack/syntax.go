@@ -11,6 +11,7 @@ import (
 var (
 	userToken    = regexp.MustCompile(`^<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>$`)
 	channelToken = regexp.MustCompile(`^<#([CG][A-Z0-9]{2,})(?:\|([^>]*))?>$`)
+	groupToken   = regexp.MustCompile(`^<!subteam\^(S[A-Z0-9]{2,})(?:\|([^>]*))?>$`)
 	userID       = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	channelID    = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 )
@@ -40,3 +41,11 @@ func (syntax) Channel(tok string) (string, bool) {
 
 // isUserID reports whether id looks like a Slack user id (and not, say, a dashboard account).
 func isUserID(id string) bool { return userID.MatchString(id) }
+
+// Group reads <!subteam^S123|@helpdesk> (a user group mention).
+func (syntax) Group(tok string) (string, bool) {
+	if m := groupToken.FindStringSubmatch(tok); m != nil {
+		return m[1], true
+	}
+	return "", false
+}

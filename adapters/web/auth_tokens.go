@@ -22,7 +22,7 @@ func (s *Server) authAPI(h func(http.ResponseWriter, *http.Request, core.Actor))
 			s.apiError(w, r, err)
 			return
 		}
-		if d := s.svc.Allow(r.Context(), "api:token:"+actor.User.Name, s.cfg.APILimit); !d.Allowed {
+		if d := s.cfg.Throttle.Allow(r.Context(), "api:token:"+actor.User.Name, s.cfg.APILimit); !d.Allowed {
 			s.apiError(w, r, &httpError{status: http.StatusTooManyRequests, code: core.ERateLimited,
 				message: "too many requests with this token; slow down", retry: d.RetryAfter})
 			return

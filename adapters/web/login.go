@@ -68,7 +68,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	for _, key := range []string{"web:login:user:" + username, "web:login:ip:" + s.clientIP(r)} {
-		if d := s.svc.Allow(ctx, key, s.cfg.LoginLimit); !d.Allowed {
+		if d := s.cfg.Throttle.Allow(ctx, key, s.cfg.LoginLimit); !d.Allowed {
 			w.Header().Set("Retry-After", fmt.Sprint(int((d.RetryAfter+time.Second-1)/time.Second)))
 			s.renderLogin(w, r, http.StatusTooManyRequests, lv,
 				"Too many sign-in attempts. Try again in "+waitText(d.RetryAfter)+".")

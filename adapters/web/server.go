@@ -25,10 +25,12 @@ const (
 // as documented.
 type Config struct {
 	Service *core.Service
-	// Accounts keeps dashboard accounts and API tokens [Service.Store()].
+	// Accounts keeps dashboard accounts and API tokens.
 	Accounts core.AccountStore
-	// State keeps dashboard sessions, shared by every replica [Service.State()].
+	// State keeps dashboard sessions, shared by every replica.
 	State core.StateStore
+	// Throttle is the shared rate limiter (sign-ins, API tokens).
+	Throttle *core.Throttle
 	// Clock tells the time for sessions and relative times [core.SystemClock].
 	Clock core.Clock
 	// Log receives internal errors with their ids [discarded].
@@ -68,14 +70,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Service == nil {
 		return nil, core.Errorf(core.EInvalid, "web.New: a Service is required")
 	}
-	if cfg.Accounts == nil {
-		cfg.Accounts = cfg.Service.Store()
-	}
-	if cfg.State == nil {
-		cfg.State = cfg.Service.State()
-	}
-	if cfg.Accounts == nil || cfg.State == nil {
-		return nil, core.Errorf(core.EInvalid, "web.New: an account store and a state store are required")
+	if cfg.Accounts == nil || cfg.State == nil || cfg.Throttle == nil {
+		return nil, core.Errorf(core.EInvalid, "web.New: an account store, a state store and a throttle are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = core.SystemClock{}

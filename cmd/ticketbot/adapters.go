@@ -20,6 +20,7 @@ type deps struct {
 	bot        *bot.Bot
 	store      *gormstore.Store
 	state      core.StateStore
+	throttle   *core.Throttle
 	dispatcher *core.Dispatcher
 	metrics    *metrics
 }
@@ -28,7 +29,7 @@ type deps struct {
 // registering their notifiers with the outbox dispatcher; it logs which are off and why.
 func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d deps) ([]adapter, error) {
 	w, err := web.New(web.Config{
-		Service: d.svc, Accounts: d.store, State: d.state, Log: log, SecureCookies: cfg.SecureCookies,
+		Service: d.svc, Accounts: d.store, State: d.state, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
 		return nil, err

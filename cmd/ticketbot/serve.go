@@ -67,7 +67,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
 		Committed: disp.Kick, Opened: m.ticketOpened,
 	})
-	b, err := bot.New(bot.Config{Service: svc, Log: log, Limits: bot.Limits{
+	throttle := core.NewThrottle(shared.lim, log)
+	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
 		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
 		Command: core.Limit{Rate: cfg.CommandLimit, Period: time.Minute, Burst: max(cfg.CommandLimit/3, 1)},
 	}})
@@ -78,7 +79,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	mux := http.NewServeMux()
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, dispatcher: disp, metrics: m})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m})
 	if err != nil {
 		return err
 	}

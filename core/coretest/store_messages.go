@@ -19,7 +19,7 @@ func messageTests() []storeTest {
 			ctx := t.Context()
 			tk := mkTicket(t, s, wsA, "x")
 			before := time.Now()
-			first, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello"), true)
+			first, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello"), nil)
 			if err != nil || !created {
 				t.Fatalf("first AddMessage: created=%v err=%v", created, err)
 			}
@@ -27,7 +27,7 @@ func messageTests() []storeTest {
 				t.Errorf("first = %+v", first)
 			}
 			checkTime(t, "CreatedAt", first.CreatedAt, before, time.Now())
-			again, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello, retried"), true)
+			again, created, err := s.AddMessage(ctx, mkMessage(tk.ID, "1700000000.000200", "hello, retried"), nil)
 			if err != nil || created {
 				t.Fatalf("second AddMessage: created=%v err=%v; want false, nil", created, err)
 			}
@@ -58,7 +58,7 @@ func messageTests() []storeTest {
 			)
 			for range n {
 				wg.Go(func() {
-					m, created, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "dup", "hi"), true)
+					m, created, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "dup", "hi"), nil)
 					mu.Lock()
 					defer mu.Unlock()
 					if err != nil {
@@ -82,39 +82,52 @@ func messageTests() []storeTest {
 		{"AddMessage allows one external id on different tickets", func(t *testing.T, s core.Store) {
 			a, b := mkTicket(t, s, wsA, "a"), mkTicket(t, s, wsA, "b")
 			for _, id := range []int64{a.ID, b.ID} {
-				if _, created, err := s.AddMessage(t.Context(), mkMessage(id, "same", "hi"), false); err != nil || !created {
+				if _, created, err := s.AddMessage(t.Context(), mkMessage(id, "same", "hi"), nil); err != nil || !created {
 					t.Fatalf("AddMessage on ticket %d: created=%v err=%v", id, created, err)
 				}
 			}
 		}},
 		{"AddMessage to an unknown ticket is not_found", func(t *testing.T, s core.Store) {
-			_, _, err := s.AddMessage(t.Context(), mkMessage(424242, "e1", "hi"), true)
+			_, _, err := s.AddMessage(t.Context(), mkMessage(424242, "e1", "hi"), nil)
 			mustCode(t, err, core.ENotFound)
 			if n := pending(t, s); n != 0 {
 				t.Errorf("pending = %d, want 0", n)
 			}
 		}},
-		{"AddMessage writes a message.added event only with notify", func(t *testing.T, s core.Store) {
+		{"AddMessage writes message.added and one message.copy per place, on the place's platform", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsD, "x")
-			drain(t, s)
-			quiet, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "q", "quiet"), false)
+			req, err := s.AddPlace(t.Context(), core.Place{TicketID: tk.ID, Kind: core.PlaceRequesterThread, Workspace: wsD, ChannelID: "900", ThreadID: "900"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := pending(t, s); n != 0 {
-				t.Fatalf("pending after AddMessage without notify = %d, want 0", n)
+			staffSide, err := s.AddPlace(t.Context(), core.Place{TicketID: tk.ID, Kind: core.PlaceTriage, Workspace: wsA, ChannelID: "C1", ThreadID: "1.2"})
+			if err != nil {
+				t.Fatal(err)
 			}
-			loud, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "l", "loud"), true)
+			drain(t, s)
+			m, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "l", "loud"), []core.Place{req, staffSide})
 			if err != nil {
 				t.Fatal(err)
 			}
 			evs := drain(t, s)
-			if len(evs) != 1 {
-				t.Fatalf("events = %v, want one message.added", kinds(evs))
+			if len(evs) != 3 || evs[0].Kind != core.EventMessageAdded || evs[0].MessageID != m.ID || evs[0].Actor != bob {
+				t.Fatalf("events = %+v, want message.added then two copies", evs)
 			}
-			e := evs[0]
-			if e.Kind != core.EventMessageAdded || e.MessageID != loud.ID || e.TicketID != tk.ID || e.Workspace != wsD || e.Actor != bob {
-				t.Errorf("event = %+v (quiet message %d, loud %d)", e, quiet.ID, loud.ID)
+			got := map[int64]core.Platform{}
+			for _, e := range evs[1:] {
+				if e.Kind != core.EventMessageCopy || e.MessageID != m.ID || e.TicketID != tk.ID || e.Workspace != wsD {
+					t.Errorf("copy event = %+v", e)
+				}
+				got[e.PlaceID] = e.Target()
+			}
+			if got[req.ID] != core.PlatformDiscord || got[staffSide.ID] != core.PlatformSlack {
+				t.Errorf("copies by place = %v, want %d on discord and %d on slack", got, req.ID, staffSide.ID)
+			}
+			if _, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "l", "again"), []core.Place{req}); err != nil {
+				t.Fatal(err)
+			}
+			if evs := drain(t, s); len(evs) != 0 {
+				t.Errorf("a repeated message wrote events %v", kinds(evs))
 			}
 		}},
 		{"AddMessage round-trips every field", func(t *testing.T, s core.Store) {
@@ -122,7 +135,7 @@ func messageTests() []storeTest {
 			m := core.Message{TicketID: tk.ID, ExternalID: "1180000000000000000", Author: staff,
 				Content: "see attached 📎 — ok?", Source: "discord",
 				Attachments: []core.Attachment{{Name: "log.txt", URL: "https://cdn.example/log.txt"}, {Name: "a b.png", URL: "https://cdn.example/a%20b.png"}}}
-			stored, _, err := s.AddMessage(t.Context(), m, false)
+			stored, _, err := s.AddMessage(t.Context(), m, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,8 +149,8 @@ func messageTests() []storeTest {
 		}},
 		{"AddMessage without an external id stores each message", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsA, "x")
-			a, ca, err1 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "one"), false)
-			b, cb, err2 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "two"), false)
+			a, ca, err1 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "one"), nil)
+			b, cb, err2 := s.AddMessage(t.Context(), mkMessage(tk.ID, "", "two"), nil)
 			if err1 != nil || err2 != nil || !ca || !cb || a.ID == b.ID {
 				t.Fatalf("AddMessage = %+v %v %v / %+v %v %v", a, ca, err1, b, cb, err2)
 			}
@@ -147,11 +160,11 @@ func messageTests() []storeTest {
 		}},
 		{"EditMessage replaces the content and marks the message edited", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsA, "x")
-			m, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "helo"), false)
+			m, _, err := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "helo"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "hello", false)
+			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "hello", false, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,8 +176,8 @@ func messageTests() []storeTest {
 		}},
 		{"EditMessage with deleted marks the message deleted", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsA, "x")
-			m, _, _ := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "oops"), false)
-			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "", true)
+			m, _, _ := s.AddMessage(t.Context(), mkMessage(tk.ID, "e1", "oops"), nil)
+			got, err := s.EditMessage(t.Context(), tk.ID, "e1", "", true, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,12 +190,12 @@ func messageTests() []storeTest {
 		{"EditMessage of an unknown message is not_found", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsA, "x")
 			other := mkTicket(t, s, wsA, "y")
-			if _, _, err := s.AddMessage(t.Context(), mkMessage(other.ID, "e1", "hi"), false); err != nil {
+			if _, _, err := s.AddMessage(t.Context(), mkMessage(other.ID, "e1", "hi"), nil); err != nil {
 				t.Fatal(err)
 			}
-			_, err := s.EditMessage(t.Context(), tk.ID, "e1", "x", false)
+			_, err := s.EditMessage(t.Context(), tk.ID, "e1", "x", false, nil)
 			mustCode(t, err, core.ENotFound)
-			_, err = s.EditMessage(t.Context(), 424242, "e1", "x", true)
+			_, err = s.EditMessage(t.Context(), 424242, "e1", "x", true, nil)
 			mustCode(t, err, core.ENotFound)
 		}},
 		{"Message of an unknown id is not_found", func(t *testing.T, s core.Store) {
@@ -191,11 +204,11 @@ func messageTests() []storeTest {
 		}},
 		{"Messages lists one ticket's messages oldest first", func(t *testing.T, s core.Store) {
 			a, b := mkTicket(t, s, wsA, "a"), mkTicket(t, s, wsA, "b")
-			for i, c := range []string{"one", "two", "three"} {
-				if _, _, err := s.AddMessage(t.Context(), mkMessage(a.ID, c, c), false); err != nil {
+			for _, c := range []string{"one", "two", "three"} {
+				if _, _, err := s.AddMessage(t.Context(), mkMessage(a.ID, c, c), nil); err != nil {
 					t.Fatal(err)
 				}
-				if _, _, err := s.AddMessage(t.Context(), mkMessage(b.ID, c, c+" in b"), i == 0); err != nil {
+				if _, _, err := s.AddMessage(t.Context(), mkMessage(b.ID, c, c+" in b"), nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -32,7 +32,7 @@ func ids(evs []core.Event) []int64 {
 // saveSettings writes one settings.changed event for ws.
 func saveSettings(t *testing.T, s core.Store, ws core.Workspace, channel string) {
 	t.Helper()
-	if err := s.SaveSettings(t.Context(), core.Settings{Workspace: ws, Channel: channel}, staff); err != nil {
+	if err := s.SaveSettings(t.Context(), core.Settings{Workspace: ws, TriageChannel: channel}, staff); err != nil {
 		t.Fatalf("SaveSettings: %v", err)
 	}
 }

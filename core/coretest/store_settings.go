@@ -16,32 +16,32 @@ func settingsTests() []storeTest {
 		{"SaveSettings creates and then replaces a workspace's settings", func(t *testing.T, s core.Store) {
 			ctx := t.Context()
 			before := time.Now()
-			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, Channel: "111", StaffRole: "222"}, staff); err != nil {
+			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, SupportChannel: "111", StaffGroup: "222", Replies: core.RepliesNotes, RequestChannels: []core.RequestChannel{{Channel: "C7", Auto: true}}}, staff); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.Settings(ctx, wsD)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Workspace != wsD || got.Channel != "111" || got.StaffRole != "222" {
+			if got.Workspace != wsD || got.SupportChannel != "111" || got.StaffGroup != "222" || got.ReplyMode() != core.RepliesNotes || len(got.RequestChannels) != 1 || !got.RequestChannels[0].Auto {
 				t.Errorf("settings = %+v", got)
 			}
 			checkTime(t, "UpdatedAt", got.UpdatedAt, before, time.Now())
-			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, Channel: "333"}, staff); err != nil {
+			if err := s.SaveSettings(ctx, core.Settings{Workspace: wsD, SupportChannel: "333"}, staff); err != nil {
 				t.Fatal(err)
 			}
 			got, _ = s.Settings(ctx, wsD)
-			if got.Channel != "333" || got.StaffRole != "" {
+			if got.SupportChannel != "333" || got.StaffGroup != "" || len(got.RequestChannels) != 0 {
 				t.Errorf("replaced settings = %+v", got)
 			}
 			_, err = s.Settings(ctx, wsA)
 			mustCode(t, err, core.ENotFound)
 		}},
 		{"SaveSettings writes a settings.changed event", func(t *testing.T, s core.Store) {
-			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, Channel: "C1"}, staff); err != nil {
+			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, TriageChannel: "C1"}, staff); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, Channel: "C2"}, alice); err != nil {
+			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, TriageChannel: "C2"}, alice); err != nil {
 				t.Fatal(err)
 			}
 			evs := drain(t, s)

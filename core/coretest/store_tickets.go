@@ -64,7 +64,6 @@ func ticketTests() []storeTest {
 				tk.Priority = core.PriorityUrgent
 				tk.Assignee = staff
 				tk.OriginChannel = "C_ORIGIN"
-				tk.Thread = core.ThreadRef{ChannelID: "C1", ThreadID: "1700000000.000100", CardID: "1700000000.000100"}
 				tk.StatusNote = "waiting for the vendor"
 			})
 			got, err := s.Ticket(t.Context(), tk.ID)
@@ -95,53 +94,6 @@ func ticketTests() []storeTest {
 			b1 := mkTicket(t, s, wsB, "b1")
 			if got, _ := s.TicketByNumber(t.Context(), wsB, 1); got.ID != b1.ID {
 				t.Fatalf("TicketByNumber(wsB, 1) = %d, want %d", got.ID, b1.ID)
-			}
-		}},
-		{"TicketByThread finds a ticket by workspace, channel and thread", func(t *testing.T, s core.Store) {
-			tk := mkTicket(t, s, wsA, "threaded")
-			mkTicket(t, s, wsA, "other")
-			ref := core.ThreadRef{ChannelID: "C1", ThreadID: "111.222", CardID: "111.222"}
-			if err := s.SetThread(t.Context(), tk.ID, ref); err != nil {
-				t.Fatal(err)
-			}
-			got, err := s.TicketByThread(t.Context(), wsA, "C1", "111.222")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.ID != tk.ID || got.Thread != ref {
-				t.Fatalf("TicketByThread = %d %+v, want %d %+v", got.ID, got.Thread, tk.ID, ref)
-			}
-			for _, c := range []struct {
-				ws              core.Workspace
-				channel, thread string
-			}{{wsB, "C1", "111.222"}, {wsA, "C2", "111.222"}, {wsA, "C1", "111.223"}, {wsA, "", ""}} {
-				_, err := s.TicketByThread(t.Context(), c.ws, c.channel, c.thread)
-				mustCode(t, err, core.ENotFound)
-			}
-		}},
-		{"SetThread of an unknown ticket is not_found", func(t *testing.T, s core.Store) {
-			err := s.SetThread(t.Context(), 424242, core.ThreadRef{ChannelID: "C", ThreadID: "1"})
-			mustCode(t, err, core.ENotFound)
-		}},
-		{"SetThread twice with the same ref succeeds and writes no change or event", func(t *testing.T, s core.Store) {
-			tk := mkTicket(t, s, wsA, "x")
-			before := pending(t, s)
-			ref := core.ThreadRef{ChannelID: "C", ThreadID: "1.2", CardID: "1.2"}
-			for range 2 {
-				if err := s.SetThread(t.Context(), tk.ID, ref); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if n := pending(t, s); n != before {
-				t.Errorf("pending events = %d, want %d", n, before)
-			}
-			h, err := s.History(t.Context(), tk.ID)
-			if err != nil || len(h) != 1 {
-				t.Errorf("History = %d changes, %v; want only the created change", len(h), err)
-			}
-			got, _ := s.Ticket(t.Context(), tk.ID)
-			if got.Thread != ref || !got.UpdatedAt.Equal(tk.UpdatedAt) {
-				t.Errorf("ticket thread, updated = %+v, %v; want %+v, %v", got.Thread, got.UpdatedAt, ref, tk.UpdatedAt)
 			}
 		}},
 		{"CreateTicket writes a created change and a ticket.opened event", func(t *testing.T, s core.Store) {

@@ -5,17 +5,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ticketbot/ticketbot/core"
 )
 
 // AddMessage stores m unless ticket m.TicketID already has a message with m.ExternalID, in which
 // case that one is returned with created=false. An empty ExternalID gets a generated one. With
-// notify, a message.added event is written in the same transaction.
-// Errors: not_found (ticket), unavailable, internal.
-func (s *Store) AddMessage(ctx context.Context, m core.Message, notify bool) (core.Message, bool, error) {
+// a new message, a message.added event and one message.copy event per place of copyTo are
+// written in the same transaction. Errors: not_found (ticket), unavailable, internal.
+func (s *Store) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {
 	const op = "gormstore.AddMessage"
 	if m.ExternalID == "" {
 		m.ExternalID = generatedID()
@@ -50,12 +52,13 @@ func (s *Store) AddMessage(ctx context.Context, m core.Message, notify bool) (co
 		}
 		nm.ID = row.ID
 		nm.Attachments = append([]core.Attachment(nil), m.Attachments...)
-		if notify {
-			err := s.writeEvent(tx, core.Event{Kind: core.EventMessageAdded, Workspace: parseWorkspace(t.Workspace),
-				TicketID: m.TicketID, MessageID: nm.ID, Actor: m.Author, CreatedAt: now})
-			if err != nil {
-				return err
-			}
+		ws := parseWorkspace(t.Workspace)
+		if err := s.writeEvent(tx, core.Event{Kind: core.EventMessageAdded, Workspace: ws,
+			TicketID: m.TicketID, MessageID: nm.ID, Actor: m.Author, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := s.writeCopies(tx, ws, nm, copyTo, now); err != nil {
+			return err
 		}
 		stored, created = nm, true
 		return nil
@@ -95,10 +98,22 @@ func generatedID() string {
 	return "tb-" + hex.EncodeToString(b[:])
 }
 
+// writeCopies writes one message.copy event per place, on the place's platform.
+func (s *Store) writeCopies(tx *gorm.DB, ws core.Workspace, m core.Message, places []core.Place, now time.Time) error {
+	for _, p := range places {
+		err := s.writeEvent(tx, core.Event{Kind: core.EventMessageCopy, Workspace: ws, Platform: p.Workspace.Platform,
+			PlaceID: p.ID, TicketID: m.TicketID, MessageID: m.ID, Actor: m.Author, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EditMessage replaces the content of the message of ticketID with externalID and marks it
-// edited, or with deleted marks it deleted (keeping its content). No event is written.
-// Errors: not_found, unavailable, internal.
-func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool) (core.Message, error) {
+// edited, or with deleted marks it deleted (keeping its content), and writes a message.copy
+// event per place of copyTo. Errors: not_found, unavailable, internal.
+func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool, copyTo []core.Place) (core.Message, error) {
 	const op = "gormstore.EditMessage"
 	var out core.Message
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
@@ -120,13 +135,66 @@ func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, con
 		if err != nil {
 			return err
 		}
-		out, err = row.core()
-		return err
+		if out, err = row.core(); err != nil {
+			return err
+		}
+		var t ticketRow
+		if err := tx.Select("id", "workspace").Where("id = ?", ticketID).Take(&t).Error; err != nil {
+			return err
+		}
+		return s.writeCopies(tx, parseWorkspace(t.Workspace), out, copyTo, row.UpdatedAt)
 	})
 	if err != nil {
 		return core.Message{}, err
 	}
 	return out, nil
+}
+
+// MessageByExternalID returns the message of ticketID with externalID.
+// Errors: not_found, unavailable, internal.
+func (s *Store) MessageByExternalID(ctx context.Context, ticketID int64, externalID string) (core.Message, error) {
+	m, found, err := findMessage(s.db.WithContext(ctx), ticketID, externalID)
+	if err == nil && !found {
+		err = notFound("message")
+	}
+	return m, fail("gormstore.MessageByExternalID", err)
+}
+
+// RecordCopy records (or replaces) the platform id of message id's copy in place.
+// Errors: unavailable, internal.
+func (s *Store) RecordCopy(ctx context.Context, messageID, placeID int64, externalID string) error {
+	row := copyRow{MessageID: messageID, PlaceID: placeID, ExternalID: externalID}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "message_id"}, {Name: "place_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"external_id"}),
+	}).Create(&row).Error
+	return fail("gormstore.RecordCopy", err)
+}
+
+// CopyOf returns the platform id of message id's copy in place. Errors: not_found,
+// unavailable, internal.
+func (s *Store) CopyOf(ctx context.Context, messageID, placeID int64) (string, error) {
+	var row copyRow
+	err := s.db.WithContext(ctx).Where("message_id = ? AND place_id = ?", messageID, placeID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", fail("gormstore.CopyOf", notFound("copy"))
+	}
+	return row.ExternalID, fail("gormstore.CopyOf", err)
+}
+
+// MessageByCopy returns the message whose copy in place is externalID. Errors: not_found,
+// unavailable, internal.
+func (s *Store) MessageByCopy(ctx context.Context, placeID int64, externalID string) (core.Message, error) {
+	const op = "gormstore.MessageByCopy"
+	var row copyRow
+	err := s.db.WithContext(ctx).Where("place_id = ? AND external_id = ?", placeID, externalID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Message{}, fail(op, notFound("message"))
+	}
+	if err != nil {
+		return core.Message{}, fail(op, err)
+	}
+	return s.Message(ctx, row.MessageID)
 }
 
 // Message returns one message by id. Errors: not_found, unavailable, internal.

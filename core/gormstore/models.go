@@ -66,11 +66,39 @@ type messageRow struct {
 	Source      string
 	Edited      bool
 	Deleted     bool
+	Internal    bool
+	PlaceID     int64
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (messageRow) TableName() string { return "ticket_messages" }
+
+type placeRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	TicketID  int64
+	Kind      string
+	Workspace string
+	ChannelID string
+	ThreadID  string
+	CardID    string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (placeRow) TableName() string { return "ticket_places" }
+
+func (r placeRow) core() core.Place {
+	return core.Place{ID: r.ID, TicketID: r.TicketID, Kind: core.PlaceKind(r.Kind), Workspace: parseWorkspace(r.Workspace),
+		ChannelID: r.ChannelID, ThreadID: r.ThreadID, CardID: r.CardID, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type copyRow struct {
+	MessageID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	PlaceID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	ExternalID string
+}
+
+func (copyRow) TableName() string { return "message_copies" }
 
 type eventRow struct {
 	ID            int64 `gorm:"primaryKey"`
@@ -80,7 +108,9 @@ type eventRow struct {
 	MessageID     int64
 	ActorID       string
 	ActorName     string
-	Changes       string    // JSON array of changeJSON
+	Changes       string // JSON array of changeJSON
+	Platform      string
+	PlaceID       int64
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	Attempts      int
 	NextAttemptAt time.Time
@@ -94,9 +124,16 @@ func (eventRow) TableName() string { return "outbox_events" }
 
 type settingsRow struct {
 	Workspace string `gorm:"primaryKey"`
-	Channel   string
-	StaffRole string
-	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+	// Channel and StaffRole are the settings of before the conversation model; they are kept
+	// (written empty) so rows stay valid for the schema.
+	Channel         string
+	StaffRole       string
+	TriageChannel   string
+	SupportChannel  string
+	StaffGroup      string
+	RequestChannels string // JSON array of core.RequestChannel
+	Replies         string
+	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (settingsRow) TableName() string { return "workspace_settings" }
@@ -138,9 +175,8 @@ func toTicketRow(t core.Ticket) ticketRow {
 		ReporterID: t.Reporter.ID, ReporterName: t.Reporter.Name,
 		AssigneeID: t.Assignee.ID, AssigneeName: t.Assignee.Name,
 		OriginChannel: t.OriginChannel,
-		ThreadChannel: t.Thread.ChannelID, ThreadID: t.Thread.ThreadID, CardID: t.Thread.CardID,
-		StatusNote: t.StatusNote,
-		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+		StatusNote:    t.StatusNote,
+		CreatedAt:     stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 	}
 }
 
@@ -152,7 +188,6 @@ func (r ticketRow) core() core.Ticket {
 		Reporter:      core.UserRef{ID: r.ReporterID, Name: r.ReporterName},
 		Assignee:      core.UserRef{ID: r.AssigneeID, Name: r.AssigneeName},
 		OriginChannel: r.OriginChannel,
-		Thread:        core.ThreadRef{ChannelID: r.ThreadChannel, ThreadID: r.ThreadID, CardID: r.CardID},
 		StatusNote:    r.StatusNote,
 		CreatedAt:     r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -185,7 +220,7 @@ func toMessageRow(m core.Message) (messageRow, error) {
 		ID: m.ID, TicketID: m.TicketID, ExternalID: m.ExternalID,
 		AuthorID: m.Author.ID, AuthorName: m.Author.Name,
 		Content: m.Content, Attachments: att, Source: m.Source,
-		Edited: m.Edited, Deleted: m.Deleted,
+		Edited: m.Edited, Deleted: m.Deleted, Internal: m.Internal, PlaceID: m.PlaceID,
 		CreatedAt: stamp(m.CreatedAt), UpdatedAt: stamp(m.UpdatedAt),
 	}, nil
 }
@@ -201,7 +236,7 @@ func (r messageRow) core() (core.Message, error) {
 		ID: r.ID, TicketID: r.TicketID, ExternalID: r.ExternalID,
 		Author:  core.UserRef{ID: r.AuthorID, Name: r.AuthorName},
 		Content: r.Content, Attachments: att, Source: r.Source,
-		Edited: r.Edited, Deleted: r.Deleted,
+		Edited: r.Edited, Deleted: r.Deleted, Internal: r.Internal, PlaceID: r.PlaceID,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }
@@ -233,7 +268,8 @@ func toEventRow(e core.Event) (eventRow, error) {
 		Kind: string(e.Kind), Workspace: e.Workspace.String(),
 		TicketID: e.TicketID, MessageID: e.MessageID,
 		ActorID: e.Actor.ID, ActorName: e.Actor.Name,
-		Changes: string(b), CreatedAt: created, NextAttemptAt: created,
+		Changes: string(b), Platform: string(e.Platform), PlaceID: e.PlaceID,
+		CreatedAt: created, NextAttemptAt: created,
 	}, nil
 }
 
@@ -253,13 +289,30 @@ func (r eventRow) core() (core.Event, error) {
 		ID: r.ID, Kind: core.EventKind(r.Kind), Workspace: parseWorkspace(r.Workspace),
 		TicketID: r.TicketID, MessageID: r.MessageID,
 		Actor:   core.UserRef{ID: r.ActorID, Name: r.ActorName},
-		Changes: changes, CreatedAt: r.CreatedAt.UTC(), Attempts: r.Attempts,
+		Changes: changes, Platform: core.Platform(r.Platform), PlaceID: r.PlaceID,
+		CreatedAt: r.CreatedAt.UTC(), Attempts: r.Attempts,
 	}, nil
 }
 
 func (r settingsRow) core() core.Settings {
-	return core.Settings{Workspace: parseWorkspace(r.Workspace), Channel: r.Channel,
-		StaffRole: r.StaffRole, UpdatedAt: r.UpdatedAt.UTC()}
+	st := core.Settings{Workspace: parseWorkspace(r.Workspace), TriageChannel: r.TriageChannel,
+		SupportChannel: r.SupportChannel, StaffGroup: r.StaffGroup, Replies: core.ReplyMode(r.Replies),
+		UpdatedAt: r.UpdatedAt.UTC()}
+	if r.RequestChannels != "" {
+		_ = json.Unmarshal([]byte(r.RequestChannels), &st.RequestChannels) // written by toSettingsRow
+	}
+	return st
+}
+
+func toSettingsRow(st core.Settings, now time.Time) settingsRow {
+	rc := "[]"
+	if len(st.RequestChannels) > 0 {
+		if b, err := json.Marshal(st.RequestChannels); err == nil {
+			rc = string(b)
+		}
+	}
+	return settingsRow{Workspace: st.Workspace.String(), TriageChannel: st.TriageChannel, SupportChannel: st.SupportChannel,
+		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), UpdatedAt: now}
 }
 
 func (r accountRow) core() core.Account {

@@ -30,7 +30,8 @@ WHERE o.delivered_at IS NULL
   AND (o.locked_until IS NULL OR o.locked_until < ?)%s
   AND (o.ticket_id = 0 OR NOT EXISTS (
     SELECT 1 FROM outbox_events e
-    WHERE e.ticket_id = o.ticket_id AND e.delivered_at IS NULL AND e.id < o.id))
+    WHERE e.ticket_id = o.ticket_id AND e.delivered_at IS NULL AND e.id < o.id
+      AND e.platform = o.platform))
 ORDER BY o.id
 LIMIT ?`
 
@@ -50,8 +51,9 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	if len(platforms) > 0 {
 		var ors []string
 		for _, p := range platforms {
-			ors = append(ors, "o.workspace LIKE ?")
-			args = append(args, string(p)+":%")
+			// An event without a target platform goes to its workspace's.
+			ors = append(ors, "o.platform = ?", "(o.platform = '' AND o.workspace LIKE ?)")
+			args = append(args, string(p), string(p)+":%")
 		}
 		filter = "\n  AND (" + strings.Join(ors, " OR ") + ")"
 	}

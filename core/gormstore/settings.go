@@ -40,18 +40,22 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
-		row := settingsRow{Workspace: ws, Channel: st.Channel, StaffRole: st.StaffRole, UpdatedAt: now}
+		row := toSettingsRow(st, now)
 		err = tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "workspace"}},
-			DoUpdates: clause.AssignmentColumns([]string{"channel", "staff_role", "updated_at"}),
+			Columns: []clause.Column{{Name: "workspace"}},
+			DoUpdates: clause.AssignmentColumns([]string{"triage_channel", "support_channel", "staff_group",
+				"request_channels", "replies", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
 			return err
 		}
 		var changes []core.Change
 		for _, c := range [][3]string{
-			{"channel", old.Channel, st.Channel},
-			{"staff_role", old.StaffRole, st.StaffRole},
+			{"triage_channel", old.TriageChannel, row.TriageChannel},
+			{"support_channel", old.SupportChannel, row.SupportChannel},
+			{"staff_group", old.StaffGroup, row.StaffGroup},
+			{"request_channels", old.RequestChannels, row.RequestChannels},
+			{"replies", old.Replies, row.Replies},
 		} {
 			if c[1] != c[2] {
 				changes = append(changes, core.Change{Actor: by, Field: c[0], From: c[1], To: c[2], At: now})

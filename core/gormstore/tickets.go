@@ -153,16 +153,6 @@ func (s *Store) TicketByNumber(ctx context.Context, ws core.Workspace, n int64) 
 	return s.ticketWhere(ctx, "gormstore.TicketByNumber", "workspace = ? AND number = ?", ws.String(), n)
 }
 
-// TicketByThread returns the ticket whose conversation is threadID in channelID of ws.
-// Errors: not_found, unavailable, internal.
-func (s *Store) TicketByThread(ctx context.Context, ws core.Workspace, channelID, threadID string) (core.Ticket, error) {
-	if threadID == "" {
-		return core.Ticket{}, fail("gormstore.TicketByThread", notFound("ticket"))
-	}
-	return s.ticketWhere(ctx, "gormstore.TicketByThread",
-		"workspace = ? AND thread_channel = ? AND thread_id = ?", ws.String(), channelID, threadID)
-}
-
 func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) (core.Ticket, error) {
 	var row ticketRow
 	err := s.db.WithContext(ctx).Where(where, args...).Take(&row).Error
@@ -272,22 +262,6 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 		return core.Ticket{}, err
 	}
 	return out, nil
-}
-
-// SetThread records where ticket id's conversation lives; no event is written.
-// Errors: not_found, unavailable, internal.
-func (s *Store) SetThread(ctx context.Context, id int64, ref core.ThreadRef) error {
-	const op = "gormstore.SetThread"
-	res := s.db.WithContext(ctx).Model(&ticketRow{}).Where("id = ?", id).Updates(map[string]any{
-		"thread_channel": ref.ChannelID, "thread_id": ref.ThreadID, "card_id": ref.CardID,
-	})
-	if res.Error != nil {
-		return fail(op, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fail(op, notFound("ticket"))
-	}
-	return nil
 }
 
 // History returns ticket id's changes, oldest first. Errors: unavailable, internal.

@@ -1,0 +1,33 @@
+package bot
+
+// Words are a platform's names for the things the bot's replies mention, so replies from
+// this package read right on every platform.
+type Words struct {
+	// Admins names who administers a workspace ("workspace admins", "server admins (Manage
+	// Server)").
+	Admins string
+	// Command is how a subcommand is invoked, given its name and group ("/ticket list",
+	// "/ticket-admin setup").
+	Command func(name string, g Group) string
+	// Workspace names a workspace ("workspace", "server").
+	Workspace string
+}
+
+// DefaultWords are neutral words for callers that supply none (tests, the API).
+func DefaultWords() Words {
+	return Words{Admins: "admins", Workspace: "workspace", Command: func(name string, _ Group) string { return "/ticket " + name }}
+}
+
+func (w Words) orDefault() Words {
+	d := DefaultWords()
+	if w.Admins == "" {
+		w.Admins = d.Admins
+	}
+	if w.Command == nil {
+		w.Command = d.Command
+	}
+	if w.Workspace == "" {
+		w.Workspace = d.Workspace
+	}
+	return w
+}
