@@ -117,7 +117,7 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 		if !strings.Contains(r.Data.Content, "can't") || r.Data.Flags != 64 {
 			t.Fatalf("reply = %+v, want an ephemeral refusal", r.Data)
 		}
-		if st, _ := s.svc.Settings(ctx, s.ws()); st.Channel != "" {
+		if st, _ := s.svc.Settings(ctx, s.ws()); st.SupportChannel != "" {
 			t.Fatalf("settings changed: %+v", st)
 		}
 	})
@@ -129,12 +129,12 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 			t.Fatalf("reply = %q", r.Data.Content)
 		}
 		st, err := s.svc.Settings(ctx, s.ws())
-		if err != nil || st.Channel != s.support || st.StaffRole != s.staffRole {
+		if err != nil || st.SupportChannel != s.support || st.StaffGroup != s.staffRole {
 			t.Fatalf("settings = %+v, %v", st, err)
 		}
 	})
 
-	var first core.Ticket
+	var first tkt
 	t.Run("open with options makes a private thread with the card", func(t *testing.T) {
 		r := s.command(s.reporter, "ticket", "open", str("title", "VPN is down"), str("description", "since 9:00"), str("priority", "high"))
 		if r.Type != 4 || r.Data.Flags != 64 || !strings.Contains(r.Data.Content, "Ticket #1 opened") {
@@ -172,8 +172,8 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 				t.Errorf("card components lack %s: %s", want, card.Components)
 			}
 		}
-		if got, err := s.svc.TicketForThread(ctx, s.ws(), th.ID, th.ID); err != nil || got.ID != first.ID {
-			t.Fatalf("TicketForThread = %v, %v", got.ID, err)
+		if got, p, err := s.svc.PlaceForThread(ctx, s.ws(), th.ID, th.ID); err != nil || got.ID != first.ID || p.Kind != core.PlaceRequesterThread {
+			t.Fatalf("PlaceForThread = %v %+v, %v", got.ID, p, err)
 		}
 	})
 

@@ -11,5 +11,8 @@ var (
 	CommandDefinitions = commandDefinitions
 )
 
-// RedactTokens is exported for the redaction unit test.
-var RedactTokens = redactTokens
+// Thread is the adapter's record of a ticket's private thread.
+type Thread = thread
+
+// FixedThread is the thread of the golden files' ticket.
+var FixedThread = thread{ThreadID: "1100000000000000003", CardID: "1100000000000000004"}

@@ -42,7 +42,7 @@ func testGateway(t *testing.T, s *stack) {
 		}
 	})
 
-	var tk core.Ticket
+	var tk tkt
 	t.Run("interactions over the gateway are answered by callback", func(t *testing.T) {
 		it := discordtest.Command(s.guild, s.support, s.reporter, "ticket", "open", str("title", "Over the gateway"))
 		if _, err := s.gw.Dispatch("INTERACTION_CREATE", it); err != nil {

@@ -48,7 +48,6 @@ func fixedTicket() core.Ticket {
 		Number: 7, Title: "VPN *is* down @everyone", Description: "Since 9:00.\n# not a heading\n<@&123> please",
 		Status: core.StatusOpen, Priority: core.PriorityHigh,
 		Reporter:  core.UserRef{ID: "1100000000000000002", Name: "Rita"},
-		Thread:    core.ThreadRef{ChannelID: "1100000000000000003", ThreadID: "1100000000000000003", CardID: "1100000000000000004"},
 		CreatedAt: at, UpdatedAt: at,
 	}
 }
@@ -65,8 +64,8 @@ func TestRenderGolden(t *testing.T) {
 		v    any
 	}{
 		{"card_open.json", discord.CardMessage(open)},
-		{"card_edit_claimed.json", discord.CardEdit(claimed)},
-		{"card_edit_closed.json", discord.CardEdit(closed)},
+		{"card_edit_claimed.json", discord.CardEdit(claimed, discord.FixedThread)},
+		{"card_edit_closed.json", discord.CardEdit(closed, discord.FixedThread)},
 		{"notice.json", discord.NoticeMessage(open)},
 		{"modal.json", discord.ModalResponse()},
 		{"reply_show.json", discord.ReplyResponse(bot.Reply{Ephemeral: true, Card: &card})},

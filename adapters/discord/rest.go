@@ -8,12 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync/atomic"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -178,36 +178,19 @@ func (a sessionAPI) EditResponse(ctx context.Context, it *discordgo.Interaction,
 	return redactTokens(err)
 }
 
-// tokenSegment matches the secret path segment of interaction URLs:
-// …/interactions/{id}/{token}/callback and …/webhooks/{application}/{token}/….
-var tokenSegment = regexp.MustCompile(`(/(?:interactions|webhooks)/[^/\s"?#]+/)[^/\s"?#]+`)
-
-// redactURLs replaces the interaction tokens in s with "[token]".
-func redactURLs(s string) string { return tokenSegment.ReplaceAllString(s, "${1}[token]") }
-
 // redactTokens keeps interaction tokens (valid for 15 minutes, enough to answer as the bot)
 // out of err, which gets logged: a transport failure's *url.Error and a 429's RateLimitError
-// carry the request URL, and so the token. The URLs in the chain are rewritten in place and
-// the message is redacted; errors.As still finds the causes.
+// carry the request URL, and so the token (bot.Redact does it for every adapter).
 func redactTokens(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = redactURLs(ue.URL)
-	}
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.RateLimit != nil {
-		rl.URL = redactURLs(rl.URL)
+		return bot.Redact(err, &rl.URL)
 	}
-	return redactedError{err}
+	return bot.Redact(err)
 }
-
-type redactedError struct{ err error }
-
-func (e redactedError) Error() string { return redactURLs(e.err.Error()) }
-func (e redactedError) Unwrap() error { return e.err }
 
 // rebaseTransport sends discordgo's REST calls to the configured API base instead of
 // https://discord.com/api/v9/, and answers GET /gateway itself when the gateway URL is known
@@ -241,7 +224,7 @@ func (t *rebaseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	nu, err := url.Parse(t.to + rest)
 	if err != nil {
-		return nil, fmt.Errorf("discord: rebase %q: %w", redactURLs(u), err)
+		return nil, bot.Redact(fmt.Errorf("discord: rebase %q: %w", u, err))
 	}
 	r2 := req.Clone(req.Context())
 	r2.URL = nu

@@ -132,7 +132,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: store, Log: log, Poll: 20 * time.Millisecond,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: 2 * time.Second, Timeout: 5 * time.Second})
 	s.svc = core.NewService(core.ServiceConfig{Store: s.db, State: state, Limiter: lim, Log: log, Committed: disp.Kick})
-	b, err := bot.New(bot.Config{Service: s.svc, Log: log})
+	b, err := bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,21 +251,49 @@ func (s *stack) ws() core.Workspace {
 }
 
 // ticket returns ticket n of the stack's guild.
-func (s *stack) ticket(n int64) core.Ticket {
+func (s *stack) ticket(n int64) tkt {
 	s.t.Helper()
-	t, err := s.store.TicketByNumber(context.Background(), s.ws(), n)
+	t, err := s.load(n)
 	if err != nil {
 		s.t.Fatalf("ticket #%d: %v", n, err)
 	}
 	return t
 }
 
+// tkt is a ticket with its private thread (its requester-side place) and staff thread.
+type tkt struct {
+	core.Ticket
+	Thread, Notes core.Place
+}
+
+// load reads ticket n with its Discord places.
+func (s *stack) load(n int64) (tkt, error) {
+	t, err := s.store.TicketByNumber(context.Background(), s.ws(), n)
+	if err != nil {
+		return tkt{}, err
+	}
+	ps, err := s.store.Places(context.Background(), t.ID)
+	if err != nil {
+		return tkt{}, err
+	}
+	out := tkt{Ticket: t}
+	for _, p := range ps {
+		switch p.Kind {
+		case core.PlaceRequesterThread:
+			out.Thread = p
+		case core.PlaceStaffNotes:
+			out.Notes = p
+		}
+	}
+	return out, nil
+}
+
 // waitTicket waits until ticket n satisfies cond.
-func (s *stack) waitTicket(n int64, what string, cond func(core.Ticket) bool) core.Ticket {
+func (s *stack) waitTicket(n int64, what string, cond func(tkt) bool) tkt {
 	s.t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
-		t, err := s.store.TicketByNumber(context.Background(), s.ws(), n)
+		t, err := s.load(n)
 		if err == nil && cond(t) {
 			return t
 		}
@@ -277,9 +305,9 @@ func (s *stack) waitTicket(n int64, what string, cond func(core.Ticket) bool) co
 }
 
 // waitCard waits until ticket n's card is posted and recorded.
-func (s *stack) waitCard(n int64) core.Ticket {
+func (s *stack) waitCard(n int64) tkt {
 	s.t.Helper()
-	return s.waitTicket(n, "card posted", func(t core.Ticket) bool { return t.Thread.CardID != "" })
+	return s.waitTicket(n, "card posted", func(t tkt) bool { return t.Thread.CardID != "" })
 }
 
 // waitThread waits until thread id satisfies cond.
@@ -318,12 +346,12 @@ func (s *stack) waitLog(parts ...string) {
 }
 
 // cardEdits returns the edits of ticket t's card.
-func (s *stack) cardEdits(t core.Ticket) []discordtest.Call {
+func (s *stack) cardEdits(t tkt) []discordtest.Call {
 	return s.api.Find("PATCH", "channels/"+t.Thread.ThreadID+"/messages/"+t.Thread.CardID)
 }
 
 // waitCardEdit waits for an edit of t's card whose body contains want.
-func (s *stack) waitCardEdit(t core.Ticket, want string) {
+func (s *stack) waitCardEdit(t tkt, want string) {
 	s.t.Helper()
 	ok := s.api.WaitUntil(wait, func() bool {
 		for _, c := range s.cardEdits(t) {
@@ -371,11 +399,11 @@ func runFault(ctx context.Context, p *atomic.Pointer[storeFault]) error {
 	return nil
 }
 
-func (f *faultyStore) AddMessage(ctx context.Context, m core.Message, notify bool) (core.Message, bool, error) {
+func (f *faultyStore) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {
 	if err := runFault(ctx, &f.addMessage); err != nil {
 		return core.Message{}, false, err
 	}
-	return f.Store.AddMessage(ctx, m, notify)
+	return f.Store.AddMessage(ctx, m, copyTo)
 }
 
 func (f *faultyStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
@@ -402,7 +430,7 @@ func (s *stack) setup() {
 }
 
 // open opens ticket number n as u with title over HTTP and waits for its card.
-func (s *stack) open(u discordtest.User, n int64, title string) core.Ticket {
+func (s *stack) open(u discordtest.User, n int64, title string) tkt {
 	s.t.Helper()
 	r := s.command(u, "ticket", "open", str("title", title))
 	if !strings.Contains(r.Data.Content, "Ticket #"+itoa(n)+" opened") {

@@ -13,7 +13,7 @@ import (
 // openThreadless opens a ticket as the reporter outside Discord (no origin channel) before the
 // guild is set up, so its ticket.opened delivery is given up and it has no thread; then the
 // admin runs setup.
-func openThreadless(t *testing.T, s *stack, title string) core.Ticket {
+func openThreadless(t *testing.T, s *stack, title string) tkt {
 	t.Helper()
 	reporter := core.Actor{User: core.UserRef{ID: s.reporter.ID, Name: s.reporter.Name}, Role: core.RoleRequester, Workspace: s.ws()}
 	tk, err := s.svc.OpenTicket(context.Background(), reporter, core.OpenInput{Title: title})
@@ -22,10 +22,11 @@ func openThreadless(t *testing.T, s *stack, title string) core.Ticket {
 	}
 	s.waitLog("has no support channel")
 	s.setup()
-	if got := s.ticket(tk.Number); got.Thread.ThreadID != "" {
+	got := s.ticket(tk.Number)
+	if got.Thread.ThreadID != "" {
 		t.Fatalf("the ticket got a thread before setup: %+v", got.Thread)
 	}
-	return tk
+	return got
 }
 
 // A reply written in the dashboard or the API to a ticket that has no thread yet makes the
@@ -100,7 +101,7 @@ func TestStatusChangeFinishesAThreadWithoutCard(t *testing.T) {
 		t.Fatalf("reply = %q", r.Data.Content)
 	}
 	s.waitLog("could not post the ticket card; giving up")
-	tk := s.waitTicket(1, "thread recorded", func(tk core.Ticket) bool { return tk.Thread.ThreadID != "" })
+	tk := s.waitTicket(1, "thread recorded", func(tk tkt) bool { return tk.Thread.ThreadID != "" })
 	if tk.Thread.CardID != "" {
 		t.Fatalf("card = %q, want none", tk.Thread.CardID)
 	}

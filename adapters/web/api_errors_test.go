@@ -27,8 +27,7 @@ func TestAPIErrors(t *testing.T) {
 	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db")
 	serve := func(t *testing.T, cfg web.Config) *harness {
 		t.Helper()
-		cfg.Service = h.svc
-		srv, err := web.New(cfg)
+		srv, err := web.New(h.config(cfg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +83,7 @@ func TestAPIErrors(t *testing.T) {
 		wantStatus(t, c.api("GET", "/api/v1/tickets", other, ""), http.StatusOK)
 	})
 	t.Run("New needs a Service", func(t *testing.T) {
-		if _, err := web.New(web.Config{State: memstate.New(nil)}); !core.IsCode(err, core.EInvalid) {
+		if _, err := web.New(web.Config{Service: h.svc, State: memstate.New(nil)}); !core.IsCode(err, core.EInvalid) {
 			t.Errorf("err %v", err)
 		}
 	})

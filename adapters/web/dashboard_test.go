@@ -212,7 +212,7 @@ func TestSessions(t *testing.T) {
 		wantStatus(t, b.get("/"), http.StatusSeeOther)
 	})
 	t.Run("a session works on every replica that shares the state store", func(t *testing.T) {
-		other, err := web.New(web.Config{Service: h.svc, Clock: clock})
+		other, err := web.New(h.config(web.Config{Clock: clock}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,6 +53,28 @@ type harness struct {
 	clock core.Clock
 	logs  *bytes.Buffer
 	token string // a valid API token called "tester"
+	cfg   web.Config
+}
+
+// config is the harness's server configuration with the fields of over that are set.
+func (h *harness) config(over web.Config) web.Config {
+	c := h.cfg
+	if over.Accounts != nil {
+		c.Accounts = over.Accounts
+	}
+	if over.State != nil {
+		c.State = over.State
+	}
+	if over.Log != nil {
+		c.Log = over.Log
+	}
+	if over.APILimit != (core.Limit{}) {
+		c.APILimit = over.APILimit
+	}
+	if over.Clock != nil {
+		c.Clock = over.Clock
+	}
+	return c
 }
 
 type option func(*web.Config)
@@ -84,6 +106,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	state := memstate.New(cfg.Clock)
 	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: cfg.Clock, Log: log})
 	cfg.Service = svc
+	cfg.Accounts, cfg.State, cfg.Throttle = store, state, core.NewThrottle(state, log)
 	srv, err := web.New(cfg)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -93,6 +116,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, store: store, state: state, svc: svc, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
+	h.cfg = cfg
 	h.token, err = web.IssueToken(ctx, store, "tester", time.Now())
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)
