@@ -560,6 +560,7 @@ func testMentionEscaping(t *testing.T, b backend) {
 	show := s.command(reporter, origin, "show 1")
 
 	s.fake.Wait(t, "chat.postMessage", slacktest.Containing("Printer &lt;!channel&gt; @\u200bhere"))
+	s.fake.AssertNoMentions(t)
 	for _, c := range s.fake.Calls() {
 		for _, str := range c.Strings {
 			if m := pings.FindString(str); m != "" {

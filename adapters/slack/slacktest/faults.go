@@ -11,7 +11,8 @@ import (
 // Fault changes how matching Web API calls are answered. Set one of Error, Status, Hang,
 // Delay or Late (Error or Status may be combined with Delay).
 type Fault struct {
-	// Method is a path.Match pattern of method names ("chat.postMessage", "chat.*", "*").
+	// Method is a path.Match pattern of method names ("chat.postMessage", "chat.*", "*";
+	// "response_url" for posts to response URLs).
 	Method string
 	// Where narrows the fault to calls it accepts (e.g. Param("channel", "C1")).
 	Where Pred

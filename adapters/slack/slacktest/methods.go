@@ -71,11 +71,22 @@ func (s *Server) userJSON(u *User) obj {
 }
 
 func (s *Server) usersInfo(c *Call, _ string) (obj, string) {
-	u, ok := s.users[c.Params["user"]]
-	if !ok {
+	u := s.user(c.Params["user"])
+	if u == nil {
 		return nil, "user_not_found"
 	}
 	return obj{"user": s.userJSON(u)}, ""
+}
+
+// user returns member id, or under ImplicitUsers an ordinary member named after it; s.mu is held.
+func (s *Server) user(id string) *User {
+	if u, ok := s.users[id]; ok {
+		return u
+	}
+	if s.opts.ImplicitUsers && id != "" {
+		return &User{ID: id, Name: strings.ToLower(id)}
+	}
+	return nil
 }
 
 func (s *Server) channelJSON(ch *Channel) obj {
@@ -202,7 +213,7 @@ func (s *Server) conversationsOpen(c *Call, caller string) (obj, string) {
 	if u == caller || u == BotUserID {
 		return nil, "cannot_dm_bot"
 	}
-	if usr, ok := s.users[u]; !ok || usr.Deleted {
+	if usr := s.user(u); usr == nil || usr.Deleted {
 		return nil, "user_not_found"
 	}
 	_, existed := s.channels[DMChannel(u)]

@@ -15,7 +15,8 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	c.Params["url"] = r.URL.Path
 	id := strings.TrimPrefix(r.URL.Path, "/response/")
 
-	if _, done := s.applyFault(w, r, c); done {
+	f, done := s.applyFault(w, r, c)
+	if done {
 		return
 	}
 
@@ -28,6 +29,9 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	c.Status, c.Error, c.Answered = http.StatusOK, code, s.now()
 	s.record(c)
 	s.mu.Unlock()
+	if f != nil && f.Late > 0 {
+		f.wait(r, f.Late)
+	}
 	if code != "" {
 		// Slack answers a bad response_url post with a status and a plain error.
 		w.WriteHeader(http.StatusNotFound)

@@ -3,7 +3,6 @@ package slacktest
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -108,17 +107,6 @@ func (s *Server) AssertNoMentions(tb Errorer) {
 	for _, f := range s.Mentions() {
 		tb.Errorf("slacktest: live mention: %s", f)
 	}
-}
-
-// ChannelsOf returns the channels recorded calls posted into, in first-seen order.
-func (s *Server) ChannelsOf(method string) []string {
-	var out []string
-	for _, c := range s.Find(method) {
-		if c.Channel != "" && !slices.Contains(out, c.Channel) {
-			out = append(out, c.Channel)
-		}
-	}
-	return out
 }
 
 // Strings returns every string inside a decoded JSON value (map keys aside).

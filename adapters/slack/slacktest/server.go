@@ -50,6 +50,15 @@ type Options struct {
 	// bot is not in (not_in_channel). Otherwise a post into an unknown channel creates it as
 	// a public channel with the bot in it.
 	Strict bool
+	// ImplicitUsers makes users.info and conversations.open treat an unknown user id as an
+	// ordinary member named after it (benchmarks with a new user per request).
+	ImplicitUsers bool
+	// MaxCalls keeps only the latest MaxCalls recorded calls (0: every call); benchmarks
+	// bound the memory with it.
+	MaxCalls int
+	// OnCall, when set, is called with every call once it is recorded (outside the fake's
+	// lock), e.g. to time deliveries in a benchmark.
+	OnCall func(Call)
 	// ClientID and ClientSecret are the app's OAuth credentials ["111.222", "slacktest-client-secret"].
 	ClientID, ClientSecret string
 	// Clock stamps calls, messages and tokens [time.Now].
@@ -97,6 +106,7 @@ type Server struct {
 	live       map[*Socket]bool
 	botRevoked bool
 	handlers   map[string]handler
+	notify     []Call // recorded, not yet handed to OnCall
 }
 
 // New starts a fake Slack. Close it when done (Start does that for a test).
@@ -150,7 +160,10 @@ func New(o Options) *Server {
 	mux.HandleFunc("/openid/connect/keys", s.serveJWKS)
 	mux.HandleFunc("/openid/connect/authorize", s.serveAuthorize)
 	mux.HandleFunc("/oauth/v2/authorize", s.serveAuthorize)
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		s.flush()
+	}))
 	return s
 }
 
@@ -220,8 +233,29 @@ func (s *Server) touch() {
 
 // record appends c and wakes waiters; s.mu is held.
 func (s *Server) record(c *Call) {
+	if n := s.opts.MaxCalls; n > 0 && len(s.calls) >= n {
+		drop := len(s.calls) - n + 1 + n/2 // drop a half at a time, not one per call
+		s.calls = append(s.calls[:0], s.calls[min(drop, len(s.calls)):]...)
+	}
 	s.calls = append(s.calls, *c)
 	s.touch()
+	if s.opts.OnCall != nil {
+		s.notify = append(s.notify, *c)
+	}
+}
+
+// flush hands the calls recorded since the last flush to OnCall; s.mu is not held.
+func (s *Server) flush() {
+	if s.opts.OnCall == nil {
+		return
+	}
+	s.mu.Lock()
+	cs := s.notify
+	s.notify = nil
+	s.mu.Unlock()
+	for _, c := range cs {
+		s.opts.OnCall(c)
+	}
 }
 
 // nextTS returns a fresh message ts; s.mu is held.
@@ -345,11 +379,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.record(c)
 	idx := len(s.calls) - 1
 	s.mu.Unlock()
+	s.flush()
 
 	if late {
 		f.wait(r, f.Late)
 		s.mu.Lock()
-		s.calls[idx].Answered = s.now()
+		if idx < len(s.calls) && s.calls[idx].At == c.At && s.calls[idx].Method == c.Method {
+			s.calls[idx].Answered = s.now()
+		}
 		s.touch()
 		s.mu.Unlock()
 	}

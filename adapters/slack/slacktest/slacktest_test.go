@@ -515,3 +515,50 @@ func TestSocketMode(t *testing.T) {
 		t.Errorf("disconnect %v %v", env, err)
 	}
 }
+
+// A benchmark runs the fake without a test: New and Close, WaitUntil, OnCall, bounded
+// recording, users it was never told of.
+func TestUsableFromABenchmark(t *testing.T) {
+	posted := make(chan slacktest.Call, 100)
+	s := slacktest.New(slacktest.Options{ImplicitUsers: true, MaxCalls: 10, OnCall: func(c slacktest.Call) {
+		if c.Method == "chat.postMessage" {
+			posted <- c
+		}
+	}})
+	defer s.Close()
+	api := client(s, s.BotToken(), nil)
+	if u, err := api.GetUserInfo("UB000000042"); err != nil || u.Name != "ub000000042" {
+		t.Errorf("implicit user %+v %v", u, err)
+	}
+	for i := range 25 {
+		if _, _, err := api.PostMessage("CB00001", slackgo.MsgOptionText("card", false)); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	if n := len(s.Calls()); n > 10 {
+		t.Errorf("%d calls kept, want at most 10", n)
+	}
+	if !s.WaitUntil(5*time.Second, func() bool { return len(posted) == 25 }) {
+		t.Errorf("OnCall saw %d posts", len(posted))
+	}
+	if c := <-posted; c.Channel != "CB00001" || c.TS == "" || c.At.IsZero() {
+		t.Errorf("OnCall got %+v", c)
+	}
+}
+
+func TestStrictChannels(t *testing.T) {
+	s := slacktest.Start(t, slacktest.Options{Strict: true})
+	s.AddChannel(slacktest.Channel{ID: "CNOBOT", Name: "elsewhere"})
+	s.AddChannel(slacktest.Channel{ID: "CBOT", Name: "triage", Members: []string{slacktest.BotUserID}})
+	api := client(s, s.BotToken(), nil)
+	for ch, want := range map[string]string{"CNONE": "channel_not_found", "CNOBOT": "not_in_channel", "CBOT": ""} {
+		_, _, err := api.PostMessage(ch, slackgo.MsgOptionText("x", false))
+		if (want == "" && err != nil) || (want != "" && (err == nil || err.Error() != want)) {
+			t.Errorf("post into %s: %v, want %q", ch, err, want)
+		}
+	}
+	s.ArchiveChannel("CBOT")
+	if _, _, err := api.PostMessage("CBOT", slackgo.MsgOptionText("x", false)); err == nil || err.Error() != "is_archived" {
+		t.Errorf("archived: %v", err)
+	}
+}
