@@ -257,10 +257,10 @@ func (s *Server) messageJSON(m *Message, meta bool) obj {
 	if m.Edits > 0 {
 		out["edited"] = obj{"user": m.User, "ts": m.TS}
 	}
-	if n, latest := s.replyStats(m); n > 0 {
+	if m.replies > 0 {
 		out["thread_ts"] = m.TS
-		out["reply_count"] = n
-		out["latest_reply"] = latest
+		out["reply_count"] = m.replies
+		out["latest_reply"] = m.latestReply
 	}
 	if meta && m.Metadata != nil {
 		out["metadata"] = m.Metadata
@@ -281,22 +281,10 @@ func (s *Server) messageJSON(m *Message, meta bool) obj {
 }
 
 func (s *Server) parentUser(m *Message) string {
-	if p := s.message(m.Channel, m.ThreadTS); p != nil {
+	if p := s.parent(m); p != nil {
 		return p.User
 	}
 	return ""
-}
-
-// replyStats counts the replies under m; s.mu is held.
-func (s *Server) replyStats(m *Message) (int, string) {
-	n, latest := 0, ""
-	for _, r := range s.messages[m.Channel] {
-		if r.ThreadTS == m.TS && r.TS != m.TS && !r.Deleted {
-			n++
-			latest = r.TS
-		}
-	}
-	return n, latest
 }
 
 // window keeps the messages between oldest and latest (exclusive unless inclusive).
@@ -440,7 +428,7 @@ func (s *Server) chatPost(c *Call, caller string) (obj, string) {
 		return nil, "thread_not_found"
 	}
 	m.TS = s.nextTS()
-	s.messages[ch.ID] = append(s.messages[ch.ID], m)
+	s.add(m)
 	c.Channel, c.TS, c.Thread = ch.ID, m.TS, m.ThreadTS
 	return obj{"channel": ch.ID, "ts": m.TS, "message": s.messageJSON(m, true)}, ""
 }
@@ -474,7 +462,7 @@ func (s *Server) chatDelete(c *Call, caller string) (obj, string) {
 	if m.User != caller {
 		return nil, "cant_delete_message"
 	}
-	m.Deleted = true
+	s.remove(m)
 	c.Channel, c.TS, c.Thread = m.Channel, m.TS, m.ThreadTS
 	return obj{"channel": m.Channel, "ts": m.TS}, ""
 }

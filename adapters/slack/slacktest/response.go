@@ -50,7 +50,7 @@ func (s *Server) respond(c *Call, p place) string {
 		if m == nil {
 			return "message_not_found"
 		}
-		m.Deleted = true
+		s.remove(m)
 		c.TS, c.Thread = m.TS, m.ThreadTS
 	case boolParam(c, "replace_original"):
 		if m == nil {
@@ -70,7 +70,7 @@ func (s *Server) respond(c *Call, p place) string {
 		}
 		msg.TS = s.nextTS()
 		s.channel(p.channel, true)
-		s.messages[p.channel] = append(s.messages[p.channel], msg)
+		s.add(msg)
 		c.TS, c.Thread = msg.TS, msg.ThreadTS
 	}
 	return ""

@@ -94,6 +94,7 @@ type Server struct {
 	chanOrder  []string
 	groups     map[string][]string
 	messages   map[string][]*Message // channel → messages in ts order
+	index      map[string]*Message   // channel + "/" + ts → message
 	ephemerals []Ephemeral
 	views      []*View
 	expired    map[string]bool // trigger ids
@@ -145,6 +146,7 @@ func New(o Options) *Server {
 		channels:  map[string]*Channel{},
 		groups:    map[string][]string{},
 		messages:  map[string][]*Message{},
+		index:     map[string]*Message{},
 		expired:   map[string]bool{},
 		responses: map[string]place{},
 		tokens:    map[string]grantToken{},

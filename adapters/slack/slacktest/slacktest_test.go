@@ -562,3 +562,20 @@ func TestStrictChannels(t *testing.T) {
 		t.Errorf("archived: %v", err)
 	}
 }
+
+// BenchmarkPostMessage is what one card costs the fake, recording bounded as a benchmark
+// would run it.
+func BenchmarkPostMessage(b *testing.B) {
+	s := slacktest.New(slacktest.Options{ImplicitUsers: true, MaxCalls: 1000})
+	defer s.Close()
+	api := client(s, s.BotToken(), nil)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := api.PostMessage("CB00001", slackgo.MsgOptionText("card", false)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -48,6 +48,9 @@ type Message struct {
 	Deleted               bool
 	// Reactions maps a reaction name to the users who added it, in order.
 	Reactions map[string][]string
+
+	replies     int    // standing replies under it
+	latestReply string // ts of the newest reply
 }
 
 // Ephemeral is a chat.postEphemeral the fake took.
@@ -145,7 +148,7 @@ func (s *Server) Post(channel, thread, user, text string) string {
 	defer s.mu.Unlock()
 	s.channel(channel, true)
 	m := &Message{Channel: channel, TS: s.nextTS(), ThreadTS: thread, User: user, Text: text}
-	s.messages[channel] = append(s.messages[channel], m)
+	s.add(m)
 	s.touch()
 	return m.TS
 }
@@ -165,12 +168,36 @@ func (s *Server) React(channel, ts, user, name string) {
 
 // message returns the message at ts in channel (nil when absent or deleted); s.mu is held.
 func (s *Server) message(channel, ts string) *Message {
-	for _, m := range s.messages[channel] {
-		if m.TS == ts && !m.Deleted {
-			return m
-		}
+	if m := s.index[channel+"/"+ts]; m != nil && !m.Deleted {
+		return m
 	}
 	return nil
+}
+
+// add stores m (its TS set) and counts it as a reply of its parent; s.mu is held.
+func (s *Server) add(m *Message) {
+	s.messages[m.Channel] = append(s.messages[m.Channel], m)
+	s.index[m.Channel+"/"+m.TS] = m
+	if p := s.parent(m); p != nil {
+		p.replies++
+		p.latestReply = m.TS
+	}
+}
+
+// remove marks m deleted; s.mu is held.
+func (s *Server) remove(m *Message) {
+	m.Deleted = true
+	if p := s.parent(m); p != nil {
+		p.replies--
+	}
+}
+
+// parent returns the message m replies to, if any; s.mu is held.
+func (s *Server) parent(m *Message) *Message {
+	if m.ThreadTS == "" || m.ThreadTS == m.TS {
+		return nil
+	}
+	return s.message(m.Channel, m.ThreadTS)
 }
 
 func copyMessage(m *Message) Message {
@@ -188,10 +215,8 @@ func copyMessage(m *Message) Message {
 func (s *Server) Message(channel, ts string) (Message, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.messages[channel] {
-		if m.TS == ts {
-			return copyMessage(m), true
-		}
+	if m := s.index[channel+"/"+ts]; m != nil {
+		return copyMessage(m), true
 	}
 	return Message{}, false
 }
