@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -85,14 +86,14 @@ func testRequests(t *testing.T, b backend) {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 		// An empty /ticket opens the modal with the trigger id, at once.
-		s.fake.wait("views.open", param("trigger_id", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"))
+		s.fake.Wait(t, "views.open", slacktest.Param("trigger_id", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"))
 	})
 
 	form := s.commandForm(reporter, origin, "Printer on fire")
 	body := []byte(form.Encode())
 	now := clock.Now()
-	signed := func(ts time.Time, key string) http.Header { return sign(body, ts, key) }
-	other := sign([]byte("text=something+else"), now, exampleSecret)
+	signed := func(ts time.Time, key string) http.Header { return slacktest.Sign(key, ts, body) }
+	other := slacktest.Sign(exampleSecret, now, []byte("text=something+else"))
 	big := make([]byte, (1<<20)+1)
 	for i := range big {
 		big[i] = 'a'
@@ -113,20 +114,20 @@ func testRequests(t *testing.T, b backend) {
 		{"future timestamp → 401", "/slack/commands", formType, body, signed(now.Add(6*time.Minute), exampleSecret), 401},
 		{"unsigned event → 401", "/slack/events", "application/json", []byte(`{"type":"url_verification","challenge":"x"}`), http.Header{}, 401},
 		{"unsigned interaction → 401", "/slack/interactivity", formType, []byte("payload=%7B%7D"), http.Header{}, 401},
-		{"body past the cap → 413", "/slack/commands", formType, big, sign(big, now, exampleSecret), 413},
-		{"malformed form → 400", "/slack/commands", formType, []byte("text=%zz"), sign([]byte("text=%zz"), now, exampleSecret), 400},
-		{"command without a team → 400", "/slack/commands", formType, []byte("user_id=U1&text=hi"), sign([]byte("user_id=U1&text=hi"), now, exampleSecret), 400},
-		{"event that is not JSON → 400", "/slack/events", "application/json", []byte("{nope"), sign([]byte("{nope"), now, exampleSecret), 400},
-		{"event that is a JSON array → 400", "/slack/events", "application/json", []byte("[1,2]"), sign([]byte("[1,2]"), now, exampleSecret), 400},
+		{"body past the cap → 413", "/slack/commands", formType, big, slacktest.Sign(exampleSecret, now, big), 413},
+		{"malformed form → 400", "/slack/commands", formType, []byte("text=%zz"), slacktest.Sign(exampleSecret, now, []byte("text=%zz")), 400},
+		{"command without a team → 400", "/slack/commands", formType, []byte("user_id=U1&text=hi"), slacktest.Sign(exampleSecret, now, []byte("user_id=U1&text=hi")), 400},
+		{"event that is not JSON → 400", "/slack/events", "application/json", []byte("{nope"), slacktest.Sign(exampleSecret, now, []byte("{nope")), 400},
+		{"event that is a JSON array → 400", "/slack/events", "application/json", []byte("[1,2]"), slacktest.Sign(exampleSecret, now, []byte("[1,2]")), 400},
 		{"event_callback without an event id → 400", "/slack/events", "application/json",
 			[]byte(`{"type":"event_callback","team_id":"T1","event":{"type":"message"}}`),
-			sign([]byte(`{"type":"event_callback","team_id":"T1","event":{"type":"message"}}`), now, exampleSecret), 400},
-		{"interaction without payload → 400", "/slack/interactivity", formType, []byte("foo=bar"), sign([]byte("foo=bar"), now, exampleSecret), 400},
-		{"interaction payload that is not JSON → 400", "/slack/interactivity", formType, []byte("payload=%7Bnope"), sign([]byte("payload=%7Bnope"), now, exampleSecret), 400},
+			slacktest.Sign(exampleSecret, now, []byte(`{"type":"event_callback","team_id":"T1","event":{"type":"message"}}`)), 400},
+		{"interaction without payload → 400", "/slack/interactivity", formType, []byte("foo=bar"), slacktest.Sign(exampleSecret, now, []byte("foo=bar")), 400},
+		{"interaction payload that is not JSON → 400", "/slack/interactivity", formType, []byte("payload=%7Bnope"), slacktest.Sign(exampleSecret, now, []byte("payload=%7Bnope")), 400},
 		{"interaction without a user → 400", "/slack/interactivity", formType, []byte("payload=%7B%22type%22%3A%22block_actions%22%7D"),
-			sign([]byte("payload=%7B%22type%22%3A%22block_actions%22%7D"), now, exampleSecret), 400},
+			slacktest.Sign(exampleSecret, now, []byte("payload=%7B%22type%22%3A%22block_actions%22%7D")), 400},
 		{"interaction with a wrongly typed field → 400", "/slack/interactivity", formType, []byte("payload=%7B%22type%22%3A5%7D"),
-			sign([]byte("payload=%7B%22type%22%3A5%7D"), now, exampleSecret), 400},
+			slacktest.Sign(exampleSecret, now, []byte("payload=%7B%22type%22%3A5%7D")), 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,7 +138,7 @@ func testRequests(t *testing.T, b backend) {
 		})
 	}
 	t.Run("body past the cap without a length → 413", func(t *testing.T) {
-		h := sign(big, now, exampleSecret)
+		h := slacktest.Sign(exampleSecret, now, big)
 		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/slack/commands", struct{ *strings.Reader }{strings.NewReader(string(big))})
 		req.Header = h
 		req.Header.Set("Content-Type", formType)
@@ -152,14 +153,14 @@ func testRequests(t *testing.T, b backend) {
 	})
 	t.Run("answers url_verification with its challenge", func(t *testing.T) {
 		b := []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
-		r := s.raw("/slack/events", "application/json", b, sign(b, now, exampleSecret))
-		if r.Status != 200 || r.text("challenge") != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		r := s.raw("/slack/events", "application/json", b, slacktest.Sign(exampleSecret, now, b))
+		if r.Status != 200 || r.Text("challenge") != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
 			t.Fatalf("got %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("ignores event types it does not handle", func(t *testing.T) {
-		b := s.eventBody(newEventID(), map[string]any{"type": "reaction_added", "user": "U1", "reaction": "+1"})
-		if r := s.raw("/slack/events", "application/json", b, sign(b, now, exampleSecret)); r.Status != 200 {
+		b := s.eventBody(slacktest.NewEventID(), map[string]any{"type": "reaction_added", "user": "U1", "reaction": "+1"})
+		if r := s.raw("/slack/events", "application/json", b, slacktest.Sign(exampleSecret, now, b)); r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 	})
@@ -179,15 +180,15 @@ func (c *manualClock) Now() time.Time { return c.now }
 func testOpenByText(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	r := s.command(reporter, origin, "VPN is down\nSince this morning, on every network.")
-	if r.Status != 200 || r.text("response_type") != "ephemeral" {
+	if r.Status != 200 || r.Text("response_type") != "ephemeral" {
 		t.Fatalf("answer %d %s", r.Status, r.Body)
 	}
-	if got := r.text("text"); !strings.HasPrefix(got, "Ticket #1 opened: VPN is down.") {
+	if got := r.Text("text"); !strings.HasPrefix(got, "Ticket #1 opened: VPN is down.") {
 		t.Errorf("reply text %q", got)
 	}
 	golden(t, "command_open.json", string(r.Body))
 
-	card := s.fake.wait("chat.postMessage", param("channel", origin))
+	card := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", origin))
 	golden(t, "card_open.json", card.Params["blocks"])
 	if !strings.Contains(card.Params["text"], "#1 VPN is down") {
 		t.Errorf("card text %q", card.Params["text"])
@@ -202,14 +203,14 @@ func testOpenByText(t *testing.T, b backend) {
 	t.Run("help lists the commands", func(t *testing.T) {
 		r := s.command(reporter, origin, "help")
 		for _, w := range []string{"/ticket new TEXT", "/ticket list", "/ticket setup #channel"} {
-			if !strings.Contains(r.text("text"), w) {
-				t.Errorf("help lacks %q: %s", w, r.text("text"))
+			if !strings.Contains(r.Text("text"), w) {
+				t.Errorf("help lacks %q: %s", w, r.Text("text"))
 			}
 		}
 	})
 	t.Run("a usage error is answered, not failed", func(t *testing.T) {
 		r := s.command(reporter, origin, "show banana")
-		if r.Status != 200 || !strings.Contains(r.text("text"), "Usage: /ticket show N") {
+		if r.Status != 200 || !strings.Contains(r.Text("text"), "Usage: /ticket show N") {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
 	})
@@ -222,7 +223,7 @@ func testOpenByModal(t *testing.T, b backend) {
 	if r.Status != 200 || len(r.Body) != 0 {
 		t.Fatalf("answer to /ticket: %d %q", r.Status, r.Body)
 	}
-	open := s.fake.wait("views.open", param("trigger_id", form.Get("trigger_id")))
+	open := s.fake.Wait(t, "views.open", slacktest.Param("trigger_id", form.Get("trigger_id")))
 	golden(t, "modal.json", open.Params["view"])
 
 	cases := []struct {
@@ -236,7 +237,7 @@ func testOpenByModal(t *testing.T, b backend) {
 	for _, c := range cases {
 		t.Run("shows "+c.name+" beside its field", func(t *testing.T) {
 			r := s.interact(s.submission(reporter, origin, c.title, c.desc, c.prio))
-			if r.Status != 200 || r.text("response_action") != "errors" || !strings.Contains(r.text("errors."+c.field), c.says) {
+			if r.Status != 200 || r.Text("response_action") != "errors" || !strings.Contains(r.Text("errors."+c.field), c.says) {
 				t.Fatalf("got %d %s", r.Status, r.Body)
 			}
 		})
@@ -245,30 +246,30 @@ func testOpenByModal(t *testing.T, b backend) {
 		t.Fatalf("a rejected form opened a ticket: %v", err)
 	}
 	r = s.interact(s.submission(reporter, origin, "Printer jam", "Third floor, the big one.", "high"))
-	if r.Status != 200 || r.text("response_action") != "update" || !strings.Contains(string(r.Body), "Ticket #1 opened") {
+	if r.Status != 200 || r.Text("response_action") != "update" || !strings.Contains(string(r.Body), "Ticket #1 opened") {
 		t.Fatalf("got %d %s", r.Status, r.Body)
 	}
 	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
 	if tk.Title != "Printer jam" || tk.Description != "Third floor, the big one." || tk.Priority != core.PriorityHigh || tk.OriginChannel != origin {
 		t.Errorf("ticket %+v", tk)
 	}
-	s.fake.wait("chat.postMessage", param("channel", origin), containing("Printer jam"))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", origin), slacktest.Containing("Printer jam"))
 }
 
 func testOpenByDraft(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	dm := "D" + reporter
-	r := s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
+	r := s.event(slacktest.NewEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
 		"text": "my VPN is down &amp; I can't work\nIt says &lt;timeout&gt;", "ts": "1700000001.000100", "event_ts": "1700000001.000100"}, 0)
 	if r.Status != 200 {
 		t.Fatalf("event: %d %s", r.Status, r.Body)
 	}
-	prompt := s.fake.wait("chat.postMessage", param("channel", dm))
+	prompt := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", dm))
 	id := actionValue(t, prompt.Params["blocks"], "tbslack:draft:open")
 	golden(t, "draft.json", strings.ReplaceAll(prompt.Params["blocks"], id, "DRAFT-ID"))
 
 	s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", id, false))
-	done := s.fake.wait("response_url", containing("Ticket #1 opened"))
+	done := s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 opened"))
 	if done.Params["replace_original"] != "true" {
 		t.Errorf("the prompt was not replaced: %v", done.Params)
 	}
@@ -279,34 +280,34 @@ func testOpenByDraft(t *testing.T, b backend) {
 
 	t.Run("a used draft is not opened twice", func(t *testing.T) {
 		s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", id, false))
-		s.fake.wait("response_url", containing("already opened"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("already opened"))
 		if _, err := s.store.TicketByNumber(context.Background(), s.ws, 2); !core.IsCode(err, core.ENotFound) {
 			t.Fatalf("second ticket: %v", err)
 		}
 	})
 	t.Run("an expired draft says so", func(t *testing.T) {
 		s.interact(s.press(reporter, dm, prompt.TS, "tbslack:draft:open", "0123456789abcdef01234567", false))
-		r := s.fake.wait("response_url", containing("expired"))
+		r := s.fake.Wait(t, "response_url", slacktest.Containing("expired"))
 		if r.Params["replace_original"] == "true" || r.Params["response_type"] != "ephemeral" {
 			t.Errorf("expired notice %v", r.Params)
 		}
 	})
 	t.Run("no thanks drops the draft", func(t *testing.T) {
-		s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
+		s.event(slacktest.NewEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": reporter,
 			"text": "never mind this one", "ts": "1700000002.000100"}, 0)
-		p := s.fake.wait("chat.postMessage", param("channel", dm), containing("never mind this one"))
+		p := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", dm), slacktest.Containing("never mind this one"))
 		id := actionValue(t, p.Params["blocks"], "tbslack:draft:cancel")
 		s.interact(s.press(reporter, dm, p.TS, "tbslack:draft:cancel", id, false))
-		s.fake.wait("response_url", containing("no ticket then"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("no ticket then"))
 		s.interact(s.press(reporter, dm, p.TS, "tbslack:draft:open", id, false))
-		s.fake.wait("response_url", containing("already opened"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("already opened"))
 	})
 	t.Run("the bot's own DMs are not drafts", func(t *testing.T) {
-		before := len(s.fake.callsTo("chat.postMessage", param("channel", dm)))
-		s.event(newEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": "UBOT", "bot_id": "BBOT",
+		before := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", dm)))
+		s.event(slacktest.NewEventID(), map[string]any{"type": "message", "channel": dm, "channel_type": "im", "user": "UBOT", "bot_id": "BBOT",
 			"text": "Open a ticket with this?", "ts": "1700000003.000100"}, 0)
 		time.Sleep(200 * time.Millisecond)
-		if after := len(s.fake.callsTo("chat.postMessage", param("channel", dm))); after != before {
+		if after := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", dm))); after != before {
 			t.Errorf("the bot answered itself")
 		}
 	})
@@ -336,11 +337,11 @@ func testSetup(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	for _, who := range []string{reporter, staff} {
 		r := s.command(who, origin, "setup <#"+helpdesk+"|helpdesk>")
-		if !strings.Contains(r.text("text"), "only workspace admins") {
+		if !strings.Contains(r.Text("text"), "only workspace admins") {
 			t.Errorf("setup by %s: %s", who, r.Body)
 		}
 	}
-	if r := s.command(admin, origin, "setup helpdesk"); !strings.Contains(r.text("text"), "Usage: /ticket setup #channel") {
+	if r := s.command(admin, origin, "setup helpdesk"); !strings.Contains(r.Text("text"), "Usage: /ticket setup #channel") {
 		t.Errorf("setup without a channel mention: %s", r.Body)
 	}
 	s.setup()
@@ -348,12 +349,12 @@ func testSetup(t *testing.T, b backend) {
 	if err != nil || st.Channel != helpdesk {
 		t.Fatalf("settings %+v %v", st, err)
 	}
-	s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("helpdesk channel"))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("helpdesk channel"))
 	tk := s.withCard("Laptop broken")
 	if tk.Thread.ChannelID != helpdesk {
 		t.Errorf("card in %q, want the helpdesk channel", tk.Thread.ChannelID)
 	}
-	s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("Laptop broken"))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("Laptop broken"))
 }
 
 func testThreadReplies(t *testing.T, b backend) {
@@ -369,12 +370,12 @@ func testThreadReplies(t *testing.T, b backend) {
 		}
 		return m
 	}
-	ev := newEventID()
+	ev := slacktest.NewEventID()
 	first := msg(staff, "1700000500.000001", "Which model? &lt;b&gt;", nil)
 	for _, d := range []struct {
 		id    string
 		retry int
-	}{{ev, 0}, {ev, 1}, {ev, 2}, {newEventID(), 0}} { // retried deliveries, then the same message under a new event id
+	}{{ev, 0}, {ev, 1}, {ev, 2}, {slacktest.NewEventID(), 0}} { // retried deliveries, then the same message under a new event id
 		if r := s.event(d.id, first, d.retry); r.Status != 200 {
 			t.Fatalf("delivery %v: %d %s", d, r.Status, r.Body)
 		}
@@ -389,12 +390,12 @@ func testThreadReplies(t *testing.T, b backend) {
 			"message": map[string]any{"type": "message", "bot_id": "BBOT", "user": "UBOT", "text": "card", "ts": thread, "thread_ts": thread, "reply_count": 1}},
 	}
 	for i, m := range ignored {
-		if r := s.event(newEventID(), m, 0); r.Status != 200 {
+		if r := s.event(slacktest.NewEventID(), m, 0); r.Status != 200 {
 			t.Fatalf("ignored[%d]: %d %s", i, r.Status, r.Body)
 		}
 	}
-	s.event(newEventID(), msg(reporter, "1700000500.000002", "A 27 inch one", nil), 0)
-	s.event(newEventID(), msg(stranger, "1700000500.000009", "Same problem here", nil), 0)
+	s.event(slacktest.NewEventID(), msg(reporter, "1700000500.000002", "A 27 inch one", nil), 0)
+	s.event(slacktest.NewEventID(), msg(stranger, "1700000500.000009", "Same problem here", nil), 0)
 
 	ms := s.messages(tk.ID)
 	if len(ms) != 3 {
@@ -411,7 +412,7 @@ func testThreadReplies(t *testing.T, b backend) {
 	}
 
 	t.Run("an edit updates the stored message", func(t *testing.T) {
-		s.event(newEventID(), map[string]any{"type": "message", "subtype": "message_changed", "channel": helpdesk, "hidden": true,
+		s.event(slacktest.NewEventID(), map[string]any{"type": "message", "subtype": "message_changed", "channel": helpdesk, "hidden": true,
 			"ts": "1700000600.000001", "event_ts": "1700000600.000001",
 			"message":          map[string]any{"type": "message", "user": staff, "text": "Which model exactly?", "ts": "1700000500.000001", "thread_ts": thread},
 			"previous_message": map[string]any{"type": "message", "user": staff, "text": "Which model?", "ts": "1700000500.000001", "thread_ts": thread},
@@ -421,7 +422,7 @@ func testThreadReplies(t *testing.T, b backend) {
 		}
 	})
 	t.Run("a deletion marks the stored message deleted", func(t *testing.T) {
-		s.event(newEventID(), map[string]any{"type": "message", "subtype": "message_deleted", "channel": helpdesk, "hidden": true,
+		s.event(slacktest.NewEventID(), map[string]any{"type": "message", "subtype": "message_deleted", "channel": helpdesk, "hidden": true,
 			"ts": "1700000700.000001", "deleted_ts": "1700000500.000002",
 			"previous_message": map[string]any{"type": "message", "user": reporter, "text": "A 27 inch one", "ts": "1700000500.000002", "thread_ts": thread},
 		}, 0)
@@ -431,7 +432,7 @@ func testThreadReplies(t *testing.T, b backend) {
 	})
 	t.Run("thread replies are not echoed back into the thread", func(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
-		if cs := s.fake.callsTo("chat.postMessage", param("thread_ts", thread), containing("Which model")); len(cs) != 0 {
+		if cs := s.fake.Find("chat.postMessage", slacktest.Param("thread_ts", thread), slacktest.Containing("Which model")); len(cs) != 0 {
 			t.Errorf("echoed: %+v", cs)
 		}
 	})
@@ -451,7 +452,7 @@ func testButtons(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	s.setup()
 	tk := s.withCard("Printer on fire")
-	card := s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("Printer on fire"))
+	card := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("Printer on fire"))
 	id := fmt.Sprint(tk.ID)
 	press := func(user, action, value string, menu bool) {
 		t.Helper()
@@ -462,7 +463,7 @@ func testButtons(t *testing.T, b backend) {
 
 	t.Run("a stranger cannot close someone else's ticket", func(t *testing.T) {
 		press(stranger, "tb:close:"+id, id, false)
-		r := s.fake.wait("response_url", containing("Ticket not found")) // requesters see only their own tickets
+		r := s.fake.Wait(t, "response_url", slacktest.Containing("Ticket not found")) // requesters see only their own tickets
 		if r.Params["response_type"] != "ephemeral" || r.Params["replace_original"] == "true" {
 			t.Errorf("the refusal was not ephemeral: %v", r.Params)
 		}
@@ -472,27 +473,27 @@ func testButtons(t *testing.T, b backend) {
 	})
 	t.Run("staff claim it", func(t *testing.T) {
 		press(staff, "tb:claim:"+id, id, false)
-		s.fake.wait("response_url", containing("You now own ticket #1"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("You now own ticket #1"))
 		s.waitTicket(tk.Number, "an assignee", func(t core.Ticket) bool { return t.Assignee.ID == staff })
-		upd := s.fake.wait("chat.update", param("channel", helpdesk), param("ts", card.TS), containing("<@USTAFF>"))
+		upd := s.fake.Wait(t, "chat.update", slacktest.Param("channel", helpdesk), slacktest.Param("ts", card.TS), slacktest.Containing("<@USTAFF>"))
 		golden(t, "card_claimed.json", upd.Params["blocks"])
-		s.fake.wait("chat.postMessage", param("thread_ts", card.TS), containing("Assigned to <@USTAFF> by sam."))
+		s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", card.TS), slacktest.Containing("Assigned to <@USTAFF> by sam."))
 	})
 	t.Run("staff set the status from the menu, and the reporter hears of it", func(t *testing.T) {
 		press(staff, "tb:status:"+id, "waiting", true)
-		s.fake.wait("response_url", containing("Ticket #1 is now waiting"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 is now waiting"))
 		s.waitTicket(tk.Number, "waiting", func(t core.Ticket) bool { return t.Status == core.StatusWaiting })
-		s.fake.wait("chat.update", param("ts", card.TS), containing("*Status*\nwaiting"))
-		dm := s.fake.wait("chat.postMessage", param("channel", "D"+reporter), containing("is now waiting"))
+		s.fake.Wait(t, "chat.update", slacktest.Param("ts", card.TS), slacktest.Containing("*Status*\nwaiting"))
+		dm := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter), slacktest.Containing("is now waiting"))
 		if !strings.Contains(dm.Params["text"], "<https://fake.slack.com/archives/"+helpdesk+"/p") {
 			t.Errorf("the DM has no link to the thread: %q", dm.Params["text"])
 		}
 	})
 	t.Run("the reporter closes their own ticket", func(t *testing.T) {
 		press(reporter, "tb:close:"+id, id, false)
-		s.fake.wait("response_url", containing("Ticket #1 is now closed"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 is now closed"))
 		s.waitTicket(tk.Number, "closed", func(t core.Ticket) bool { return t.Status == core.StatusClosed })
-		upd := s.fake.wait("chat.update", param("ts", card.TS), containing("tb:reopen:"+id))
+		upd := s.fake.Wait(t, "chat.update", slacktest.Param("ts", card.TS), slacktest.Containing("tb:reopen:"+id))
 		golden(t, "card_closed.json", upd.Params["blocks"])
 	})
 	t.Run("a button of another workspace's ticket finds nothing", func(t *testing.T) {
@@ -500,7 +501,7 @@ func testButtons(t *testing.T, b backend) {
 		if r := s.interact(p); r.Status != 200 {
 			t.Fatalf("status %d", r.Status)
 		}
-		s.fake.wait("response_url", containing("not found"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("not found"))
 	})
 }
 
@@ -513,20 +514,20 @@ func testChangedElsewhere(t *testing.T, b backend) {
 	if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusResolved, "Replaced the toner"); err != nil {
 		t.Fatal(err)
 	}
-	upd := s.fake.wait("chat.update", param("channel", helpdesk), param("ts", tk.Thread.CardID), containing("*Status*\nresolved"))
+	upd := s.fake.Wait(t, "chat.update", slacktest.Param("channel", helpdesk), slacktest.Param("ts", tk.Thread.CardID), slacktest.Containing("*Status*\nresolved"))
 	if !strings.Contains(upd.Params["text"], "(resolved)") {
 		t.Errorf("card text %q", upd.Params["text"])
 	}
-	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("Status: open → *resolved*, by ops. Note: Replaced the toner"))
-	dm := s.fake.wait("chat.postMessage", param("channel", "D"+reporter))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", tk.Thread.ThreadID), slacktest.Containing("Status: open → *resolved*, by ops. Note: Replaced the toner"))
+	dm := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter))
 	if want := `Your ticket #1 "Toner empty" is now resolved (by ops). Note: Replaced the toner`; !strings.HasPrefix(dm.Params["text"], want) {
 		t.Errorf("DM %q, want prefix %q", dm.Params["text"], want)
 	}
 	if _, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-1", Content: "Please try printing again.", Source: "api", Deliver: true}); err != nil {
 		t.Fatal(err)
 	}
-	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("*ops* (via the API):\nPlease try printing again."))
-	if n := len(s.fake.callsTo("chat.postMessage", param("channel", helpdesk), param("thread_ts", ""))); n != 2 { // welcome + card
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", tk.Thread.ThreadID), slacktest.Containing("*ops* (via the API):\nPlease try printing again."))
+	if n := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Param("thread_ts", ""))); n != 2 { // welcome + card
 		t.Errorf("%d top-level posts in the helpdesk channel, want 2 (a change must not post a second card)", n)
 	}
 }
@@ -552,14 +553,15 @@ func testMentionEscaping(t *testing.T, b backend) {
 	if _, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-1", Content: "hi <!channel> @here", Source: "api", Deliver: true}); err != nil {
 		t.Fatal(err)
 	}
-	s.fake.wait("chat.postMessage", param("channel", "D"+reporter))
-	s.fake.wait("chat.postMessage", param("thread_ts", tk.Thread.ThreadID), containing("(via the API)"))
-	s.fake.wait("chat.update", param("ts", tk.Thread.CardID), containing("*Status*\nwaiting"))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", tk.Thread.ThreadID), slacktest.Containing("(via the API)"))
+	s.fake.Wait(t, "chat.update", slacktest.Param("ts", tk.Thread.CardID), slacktest.Containing("*Status*\nwaiting"))
 	list := s.command(reporter, origin, "list")
 	show := s.command(reporter, origin, "show 1")
 
-	s.fake.wait("chat.postMessage", containing("Printer &lt;!channel&gt; @\u200bhere"))
-	for _, c := range s.fake.all() {
+	s.fake.Wait(t, "chat.postMessage", slacktest.Containing("Printer &lt;!channel&gt; @\u200bhere"))
+	s.fake.AssertNoMentions(t)
+	for _, c := range s.fake.Calls() {
 		for _, str := range c.Strings {
 			if m := pings.FindString(str); m != "" {
 				t.Errorf("%s carried %q unescaped: %q", c.Method, m, str)
@@ -571,7 +573,7 @@ func testMentionEscaping(t *testing.T, b backend) {
 		if r := s.command(stranger, origin, "Long one\n"+desc); r.Status != 200 {
 			t.Fatalf("open: %s", r.Body)
 		}
-		card := s.fake.wait("chat.postMessage", param("channel", helpdesk), containing("*#2 Long one*"))
+		card := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("*#2 Long one*"))
 		var blocks []map[string]any
 		_ = json.Unmarshal([]byte(card.Params["blocks"]), &blocks)
 		text, _ := blocks[1]["text"].(map[string]any)["text"].(string)
@@ -582,7 +584,7 @@ func testMentionEscaping(t *testing.T, b backend) {
 	for _, r := range []response{r, list, show} {
 		var v any
 		_ = json.Unmarshal(r.Body, &v)
-		for _, str := range leaves(v, nil) {
+		for _, str := range slacktest.Strings(v) {
 			if m := pings.FindString(str); m != "" {
 				t.Errorf("a command reply carried %q unescaped: %q", m, str)
 			}
@@ -593,26 +595,26 @@ func testMentionEscaping(t *testing.T, b backend) {
 func testRateLimit(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	for i := 1; i <= 5; i++ {
-		if r := s.command(reporter, origin, fmt.Sprintf("Problem %d", i)); !strings.Contains(r.text("text"), "opened") {
+		if r := s.command(reporter, origin, fmt.Sprintf("Problem %d", i)); !strings.Contains(r.Text("text"), "opened") {
 			t.Fatalf("open %d: %s", i, r.Body)
 		}
 	}
 	r := s.command(reporter, origin, "Problem 6")
-	if !regexp.MustCompile(`^You're going a bit fast; try again in \d+ s\.$`).MatchString(r.text("text")) || r.text("response_type") != "ephemeral" {
+	if !regexp.MustCompile(`^You're going a bit fast; try again in \d+ s\.$`).MatchString(r.Text("text")) || r.Text("response_type") != "ephemeral" {
 		t.Errorf("sixth open: %s", r.Body)
 	}
-	if r := s.command(stranger, origin, "Someone else's problem"); !strings.Contains(r.text("text"), "opened") {
+	if r := s.command(stranger, origin, "Someone else's problem"); !strings.Contains(r.Text("text"), "opened") {
 		t.Errorf("another user is limited too: %s", r.Body)
 	}
 }
 
 func testSlowSlack(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
-	s.fake.slow("users.info", 4*time.Second)
-	s.fake.slow("chat.postMessage", 4*time.Second)
+	s.fake.Slow("users.info", 4*time.Second)
+	s.fake.Slow("chat.postMessage", 4*time.Second)
 	start := time.Now()
 	r := s.command(reporter, origin, "Everything is slow today") // s.raw fails the test past 3 s
-	if !strings.Contains(r.text("text"), "Ticket #1 opened") {
+	if !strings.Contains(r.Text("text"), "Ticket #1 opened") {
 		t.Fatalf("answer after %v: %s", time.Since(start), r.Body)
 	}
 	// The card follows through the outbox once Slack answers.
@@ -621,10 +623,10 @@ func testSlowSlack(t *testing.T, b backend) {
 
 func testSlack429(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
-	s.fake.fail("chat.postMessage", failure{Status: http.StatusTooManyRequests, RetryAfter: 1})
+	s.fake.RateLimitTimes("chat.postMessage", time.Second, 1)
 	tk := s.withCard("Slack is busy")
-	var limited, posted apiCall
-	for _, c := range s.fake.all() {
+	var limited, posted slacktest.Call
+	for _, c := range s.fake.Calls() {
 		if c.Method != "chat.postMessage" {
 			continue
 		}
@@ -635,7 +637,7 @@ func testSlack429(t *testing.T, b backend) {
 		}
 	}
 	if limited.Method == "" || posted.Method == "" {
-		t.Fatalf("calls:\n%s", s.fake.dump())
+		t.Fatalf("calls:\n%s", s.fake.Dump())
 	}
 	if gap := posted.At.Sub(limited.At); gap < 900*time.Millisecond {
 		t.Errorf("retried after %v; Slack asked for 1 s", gap)
@@ -646,29 +648,29 @@ func testRoleCache(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{})
 	t.Run("before setup only admins are staff", func(t *testing.T) {
 		s.command(reporter, origin, "Before setup")
-		if r := s.command(staff, origin, "claim 1"); !strings.Contains(r.text("text"), "only staff") {
+		if r := s.command(staff, origin, "claim 1"); !strings.Contains(r.Text("text"), "only staff") {
 			t.Errorf("staff before setup: %s", r.Body)
 		}
-		if r := s.command(admin, origin, "claim 1"); !strings.Contains(r.text("text"), "You now own ticket #1") {
+		if r := s.command(admin, origin, "claim 1"); !strings.Contains(r.Text("text"), "You now own ticket #1") {
 			t.Errorf("admin before setup: %s", r.Body)
 		}
 	})
 	s.setup()
 	for range 5 {
-		if r := s.command(staff, helpdesk, "list all"); !strings.Contains(strings.ToLower(r.text("text")), "tickets") {
+		if r := s.command(staff, helpdesk, "list all"); !strings.Contains(strings.ToLower(r.Text("text")), "tickets") {
 			t.Fatalf("list: %s", r.Body)
 		}
 	}
-	if n := len(s.fake.callsTo("users.info", param("user", staff))); n != 1 {
+	if n := len(s.fake.Find("users.info", slacktest.Param("user", staff))); n != 1 {
 		t.Errorf("users.info for staff called %d times, want 1", n)
 	}
-	if n := len(s.fake.callsTo("conversations.members", param("channel", helpdesk), param("cursor", ""))); n != 1 {
+	if n := len(s.fake.Find("conversations.members", slacktest.Param("channel", helpdesk), slacktest.Param("cursor", ""))); n != 1 {
 		t.Errorf("the member list was fetched %d times, want 1", n)
 	}
-	if n := len(s.fake.callsTo("conversations.members", param("channel", helpdesk))); n != 3 {
+	if n := len(s.fake.Find("conversations.members", slacktest.Param("channel", helpdesk))); n != 3 {
 		t.Errorf("%d member pages read, want 3 (5 members, 2 a page)", n)
 	}
-	if r := s.command(staff, helpdesk, "list all"); !strings.Contains(r.text("text"), "Before setup") && !strings.Contains(string(r.Body), "Before setup") {
+	if r := s.command(staff, helpdesk, "list all"); !strings.Contains(r.Text("text"), "Before setup") && !strings.Contains(string(r.Body), "Before setup") {
 		t.Errorf("staff see every ticket: %s", r.Body)
 	}
 }
@@ -702,26 +704,26 @@ func testNotify(t *testing.T, b backend) {
 		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(s.fake.callsTo("chat.postMessage", param("channel", "CONCE"))); n != 1 {
+		if n := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", "CONCE"))); n != 1 {
 			t.Errorf("%d cards posted", n)
 		}
 	})
 	t.Run("a missing channel is permanent", func(t *testing.T) {
-		s.fake.breakChannel("CGONE", "channel_not_found")
+		s.fake.BreakChannel("CGONE", "channel_not_found")
 		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Nowhere", "CGONE").ID))
 		if !core.IsPermanent(err) {
 			t.Errorf("err = %v, want permanent", err)
 		}
 	})
 	t.Run("a 429 carries Slack's Retry-After", func(t *testing.T) {
-		s.fake.fail("chat.postMessage", failure{Status: 429, RetryAfter: 7})
+		s.fake.RateLimitTimes("chat.postMessage", 7*time.Second, 1)
 		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Later", "CLATER").ID))
 		if core.RetryAfterOf(err) != 7*time.Second || core.IsPermanent(err) {
 			t.Errorf("err = %v (retry after %v)", err, core.RetryAfterOf(err))
 		}
 	})
 	t.Run("a server error is retried", func(t *testing.T) {
-		s.fake.fail("chat.postMessage", failure{Status: 503})
+		s.fake.FailStatus("chat.postMessage", 503, 1)
 		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Flaky", "CFLAKY").ID))
 		if err == nil || core.IsPermanent(err) {
 			t.Errorf("err = %v, want a retryable error", err)
@@ -747,14 +749,14 @@ func testNotify(t *testing.T, b backend) {
 		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusInProgress, ""); err != nil {
 			t.Fatal(err)
 		}
-		s.fake.fail("conversations.open", failure{Code: "cannot_dm_bot"})
+		s.fake.Fail("conversations.open", "cannot_dm_bot", 1)
 		ev := event(core.EventTicketChanged, tk.ID)
 		ev.Actor = ops.User
 		ev.Changes = []core.Change{{Field: "status", From: "open", To: "in_progress", Actor: ops.User}}
 		if err := s.adapter.Notify(ctx, ev); err != nil {
 			t.Errorf("err = %v", err)
 		}
-		s.fake.wait("chat.update", param("channel", "CNODM"), containing("*Status*\nin progress"))
+		s.fake.Wait(t, "chat.update", slacktest.Param("channel", "CNODM"), slacktest.Containing("*Status*\nin progress"))
 	})
 	t.Run("ticket.changed of a ticket without a card posts the card, then the note and the DM", func(t *testing.T) {
 		tk := open("Never carded", "CLATE")
@@ -769,17 +771,17 @@ func testNotify(t *testing.T, b backend) {
 			if err := s.adapter.Notify(ctx, ev); err != nil {
 				t.Fatal(err)
 			}
-			cards := s.fake.callsTo("chat.postMessage", param("channel", "CLATE"), param("thread_ts", ""))
+			cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", "CLATE"), slacktest.Param("thread_ts", ""))
 			if len(cards) != 1 || !strings.Contains(cards[0].Params["text"], "(waiting)") {
 				t.Fatalf("delivery %d: cards posted: %+v", i+1, cards)
 			}
 			if got := s.ticket(tk.Number).Thread; got.CardID != cards[0].TS {
 				t.Errorf("delivery %d: thread %+v, want the card %s", i+1, got, cards[0].TS)
 			}
-			if n := len(s.fake.callsTo("chat.postMessage", param("thread_ts", cards[0].TS), containing("Status: open → *waiting*, by ops. Note: which floor?"))); n != 1 {
+			if n := len(s.fake.Find("chat.postMessage", slacktest.Param("thread_ts", cards[0].TS), slacktest.Containing("Status: open → *waiting*, by ops. Note: which floor?"))); n != 1 {
 				t.Errorf("delivery %d: %d change notes in the card's thread, want 1", i+1, n)
 			}
-			dms := s.fake.callsTo("chat.postMessage", param("channel", "D"+reporter), containing(`"Never carded" is now waiting (by ops)`))
+			dms := s.fake.Find("chat.postMessage", slacktest.Param("channel", "D"+reporter), slacktest.Containing(`"Never carded" is now waiting (by ops)`))
 			if len(dms) != 1 || !strings.Contains(dms[0].Params["text"], "|Open the ticket's thread>") {
 				t.Errorf("delivery %d: DMs to the reporter: %+v", i+1, dms)
 			}
@@ -797,12 +799,12 @@ func testNotify(t *testing.T, b backend) {
 		if err := s.adapter.Notify(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		cards := s.fake.callsTo("chat.postMessage", param("channel", "CMSGFIRST"), param("thread_ts", ""))
+		cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", "CMSGFIRST"), slacktest.Param("thread_ts", ""))
 		if len(cards) != 1 {
 			t.Fatalf("cards posted: %+v", cards)
 		}
-		if n := len(s.fake.callsTo("chat.postMessage", param("thread_ts", cards[0].TS), containing("Hello from the API"))); n != 1 {
-			t.Errorf("%d posts of the message in the card's thread, want 1; calls:\n%s", n, s.fake.dump())
+		if n := len(s.fake.Find("chat.postMessage", slacktest.Param("thread_ts", cards[0].TS), slacktest.Containing("Hello from the API"))); n != 1 {
+			t.Errorf("%d posts of the message in the card's thread, want 1; calls:\n%s", n, s.fake.Dump())
 		}
 	})
 }
@@ -812,7 +814,7 @@ func testRepeatedRequests(t *testing.T, b backend) {
 	// post sends exactly the same signed request each time, as a proxy's retry or a replay
 	// within the signature window does.
 	post := func(path string, body []byte) func() response {
-		h := sign(body, s.clock.Now(), s.secret)
+		h := slacktest.Sign(s.secret, s.clock.Now(), body)
 		return func() response {
 			t.Helper()
 			return s.raw(path, formType, body, h)
@@ -825,7 +827,7 @@ func testRepeatedRequests(t *testing.T, b backend) {
 
 	t.Run("a slash command", func(t *testing.T) {
 		send := post("/slack/commands", []byte(s.commandForm(reporter, origin, "Printer offline").Encode()))
-		if r := send(); r.Status != 200 || !strings.HasPrefix(r.text("text"), "Ticket #1 opened") {
+		if r := send(); r.Status != 200 || !strings.HasPrefix(r.Text("text"), "Ticket #1 opened") {
 			t.Fatalf("first: %d %s", r.Status, r.Body)
 		}
 		if r := send(); r.Status != 200 || len(r.Body) != 0 {
@@ -850,13 +852,13 @@ func testRepeatedRequests(t *testing.T, b backend) {
 	t.Run("a refused submission is answered every time", func(t *testing.T) {
 		send := post("/slack/interactivity", interaction(s.submission(reporter, origin, "Fax", "", "critical")))
 		for i := range 2 {
-			if r := send(); r.Status != 200 || r.text("response_action") != "errors" {
+			if r := send(); r.Status != 200 || r.Text("response_action") != "errors" {
 				t.Fatalf("try %d: %d %s", i+1, r.Status, r.Body)
 			}
 		}
 	})
 	t.Run("commands with their own trigger ids all run", func(t *testing.T) {
-		if r := s.command(reporter, origin, "Another problem"); !strings.HasPrefix(r.text("text"), "Ticket #3 opened") {
+		if r := s.command(reporter, origin, "Another problem"); !strings.HasPrefix(r.Text("text"), "Ticket #3 opened") {
 			t.Errorf("got %s", r.Body)
 		}
 	})
@@ -886,7 +888,7 @@ func testRedactedURLs(t *testing.T, b backend) {
 
 // TestNew checks the constructor's refusals: each names what to fix and never the token.
 func TestNew(t *testing.T) {
-	fake := newFakeSlack(t, "TNEW")
+	fake := slacktest.Start(t, slacktest.Options{Team: "TNEW", BotToken: botToken})
 	svc := core.NewService(core.ServiceConfig{})
 	b, err := bot.New(bot.Config{Service: svc})
 	if err != nil {
@@ -897,10 +899,10 @@ func TestNew(t *testing.T) {
 		cfg  slack.Config
 		says string
 	}{
-		{"without a bot", slack.Config{Service: svc, BotToken: fake.botToken, SigningSecret: "s", APIURL: fake.apiURL()}, "a Bot and a Service"},
-		{"without a bot token", slack.Config{Bot: b, Service: svc, SigningSecret: "s", APIURL: fake.apiURL()}, "SLACK_BOT_TOKEN"},
-		{"without a signing secret or app token", slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, APIURL: fake.apiURL()}, "SLACK_SIGNING_SECRET"},
-		{"with a token Slack refuses", slack.Config{Bot: b, Service: svc, BotToken: "xoxb-wrong-SECRET9", SigningSecret: "s", APIURL: fake.apiURL()}, "SLACK_BOT_TOKEN"},
+		{"without a bot", slack.Config{Service: svc, BotToken: fake.BotToken(), SigningSecret: "s", APIURL: fake.APIURL()}, "a Bot and a Service"},
+		{"without a bot token", slack.Config{Bot: b, Service: svc, SigningSecret: "s", APIURL: fake.APIURL()}, "SLACK_BOT_TOKEN"},
+		{"without a signing secret or app token", slack.Config{Bot: b, Service: svc, BotToken: fake.BotToken(), APIURL: fake.APIURL()}, "SLACK_SIGNING_SECRET"},
+		{"with a token Slack refuses", slack.Config{Bot: b, Service: svc, BotToken: "xoxb-wrong-SECRET9", SigningSecret: "s", APIURL: fake.APIURL()}, "SLACK_BOT_TOKEN"},
 		{"with Slack out of reach", slack.Config{Bot: b, Service: svc, BotToken: "xoxb-unreachable-SECRET9", SigningSecret: "s", APIURL: "http://127.0.0.1:1/api/"}, "SLACK_API_URL"},
 	}
 	for _, c := range cases {
@@ -915,7 +917,7 @@ func TestNew(t *testing.T) {
 		})
 	}
 	t.Run("stops Socket Mode on an app token Slack refuses", func(t *testing.T) {
-		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, AppToken: "xapp-wrong-SECRET9", APIURL: fake.apiURL()})
+		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.BotToken(), AppToken: "xapp-wrong-SECRET9", APIURL: fake.APIURL()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -927,13 +929,13 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("learns who it is from auth.test", func(t *testing.T) {
-		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.botToken, SigningSecret: "s", APIURL: strings.TrimSuffix(fake.apiURL(), "/")})
+		a, err := slack.New(context.Background(), slack.Config{Bot: b, Service: svc, BotToken: fake.BotToken(), SigningSecret: "s", APIURL: strings.TrimSuffix(fake.APIURL(), "/")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if a.Platform() != core.PlatformSlack {
 			t.Errorf("platform %q", a.Platform())
 		}
-		fake.wait("auth.test")
+		fake.Wait(t, "auth.test")
 	})
 }

@@ -9,88 +9,59 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/core"
 )
 
 // socketPeer is the Slack end of a Socket Mode connection.
 type socketPeer struct {
-	t    *testing.T
-	conn *websocket.Conn
-	n    int
+	t *testing.T
+	*slacktest.Socket
 }
 
 // connection waits for the adapter to connect to the fake.
 func (s *stack) connection() *socketPeer {
 	s.t.Helper()
-	select {
-	case c := <-s.fake.sockets:
-		s.t.Cleanup(func() { _ = c.Close() })
-		return &socketPeer{t: s.t, conn: c}
-	case <-time.After(10 * time.Second):
-		s.t.Fatalf("the adapter did not connect over Socket Mode; calls:\n%s", s.fake.dump())
-		return nil
-	}
+	return &socketPeer{t: s.t, Socket: s.fake.WaitSocket(s.t, 10*time.Second)}
 }
 
 // send writes an envelope of typ with payload and returns its envelope id.
 func (p *socketPeer) send(typ string, payload any) string {
 	p.t.Helper()
-	p.n++
-	id := fmt.Sprintf("env-%d-%s", p.n, randomHex(3))
-	err := p.conn.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": payload,
-		"accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
+	id, err := p.Send(typ, payload)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	return id
 }
 
-// ack reads until the acknowledgement of envelope id and returns its payload.
+// ack waits for the acknowledgement of envelope id and returns its payload.
 func (p *socketPeer) ack(id string) map[string]any {
 	p.t.Helper()
-	_ = p.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		var a struct {
-			EnvelopeID string         `json:"envelope_id"`
-			Payload    map[string]any `json:"payload"`
-		}
-		if err := p.conn.ReadJSON(&a); err != nil {
-			p.t.Fatalf("waiting for the ack of %s: %v", id, err)
-		}
-		if a.EnvelopeID == id {
-			return a.Payload
-		}
+	a, err := p.WaitAck(id, 10*time.Second)
+	if err != nil {
+		p.t.Fatal(err)
 	}
+	return a.Map()
 }
 
-// acksUntil reads acknowledgements until the one of envelope id and returns the envelope ids
-// acknowledged up to it, in order.
-func (p *socketPeer) acksUntil(id string) []string {
+// acked waits for the acknowledgement of envelope id and returns the envelope ids
+// acknowledged so far, in order.
+func (p *socketPeer) acked(id string) []string {
 	p.t.Helper()
-	_ = p.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	p.ack(id)
 	var ids []string
-	for {
-		var a struct {
-			EnvelopeID string `json:"envelope_id"`
-		}
-		if err := p.conn.ReadJSON(&a); err != nil {
-			p.t.Fatalf("waiting for the ack of %s (after %v): %v", id, ids, err)
-		}
+	for _, a := range p.Acks() {
 		ids = append(ids, a.EnvelopeID)
-		if a.EnvelopeID == id {
-			return ids
-		}
 	}
+	return ids
 }
 
 // commandPayload is the slash_commands payload of /ticket text by user in the origin channel.
 func (s *stack) commandPayload(user, text string) map[string]any {
-	form := s.commandForm(user, origin, text)
-	payload := map[string]any{"is_enterprise_install": "false"}
-	for k := range form {
-		payload[k] = form.Get(k)
+	payload := map[string]any{}
+	for k, v := range s.commandForm(user, origin, text) {
+		payload[k] = v[0]
 	}
 	return payload
 }
@@ -122,12 +93,12 @@ func testSocketMode(t *testing.T, b backend) {
 		if a := command(peer, reporter, ""); len(a) != 0 {
 			t.Errorf("ack payload %v", a)
 		}
-		s.fake.wait("views.open")
+		s.fake.Wait(t, "views.open")
 	})
 	t.Run("a thread reply event is acknowledged and stored", func(t *testing.T) {
 		tk := s.ticket(1)
 		var ev map[string]any
-		_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "message", "channel": tk.Thread.ChannelID,
+		_ = json.Unmarshal(s.eventBody(slacktest.NewEventID(), map[string]any{"type": "message", "channel": tk.Thread.ChannelID,
 			"channel_type": "channel", "user": reporter, "text": "On it", "ts": "1700000900.000001", "thread_ts": tk.Thread.ThreadID}), &ev)
 		peer.ack(peer.send("events_api", ev))
 		deadline := time.Now().Add(10 * time.Second)
@@ -148,22 +119,22 @@ func testSocketMode(t *testing.T, b backend) {
 		tk := s.ticket(1)
 		id := fmt.Sprint(tk.ID)
 		peer.ack(peer.send("interactive", s.press(stranger, tk.Thread.ChannelID, tk.Thread.CardID, "tb:close:"+id, id, false)))
-		s.fake.wait("response_url", containing("Ticket not found"))
+		s.fake.Wait(t, "response_url", slacktest.Containing("Ticket not found"))
 	})
 	t.Run("an envelope slack-go cannot parse is still acknowledged", func(t *testing.T) {
 		var ev map[string]any
-		_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "some_future_event"}), &ev)
+		_ = json.Unmarshal(s.eventBody(slacktest.NewEventID(), map[string]any{"type": "some_future_event"}), &ev)
 		peer.ack(peer.send("events_api", ev))
 	})
 	t.Run("reconnects when Slack asks it to", func(t *testing.T) {
-		if err := peer.conn.WriteJSON(map[string]any{"type": "disconnect", "reason": "refresh_requested"}); err != nil {
+		if err := peer.Disconnect("refresh_requested"); err != nil {
 			t.Fatal(err)
 		}
 		next := s.connection()
 		if a := command(next, reporter, "After the reconnect"); !strings.Contains(fmt.Sprint(a["text"]), "opened") {
 			t.Errorf("ack payload %v", a)
 		}
-		if n := len(s.fake.callsTo("apps.connections.open")); n < 2 {
+		if n := len(s.fake.Find("apps.connections.open")); n < 2 {
 			t.Errorf("apps.connections.open called %d times", n)
 		}
 	})
@@ -176,7 +147,7 @@ func testSocketRedelivery(t *testing.T, b backend) {
 		t.Fatalf("ack payload %v", a)
 	}
 	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
-	reply := s.threadReplyEvent(newEventID(), tk, reporter, "1700000900.000001", "Still broken")
+	reply := s.threadReplyEvent(slacktest.NewEventID(), tk, reporter, "1700000900.000001", "Still broken")
 
 	// The database is down while the event is processed: no acknowledgement, so Slack
 	// delivers the envelope again.
@@ -184,8 +155,8 @@ func testSocketRedelivery(t *testing.T, b backend) {
 	failed := peer.send("events_api", reply)
 	s.faults.waitHits(t, 1)
 	var other map[string]any
-	_ = json.Unmarshal(s.eventBody(newEventID(), map[string]any{"type": "reaction_added", "user": reporter, "reaction": "+1"}), &other)
-	acked := peer.acksUntil(peer.send("events_api", other))
+	_ = json.Unmarshal(s.eventBody(slacktest.NewEventID(), map[string]any{"type": "reaction_added", "user": reporter, "reaction": "+1"}), &other)
+	acked := peer.acked(peer.send("events_api", other))
 	if slices.Contains(acked, failed) {
 		t.Fatalf("the envelope whose event failed was acknowledged (acks %v)", acked)
 	}
@@ -197,7 +168,7 @@ func testSocketRedelivery(t *testing.T, b backend) {
 	// Slack's redelivery, once the database is back, is processed and acknowledged.
 	s.faults.set(storeUp)
 	again := peer.send("events_api", reply)
-	acked = peer.acksUntil(again)
+	acked = peer.acked(again)
 	if slices.Contains(acked, failed) {
 		t.Errorf("the failed envelope was acknowledged after all (acks %v)", acked)
 	}
@@ -213,7 +184,7 @@ func testSocketPanic(t *testing.T, b backend) {
 	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
 
 	s.faults.set(storePanics)
-	peer.ack(peer.send("events_api", s.threadReplyEvent(newEventID(), tk, reporter, "1700000900.000002", "Boom")))
+	peer.ack(peer.send("events_api", s.threadReplyEvent(slacktest.NewEventID(), tk, reporter, "1700000900.000002", "Boom")))
 	s.faults.set(storeUp)
 	log := s.waitLog("Socket Mode handler panicked", "faultStore: a lookup panicked")
 	if !regexp.MustCompile(`Socket Mode handler panicked" [^\n]*error_id=[0-9a-f]{12} `).MatchString(log) {

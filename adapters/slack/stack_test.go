@@ -3,14 +3,11 @@ package slack_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
@@ -44,6 +42,8 @@ const (
 	helpdesk = "CHELP"
 	origin   = "CORIGIN"
 	secret   = "test-signing-secret-SECRET3"
+	botToken = "xoxb-test-bot-token-SECRET1"
+	appToken = "xapp-test-app-token-SECRET2"
 )
 
 // backend is one combination of ticket store and state store the suite runs on.
@@ -89,7 +89,8 @@ type stack struct {
 	t       *testing.T
 	team    string
 	ws      core.Workspace
-	fake    *fakeSlack
+	fake    *slacktest.Server
+	client  slacktest.Client
 	store   *gormstore.Store
 	faults  *faultStore // the store as the service sees it, failing on demand
 	svc     *core.Service
@@ -114,12 +115,12 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	if s.secret == "" {
 		s.secret = secret
 	}
-	s.fake = newFakeSlack(t, team)
-	s.fake.addUser(fakeUser{ID: admin, Name: "ada", Admin: true})
-	s.fake.addUser(fakeUser{ID: staff, Name: "sam"})
-	s.fake.addUser(fakeUser{ID: reporter, Name: "rita"})
-	s.fake.addUser(fakeUser{ID: stranger, Name: "stan"})
-	s.fake.setMembers(helpdesk, admin, "UOTHER1", "UOTHER2", staff, "UBOT")
+	// Two members a page, to exercise paging.
+	s.fake = slacktest.Start(t, slacktest.Options{Team: team, BotToken: botToken, AppToken: appToken, MemberPageSize: 2})
+	for _, u := range []slacktest.User{{ID: admin, Name: "ada", Admin: true}, {ID: staff, Name: "sam"}, {ID: reporter, Name: "rita"}, {ID: stranger, Name: "stan"}} {
+		s.fake.AddUser(u)
+	}
+	s.fake.SetMembers(helpdesk, admin, "UOTHER1", "UOTHER2", staff, slacktest.BotUserID)
 
 	log := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store, err := gormstore.Open(ctx, b.store(t), log)
@@ -145,11 +146,11 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	}
 	cfg := slack.Config{
 		Bot: s.bot, Service: s.svc,
-		BotToken: s.fake.botToken, SigningSecret: s.secret,
-		APIURL: s.fake.apiURL(), Clock: o.clock, Log: log,
+		BotToken: botToken, SigningSecret: s.secret,
+		APIURL: s.fake.APIURL(), Clock: o.clock, Log: log,
 	}
 	if o.socket {
-		cfg.AppToken = s.fake.appToken
+		cfg.AppToken = appToken
 	}
 	s.adapter, err = slack.New(ctx, cfg)
 	if err != nil {
@@ -169,6 +170,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	mux := http.NewServeMux()
 	s.adapter.Routes(mux)
 	s.srv = httptest.NewServer(mux)
+	s.client = slacktest.Client{BaseURL: s.srv.URL, Signer: slacktest.Signer{Secret: s.secret, Clock: s.clock.Now}}
 	t.Cleanup(func() {
 		s.srv.Close()
 		cancel()
@@ -177,7 +179,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 			t.Errorf("adapter.Run: %v", err)
 		}
 		_ = store.Close()
-		for _, leak := range []string{s.fake.botToken, s.fake.appToken, s.secret} {
+		for _, leak := range []string{botToken, appToken, s.secret} {
 			if strings.Contains(s.log.String(), leak) {
 				t.Errorf("a token or secret reached the log: %q", leak)
 			}
@@ -198,92 +200,42 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// sign returns Slack's signature headers for body at ts.
-func sign(body []byte, ts time.Time, key string) http.Header {
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write([]byte("v0:" + stamp + ":"))
-	mac.Write(body)
-	h := http.Header{}
-	h.Set("X-Slack-Request-Timestamp", stamp)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	return h
-}
-
 // response is an answer of the adapter's HTTP endpoints.
-type response struct {
-	Status int
-	Body   []byte
-	JSON   map[string]any
-}
-
-// text returns the string at a dotted path of the JSON answer ("errors.title").
-func (r response) text(path string) string {
-	var v any = r.JSON
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return ""
-		}
-		v = m[k]
-	}
-	s, _ := v.(string)
-	return s
-}
+type response = slacktest.Response
 
 // send posts a signed body to path.
 func (s *stack) send(path, contentType string, body []byte, extra http.Header) response {
 	s.t.Helper()
-	h := sign(body, s.clock.Now(), s.secret)
-	for k, vs := range extra {
-		h[k] = vs
-	}
-	return s.raw(path, contentType, body, h)
+	r, err := s.client.Post(context.Background(), path, contentType, body, extra)
+	return s.check(path, r, err)
 }
 
 // raw posts body to path with exactly the headers h.
 func (s *stack) raw(path, contentType string, body []byte, h http.Header) response {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.srv.URL+path, bytes.NewReader(body))
+	r, err := s.client.Raw(context.Background(), path, contentType, body, h)
+	return s.check(path, r, err)
+}
+
+// check fails the test on a transport error or an answer slower than Slack waits for.
+func (s *stack) check(path string, r response, err error) response {
+	s.t.Helper()
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	req.Header = h.Clone()
-	req.Header.Set("Content-Type", contentType)
-	start := time.Now()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
+	if r.Took > 3*time.Second {
+		s.t.Errorf("%s answered after %v; Slack gives up after 3 s", path, r.Took)
 	}
-	defer res.Body.Close()
-	if d := time.Since(start); d > 3*time.Second {
-		s.t.Errorf("%s answered after %v; Slack gives up after 3 s", path, d)
-	}
-	b, _ := io.ReadAll(res.Body)
-	r := response{Status: res.StatusCode, Body: b}
-	_ = json.Unmarshal(b, &r.JSON)
 	return r
 }
 
-const formType = "application/x-www-form-urlencoded"
+const formType = slacktest.FormType
 
 // commandForm is the form Slack posts for /ticket TEXT by user in channel.
 func (s *stack) commandForm(user, channel, text string) url.Values {
 	n := s.seq.Add(1)
-	return url.Values{
-		"token":        {"legacy-verification-token"},
-		"team_id":      {s.team},
-		"team_domain":  {"fake"},
-		"channel_id":   {channel},
-		"channel_name": {"general"},
-		"user_id":      {user},
-		"user_name":    {userName(user)},
-		"command":      {"/ticket"},
-		"text":         {text},
-		"api_app_id":   {"A1"},
-		"response_url": {s.fake.srv.URL + "/response/cmd-" + strconv.FormatInt(n, 10)},
-		"trigger_id":   {triggerID(n)},
-	}
+	return slacktest.Command{Team: s.team, Channel: channel, User: user, UserName: userName(user), Text: text,
+		ResponseURL: s.fake.URL() + "/response/cmd-" + strconv.FormatInt(n, 10)}.Form()
 }
 
 // command runs /ticket text as user in channel over HTTP.
@@ -308,11 +260,7 @@ func userName(id string) string {
 
 // eventBody is an event_callback around inner.
 func (s *stack) eventBody(eventID string, inner map[string]any) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"token": "legacy", "team_id": s.team, "api_app_id": "A1", "type": "event_callback",
-		"event_id": eventID, "event_time": time.Now().Unix(), "event": inner,
-	})
-	return b
+	return slacktest.EventCallback(s.team, eventID, inner)
 }
 
 // event delivers inner as event eventID over HTTP; retry > 0 marks a redelivery.
@@ -326,65 +274,32 @@ func (s *stack) event(eventID string, inner map[string]any, retry int) response 
 	return s.send("/slack/events", "application/json", s.eventBody(eventID, inner), h)
 }
 
-// triggerID is a trigger_id no other run used: Slack makes a new one for every command and
-// interaction, and the adapter de-duplicates by it (in Redis, which is shared between runs).
-func triggerID(n int64) string { return fmt.Sprintf("%d.%s", n, randomHex(8)) }
-
-// newEventID is an event id no other run used (Redis is shared between runs).
-func newEventID() string { return "Ev" + strings.ToUpper(randomHex(6)) }
-
 // interact posts an interaction payload over HTTP.
-func (s *stack) interact(payload map[string]any) response {
+func (s *stack) interact(payload slacktest.Interaction) response {
 	s.t.Helper()
-	b, _ := json.Marshal(payload)
-	return s.send("/slack/interactivity", formType, []byte(url.Values{"payload": {string(b)}}.Encode()), nil)
+	return s.send("/slack/interactivity", formType, payload.Form(), nil)
 }
 
 // press is the block_actions payload of user pressing action (a button, or a menu choosing
 // value) on the message at ts in channel.
-func (s *stack) press(user, channel, ts, actionID, value string, menu bool) map[string]any {
+func (s *stack) press(user, channel, ts, actionID, value string, menu bool) slacktest.Interaction {
 	n := s.seq.Add(1)
-	act := map[string]any{"action_id": actionID, "block_id": "b1", "type": "button", "value": value,
-		"action_ts": "1700000100.000001", "text": map[string]any{"type": "plain_text", "text": "x"}}
+	act := slacktest.Button(actionID, value)
 	if menu {
-		act = map[string]any{"action_id": actionID, "block_id": "b1", "type": "static_select", "action_ts": "1700000100.000001",
-			"selected_option": map[string]any{"value": value, "text": map[string]any{"type": "plain_text", "text": value}}}
+		act = slacktest.Selected(actionID, value)
 	}
-	return map[string]any{
-		"type":         "block_actions",
-		"team":         map[string]any{"id": s.team, "domain": "fake"},
-		"user":         map[string]any{"id": user, "username": userName(user), "name": userName(user), "team_id": s.team},
-		"api_app_id":   "A1",
-		"trigger_id":   triggerID(n),
-		"container":    map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false},
-		"channel":      map[string]any{"id": channel, "name": "x"},
-		"message":      map[string]any{"type": "message", "ts": ts, "text": "card"},
-		"response_url": s.fake.srv.URL + "/response/act-" + strconv.FormatInt(n, 10),
-		"actions":      []any{act},
-	}
+	return slacktest.BlockActions(s.team, slacktest.User{ID: user, Name: userName(user)}, channel, ts,
+		s.fake.URL()+"/response/act-"+strconv.FormatInt(n, 10), act)
 }
 
 // submission is the view_submission payload of the ticket form.
-func (s *stack) submission(user, channel, title, description, priority string) map[string]any {
-	prio := map[string]any{"type": "static_select"}
-	if priority != "" {
-		prio["selected_option"] = map[string]any{"value": priority, "text": map[string]any{"type": "plain_text", "text": priority}}
-	}
-	return map[string]any{
-		"type":       "view_submission",
-		"team":       map[string]any{"id": s.team, "domain": "fake"},
-		"user":       map[string]any{"id": user, "username": userName(user), "name": userName(user), "team_id": s.team},
-		"api_app_id": "A1",
-		"trigger_id": triggerID(s.seq.Add(1)),
-		"view": map[string]any{
-			"id": "V1", "team_id": s.team, "type": "modal", "callback_id": "tb:open", "private_metadata": channel,
-			"state": map[string]any{"values": map[string]any{
-				"title":       map[string]any{"title": map[string]any{"type": "plain_text_input", "value": title}},
-				"description": map[string]any{"description": map[string]any{"type": "plain_text_input", "value": description}},
-				"priority":    map[string]any{"priority": prio},
-			}},
-		},
-	}
+func (s *stack) submission(user, channel, title, description, priority string) slacktest.Interaction {
+	return slacktest.ViewSubmission(s.team, slacktest.User{ID: user, Name: userName(user)}, "tb:open", channel,
+		map[string]map[string]any{
+			"title":       {"title": slacktest.PlainInput(title)},
+			"description": {"description": slacktest.PlainInput(description)},
+			"priority":    {"priority": slacktest.SelectInput(priority)},
+		})
 }
 
 // ticket returns ticket number n of the stack's workspace.
@@ -418,12 +333,12 @@ func (s *stack) waitTicket(n int64, what string, ok func(core.Ticket) bool) core
 func (s *stack) withCard(title string) core.Ticket {
 	s.t.Helper()
 	r := s.command(reporter, origin, title)
-	if r.Status != http.StatusOK || !strings.Contains(r.text("text"), "opened") {
+	if r.Status != http.StatusOK || !strings.Contains(r.Text("text"), "opened") {
 		s.t.Fatalf("open: %d %s", r.Status, r.Body)
 	}
 	n := int64(0)
-	if _, err := fmt.Sscanf(r.text("text"), "Ticket #%d", &n); err != nil {
-		s.t.Fatalf("no ticket number in %q", r.text("text"))
+	if _, err := fmt.Sscanf(r.Text("text"), "Ticket #%d", &n); err != nil {
+		s.t.Fatalf("no ticket number in %q", r.Text("text"))
 	}
 	return s.waitTicket(n, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
 }
@@ -432,7 +347,7 @@ func (s *stack) withCard(title string) core.Ticket {
 func (s *stack) setup() {
 	s.t.Helper()
 	r := s.command(admin, helpdesk, "setup <#"+helpdesk+"|helpdesk>")
-	if !strings.HasPrefix(r.text("text"), "Done") {
+	if !strings.HasPrefix(r.Text("text"), "Done") {
 		s.t.Fatalf("setup: %d %s", r.Status, r.Body)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -27,6 +29,8 @@ type Call struct {
 	Body  json.RawMessage
 	// Auth is the Authorization header.
 	Auth string
+	// Files are the files of a multipart request (its JSON part is Body).
+	Files []File
 	// Status is what the fake answered.
 	Status int
 	At     time.Time
@@ -49,13 +53,28 @@ type Fault struct {
 	// Delay holds matching requests this long before they are answered; with Status 0 they
 	// are then served normally (a slow Discord).
 	Delay time.Duration
+	// Hang holds matching requests until the release Inject returns is called; a request
+	// whose client gave up meanwhile is never served (recorded with Status 0).
+	Hang bool
+	// Late serves matching requests at once (the action happens) but answers only after
+	// this long, so a client with a shorter timeout loses the answer.
+	Late time.Duration
 	// Times is how many requests fail; 0 means all of them.
 	Times int
+	// For ends the fault this long after it was injected; 0 means never.
+	For time.Duration
 }
 
 type fault struct {
 	Fault
-	used int
+	used    int
+	until   time.Time
+	release chan struct{}
+}
+
+// live reports whether f still applies to method and p.
+func (f *fault) live(method, p string) bool {
+	return (f.Times == 0 || f.used < f.Times) && (f.until.IsZero() || time.Now().Before(f.until)) && matches(f.Method, f.Path, method, p)
 }
 
 // Thread is a thread the fake made, as it stands now.
@@ -76,6 +95,17 @@ type Message struct {
 	Components      json.RawMessage
 	AllowedMentions json.RawMessage
 	Edits           int
+	// Nonce is the nonce it was created with; Files the files uploaded with it.
+	Nonce   string
+	Files   []File
+	Deleted bool
+	created time.Time
+}
+
+// File is a file uploaded with a message (multipart/form-data).
+type File struct {
+	Field, Name, ContentType string
+	Data                     []byte
 }
 
 // API is a fake of the part of Discord's REST API ticketbot uses. It records every call,
@@ -99,6 +129,7 @@ type API struct {
 	gatewayURL string
 	commands   json.RawMessage
 	changed    chan struct{}
+	world
 }
 
 // NewAPI starts a fake REST API that expects "Bot "+token (any token when empty). Close it
@@ -113,6 +144,7 @@ func NewAPI(token string) *API {
 		dmUser:   map[string]string{},
 		blocked:  map[string]bool{},
 		changed:  make(chan struct{}),
+		world:    newWorld(),
 	}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	return a
@@ -141,11 +173,47 @@ func (a *API) SetGatewayURL(u string) {
 	a.gatewayURL = u
 }
 
-// Inject adds a fault.
-func (a *API) Inject(f Fault) {
+// Inject adds a fault; the function it returns releases the requests a Hang holds and ends
+// the fault.
+func (a *API) Inject(f Fault) (release func()) {
+	ft := &fault{Fault: f, release: make(chan struct{})}
+	if f.For > 0 {
+		ft.until = time.Now().Add(f.For)
+	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.faults = append(a.faults, &fault{Fault: f})
+	a.faults = append(a.faults, ft)
+	a.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			a.mu.Lock()
+			ft.Times, ft.used = 1, 1
+			a.mu.Unlock()
+			close(ft.release)
+		})
+	}
+}
+
+// Hang holds requests matching method and pattern until release is called: a black hole.
+func (a *API) Hang(method, pattern string) (release func()) {
+	return a.Inject(Fault{Method: method, Path: pattern, Hang: true})
+}
+
+// LateAnswer serves the next times requests matching method and pattern at once but answers
+// them only after d: the action happens, a client that gives up sooner never hears of it.
+func (a *API) LateAnswer(method, pattern string, d time.Duration, times int) {
+	a.Inject(Fault{Method: method, Path: pattern, Late: d, Times: times})
+}
+
+// Fail answers the next times requests matching method and pattern with status and Discord's
+// JSON error code (times 0: all of them).
+func (a *API) Fail(method, pattern string, status, code, times int) {
+	a.Inject(Fault{Method: method, Path: pattern, Status: status, Code: code, Times: times})
+}
+
+// RateLimitFor answers requests matching method and pattern with 429 for d.
+func (a *API) RateLimitFor(method, pattern string, retryAfter, d time.Duration) {
+	a.Inject(Fault{Method: method, Path: pattern, Status: http.StatusTooManyRequests, RetryAfter: retryAfter, For: d})
 }
 
 // RateLimit answers the next times requests matching method and pattern with 429.
@@ -286,34 +354,44 @@ func (a *API) id() string {
 }
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
+	body, files := readBody(r)
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	for _, base := range []string{"api/v10/", "api/v9/"} {
 		p = strings.TrimPrefix(p, base)
 	}
-	call := Call{Method: r.Method, Path: p, Query: r.URL.RawQuery, Body: json.RawMessage(body), Auth: r.Header.Get("Authorization"), At: time.Now()}
+	call := Call{Method: r.Method, Path: p, Query: r.URL.RawQuery, Body: json.RawMessage(body), Auth: r.Header.Get("Authorization"),
+		Files: files, At: time.Now()}
 
-	a.mu.Lock()
-	var delay time.Duration
-	for _, f := range a.faults {
-		if f.Delay > 0 && (f.Times == 0 || f.used < f.Times) && matches(f.Method, f.Path, r.Method, p) {
-			delay = max(delay, f.Delay)
-			if f.Status == 0 {
-				f.used++
-			}
+	delay, hang, late := a.holds(r.Method, p)
+	if hang != nil {
+		select {
+		case <-hang.release:
+		case <-r.Context().Done():
+			a.mu.Lock()
+			a.calls = append(a.calls, call) // Status 0: never served
+			a.touch()
+			a.mu.Unlock()
+			return
 		}
 	}
-	a.mu.Unlock()
 	time.Sleep(delay)
 
 	a.mu.Lock()
-	status, resp, hdr := a.route(r.Method, p, r.URL.Query(), body, call.Auth)
+	status, resp, hdr := a.route(r.Method, p, r.URL.Query(), body, call.Auth, files)
 	call.Status = status
 	a.calls = append(a.calls, call)
-	close(a.changed)
-	a.changed = make(chan struct{})
+	a.touch()
 	a.mu.Unlock()
 
+	if late != nil {
+		t := time.NewTimer(late.Late)
+		select {
+		case <-t.C:
+		case <-late.release:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	for k, v := range hdr {
 		w.Header().Set(k, v)
 	}
@@ -327,6 +405,63 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
+// holds takes the delay, hang and late-answer faults matching a request.
+func (a *API) holds(method, p string) (delay time.Duration, hang, late *fault) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, f := range a.faults {
+		if !f.live(method, p) {
+			continue
+		}
+		switch {
+		case f.Hang && hang == nil:
+			hang = f
+			f.used++
+		case f.Late > 0 && late == nil && f.Status == 0:
+			late = f
+			f.used++
+		case f.Delay > 0:
+			delay = max(delay, f.Delay)
+			if f.Status == 0 {
+				f.used++
+			}
+		}
+	}
+	return delay, hang, late
+}
+
+func (a *API) touch() {
+	close(a.changed)
+	a.changed = make(chan struct{})
+}
+
+// readBody reads a request's JSON: the body, or the payload_json part of a multipart body,
+// whose files it returns.
+func readBody(r *http.Request) ([]byte, []File) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		body, _ := io.ReadAll(r.Body)
+		return body, nil
+	}
+	var body []byte
+	var files []File
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return body, files
+		}
+		data, _ := io.ReadAll(part)
+		if part.FormName() == "payload_json" {
+			body = data
+			continue
+		}
+		if part.FileName() != "" {
+			files = append(files, File{Field: part.FormName(), Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Data: data})
+		}
+	}
+}
+
 type obj = map[string]any
 
 func apiError(status, code int, msg string) (int, any, map[string]string) {
@@ -334,9 +469,9 @@ func apiError(status, code int, msg string) (int, any, map[string]string) {
 }
 
 // route serves one request; a.mu is held.
-func (a *API) route(method, p string, q map[string][]string, body []byte, auth string) (int, any, map[string]string) {
+func (a *API) route(method, p string, q map[string][]string, body []byte, auth string, files []File) (int, any, map[string]string) {
 	for _, f := range a.faults {
-		if f.Status != 0 && (f.Times == 0 || f.used < f.Times) && matches(f.Method, f.Path, method, p) {
+		if f.Status != 0 && f.live(method, p) {
 			f.used++
 			if f.Status == http.StatusTooManyRequests {
 				secs := f.RetryAfter.Seconds()
@@ -358,9 +493,14 @@ func (a *API) route(method, p string, q map[string][]string, body []byte, auth s
 		}
 	}
 	seg := strings.Split(p, "/")
-	webhook := len(seg) > 0 && (seg[0] == "interactions" || seg[0] == "webhooks")
-	if a.token != "" && !webhook && auth != "Bot "+a.token {
+	oauth2 := strings.HasPrefix(p, "oauth2/") && p != "oauth2/applications/@me"
+	webhook := len(seg) > 0 && (seg[0] == "interactions" || seg[0] == "webhooks" || oauth2)
+	bearer := strings.HasPrefix(auth, "Bearer ") && (p == "users/@me" || p == "users/@me/guilds")
+	if a.token != "" && !webhook && !bearer && auth != "Bot "+a.token {
 		return apiError(http.StatusUnauthorized, 0, "401: Unauthorized")
+	}
+	if oauth2 {
+		return a.serveOAuth(method, p, q, body, auth)
 	}
 	var in obj
 	if len(body) > 0 {
@@ -424,19 +564,35 @@ func (a *API) route(method, p string, q map[string][]string, body []byte, auth s
 		if t, ok := a.threads[seg[1]]; ok && t.Archived {
 			t.Archived = false // sending into an archived (unlocked) thread unarchives it
 		}
-		m := &Message{ID: a.id(), ChannelID: seg[1]}
+		nonce := nonceOf(in["nonce"])
+		if enforce, _ := in["enforce_nonce"].(bool); enforce && nonce != "" {
+			if m := a.byNonce(nonce); m != nil {
+				return 200, a.messageJSON(m, now), nil // Discord returns the first message, posts none
+			}
+		}
+		m := &Message{ID: a.id(), ChannelID: seg[1], Nonce: nonce, Files: files, created: time.Now()}
 		a.fill(m, in)
 		a.messages[m.ID] = m
 		a.order = append(a.order, m.ID)
 		return 200, a.messageJSON(m, now), nil
 	case method == "PATCH" && match("channels/*/messages/*", p):
 		m, ok := a.messages[seg[3]]
-		if !ok || m.ChannelID != seg[1] {
+		if !ok || m.ChannelID != seg[1] || m.Deleted {
 			return apiError(http.StatusNotFound, 10008, "Unknown Message")
 		}
 		a.fill(m, in)
+		m.Files = append(m.Files, files...)
 		m.Edits++
 		return 200, a.messageJSON(m, now), nil
+	case method == "DELETE" && match("channels/*/messages/*", p):
+		m, ok := a.messages[seg[3]]
+		if !ok || m.ChannelID != seg[1] || m.Deleted {
+			return apiError(http.StatusNotFound, 10008, "Unknown Message")
+		}
+		m.Deleted = true
+		return 204, nil, nil
+	case method == "POST" && match("channels/*/messages/*/threads", p):
+		return a.threadOnMessage(seg[1], seg[3], in, now)
 	case method == "POST" && p == "users/@me/channels":
 		u, _ := in["recipient_id"].(string)
 		if u == "" {
@@ -462,6 +618,9 @@ func (a *API) route(method, p string, q map[string][]string, body []byte, auth s
 			return 204, nil, nil
 		}
 		return 200, a.messageJSON(m, now), nil
+	}
+	if status, resp, ok := a.routeWorld(method, p, seg, auth); ok {
+		return status, resp, nil
 	}
 	return apiError(http.StatusNotFound, 0, "404: Not Found")
 }
@@ -506,10 +665,19 @@ func (a *API) messageJSON(m *Message, now string) obj {
 	if m.Components != nil {
 		comps = m.Components
 	}
+	atts := []obj{}
+	for i, f := range m.Files {
+		atts = append(atts, obj{"id": m.ID + strconv.Itoa(i), "filename": f.Name, "size": len(f.Data), "content_type": f.ContentType,
+			"url": a.srv.URL + "/attachments/" + m.ChannelID + "/" + m.ID + "/" + f.Name, "proxy_url": a.srv.URL + "/attachments/" + m.ID + "/" + f.Name})
+	}
+	var nonce any
+	if m.Nonce != "" {
+		nonce = m.Nonce
+	}
 	return obj{
-		"id": m.ID, "type": 0, "channel_id": m.ChannelID, "content": m.Content,
+		"id": m.ID, "type": 0, "channel_id": m.ChannelID, "content": m.Content, "nonce": nonce,
 		"author":      obj{"id": BotUserID, "username": "ticketbot", "discriminator": "0000", "global_name": nil, "avatar": nil, "bot": true},
-		"attachments": []any{}, "embeds": emb, "components": comps, "mentions": []any{}, "mention_roles": []any{},
+		"attachments": atts, "embeds": emb, "components": comps, "mentions": []any{}, "mention_roles": []any{},
 		"pinned": false, "mention_everyone": false, "tts": false, "timestamp": now, "edited_timestamp": nil, "flags": 0,
 	}
 }
