@@ -141,12 +141,17 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 	role := core.RoleRequester
 	if req.Role != nil {
 		r, err := req.Role(ctx)
-		if err != nil {
+		switch {
+		case err == nil:
+			role = r
+		case sub.MinRole == core.RoleRequester:
+			// Anyone may run it: go on with the least the caller can be.
+			b.log.Warn("role check failed; going on as a requester", "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
+		default:
 			b.log.Warn("role check failed", "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
 			return Reply{Ephemeral: true, Text: "I couldn't check your role just now; please try again in a moment.",
 				Error: &ReplyError{Code: core.EUnavailable}}
 		}
-		role = r
 	}
 	if !role.AtLeast(sub.MinRole) {
 		return b.errorReply(req, core.Errorf(core.EForbidden, "only %s can use %s", roleNoun(req, sub.MinRole), b.cmd(req, sub.Name)))

@@ -91,8 +91,10 @@ func TestDispatch(t *testing.T) {
 		{"list shows the requester's tickets", req("U1", core.RoleRequester, bot.Command{Name: "list"}), "", "Your active tickets (1):"},
 		{"list is empty for a newcomer", req("U3", core.RoleRequester, bot.Command{Name: "list"}), "", "You have no active tickets."},
 		{"unknown subcommands are refused", req("U1", core.RoleRequester, bot.Command{Name: "explode"}), core.EInvalid, "Unknown command"},
-		{"a role that cannot be checked says so", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "list"},
+		{"a role that cannot be checked says so", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "claim", Args: bot.Args{"number": int64(1)}},
 			Role: func(context.Context) (core.Role, error) { return "", errors.New("users.info: ratelimited") }}, core.EUnavailable, "couldn't check your role"},
+		{"a command anyone may run goes on as a requester when the role cannot be checked", bot.Request{Workspace: ws, User: core.UserRef{ID: "U1"}, Command: bot.Command{Name: "list"},
+			Role: func(context.Context) (core.Role, error) { return "", errors.New("users.info: ratelimited") }}, "", "Your active tickets"},
 		{"the platform's words name the admins", func() bot.Request {
 			r := req("S1", core.RoleStaff, bot.Command{Name: "setup", Args: bot.Args{"triage": "C9"}})
 			r.Words = bot.Words{Admins: "server admins (Manage Server)", Command: func(n string, g bot.Group) string {

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -76,6 +77,11 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 			return slackgo.BlockAction{}
 		}
 		return cb.View.State.Values[block][block]
+	}
+	if strings.TrimSpace(value("title").Value) == "" {
+		// The form's title is required, whatever else was filled in.
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}),
+			bot.Reply{Modal: true}
 	}
 	req := a.request(ws, user, cb.View.PrivateMetadata)
 	req.RequestID = submissionID(cb)

@@ -78,11 +78,15 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 		defer cancel()
 		if !cached {
 			u, err := a.api.user(ctx, user)
-			if err != nil {
+			switch {
+			case slackCode(err) == "user_not_found" || slackCode(err) == "user_not_visible":
+				// Slack answered: nobody it knows, so no admin.
+			case err != nil:
 				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person", Message: "Slack did not say who you are", Err: err}
+			default:
+				p.Name = u.Name
+				p.Admin = !u.Deleted && (u.IsAdmin || u.IsOwner || u.IsPrimaryOwner)
 			}
-			p.Name = u.Name
-			p.Admin = !u.Deleted && (u.IsAdmin || u.IsOwner || u.IsPrimaryOwner)
 		}
 		p.Channel, p.Group, p.Member = st.TriageChannel, st.StaffGroup, false
 		if st.TriageChannel != "" {

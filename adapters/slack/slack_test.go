@@ -77,7 +77,7 @@ func testRequests(t *testing.T, b backend) {
 	t.Run("accepts Slack's published example", func(t *testing.T) {
 		// The example's trigger_id is the same on every run; an earlier run's mark (in Redis)
 		// would have this one taken for a replay.
-		_ = s.svc.ForgetDelivery(context.Background(), "slack:trigger:398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
+		_ = s.bot.Dedupe().Forget(context.Background(), "slack:trigger:398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
 		h := http.Header{}
 		h.Set("X-Slack-Request-Timestamp", exampleTS)
 		h.Set("X-Slack-Signature", exampleSig)
@@ -193,16 +193,15 @@ func testOpenByText(t *testing.T, b backend) {
 	if !strings.Contains(card.Params["text"], "#1 VPN is down") {
 		t.Errorf("card text %q", card.Params["text"])
 	}
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
-	want := core.ThreadRef{ChannelID: origin, ThreadID: card.TS, CardID: card.TS}
-	if tk.Thread != want || tk.Title != "VPN is down" || tk.Description != "Since this morning, on every network." ||
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
+	if got := tk.Thread; got.ChannelID != origin || got.ThreadID != card.TS || got.CardID != card.TS || got.Kind != core.PlaceTriage || tk.Title != "VPN is down" || tk.Description != "Since this morning, on every network." ||
 		tk.Reporter != (core.UserRef{ID: reporter, Name: "rita"}) || tk.OriginChannel != origin || tk.Workspace != s.ws {
 		t.Errorf("ticket %+v", tk)
 	}
 
 	t.Run("help lists the commands", func(t *testing.T) {
 		r := s.command(reporter, origin, "help")
-		for _, w := range []string{"/ticket new TEXT", "/ticket list", "/ticket setup #channel"} {
+		for _, w := range []string{"/ticket new [TEXT]", "/ticket list", "/ticket status N STATUS [note]"} {
 			if !strings.Contains(r.Text("text"), w) {
 				t.Errorf("help lacks %q: %s", w, r.Text("text"))
 			}
@@ -210,7 +209,7 @@ func testOpenByText(t *testing.T, b backend) {
 	})
 	t.Run("a usage error is answered, not failed", func(t *testing.T) {
 		r := s.command(reporter, origin, "show banana")
-		if r.Status != 200 || !strings.Contains(r.Text("text"), "Usage: /ticket show N") {
+		if r.Status != 200 || !strings.Contains(r.Text("text"), "usage: /ticket show N") {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
 	})
@@ -249,7 +248,7 @@ func testOpenByModal(t *testing.T, b backend) {
 	if r.Status != 200 || r.Text("response_action") != "update" || !strings.Contains(string(r.Body), "Ticket #1 opened") {
 		t.Fatalf("got %d %s", r.Status, r.Body)
 	}
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 	if tk.Title != "Printer jam" || tk.Description != "Third floor, the big one." || tk.Priority != core.PriorityHigh || tk.OriginChannel != origin {
 		t.Errorf("ticket %+v", tk)
 	}
@@ -273,7 +272,7 @@ func testOpenByDraft(t *testing.T, b backend) {
 	if done.Params["replace_original"] != "true" {
 		t.Errorf("the prompt was not replaced: %v", done.Params)
 	}
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 	if tk.Title != "my VPN is down & I can't work" || tk.Description != "It says <timeout>" || tk.Thread.ChannelID != dm {
 		t.Errorf("ticket %+v", tk)
 	}
@@ -341,15 +340,15 @@ func testSetup(t *testing.T, b backend) {
 			t.Errorf("setup by %s: %s", who, r.Body)
 		}
 	}
-	if r := s.command(admin, origin, "setup helpdesk"); !strings.Contains(r.Text("text"), "Usage: /ticket setup #channel") {
+	if r := s.command(admin, origin, "setup helpdesk"); !strings.Contains(r.Text("text"), "usage: /ticket setup [#channel]") {
 		t.Errorf("setup without a channel mention: %s", r.Body)
 	}
 	s.setup()
 	st, err := s.svc.Settings(context.Background(), s.ws)
-	if err != nil || st.Channel != helpdesk {
+	if err != nil || st.TriageChannel != helpdesk {
 		t.Fatalf("settings %+v %v", st, err)
 	}
-	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("helpdesk channel"))
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("triage channel"))
 	tk := s.withCard("Laptop broken")
 	if tk.Thread.ChannelID != helpdesk {
 		t.Errorf("card in %q, want the helpdesk channel", tk.Thread.ChannelID)
@@ -474,7 +473,7 @@ func testButtons(t *testing.T, b backend) {
 	t.Run("staff claim it", func(t *testing.T) {
 		press(staff, "tb:claim:"+id, id, false)
 		s.fake.Wait(t, "response_url", slacktest.Containing("You now own ticket #1"))
-		s.waitTicket(tk.Number, "an assignee", func(t core.Ticket) bool { return t.Assignee.ID == staff })
+		s.waitTicket(tk.Number, "an assignee", func(t tkt) bool { return t.Assignee.ID == staff })
 		upd := s.fake.Wait(t, "chat.update", slacktest.Param("channel", helpdesk), slacktest.Param("ts", card.TS), slacktest.Containing("<@USTAFF>"))
 		golden(t, "card_claimed.json", upd.Params["blocks"])
 		s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", card.TS), slacktest.Containing("Assigned to <@USTAFF> by sam."))
@@ -482,17 +481,19 @@ func testButtons(t *testing.T, b backend) {
 	t.Run("staff set the status from the menu, and the reporter hears of it", func(t *testing.T) {
 		press(staff, "tb:status:"+id, "waiting", true)
 		s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 is now waiting"))
-		s.waitTicket(tk.Number, "waiting", func(t core.Ticket) bool { return t.Status == core.StatusWaiting })
+		s.waitTicket(tk.Number, "waiting", func(t tkt) bool { return t.Status == core.StatusWaiting })
 		s.fake.Wait(t, "chat.update", slacktest.Param("ts", card.TS), slacktest.Containing("*Status*\nwaiting"))
-		dm := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter), slacktest.Containing("is now waiting"))
-		if !strings.Contains(dm.Params["text"], "<https://fake.slack.com/archives/"+helpdesk+"/p") {
-			t.Errorf("the DM has no link to the thread: %q", dm.Params["text"])
+		dm := s.ticket(tk.Number).DM
+		line := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", dm.ChannelID), slacktest.Param("thread_ts", dm.ThreadID), slacktest.Containing("sam marked this waiting."))
+		if line.Params["reply_broadcast"] != "true" {
+			t.Errorf("the status line is not broadcast to the DM, so the reporter is not notified: %+v", line.Params)
 		}
+		s.fake.Wait(t, "chat.update", slacktest.Param("channel", dm.ChannelID), slacktest.Param("ts", dm.CardID), slacktest.Containing("*Status*\nwaiting"))
 	})
 	t.Run("the reporter closes their own ticket", func(t *testing.T) {
 		press(reporter, "tb:close:"+id, id, false)
 		s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 is now closed"))
-		s.waitTicket(tk.Number, "closed", func(t core.Ticket) bool { return t.Status == core.StatusClosed })
+		s.waitTicket(tk.Number, "closed", func(t tkt) bool { return t.Status == core.StatusClosed })
 		upd := s.fake.Wait(t, "chat.update", slacktest.Param("ts", card.TS), slacktest.Containing("tb:reopen:"+id))
 		golden(t, "card_closed.json", upd.Params["blocks"])
 	})
@@ -519,10 +520,9 @@ func testChangedElsewhere(t *testing.T, b backend) {
 		t.Errorf("card text %q", upd.Params["text"])
 	}
 	s.fake.Wait(t, "chat.postMessage", slacktest.Param("thread_ts", tk.Thread.ThreadID), slacktest.Containing("Status: open → *resolved*, by ops. Note: Replaced the toner"))
-	dm := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter))
-	if want := `Your ticket #1 "Toner empty" is now resolved (by ops). Note: Replaced the toner`; !strings.HasPrefix(dm.Params["text"], want) {
-		t.Errorf("DM %q, want prefix %q", dm.Params["text"], want)
-	}
+	dm := s.ticket(tk.Number).DM
+	s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", "D"+reporter), slacktest.Param("thread_ts", dm.ThreadID),
+		slacktest.Containing("ops marked this resolved: Replaced the toner."))
 	if _, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-1", Content: "Please try printing again.", Source: "api", Deliver: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +541,7 @@ func testMentionEscaping(t *testing.T, b backend) {
 	if r.Status != 200 {
 		t.Fatalf("open: %d %s", r.Status, r.Body)
 	}
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 	if tk.Title != "Printer <!channel> @here <!subteam^S123|ops> @Everyone <@USTAFF>" {
 		t.Errorf("the title is stored as typed, got %q", tk.Title)
 	}
@@ -618,7 +618,7 @@ func testSlowSlack(t *testing.T, b backend) {
 		t.Fatalf("answer after %v: %s", time.Since(start), r.Body)
 	}
 	// The card follows through the outbox once Slack answers.
-	s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 }
 
 func testSlack429(t *testing.T, b backend) {
@@ -678,9 +678,14 @@ func testRoleCache(t *testing.T, b backend) {
 func testNotify(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{noDispatcher: true})
 	ctx := context.Background()
+	reporters := 0
 	open := func(title, channel string) core.Ticket {
 		t.Helper()
-		tk, err := s.svc.OpenTicket(ctx, core.Actor{User: core.UserRef{ID: reporter, Name: "rita"}, Role: core.RoleRequester, Workspace: s.ws},
+		// A reporter of their own for each ticket: their DM channel is paced apart.
+		reporters++
+		who := fmt.Sprintf("UREP%d", reporters)
+		s.fake.AddUser(slacktest.User{ID: who, Name: "rep" + who})
+		tk, err := s.svc.OpenTicket(ctx, core.Actor{User: core.UserRef{ID: who, Name: "rep" + who}, Role: core.RoleRequester, Workspace: s.ws},
 			core.OpenInput{Title: title, OriginChannel: channel})
 		if err != nil {
 			t.Fatal(err)
@@ -781,31 +786,76 @@ func testNotify(t *testing.T, b backend) {
 			if n := len(s.fake.Find("chat.postMessage", slacktest.Param("thread_ts", cards[0].TS), slacktest.Containing("Status: open → *waiting*, by ops. Note: which floor?"))); n != 1 {
 				t.Errorf("delivery %d: %d change notes in the card's thread, want 1", i+1, n)
 			}
-			dms := s.fake.Find("chat.postMessage", slacktest.Param("channel", "D"+reporter), slacktest.Containing(`"Never carded" is now waiting (by ops)`))
-			if len(dms) != 1 || !strings.Contains(dms[0].Params["text"], "|Open the ticket's thread>") {
-				t.Errorf("delivery %d: DMs to the reporter: %+v", i+1, dms)
+			dm := s.ticket(tk.Number).DM
+			if lines := s.fake.Find("chat.postMessage", slacktest.Param("channel", "D"+tk.Reporter.ID), slacktest.Param("thread_ts", dm.ThreadID),
+				slacktest.Containing("ops marked this waiting: which floor?")); len(lines) != 1 || dm.CardID == "" {
+				t.Errorf("delivery %d: status lines on the requester side: %+v (requester card %q)", i+1, lines, dm.CardID)
 			}
 		}
 	})
-	t.Run("message.added of a ticket without a card posts the card, then the message under it", func(t *testing.T) {
-		tk := open("Message first", "CMSGFIRST")
+	t.Run("message.copy posts a copy once, and edits and deletions follow it", func(t *testing.T) {
+		tk := open("Copy me", "CCOPY")
+		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+			t.Fatal(err)
+		}
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
 		m, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-first", Content: "Hello from the API", Source: "api", Deliver: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := event(core.EventMessageAdded, tk.ID)
-		ev.MessageID = m.ID
-		if err := s.adapter.Notify(ctx, ev); err != nil {
+		places := s.ticket(tk.Number)
+		for _, p := range []core.Place{places.Thread, places.DM} {
+			ev := event(core.EventMessageCopy, tk.ID)
+			ev.MessageID, ev.PlaceID = m.ID, p.ID
+			for range 2 { // a redelivery posts nothing twice
+				if err := s.adapter.Notify(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			copies := s.fake.Find("chat.postMessage", slacktest.Param("channel", p.ChannelID), slacktest.Param("thread_ts", p.ThreadID), slacktest.Containing("Hello from the API"))
+			if len(copies) != 1 {
+				t.Fatalf("%d copies in %s, want 1; calls:\n%s", len(copies), p.Kind, s.fake.Dump())
+			}
+			if want := p.Kind == core.PlaceRequesterDM; (copies[0].Params["reply_broadcast"] == "true") != want {
+				t.Errorf("copy in %s broadcast = %q, want %v", p.Kind, copies[0].Params["reply_broadcast"], want)
+			}
+			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "Hello again", false); err != nil {
+				t.Fatal(err)
+			}
+			edit := event(core.EventMessageCopy, tk.ID)
+			edit.MessageID, edit.PlaceID = m.ID, p.ID
+			if err := s.adapter.Notify(ctx, edit); err != nil {
+				t.Fatal(err)
+			}
+			s.fake.Wait(t, "chat.update", slacktest.Param("channel", p.ChannelID), slacktest.Param("ts", copies[0].TS), slacktest.Containing("Hello again"))
+			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "", true); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.adapter.Notify(ctx, edit); err != nil {
+				t.Fatal(err)
+			}
+			s.fake.Wait(t, "chat.delete", slacktest.Param("channel", p.ChannelID), slacktest.Param("ts", copies[0].TS))
+			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "Hello from the API", false); err != nil {
+				t.Fatal(err) // undeleted for the next place's round
+			}
+		}
+	})
+	t.Run("an internal note is never posted on the requester side", func(t *testing.T) {
+		tk := open("Secret", "CSECRET")
+		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
-		cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", "CMSGFIRST"), slacktest.Param("thread_ts", ""))
-		if len(cards) != 1 {
-			t.Fatalf("cards posted: %+v", cards)
+		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
+		m, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "n1", Content: "VIP, handle first", Source: "api", Internal: true})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if n := len(s.fake.Find("chat.postMessage", slacktest.Param("thread_ts", cards[0].TS), slacktest.Containing("Hello from the API"))); n != 1 {
-			t.Errorf("%d posts of the message in the card's thread, want 1; calls:\n%s", n, s.fake.Dump())
+		ev := event(core.EventMessageCopy, tk.ID)
+		ev.MessageID, ev.PlaceID = m.ID, s.ticket(tk.Number).DM.ID // as a forged event would
+		if err := s.adapter.Notify(ctx, ev); !core.IsPermanent(err) {
+			t.Errorf("a copy of a note into the DM: err = %v, want a permanent refusal", err)
 		}
+		s.fake.AssertNoLeaks(t, []string{"D" + tk.Reporter.ID}, "VIP, handle first")
 	})
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
-	"github.com/ticketbot/ticketbot/core"
 )
 
 // socketPeer is the Slack end of a Socket Mode connection.
@@ -67,7 +66,7 @@ func (s *stack) commandPayload(user, text string) map[string]any {
 }
 
 // threadReplyEvent is the events_api payload of user replying text in tk's thread at ts.
-func (s *stack) threadReplyEvent(eventID string, tk core.Ticket, user, ts, text string) map[string]any {
+func (s *stack) threadReplyEvent(eventID string, tk tkt, user, ts, text string) map[string]any {
 	var ev map[string]any
 	_ = json.Unmarshal(s.eventBody(eventID, map[string]any{"type": "message", "channel": tk.Thread.ChannelID,
 		"channel_type": "channel", "user": user, "text": text, "ts": ts, "thread_ts": tk.Thread.ThreadID}), &ev)
@@ -87,7 +86,7 @@ func testSocketMode(t *testing.T, b backend) {
 		if a["response_type"] != "ephemeral" || !strings.HasPrefix(fmt.Sprint(a["text"]), "Ticket #1 opened: Socket ticket.") {
 			t.Fatalf("ack payload %v", a)
 		}
-		s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+		s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 	})
 	t.Run("an empty /ticket opens the modal and is acknowledged empty", func(t *testing.T) {
 		if a := command(peer, reporter, ""); len(a) != 0 {
@@ -146,7 +145,7 @@ func testSocketRedelivery(t *testing.T, b backend) {
 	if a := peer.ack(peer.send("slash_commands", s.commandPayload(reporter, "Socket redelivery"))); !strings.Contains(fmt.Sprint(a["text"]), "opened") {
 		t.Fatalf("ack payload %v", a)
 	}
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 	reply := s.threadReplyEvent(slacktest.NewEventID(), tk, reporter, "1700000900.000001", "Still broken")
 
 	// The database is down while the event is processed: no acknowledgement, so Slack
@@ -181,7 +180,7 @@ func testSocketPanic(t *testing.T, b backend) {
 	s := newStack(t, b, stackOptions{socket: true})
 	peer := s.connection()
 	peer.ack(peer.send("slash_commands", s.commandPayload(reporter, "Socket panic")))
-	tk := s.waitTicket(1, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	tk := s.waitTicket(1, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 
 	s.faults.set(storePanics)
 	peer.ack(peer.send("events_api", s.threadReplyEvent(slacktest.NewEventID(), tk, reporter, "1700000900.000002", "Boom")))

@@ -120,7 +120,8 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	for _, u := range []slacktest.User{{ID: admin, Name: "ada", Admin: true}, {ID: staff, Name: "sam"}, {ID: reporter, Name: "rita"}, {ID: stranger, Name: "stan"}} {
 		s.fake.AddUser(u)
 	}
-	s.fake.SetMembers(helpdesk, admin, "UOTHER1", "UOTHER2", staff, slacktest.BotUserID)
+	s.fake.AddChannel(slacktest.Channel{ID: helpdesk, Name: "helpdesk", Private: true,
+		Members: []string{admin, "UOTHER1", "UOTHER2", staff, slacktest.BotUserID}})
 
 	log := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store, err := gormstore.Open(ctx, b.store(t), log)
@@ -140,7 +141,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 				disp.Kick()
 			}
 		}})
-	s.bot, err = bot.New(bot.Config{Service: s.svc, Limits: o.limits, Log: log})
+	s.bot, err = bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Limits: o.limits, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,21 +304,50 @@ func (s *stack) submission(user, channel, title, description, priority string) s
 }
 
 // ticket returns ticket number n of the stack's workspace.
-func (s *stack) ticket(n int64) core.Ticket {
+func (s *stack) ticket(n int64) tkt {
 	s.t.Helper()
-	t, err := s.store.TicketByNumber(context.Background(), s.ws, n)
+	t, err := s.load(n)
 	if err != nil {
 		s.t.Fatalf("ticket #%d: %v", n, err)
 	}
 	return t
 }
 
+// tkt is a ticket with its Slack places: the card's thread in the triage channel (Thread,
+// the staff side) and the requester card's thread in the reporter's DM (DM).
+type tkt struct {
+	core.Ticket
+	Thread, DM core.Place
+}
+
+// load reads ticket n with its places.
+func (s *stack) load(n int64) (tkt, error) {
+	t, err := s.store.TicketByNumber(context.Background(), s.ws, n)
+	if err != nil {
+		return tkt{}, err
+	}
+	ps, err := s.store.Places(context.Background(), t.ID)
+	if err != nil {
+		return tkt{}, err
+	}
+	out := tkt{Ticket: t}
+	for _, p := range ps {
+		switch p.Kind {
+		case core.PlaceTriage:
+			out.Thread = p
+		case core.PlaceRequesterDM:
+			out.DM = p
+		}
+	}
+	return out, nil
+}
+
 // waitTicket polls until ticket n satisfies ok.
-func (s *stack) waitTicket(n int64, what string, ok func(core.Ticket) bool) core.Ticket {
+func (s *stack) waitTicket(n int64, what string, ok func(tkt) bool) tkt {
 	s.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		t, err := s.store.TicketByNumber(context.Background(), s.ws, n)
+		t, err := s.load(n)
 		if err == nil && ok(t) {
 			return t
 		}
@@ -330,7 +360,7 @@ func (s *stack) waitTicket(n int64, what string, ok func(core.Ticket) bool) core
 
 // withCard opens a ticket as reporter (after setup, when setup is true) and waits for its
 // card; it returns the ticket with its thread.
-func (s *stack) withCard(title string) core.Ticket {
+func (s *stack) withCard(title string) tkt {
 	s.t.Helper()
 	r := s.command(reporter, origin, title)
 	if r.Status != http.StatusOK || !strings.Contains(r.Text("text"), "opened") {
@@ -340,7 +370,7 @@ func (s *stack) withCard(title string) core.Ticket {
 	if _, err := fmt.Sscanf(r.Text("text"), "Ticket #%d", &n); err != nil {
 		s.t.Fatalf("no ticket number in %q", r.Text("text"))
 	}
-	return s.waitTicket(n, "a thread", func(t core.Ticket) bool { return !t.Thread.IsZero() })
+	return s.waitTicket(n, "a thread", func(t tkt) bool { return t.Thread.ID != 0 })
 }
 
 // setup makes helpdesk the helpdesk channel.
@@ -388,7 +418,7 @@ const (
 )
 
 // faultStore is the stack's store as the service sees it: ticket lookups (Ticket,
-// TicketByThread) fail or panic on demand; everything else passes through.
+// PlaceByThread) fail or panic on demand; everything else passes through.
 type faultStore struct {
 	core.Store
 	mode atomic.Int32
@@ -416,11 +446,11 @@ func (f *faultStore) Ticket(ctx context.Context, id int64) (core.Ticket, error) 
 	return f.Store.Ticket(ctx, id)
 }
 
-func (f *faultStore) TicketByThread(ctx context.Context, ws core.Workspace, channelID, threadID string) (core.Ticket, error) {
+func (f *faultStore) PlaceByThread(ctx context.Context, ws core.Workspace, channelID, threadID string) (core.Place, error) {
 	if err := f.fault(); err != nil {
-		return core.Ticket{}, err
+		return core.Place{}, err
 	}
-	return f.Store.TicketByThread(ctx, ws, channelID, threadID)
+	return f.Store.PlaceByThread(ctx, ws, channelID, threadID)
 }
 
 // waitHits polls until the faultStore failed at least n lookups.
