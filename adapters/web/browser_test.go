@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 
 	"github.com/ticketbot/ticketbot/core"
 )
