@@ -160,10 +160,11 @@ func workspace(team string) core.Workspace {
 	return core.Workspace{Platform: core.PlatformSlack, ExternalID: team}
 }
 
-// validTeam reports whether team can name a workspace.
+// validTeam reports whether team can name a workspace, exactly as given (ParseWorkspace
+// trims spaces, so "T1\n" would otherwise become a workspace that reads back as T1).
 func validTeam(team string) bool {
-	_, err := core.ParseWorkspace("slack:" + team)
-	return err == nil
+	ws, err := core.ParseWorkspace("slack:" + team)
+	return err == nil && ws.ExternalID == team
 }
 
 // tracker counts background goroutines so Run can wait for them. Unlike a bare WaitGroup it
