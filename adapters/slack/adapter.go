@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -222,9 +221,6 @@ func (a *Adapter) background(ctx context.Context, what string, f func(ctx contex
 		}
 	})
 }
-
-// errorf wraps err with op, for logs.
-func errorf(op string, err error) error { return fmt.Errorf("slack.%s: %w", op, err) }
 
 // newErrorID is a short random id that ties a logged failure to what the user was told.
 func newErrorID() string {

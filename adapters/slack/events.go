@@ -120,8 +120,8 @@ func (a *Adapter) onThreadReply(ctx context.Context, ws core.Workspace, m *slack
 	if err != nil {
 		return err
 	}
-	// The thread is the ticket's conversation (CONTRACT.md): whoever can write in it takes
-	// part, as core's rule for thread messages says. The adapter vouches for that with the
+	// The thread is the ticket's conversation: every human message written in it is stored,
+	// whoever wrote it, as core's rule for thread messages says. The adapter vouches for that with the
 	// staff role, which only lets this message be stored; the author is who wrote it.
 	role := p.role()
 	if !role.AtLeast(core.RoleStaff) {

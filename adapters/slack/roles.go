@@ -14,8 +14,9 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// Roles (CONTRACT.md): a workspace admin or owner (users.info) is admin; a member of the
-// helpdesk channel (conversations.members) is staff; before setup nobody but admins is staff.
+// Roles: a workspace admin or owner (users.info) is admin; a member of the helpdesk channel
+// (conversations.members) is staff; everyone else is a requester; before setup nobody but
+// admins is staff.
 // Both answers are cached in the StateStore so a burst of commands is not a burst of API calls.
 const (
 	roleTTL    = 5 * time.Minute
