@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -161,10 +160,11 @@ func workspace(team string) core.Workspace {
 	return core.Workspace{Platform: core.PlatformSlack, ExternalID: team}
 }
 
-// validTeam reports whether team can name a workspace.
+// validTeam reports whether team can name a workspace, exactly as given (ParseWorkspace
+// trims spaces, so "T1\n" would otherwise become a workspace that reads back as T1).
 func validTeam(team string) bool {
-	_, err := core.ParseWorkspace("slack:" + team)
-	return err == nil
+	ws, err := core.ParseWorkspace("slack:" + team)
+	return err == nil && ws.ExternalID == team
 }
 
 // background runs f after the current request was answered, with a context that outlives the
@@ -178,9 +178,6 @@ func (a *Adapter) background(ctx context.Context, what string, f func(ctx contex
 		}
 	})
 }
-
-// errorf wraps err with op, for logs.
-func errorf(op string, err error) error { return fmt.Errorf("slack.%s: %w", op, err) }
 
 // newErrorID is a short random id that ties a logged failure to what the user was told.
 func newErrorID() string {

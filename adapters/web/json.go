@@ -35,17 +35,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads r's body (at most maxBody bytes) as exactly one JSON object into v.
 // Unknown fields, trailing data and malformed JSON are invalid; an oversized body answers 413.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return core.Errorf(core.EInvalid, "the request body could not be read")
+	}
+	// null decodes into a struct without an error, and changes nothing: it is no object.
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return core.Errorf(core.EInvalid, "the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return core.Errorf(core.EInvalid, "the request body must hold one JSON object and nothing after it")
 	}
 	return nil

@@ -12,9 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+	gosqlite "modernc.org/sqlite"
 
 	"github.com/ticketbot/ticketbot/core"
 )

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	gormmysql "gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -74,6 +74,16 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		if dsn, err = sqliteDSN(rest); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
+		// The embedded database is modernc.org/sqlite (SQLite translated to Go, so
+		// CGO_ENABLED=0 builds work) through the GORM dialector github.com/libtnb/sqlite.
+		// Chosen over github.com/glebarez/sqlite, which pins a 2023 modernc build
+		// (SQLite 3.41.2) and is no longer updated, because modernc.org/sqlite v1.62.0
+		// embeds SQLite 3.54.1 with FTS5 (unicode61 remove_diacritics) compiled in and
+		// libtnb/sqlite is a maintained fork of the same dialector that follows modernc
+		// releases; the DSN parameters (_pragma, _txlock) and error type (*sqlite.Error
+		// with SQLite's extended codes) stay the same. github.com/ncruces/go-sqlite3 was
+		// tried too: its default build has no fts5 module and its GORM dialector
+		// (gormlite) is not available from the module proxy.
 		if sqlDB, err = sql.Open(sqlite.DriverName, dsn); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -183,7 +193,7 @@ func mysqlDSN(rawURL string) (string, error) {
 	return dsn, nil
 }
 
-// sqliteDSN turns the part after sqlite:// into a DSN for github.com/glebarez/go-sqlite.
+// sqliteDSN turns the part after sqlite:// into a DSN for modernc.org/sqlite.
 func sqliteDSN(path string) (string, error) {
 	if path == "" || strings.Contains(path, "?") {
 		return "", core.Errorf(core.EInvalid, "database URL must look like sqlite://path/to/file.db or sqlite://:memory:")

@@ -85,22 +85,9 @@ func placeholderNumber() int64 { return -rand.Int64N(math.MaxInt64-1) - 1 }
 
 // nextNumber increments the workspace's counter (creating it at 1) and returns it; the
 // counter row stays locked until the transaction ends, so numbers never repeat or skip.
+// Only CreateTicket's SQLite path uses it: on MySQL, createMySQL bumps the counter in its
+// one-round-trip batch.
 func (s *Store) nextNumber(tx *gorm.DB, ws string) (int64, error) {
-	if s.mysql {
-		// One round trip: LAST_INSERT_ID(expr) hands the new value back in the OK packet.
-		// gorm's Exec hides the sql.Result, so the statement goes to the transaction's
-		// connection directly.
-		res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context,
-			`INSERT INTO workspace_counters (workspace, last_number) VALUES (?, 1)
-			ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1)`, ws)
-		if err != nil {
-			return 0, err
-		}
-		if rows, _ := res.RowsAffected(); rows == 1 { // inserted: the workspace's first ticket
-			return 1, nil
-		}
-		return res.LastInsertId()
-	}
 	c := counterRow{Workspace: ws, LastNumber: 1}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "workspace"}},

@@ -1,4 +1,4 @@
-package web_test
+package browser_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -144,7 +144,7 @@ func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	dbFile := t.TempDir() + "/t.db"
 	h := newHarness(t, "sqlite://"+dbFile)
-	h.account("dana", core.RoleAdmin, "dana-password")
+	h.account(t, "dana", core.RoleAdmin, "dana-password")
 	printer := seedDemo(t, h, dbFile)
 	dir := artifactsDir(t)
 
@@ -236,7 +236,7 @@ func TestBrowser(t *testing.T) {
 			if len(vp) == 0 {
 				vp = png
 			}
-			docs := filepath.Join("..", "..", "docs")
+			docs := filepath.Join("..", "docs")
 			if err := os.MkdirAll(docs, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -334,7 +334,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasPrefix(secret, "tbk_") {
 			t.Errorf("secret %q", secret)
 		}
-		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets", secret, ""), 200)
+		if got := h.apiStatus(t, "/api/v1/tickets", secret); got != 200 {
+			t.Errorf("GET /api/v1/tickets with the new token: status %d, want 200", got)
+		}
 		shot(t, "dashboard-tokens.png")
 	})
 	t.Run("signing out", func(t *testing.T) {

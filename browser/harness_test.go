@@ -1,0 +1,75 @@
+package browser_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/adapters/web"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/memstate"
+)
+
+// harness is the dashboard on a real SQLite store, served over HTTP, built through the
+// packages' public APIs as cmd/ticketbot builds it.
+type harness struct {
+	store *gormstore.Store
+	svc   *core.Service
+	ts    *httptest.Server
+}
+
+func newHarness(t *testing.T, dbURL string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	store, err := gormstore.Open(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	clock := core.SystemClock{}
+	state := memstate.New(clock)
+	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: clock, Log: log})
+	srv, err := web.New(web.Config{Service: svc, Log: log, Clock: clock, SessionTTL: time.Hour})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	mux := http.NewServeMux()
+	srv.Routes(mux)
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return &harness{store: store, svc: svc, ts: ts}
+}
+
+// account creates a dashboard account.
+func (h *harness) account(t *testing.T, name string, role core.Role, password string) {
+	t.Helper()
+	if err := web.CreateAccount(context.Background(), h.store, name, role, []byte(password)); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+}
+
+// apiStatus sends a GET to the REST API with token and returns the status code.
+func (h *harness) apiStatus(t *testing.T, path, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
