@@ -92,14 +92,14 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 	if err := canAccessWorkspace(actor, in.Workspace); err != nil {
 		return Ticket{}, err
 	}
-	title := strings.TrimSpace(in.Title)
+	title := CleanText(in.Title)
 	if title == "" {
 		return Ticket{}, FieldError("title", "a ticket needs a title")
 	}
 	if n := utf8.RuneCountInString(title); n > MaxTitleRunes {
 		return Ticket{}, FieldError("title", "the title is %d characters long; the limit is %d", n, MaxTitleRunes)
 	}
-	desc := strings.TrimSpace(in.Description)
+	desc := CleanText(in.Description)
 	if n := utf8.RuneCountInString(desc); n > MaxDescriptionRunes {
 		return Ticket{}, FieldError("description", "the description is %d characters long; the limit is %d", n, MaxDescriptionRunes)
 	}
@@ -197,7 +197,7 @@ func (s *Service) SetStatus(ctx context.Context, actor Actor, id int64, to Statu
 	if _, err := ParseStatus(string(to)); err != nil {
 		return Ticket{}, err
 	}
-	note = strings.TrimSpace(note)
+	note = CleanText(note)
 	if n := utf8.RuneCountInString(note); n > MaxDescriptionRunes {
 		return Ticket{}, Errorf(EInvalid, "the note is %d characters long; the limit is %d", n, MaxDescriptionRunes)
 	}
@@ -316,7 +316,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 		// of the conversation, as long as it is the ticket's workspace.
 		return Message{}, false, ticketNotFound()
 	}
-	content := strings.TrimSpace(in.Content)
+	content := CleanText(in.Content)
 	if content == "" && len(in.Attachments) == 0 {
 		return Message{}, false, Errorf(EInvalid, "a message needs some text")
 	}
@@ -344,7 +344,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 // EditMessage records an edit (or, with deleted, a deletion) of a thread message.
 // Errors: not_found, unavailable, internal.
 func (s *Service) EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool) (Message, error) {
-	return s.store.EditMessage(ctx, ticketID, externalID, strings.TrimSpace(content), deleted)
+	return s.store.EditMessage(ctx, ticketID, externalID, CleanText(content), deleted)
 }
 
 // Messages returns ticket id's conversation. Errors: not_found, unavailable, internal.

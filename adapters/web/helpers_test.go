@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
@@ -44,22 +46,35 @@ func eachBackend(t *testing.T, fn func(t *testing.T, dbURL string)) {
 
 // harness is a Server on a real store, served over HTTP.
 type harness struct {
-	t     *testing.T
-	store *gormstore.Store
-	state *memstate.Store
-	svc   *core.Service
-	srv   *web.Server
-	ts    *httptest.Server
-	clock core.Clock
-	logs  *bytes.Buffer
-	token string // a valid API token called "tester"
+	t        *testing.T
+	store    *gormstore.Store
+	state    core.StateStore
+	svc      *core.Service
+	accounts *core.Accounts
+	srv      *web.Server
+	ts       *httptest.Server
+	clock    core.Clock
+	logs     *bytes.Buffer
+	token    string // a valid API token called "tester" (scope write, every workspace)
 }
 
-type option func(*web.Config)
+// harnessConfig is what options change: the web.Config and the state store.
+type harnessConfig struct {
+	web.Config
+	state core.StateStore
+}
 
-func withClock(c core.Clock) option { return func(cfg *web.Config) { cfg.Clock = c } }
+type option func(*harnessConfig)
 
-func withLoginLimit(l core.Limit) option { return func(cfg *web.Config) { cfg.LoginLimit = l } }
+func withClock(c core.Clock) option { return func(cfg *harnessConfig) { cfg.Clock = c } }
+
+func withWeb(fn func(*web.Config)) option { return func(cfg *harnessConfig) { fn(&cfg.Config) } }
+
+// withState runs the service on st instead of a fresh in-process state store.
+func withState(st core.StateStore) option { return func(cfg *harnessConfig) { cfg.state = st } }
+
+// helpdesks are the workspaces the harness sets up, so the API may open tickets in them.
+var helpdesks = []string{"slack:T123", "discord:42", "discord:80351110224678912"}
 
 func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	t.Helper()
@@ -74,17 +89,29 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	cfg := web.Config{Log: log, SessionTTL: time.Hour}
+	cfg := harnessConfig{Config: web.Config{Log: log, SessionTTL: time.Hour}}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = core.SystemClock{}
 	}
-	state := memstate.New(cfg.Clock)
-	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: cfg.Clock, Log: log})
-	cfg.Service = svc
-	srv, err := web.New(cfg)
+	if cfg.state == nil {
+		m := memstate.New(cfg.Clock)
+		t.Cleanup(func() { _ = m.Close() })
+		cfg.state = m
+	}
+	lim, _ := cfg.state.(core.Limiter)
+	if lim == nil {
+		lim = memstate.New(cfg.Clock)
+	}
+	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log})
+	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: cfg.Clock, Log: log, Cost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Service, cfg.Accounts = svc, accounts
+	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -92,12 +119,34 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	srv.Routes(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, store: store, state: state, svc: svc, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
-	h.token, err = web.IssueToken(ctx, store, "tester", time.Now())
-	if err != nil {
-		t.Fatalf("IssueToken: %v", err)
+	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
+	h.token = h.issue(core.NewToken{Name: "tester"})
+	for _, ws := range helpdesks {
+		h.helpdesk(ws)
 	}
 	return h
+}
+
+// issue creates an API token and returns its secret.
+func (h *harness) issue(in core.NewToken) string {
+	h.t.Helper()
+	_, secret, err := h.accounts.CreateToken(context.Background(), core.System(), in)
+	if err != nil {
+		h.t.Fatalf("CreateToken: %v", err)
+	}
+	return secret
+}
+
+// helpdesk sets up a helpdesk in ws, as /ticket setup would.
+func (h *harness) helpdesk(ws string) {
+	h.t.Helper()
+	w, err := core.ParseWorkspace(ws)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.store.SaveSettings(context.Background(), core.Settings{Workspace: w, Channel: "C1"}, core.System().User); err != nil {
+		h.t.Fatalf("SaveSettings: %v", err)
+	}
 }
 
 var (
@@ -270,7 +319,11 @@ func (b *browser) login(name, password string) {
 // account creates a dashboard account.
 func (h *harness) account(name string, role core.Role, password string) {
 	h.t.Helper()
-	if err := web.CreateAccount(context.Background(), h.store, name, role, []byte(password)); err != nil {
+	var ws core.Workspace
+	if role == core.RoleRequester {
+		ws = wsSlack
+	}
+	if _, err := h.accounts.Create(context.Background(), core.System(), core.NewAccount{Name: name, Role: role, Workspace: ws, Password: []byte(password)}); err != nil {
 		h.t.Fatalf("CreateAccount: %v", err)
 	}
 }

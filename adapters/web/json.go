@@ -33,8 +33,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads r's body (at most maxBody bytes) as exactly one JSON object into v.
-// Unknown fields, trailing data and malformed JSON are invalid; an oversized body answers 413.
+// A body not sent as application/json is 415; unknown fields, trailing data and malformed
+// JSON are invalid; an oversized body answers 413.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength != 0 {
+		if err := checkJSONType(r); err != nil {
+			return err
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -108,7 +114,7 @@ func (n *nullableString) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return core.Errorf(core.EInvalid, "assignee must be a user id (a string) or null")
+		return core.FieldError("assignee", "assignee must be a user id (a string) or null")
 	}
 	n.Value = s
 	return nil

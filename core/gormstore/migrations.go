@@ -78,6 +78,7 @@ func migrations() []*gormigrate.Migration {
 					&v1Message{}, &v1Change{}, &v1Ticket{}, &v1Counter{})
 			},
 		},
+		migrateAccounts(),
 	}
 }
 
