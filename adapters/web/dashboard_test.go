@@ -34,6 +34,8 @@ func TestDashboard(t *testing.T) {
 			{"ticket", testDashboardTicket},
 			{"forms", testDashboardForms},
 			{"admin", testDashboardAdmin},
+			{"accounts", testDashboardAccounts},
+			{"own password", testOwnPassword},
 			{"assets", testDashboardAssets},
 		} {
 			t.Run(s.name, func(t *testing.T) { s.fn(t, h.with(t)) })
