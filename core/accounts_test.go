@@ -170,10 +170,16 @@ func TestAccountChangesEndSessions(t *testing.T) {
 				t.Fatalf("new password: %v", err)
 			}
 		})
-		t.Run("expiry", func(t *testing.T) {
+		t.Run("expiry, and the next sign-in purges expired sessions", func(t *testing.T) {
 			s := signIn()
 			e.clock.Advance(2 * time.Hour)
 			ended(t, s)
+			old := signIn()
+			e.clock.Advance(2 * time.Hour)
+			signIn()
+			if n, _ := e.st.PurgeSessions(ctx, e.clock.Now()); n != 0 {
+				t.Errorf("%d expired sessions were left behind (%q)", n, old[:4])
+			}
 		})
 		t.Run("deletion", func(t *testing.T) {
 			s := signIn()

@@ -162,6 +162,9 @@ type AccountStore interface {
 	RecordLoginFailure(ctx context.Context, key string, at, since time.Time) (LoginFailures, error)
 	// ClearLoginFailures forgets key's failures. Errors: unavailable, internal.
 	ClearLoginFailures(ctx context.Context, key string) error
+	// PurgeLoginFailures forgets every key whose last failure was before before.
+	// Errors: unavailable, internal.
+	PurgeLoginFailures(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Session is a signed-in browser. Only a hash of the cookie's secret is stored.

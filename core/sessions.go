@@ -65,6 +65,9 @@ func (a *Accounts) StartSession(ctx context.Context, acc Account, ttl time.Durat
 	if err := a.sessions.CreateSession(ctx, &s); err != nil {
 		return "", Session{}, err
 	}
+	if err := a.Purge(ctx); err != nil {
+		a.log.Warn("could not purge expired sessions", "err", err)
+	}
 	return secret, s, nil
 }
 
@@ -112,7 +115,13 @@ func (a *Accounts) EndSession(ctx context.Context, secret string) error {
 	return a.sessions.DeleteSession(ctx, h)
 }
 
-// PurgeSessions deletes expired sessions. Errors: unavailable, internal.
-func (a *Accounts) PurgeSessions(ctx context.Context) (int64, error) {
-	return a.sessions.PurgeSessions(ctx, a.clock.Now())
+// Purge deletes expired sessions and sign-in failures older than a day. StartSession calls
+// it, so the tables stay small without a timer of their own. Errors: unavailable, internal.
+func (a *Accounts) Purge(ctx context.Context) error {
+	now := a.clock.Now()
+	if _, err := a.sessions.PurgeSessions(ctx, now); err != nil {
+		return err
+	}
+	_, err := a.store.PurgeLoginFailures(ctx, now.Add(-failureMemory))
+	return err
 }

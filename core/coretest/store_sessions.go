@@ -180,6 +180,18 @@ func sessionTests() []storeTest {
 			if f, _ := s.LoginFailures(ctx, "user:ada"); f.Count != 0 {
 				t.Errorf("after clear = %+v", f)
 			}
+			if _, err := s.RecordLoginFailure(ctx, "ip:old", t0, t0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.RecordLoginFailure(ctx, "ip:new", t0.Add(time.Hour), t0); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.PurgeLoginFailures(ctx, t0.Add(time.Minute)); err != nil || n != 1 {
+				t.Fatalf("purged %d, %v", n, err)
+			}
+			if f, _ := s.LoginFailures(ctx, "ip:new"); f.Count != 1 {
+				t.Errorf("a recent key was purged: %+v", f)
+			}
 		}},
 		{"a token keeps its scope, workspace and expiry", func(t *testing.T, s core.Store) {
 			exp := time.Now().Add(time.Hour).UTC().Truncate(time.Millisecond)

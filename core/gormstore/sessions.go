@@ -188,3 +188,10 @@ func (s *Store) RecordLoginFailure(ctx context.Context, key string, at, since ti
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	return fail("gormstore.ClearLoginFailures", s.db.WithContext(ctx).Where("`key` = ?", key).Delete(&loginFailureRow{}).Error)
 }
+
+// PurgeLoginFailures forgets keys whose last failure was before before.
+// Errors: unavailable, internal.
+func (s *Store) PurgeLoginFailures(ctx context.Context, before time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Where("last_at < ?", stamp(before)).Delete(&loginFailureRow{})
+	return res.RowsAffected, fail("gormstore.PurgeLoginFailures", res.Error)
+}
