@@ -44,12 +44,16 @@ func runAPI(ctx context.Context, e *env) error {
 	}
 	state := memstate.New(nil)
 	svc := core.NewService(core.ServiceConfig{Store: st, State: state, Limiter: state, Log: e.log})
-	srv, err := web.New(web.Config{Service: svc, Log: e.log,
+	accounts, err := core.NewAccounts(core.AccountsConfig{Store: st, Sessions: st, Log: e.log})
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Service: svc, Accounts: accounts, Log: e.log,
 		APILimit: core.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}})
 	if err != nil {
 		return err
 	}
-	token, err := web.IssueToken(ctx, st, "bench", time.Now())
+	_, token, err := accounts.CreateToken(ctx, core.System(), core.NewToken{Name: "bench"})
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,10 @@ import (
 // harness is the dashboard on a real SQLite store, served over HTTP, built through the
 // packages' public APIs as cmd/ticketbot builds it.
 type harness struct {
-	store *gormstore.Store
-	svc   *core.Service
-	ts    *httptest.Server
+	store    *gormstore.Store
+	svc      *core.Service
+	accounts *core.Accounts
+	ts       *httptest.Server
 }
 
 func newHarness(t *testing.T, dbURL string) *harness {
@@ -38,7 +39,11 @@ func newHarness(t *testing.T, dbURL string) *harness {
 	clock := core.SystemClock{}
 	state := memstate.New(clock)
 	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: clock, Log: log})
-	srv, err := web.New(web.Config{Service: svc, Log: log, Clock: clock, SessionTTL: time.Hour})
+	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: clock, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock, SessionTTL: time.Hour})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -46,13 +51,13 @@ func newHarness(t *testing.T, dbURL string) *harness {
 	srv.Routes(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	return &harness{store: store, svc: svc, ts: ts}
+	return &harness{store: store, svc: svc, accounts: accounts, ts: ts}
 }
 
 // account creates a dashboard account.
 func (h *harness) account(t *testing.T, name string, role core.Role, password string) {
 	t.Helper()
-	if err := web.CreateAccount(context.Background(), h.store, name, role, []byte(password)); err != nil {
+	if _, err := h.accounts.Create(context.Background(), core.System(), core.NewAccount{Name: name, Role: role, Password: []byte(password)}); err != nil {
 		t.Fatalf("CreateAccount: %v", err)
 	}
 }

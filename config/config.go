@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -50,6 +52,12 @@ type Config struct {
 	CommandLimit int `env:"TICKETBOT_COMMAND_LIMIT" envDefault:"30"`
 	// ShutdownTimeout bounds how long SIGTERM waits for in-flight work.
 	ShutdownTimeout time.Duration `env:"TICKETBOT_SHUTDOWN_TIMEOUT" envDefault:"25s"`
+	// LogLevel is debug, info, warn or error (slog's names, any case).
+	LogLevel string `env:"TICKETBOT_LOG_LEVEL" envDefault:"info"`
+	// DBWait bounds how long start-up waits for an unreachable database, retrying.
+	DBWait time.Duration `env:"TICKETBOT_DB_WAIT" envDefault:"60s"`
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies Prefixes `env:"TICKETBOT_TRUSTED_PROXIES"`
 
 	Slack   Slack
 	Discord Discord
@@ -100,10 +108,38 @@ func oneLine(err error) error {
 	}
 	var pe env.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("config: %s is not a valid %s: %w", envKey(reflect.TypeFor[Config](), pe.Name), pe.Type, errors.Unwrap(pe.Err))
+		return fmt.Errorf("config: %s is not a valid %s: %s", envKey(reflect.TypeFor[Config](), pe.Name), typeName(pe.Type), innermost(pe.Err))
 	}
 	msg := strings.TrimPrefix(err.Error(), "env: ")
 	return errors.New("config: " + strings.SplitN(msg, "\n", 2)[0])
+}
+
+// typeName says in words what a field wants.
+func typeName(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[time.Duration]():
+		return "duration (such as 25s, 5m or 1h)"
+	case reflect.TypeFor[Prefixes]():
+		return "list of CIDRs (such as 10.0.0.0/8,192.168.1.1)"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.Int, reflect.Int64:
+		return "whole number"
+	}
+	return t.String()
+}
+
+// innermost is the deepest error of a chain (the parser's own words), never nil.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // envKey finds the env tag of the field called name in t or its nested structs.
@@ -141,6 +177,15 @@ func (c Config) Validate() error {
 	}
 	if c.CommandLimit < 1 {
 		return errors.New("config: TICKETBOT_COMMAND_LIMIT must be positive")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("config: TICKETBOT_SHUTDOWN_TIMEOUT must be a positive duration such as 25s, not %s", c.ShutdownTimeout)
+	}
+	if c.DBWait < 0 {
+		return fmt.Errorf("config: TICKETBOT_DB_WAIT must not be negative (0 does not wait), not %s", c.DBWait)
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		return fmt.Errorf("config: TICKETBOT_LOG_LEVEL %q is not a log level (use debug, info, warn or error)", c.LogLevel)
 	}
 	if err := c.Slack.validate(); err != nil {
 		return err
@@ -214,10 +259,47 @@ func (d Discord) validate() error {
 	return nil
 }
 
+// SlogLevel is LogLevel as a slog.Level. Errors: an unknown level.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(c.LogLevel))
+	return l, err
+}
+
+// Prefixes is a comma-separated list of networks in CIDR notation; a bare address is a
+// network of one.
+type Prefixes []netip.Prefix
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (p *Prefixes) UnmarshalText(b []byte) error {
+	var out Prefixes
+	for _, part := range strings.Split(string(b), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		pf, err := netip.ParsePrefix(part)
+		if err != nil {
+			return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, pf.Masked())
+	}
+	*p = out
+	return nil
+}
+
 // Summary lists which parts are configured, without secrets, for the start-up log line.
 func (c Config) Summary() []any {
 	return []any{
-		"addr", c.Addr,
+		"addr", c.Addr, "log_level", c.LogLevel, "trusted_proxies", len(c.TrustedProxies),
 		"database", redactURL(string(c.DatabaseURL)),
 		"redis", redactURL(string(c.RedisURL)),
 		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(),

@@ -3,8 +3,11 @@ package config_test
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketbot/ticketbot/config"
 )
@@ -48,6 +51,14 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"bot token as app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN"},
 		{"http mode without signing secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{"non-numeric app id", map[string]string{"DISCORD_APP_ID": "abc", "DISCORD_PUBLIC_KEY": key}, "DISCORD_APP_ID"},
+		{"unknown log level", map[string]string{"TICKETBOT_LOG_LEVEL": "verbose"}, "TICKETBOT_LOG_LEVEL"},
+		{"duration without unit", map[string]string{"TICKETBOT_SHUTDOWN_TIMEOUT": "25"}, "TICKETBOT_SHUTDOWN_TIMEOUT"},
+		{"duration of junk", map[string]string{"TICKETBOT_OPEN_WINDOW": "soon"}, "TICKETBOT_OPEN_WINDOW"},
+		{"negative shutdown timeout", map[string]string{"TICKETBOT_SHUTDOWN_TIMEOUT": "-5s"}, "TICKETBOT_SHUTDOWN_TIMEOUT"},
+		{"zero shutdown timeout", map[string]string{"TICKETBOT_SHUTDOWN_TIMEOUT": "0s"}, "TICKETBOT_SHUTDOWN_TIMEOUT"},
+		{"negative database wait", map[string]string{"TICKETBOT_DB_WAIT": "-1s"}, "TICKETBOT_DB_WAIT"},
+		{"trusted proxy that is not a CIDR", map[string]string{"TICKETBOT_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, "TICKETBOT_TRUSTED_PROXIES"},
+		{"trusted proxy with a bad mask", map[string]string{"TICKETBOT_TRUSTED_PROXIES": "10.0.0.0/33"}, "TICKETBOT_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,10 +66,29 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error %q should be one line naming %s", err, tt.want)
+			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "%!") {
+				t.Fatalf("error %q should be one clean line naming %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLogLevelDBWaitAndTrustedProxies(t *testing.T) {
+	c, err := config.Load(map[string]string{"TICKETBOT_LOG_LEVEL": "DEBUG", "TICKETBOT_DB_WAIT": "5s",
+		"TICKETBOT_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7 ,fd00::/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := c.SlogLevel(); l != slog.LevelDebug || c.DBWait != 5*time.Second {
+		t.Errorf("level %v wait %v", l, c.DBWait)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("fd00::/8")}
+	if !slices.Equal(c.TrustedProxies, want) {
+		t.Errorf("proxies %v, want %v", c.TrustedProxies, want)
+	}
+	d, _ := config.Load(map[string]string{})
+	if l, _ := d.SlogLevel(); l != slog.LevelInfo || d.DBWait != time.Minute || len(d.TrustedProxies) != 0 {
+		t.Errorf("defaults: level %v wait %v proxies %v", l, d.DBWait, d.TrustedProxies)
 	}
 }
 

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -40,7 +39,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	if err != nil {
 		return Message{}, false, err
 	}
-	content := strings.TrimSpace(in.Content)
+	content := CleanText(in.Content)
 	if content == "" && len(in.Attachments) == 0 {
 		return Message{}, false, Errorf(EInvalid, "a message needs some text")
 	}
@@ -115,7 +114,7 @@ func (s *Service) EditMessage(ctx context.Context, actor Actor, ticketID int64, 
 			return Message{}, ticketNotFound()
 		}
 	}
-	content = strings.TrimSpace(content)
+	content = CleanText(content)
 	if n := utf8.RuneCountInString(content); n > MaxMessageRunes {
 		return Message{}, Errorf(EInvalid, "the message is %d characters long; the limit is %d", n, MaxMessageRunes)
 	}

@@ -47,11 +47,15 @@ func (w *Workspace) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// idChars are the characters of a platform's workspace id (Slack team ids are upper-case
+// letters and digits, Discord guild ids digits); nothing else (no "../", no spaces) passes.
+const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
 // ParseWorkspace parses "platform:id". Errors: invalid.
 func ParseWorkspace(s string) (Workspace, error) {
 	p, id, ok := strings.Cut(strings.TrimSpace(s), ":")
 	w := Workspace{Platform: Platform(p), ExternalID: id}
-	if !ok || !w.Platform.Valid() || id == "" || strings.ContainsAny(id, " \t\n:") || len(id) > 64 {
+	if !ok || !w.Platform.Valid() || id == "" || strings.Trim(id, idChars) != "" || len(id) > 64 {
 		return Workspace{}, Errorf(EInvalid, "workspace must look like slack:T123 or discord:123456789")
 	}
 	return w, nil

@@ -121,25 +121,37 @@ type Outbox interface {
 	PurgeDelivered(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// Account is a dashboard login.
+// Account is a web login. A requester account belongs to one Workspace; staff and admin
+// accounts belong to none and see every workspace.
 type Account struct {
 	ID           int64
 	Name         string
 	Role         Role
+	Workspace    Workspace
 	PasswordHash []byte
 	CreatedAt    time.Time
 }
 
-// APIToken is a REST API credential; only the SHA-256 hash of the secret is kept.
+// APIToken is a REST API credential; only the SHA-256 hash of the secret is kept. A token
+// with a Workspace sees only that workspace; a nil ExpiresAt never expires.
 type APIToken struct {
 	ID        int64
 	Name      string
 	Hash      []byte
+	Scope     Scope
+	Workspace Workspace
 	CreatedAt time.Time
+	ExpiresAt *time.Time
 	RevokedAt *time.Time
 }
 
-// AccountStore keeps dashboard accounts and API tokens.
+// LoginFailures counts the failed sign-ins of one key (an account or a client address).
+type LoginFailures struct {
+	Count int
+	Last  time.Time
+}
+
+// AccountStore keeps web accounts, API tokens and sign-in failure counts.
 type AccountStore interface {
 	// CreateAccount stores a; a.Name must be new. Errors: conflict, unavailable, internal.
 	CreateAccount(ctx context.Context, a *Account) error
@@ -147,16 +159,68 @@ type AccountStore interface {
 	AccountByName(ctx context.Context, name string) (Account, error)
 	// Accounts lists every account by name. Errors: unavailable, internal.
 	Accounts(ctx context.Context) ([]Account, error)
-	// DeleteAccount removes the account called name. Errors: not_found, unavailable, internal.
-	DeleteAccount(ctx context.Context, name string) error
+	// UpdateAccount loads the account called name and every admin account under row locks,
+	// calls fn with the account and the number of OTHER admin accounts, saves what fn changed
+	// (role, workspace, password hash) and deletes every session of the account, all in one
+	// transaction. fn may run more than once; it must be pure. Errors: not_found,
+	// unavailable, internal, and fn's.
+	UpdateAccount(ctx context.Context, name string, fn func(a *Account, otherAdmins int) error) (Account, error)
+	// DeleteAccount removes the account called name and its sessions after fn (which may be
+	// nil) accepted it, under the same locks as UpdateAccount. Errors: not_found,
+	// unavailable, internal, and fn's.
+	DeleteAccount(ctx context.Context, name string, fn func(a Account, otherAdmins int) error) error
 	// CreateToken stores t; an active token's name must be new. Errors: conflict, unavailable, internal.
 	CreateToken(ctx context.Context, t *APIToken) error
-	// TokenByHash returns the active token with hash. Errors: not_found, unavailable, internal.
+	// TokenByHash returns the unrevoked token with hash (expired or not).
+	// Errors: not_found, unavailable, internal.
 	TokenByHash(ctx context.Context, hash []byte) (APIToken, error)
-	// Tokens lists active tokens by name. Errors: unavailable, internal.
+	// Tokens lists unrevoked tokens by name. Errors: unavailable, internal.
 	Tokens(ctx context.Context) ([]APIToken, error)
 	// RevokeToken revokes the active token called name. Errors: not_found, unavailable, internal.
 	RevokeToken(ctx context.Context, name string, at time.Time) error
+	// LoginFailures returns key's failed sign-ins (zero when there are none).
+	// Errors: unavailable, internal.
+	LoginFailures(ctx context.Context, key string) (LoginFailures, error)
+	// RecordLoginFailure adds one failure at at to key, counting from zero again when key's
+	// last failure was before since, and returns the new count. Concurrent calls never lose a
+	// failure. Errors: unavailable, internal.
+	RecordLoginFailure(ctx context.Context, key string, at, since time.Time) (LoginFailures, error)
+	// ClearLoginFailures forgets key's failures. Errors: unavailable, internal.
+	ClearLoginFailures(ctx context.Context, key string) error
+	// PurgeLoginFailures forgets every key whose last failure was before before.
+	// Errors: unavailable, internal.
+	PurgeLoginFailures(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Session is a signed-in browser. Only a hash of the cookie's secret is stored.
+type Session struct {
+	ID        int64
+	Hash      []byte
+	AccountID int64
+	CSRF      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	LastSeen  time.Time
+}
+
+// SessionStore keeps web sessions in the database, so they survive a Redis outage and a
+// sign-out is final.
+type SessionStore interface {
+	// DeploymentID returns this deployment's random id, creating it on first use; every
+	// process sharing the database gets the same one. Errors: unavailable, internal.
+	DeploymentID(ctx context.Context) (string, error)
+	// CreateSession stores s. Errors: not_found (account gone), conflict, unavailable, internal.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns the session with hash and its account.
+	// Errors: not_found, unavailable, internal.
+	SessionByHash(ctx context.Context, hash []byte) (Session, Account, error)
+	// TouchSession sets the session's LastSeen. Errors: unavailable, internal.
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	// DeleteSession removes the session with hash; a missing one is no error.
+	// Errors: unavailable, internal.
+	DeleteSession(ctx context.Context, hash []byte) error
+	// PurgeSessions deletes sessions that expired before before. Errors: unavailable, internal.
+	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Store is everything the Service keeps in the database.
@@ -167,6 +231,7 @@ type Store interface {
 	SettingsStore
 	Outbox
 	AccountStore
+	SessionStore
 	// Ping checks the database answers. Errors: unavailable.
 	Ping(ctx context.Context) error
 }

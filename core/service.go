@@ -85,14 +85,14 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 	if err := canAccessWorkspace(actor, in.Workspace); err != nil {
 		return Ticket{}, err
 	}
-	title := strings.TrimSpace(in.Title)
+	title := CleanText(in.Title)
 	if title == "" {
 		return Ticket{}, FieldError("title", "a ticket needs a title")
 	}
 	if n := utf8.RuneCountInString(title); n > MaxTitleRunes {
 		return Ticket{}, FieldError("title", "the title is %d characters long; the limit is %d", n, MaxTitleRunes)
 	}
-	desc := strings.TrimSpace(in.Description)
+	desc := CleanText(in.Description)
 	if n := utf8.RuneCountInString(desc); n > MaxDescriptionRunes {
 		return Ticket{}, FieldError("description", "the description is %d characters long; the limit is %d", n, MaxDescriptionRunes)
 	}

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -34,7 +33,7 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, u Tic
 			return Ticket{}, FieldError("priority", "unknown priority %q (use low, normal, high or urgent)", *u.Priority)
 		}
 	}
-	u.Note = strings.TrimSpace(u.Note)
+	u.Note = CleanText(u.Note)
 	if n := utf8.RuneCountInString(u.Note); n > MaxDescriptionRunes {
 		return Ticket{}, FieldError("note", "the note is %d characters long; the limit is %d", n, MaxDescriptionRunes)
 	}

@@ -1,132 +1,152 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
+	"net/http"
 	"strings"
-	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// Account and token rules.
-const (
-	// MinPasswordBytes and MaxPasswordBytes bound a dashboard password; bcrypt reads at most
-	// 72 bytes, so longer ones are refused rather than silently cut.
-	MinPasswordBytes = 8
-	MaxPasswordBytes = 72
-	// maxNameLen bounds account and token names.
-	maxNameLen = 64
-	// tokenPrefix starts every API token, so leaked tokens are easy to recognise and scan for.
-	tokenPrefix = "tbk_"
-	// tokenBytes is the entropy of a token.
-	tokenBytes = 32
-	// bcryptCost is the work factor of stored password hashes.
-	bcryptCost = bcrypt.DefaultCost
-)
+// The admin pages for web accounts: list, create (staff, admin, or a requester of one
+// workspace), change role, reset password, delete. The rules (names, passwords, the last
+// admin) are core.Accounts'; these handlers show its answers beside the form.
 
-// tokenLen is the length of a token: the prefix and 32 bytes in unpadded base64url.
-var tokenLen = len(tokenPrefix) + base64.RawURLEncoding.EncodedLen(tokenBytes)
+// accountsView is the accounts page's data.
+type accountsView struct {
+	Accounts   []core.Account
+	Me         string
+	Workspaces []core.Workspace
+	Roles      []core.Role
+	Form       struct{ Name, Role, Workspace string }
+}
 
-// NormalizeName returns the canonical form of an account or token name: trimmed and lower
-// case, so that names compare the same on every database collation. Errors: invalid.
-func NormalizeName(name string) (string, error) {
-	n := strings.ToLower(strings.TrimSpace(name))
-	if n == "" || len(n) > maxNameLen {
-		return "", core.Errorf(core.EInvalid, "a name needs 1 to %d characters", maxNameLen)
+// accountsPage serves GET /admin/accounts.
+func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	s.showAccounts(w, r, v, http.StatusOK, "", nil)
+}
+
+func (s *Server) showAccounts(w http.ResponseWriter, r *http.Request, v *viewer, status int, errMsg string, keep func(*accountsView)) {
+	accs, err := s.accounts.List(r.Context(), v.Actor())
+	if err != nil {
+		s.pageError(w, r, v, err)
+		return
 	}
-	for i, r := range n {
-		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || i > 0 && (r == '.' || r == '_' || r == '-')
-		if !ok {
-			return "", core.Errorf(core.EInvalid,
-				"a name may hold letters, digits, '.', '_' and '-', and starts with a letter or digit")
+	wss, err := s.svc.Workspaces(r.Context(), v.Actor())
+	if err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
+	av := accountsView{Accounts: accs, Me: v.Name, Workspaces: wss,
+		Roles: []core.Role{core.RoleStaff, core.RoleAdmin, core.RoleRequester}}
+	av.Form.Role = string(core.RoleStaff)
+	if keep != nil {
+		keep(&av)
+	}
+	s.render(w, r, status, "accounts", page{Title: "Accounts", Nav: "accounts", Viewer: v, Flash: flash(r), Error: errMsg, Body: av})
+}
+
+// accountsAnswer shows err beside the accounts forms when it is the user's to mend
+// (invalid, conflict, not_found) and as an error page otherwise.
+func (s *Server) accountsAnswer(w http.ResponseWriter, r *http.Request, v *viewer, err error, keep func(*accountsView)) {
+	switch code := core.ErrorCode(err); code {
+	case core.EInvalid, core.EConflict, core.ENotFound:
+		s.showAccounts(w, r, v, statusOf(code), upperFirst(core.ErrorMessage(err))+".", keep)
+	default:
+		s.pageError(w, r, v, err)
+	}
+}
+
+// roleAndWorkspace reads the role and workspace fields; the workspace counts only for
+// requesters. Errors: invalid.
+func roleAndWorkspace(form interface{ Get(string) string }) (core.Role, core.Workspace, error) {
+	role, err := core.ParseRole(form.Get("role"))
+	if err != nil {
+		return "", core.Workspace{}, err
+	}
+	var ws core.Workspace
+	if role == core.RoleRequester && strings.TrimSpace(form.Get("workspace")) != "" {
+		if ws, err = core.ParseWorkspace(form.Get("workspace")); err != nil {
+			return "", core.Workspace{}, core.FieldError("workspace", "%s", core.ErrorMessage(err))
 		}
 	}
-	return n, nil
+	return role, ws, nil
 }
 
-// CreateAccount stores a dashboard account called name with role (staff or admin) and a
-// bcrypt hash of password. The name is normalised (see NormalizeName).
-// Errors: invalid (name, role or password), conflict (name taken), unavailable, internal.
-func CreateAccount(ctx context.Context, store core.AccountStore, name string, role core.Role, password []byte) error {
-	n, err := NormalizeName(name)
-	if err != nil {
-		return err
+// postAccount serves POST /admin/accounts (fields name, role, workspace, password).
+func (s *Server) postAccount(w http.ResponseWriter, r *http.Request, v *viewer) {
+	f := r.PostForm
+	keep := func(av *accountsView) {
+		av.Form.Name, av.Form.Role, av.Form.Workspace = f.Get("name"), f.Get("role"), f.Get("workspace")
 	}
-	if role != core.RoleStaff && role != core.RoleAdmin {
-		return core.Errorf(core.EInvalid, "a dashboard account is staff or admin, not %q", role)
-	}
-	if len(password) < MinPasswordBytes || len(password) > MaxPasswordBytes {
-		return core.Errorf(core.EInvalid, "a password needs %d to %d bytes", MinPasswordBytes, MaxPasswordBytes)
-	}
-	hash, err := bcrypt.GenerateFromPassword(password, bcryptCost)
-	if err != nil {
-		return core.Internal("web.CreateAccount", err)
-	}
-	if err := store.CreateAccount(ctx, &core.Account{Name: n, Role: role, PasswordHash: hash}); err != nil {
-		if core.IsCode(err, core.EConflict) {
-			return core.Errorf(core.EConflict, "an account called %q exists already", n)
+	role, ws, err := roleAndWorkspace(f)
+	if err == nil {
+		var acc core.Account
+		acc, err = s.accounts.Create(r.Context(), v.Actor(), core.NewAccount{Name: f.Get("name"), Role: role, Workspace: ws, Password: []byte(f.Get("password"))})
+		if err == nil {
+			s.log.Info("web: account created", "account", acc.Name, "role", acc.Role, "workspace", acc.Workspace.String(), "by", v.Name)
+			http.Redirect(w, r, "/admin/accounts?done=account", http.StatusSeeOther)
+			return
 		}
-		return fmt.Errorf("web.CreateAccount: %w", err)
 	}
-	return nil
+	s.accountsAnswer(w, r, v, err, keep)
 }
 
-// IssueToken creates an API token called name at now and returns its secret, which is shown
-// once: only its SHA-256 hash is stored. Errors: invalid (name), conflict (an active token has
-// that name), unavailable, internal.
-func IssueToken(ctx context.Context, store core.AccountStore, name string, now time.Time) (string, error) {
-	n, err := NormalizeName(name)
-	if err != nil {
-		return "", err
-	}
-	raw := make([]byte, tokenBytes)
-	if _, err := rand.Read(raw); err != nil {
-		return "", core.Internal("web.IssueToken", err)
-	}
-	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	t := core.APIToken{Name: n, Hash: hashToken(secret), CreatedAt: now}
-	if err := store.CreateToken(ctx, &t); err != nil {
-		if core.IsCode(err, core.EConflict) {
-			return "", core.Errorf(core.EConflict, "an active token called %q exists already; revoke it first", n)
+// postAccountRole serves POST /admin/accounts/{name}/role (fields role, workspace). The
+// account's sessions end; the last admin cannot be demoted.
+func (s *Server) postAccountRole(w http.ResponseWriter, r *http.Request, v *viewer) {
+	role, ws, err := roleAndWorkspace(r.PostForm)
+	if err == nil {
+		var acc core.Account
+		if acc, err = s.accounts.SetRole(r.Context(), v.Actor(), r.PathValue("name"), role, ws); err == nil {
+			s.log.Info("web: account role changed", "account", acc.Name, "role", acc.Role, "workspace", acc.Workspace.String(), "by", v.Name)
+			s.afterOwnChange(w, r, v, acc.Name, "/admin/accounts?done=account_role")
+			return
 		}
-		return "", fmt.Errorf("web.IssueToken: %w", err)
 	}
-	return secret, nil
+	s.accountsAnswer(w, r, v, err, nil)
 }
 
-// RevokeToken revokes the active token called name at now; requests with it fail from then on.
-// Errors: invalid (name), not_found, unavailable, internal.
-func RevokeToken(ctx context.Context, store core.AccountStore, name string, now time.Time) error {
-	n, err := NormalizeName(name)
+// postAccountPassword serves POST /admin/accounts/{name}/password (field password): an
+// admin's reset. The account's sessions end.
+func (s *Server) postAccountPassword(w http.ResponseWriter, r *http.Request, v *viewer) {
+	name := r.PathValue("name")
+	if err := s.accounts.SetPassword(r.Context(), v.Actor(), name, []byte(r.PostForm.Get("password"))); err != nil {
+		s.accountsAnswer(w, r, v, err, nil)
+		return
+	}
+	n, _ := core.NormalizeName(name)
+	s.log.Info("web: account password reset", "account", n, "by", v.Name)
+	s.afterOwnChange(w, r, v, n, "/admin/accounts?done=account_password")
+}
+
+// postDeleteAccount serves POST /admin/accounts/{name}/delete. Admins cannot delete
+// themselves here (core also keeps the last admin).
+func (s *Server) postDeleteAccount(w http.ResponseWriter, r *http.Request, v *viewer) {
+	// Normalised as at creation: MySQL compares names case-insensitively, so "ALICE" would
+	// otherwise slip past the self-check and delete alice.
+	name, err := core.NormalizeName(r.PathValue("name"))
 	if err != nil {
-		return err
+		s.pageError(w, r, v, err)
+		return
 	}
-	if err := store.RevokeToken(ctx, n, now); err != nil {
-		if core.IsCode(err, core.ENotFound) {
-			return core.Errorf(core.ENotFound, "no active token called %q", n)
-		}
-		return fmt.Errorf("web.RevokeToken: %w", err)
+	if name == v.Name {
+		s.showAccounts(w, r, v, http.StatusConflict, "You cannot delete your own account.", nil)
+		return
 	}
-	return nil
+	if err := s.accounts.Delete(r.Context(), v.Actor(), name); err != nil {
+		s.accountsAnswer(w, r, v, err, nil)
+		return
+	}
+	s.log.Info("web: account deleted", "account", name, "by", v.Name)
+	http.Redirect(w, r, "/admin/accounts?done=account_gone", http.StatusSeeOther)
 }
 
-// hashToken is what the store keeps of a token secret.
-func hashToken(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
-
-// wellFormedToken reports whether s can be a token at all, so junk never reaches the database.
-func wellFormedToken(s string) bool {
-	if len(s) != tokenLen || !strings.HasPrefix(s, tokenPrefix) {
-		return false
+// afterOwnChange redirects to next, or, when the change was to the viewer's own account
+// (whose sessions it just ended), to the sign-in page.
+func (s *Server) afterOwnChange(w http.ResponseWriter, r *http.Request, v *viewer, name, next string) {
+	if name == v.Name {
+		s.setCookie(w, "tb_session", "", -1)
+		next = "/login?done=signed_out"
 	}
-	_, err := base64.RawURLEncoding.DecodeString(s[len(tokenPrefix):])
-	return err == nil
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

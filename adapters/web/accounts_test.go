@@ -1,119 +1,126 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"strings"
+	"net/http"
+	"net/url"
 	"testing"
-	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
 )
 
-func TestAccounts(t *testing.T) {
-	eachBackend(t, func(t *testing.T, dbURL string) {
-		ctx := context.Background()
-		store, err := gormstore.Open(ctx, dbURL, nil)
-		if err != nil {
-			t.Fatal(err)
+// testDashboardAccounts: the admin pages manage accounts with core's rules.
+func testDashboardAccounts(t *testing.T, h *harness) {
+	admin := h.browser()
+	admin.login("root", adminPass)
+	ctx := context.Background()
+	t.Run("an admin creates a requester account bound to a workspace", func(t *testing.T) {
+		admin.get("/admin/accounts")
+		wantStatus(t, admin.post("/admin/accounts", url.Values{"name": {"rita"}, "role": {"requester"}, "workspace": {"slack:T123"}, "password": {"rita-password"}}), http.StatusSeeOther)
+		acc, err := h.store.AccountByName(ctx, "rita")
+		if err != nil || acc.Role != core.RoleRequester || acc.Workspace != wsSlack {
+			t.Fatalf("account %+v %v", acc, err)
 		}
-		t.Cleanup(func() { _ = store.Close() })
-		if err := store.Migrate(ctx); err != nil {
-			t.Fatal(err)
+		page := admin.get("/admin/accounts")
+		wantBody(t, page, `id="account-rita"`)
+		wantBody(t, page, `action="/admin/accounts/rita/role"`)
+		wantBody(t, page, `action="/admin/accounts/rita/password"`)
+	})
+	t.Run("a requester account without its workspace is refused beside the form", func(t *testing.T) {
+		r := admin.post("/admin/accounts", url.Values{"name": {"rex"}, "role": {"requester"}, "password": {"rex-password"}})
+		wantStatus(t, r, http.StatusBadRequest)
+		wantBody(t, r, "needs its workspace")
+		wantBody(t, r, `value="rex"`)
+	})
+	t.Run("a requester account cannot use the dashboard", func(t *testing.T) {
+		b := h.with(t).browser()
+		b.login("rita", "rita-password")
+		wantStatus(t, b.get("/"), http.StatusForbidden)
+		wantStatus(t, b.get("/tickets/1"), http.StatusForbidden)
+	})
+	t.Run("changing a role signs that account out at once", func(t *testing.T) {
+		sam := h.with(t).browser()
+		sam.login("sam", staffPass)
+		admin.get("/admin/accounts")
+		wantStatus(t, admin.post("/admin/accounts/sam/role", url.Values{"role": {"admin"}}), http.StatusSeeOther)
+		wantStatus(t, sam.get("/"), http.StatusSeeOther)
+		if acc, _ := h.store.AccountByName(ctx, "sam"); acc.Role != core.RoleAdmin {
+			t.Errorf("role %s", acc.Role)
 		}
+		wantStatus(t, admin.post("/admin/accounts/sam/role", url.Values{"role": {"staff"}}), http.StatusSeeOther)
+	})
+	t.Run("resetting a password signs that account out and the new one works", func(t *testing.T) {
+		sam := h.with(t).browser()
+		sam.login("sam", staffPass)
+		admin.get("/admin/accounts")
+		wantStatus(t, admin.post("/admin/accounts/sam/password", url.Values{"password": {"reset-password"}}), http.StatusSeeOther)
+		wantStatus(t, sam.get("/"), http.StatusSeeOther)
+		h.with(t).browser().login("sam", "reset-password")
+		wantStatus(t, admin.post("/admin/accounts/sam/password", url.Values{"password": {staffPass}}), http.StatusSeeOther)
+		r := admin.post("/admin/accounts/sam/password", url.Values{"password": {"short"}})
+		wantStatus(t, r, http.StatusBadRequest)
+	})
+	t.Run("the last admin cannot be demoted", func(t *testing.T) {
+		admin.get("/admin/accounts")
+		r := admin.post("/admin/accounts/root/role", url.Values{"role": {"staff"}})
+		wantStatus(t, r, http.StatusConflict)
+		wantBody(t, r, "last admin")
+		if acc, _ := h.store.AccountByName(ctx, "root"); acc.Role != core.RoleAdmin {
+			t.Errorf("root is %s", acc.Role)
+		}
+	})
+	t.Run("an admin demoting themselves is signed out", func(t *testing.T) {
+		h.account("second", core.RoleAdmin, "second-password")
+		b := h.with(t).browser()
+		b.login("second", "second-password")
+		r := b.post("/admin/accounts/second/role", url.Values{"role": {"staff"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		if loc := r.header.Get("Location"); loc != "/login?done=signed_out" {
+			t.Errorf("Location %q", loc)
+		}
+		wantStatus(t, admin.post("/admin/accounts/second/delete", url.Values{}), http.StatusSeeOther)
+	})
+	t.Run("a requester account is deleted like any other", func(t *testing.T) {
+		admin.get("/admin/accounts")
+		wantStatus(t, admin.post("/admin/accounts/rita/delete", url.Values{}), http.StatusSeeOther)
+		wantStatus(t, admin.post("/admin/accounts/rita/delete", url.Values{}), http.StatusNotFound)
+	})
+	t.Run("account forms need the session's CSRF token", func(t *testing.T) {
+		r := admin.post("/admin/accounts/sam/role", url.Values{"role": {"admin"}, "csrf": {"forged"}})
+		wantStatus(t, r, http.StatusForbidden)
+		if acc, _ := h.store.AccountByName(ctx, "sam"); acc.Role != core.RoleStaff {
+			t.Errorf("a forged form changed the role to %s", acc.Role)
+		}
+	})
+}
 
-		t.Run("CreateAccount stores a bcrypt hash under the normalised name", func(t *testing.T) {
-			if err := web.CreateAccount(ctx, store, "  Alice ", core.RoleAdmin, []byte("correct horse")); err != nil {
-				t.Fatal(err)
-			}
-			a, err := store.AccountByName(ctx, "alice")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a.Role != core.RoleAdmin || bytes.Contains(a.PasswordHash, []byte("correct horse")) {
-				t.Errorf("account %+v", a)
-			}
-			if err := bcrypt.CompareHashAndPassword(a.PasswordHash, []byte("correct horse")); err != nil {
-				t.Errorf("hash does not verify: %v", err)
-			}
-		})
-		t.Run("CreateAccount refuses a taken name as conflict", func(t *testing.T) {
-			err := web.CreateAccount(ctx, store, "ALICE", core.RoleStaff, []byte("another pass"))
-			if !core.IsCode(err, core.EConflict) {
-				t.Errorf("err %v, want conflict", err)
-			}
-		})
-		for _, tc := range []struct {
-			name, user string
-			role       core.Role
-			pass       string
-		}{
-			{"an empty name", "", core.RoleStaff, "password1"},
-			{"a name with spaces", "bob smith", core.RoleStaff, "password1"},
-			{"a name starting with a dot", ".bob", core.RoleStaff, "password1"},
-			{"a name too long", strings.Repeat("b", 65), core.RoleStaff, "password1"},
-			{"the requester role", "bob", core.RoleRequester, "password1"},
-			{"an unknown role", "bob", core.Role("owner"), "password1"},
-			{"a short password", "bob", core.RoleStaff, "short"},
-			{"a password over 72 bytes", "bob", core.RoleStaff, strings.Repeat("p", 73)},
-		} {
-			t.Run("CreateAccount refuses "+tc.name, func(t *testing.T) {
-				err := web.CreateAccount(ctx, store, tc.user, tc.role, []byte(tc.pass))
-				if !core.IsCode(err, core.EInvalid) {
-					t.Errorf("err %v, want invalid", err)
-				}
-			})
-		}
-
-		var secret string
-		t.Run("IssueToken returns a tbk_ secret and stores only its SHA-256", func(t *testing.T) {
-			secret, err = web.IssueToken(ctx, store, "CRM-sync", time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.HasPrefix(secret, "tbk_") || len(secret) != 4+43 {
-				t.Errorf("secret %q", secret)
-			}
-			sum := sha256.Sum256([]byte(secret))
-			tok, err := store.TokenByHash(ctx, sum[:])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tok.Name != "crm-sync" || !bytes.Equal(tok.Hash, web.HashToken(secret)) || bytes.Contains(tok.Hash, []byte(secret)) {
-				t.Errorf("token %+v", tok)
-			}
-		})
-		t.Run("IssueToken makes a different secret each time", func(t *testing.T) {
-			other, err := web.IssueToken(ctx, store, "second", time.Now())
-			if err != nil || other == secret {
-				t.Errorf("secret %q err %v", other, err)
-			}
-		})
-		t.Run("IssueToken refuses an active name as conflict and a bad name as invalid", func(t *testing.T) {
-			if _, err := web.IssueToken(ctx, store, "crm-sync", time.Now()); !core.IsCode(err, core.EConflict) {
-				t.Errorf("err %v, want conflict", err)
-			}
-			if _, err := web.IssueToken(ctx, store, "crm sync", time.Now()); !core.IsCode(err, core.EInvalid) {
-				t.Errorf("err %v, want invalid", err)
-			}
-		})
-		t.Run("RevokeToken makes the token unknown", func(t *testing.T) {
-			if err := web.RevokeToken(ctx, store, "crm-sync", time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := store.TokenByHash(ctx, web.HashToken(secret)); !core.IsCode(err, core.ENotFound) {
-				t.Errorf("err %v, want not_found", err)
-			}
-		})
-		t.Run("RevokeToken of an unknown name is not_found", func(t *testing.T) {
-			if err := web.RevokeToken(ctx, store, "crm-sync", time.Now()); !core.IsCode(err, core.ENotFound) {
-				t.Errorf("err %v, want not_found", err)
-			}
-		})
+// testOwnPassword: a signed-in user changes their own password with the current one.
+func testOwnPassword(t *testing.T, h *harness) {
+	h.account("pat", core.RoleStaff, "pat-password")
+	b := h.browser()
+	b.login("pat", "pat-password")
+	other := h.browser()
+	other.login("pat", "pat-password")
+	t.Run("the page is linked from the header", func(t *testing.T) {
+		wantBody(t, b.get("/"), `href="/account/password"`)
+		wantBody(t, b.get("/account/password"), `name="current"`)
+	})
+	t.Run("a wrong current password changes nothing", func(t *testing.T) {
+		r := b.post("/account/password", url.Values{"current": {"guess-guess"}, "password": {"new-password"}, "confirm": {"new-password"}})
+		wantStatus(t, r, http.StatusForbidden)
+		wantBody(t, r, "current password is wrong")
+		wantStatus(t, other.get("/"), http.StatusOK)
+	})
+	t.Run("new passwords that differ are refused", func(t *testing.T) {
+		r := b.post("/account/password", url.Values{"current": {"pat-password"}, "password": {"new-password"}, "confirm": {"new-passw0rd"}})
+		wantStatus(t, r, http.StatusBadRequest)
+	})
+	t.Run("a change keeps this browser signed in and signs out the others", func(t *testing.T) {
+		r := b.post("/account/password", url.Values{"current": {"pat-password"}, "password": {"new-password"}, "confirm": {"new-password"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		wantBody(t, b.get("/account/password?done=password"), "Password changed")
+		wantStatus(t, b.get("/"), http.StatusOK)
+		wantStatus(t, other.get("/"), http.StatusSeeOther)
+		h.with(t).browser().login("pat", "new-password")
 	})
 }

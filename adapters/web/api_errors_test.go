@@ -10,7 +10,6 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
 // failingAccounts is an AccountStore whose token lookups fail with err.
@@ -23,11 +22,24 @@ func (f failingAccounts) TokenByHash(context.Context, []byte) (core.APIToken, er
 	return core.APIToken{}, f.err
 }
 
+// failing is an Accounts service whose token lookups fail with err.
+func failing(t *testing.T, h *harness, err error) *core.Accounts {
+	a, e := core.NewAccounts(core.AccountsConfig{Store: failingAccounts{h.store, err}, Sessions: h.store})
+	if e != nil {
+		t.Fatal(e)
+	}
+	return a
+}
+
 func TestAPIErrors(t *testing.T) {
 	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db")
 	serve := func(t *testing.T, cfg web.Config) *harness {
 		t.Helper()
-		srv, err := web.New(h.config(cfg))
+		cfg.Service, cfg.Throttle = h.svc, h.throttle
+		if cfg.Accounts == nil {
+			cfg.Accounts = h.accounts
+		}
+		srv, err := web.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +52,7 @@ func TestAPIErrors(t *testing.T) {
 	}
 
 	t.Run("internal errors answer 500 with an error id that is logged, never the cause", func(t *testing.T) {
-		c := serve(t, web.Config{Accounts: failingAccounts{h.store, errors.New("disk on fire")}, Log: h.svcLog()})
+		c := serve(t, web.Config{Accounts: failing(t, h, errors.New("disk on fire")), Log: h.svcLog()})
 		r := c.api("GET", "/api/v1/tickets", "-", "")
 		wantStatus(t, r, http.StatusInternalServerError)
 		if code := r.errorCode(t); code != "internal" {
@@ -57,7 +69,7 @@ func TestAPIErrors(t *testing.T) {
 		}
 	})
 	t.Run("an unavailable database answers 503", func(t *testing.T) {
-		c := serve(t, web.Config{Accounts: failingAccounts{h.store, core.Errorf(core.EUnavailable, "database down")}})
+		c := serve(t, web.Config{Accounts: failing(t, h, core.Errorf(core.EUnavailable, "database down"))})
 		r := c.api("GET", "/api/v1/tickets", "-", "")
 		wantStatus(t, r, http.StatusServiceUnavailable)
 		if code := r.errorCode(t); code != "unavailable" {
@@ -76,14 +88,11 @@ func TestAPIErrors(t *testing.T) {
 		if r.header.Get("Retry-After") == "" {
 			t.Error("no Retry-After")
 		}
-		other, err := web.IssueToken(context.Background(), h.store, "other", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := h.issue(core.NewToken{Name: "other"})
 		wantStatus(t, c.api("GET", "/api/v1/tickets", other, ""), http.StatusOK)
 	})
-	t.Run("New needs a Service", func(t *testing.T) {
-		if _, err := web.New(web.Config{Service: h.svc, State: memstate.New(nil)}); !core.IsCode(err, core.EInvalid) {
+	t.Run("New needs a Service and Accounts", func(t *testing.T) {
+		if _, err := web.New(web.Config{Service: h.svc}); !core.IsCode(err, core.EInvalid) {
 			t.Errorf("err %v", err)
 		}
 	})

@@ -59,7 +59,14 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request, actor co
 		ExternalID: ext, Content: in.Content, Source: "api", Deliver: true,
 	})
 	if err != nil {
-		s.apiError(w, r, err)
+		s.apiError(w, r, withField(err, "content"))
+		return
+	}
+	if !created && m.Content != core.CleanText(in.Content) {
+		// The key was used for another message: replaying it would silently answer with
+		// something the client did not send.
+		s.apiError(w, r, core.FieldError("Idempotency-Key",
+			"this Idempotency-Key was already used for a message with different content; use a new key for a new message"))
 		return
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/messages")
@@ -79,11 +86,11 @@ func apiMessageID(actor core.Actor, key string) (string, error) {
 		return "api:" + randomHex(16), nil
 	}
 	if len(key) > maxIdempotencyKey {
-		return "", core.Errorf(core.EInvalid, "Idempotency-Key is longer than %d characters", maxIdempotencyKey)
+		return "", core.FieldError("Idempotency-Key", "Idempotency-Key is longer than %d characters", maxIdempotencyKey)
 	}
 	for _, c := range []byte(key) {
 		if c < 0x21 || c > 0x7e {
-			return "", core.Errorf(core.EInvalid, "Idempotency-Key must be printable ASCII without spaces")
+			return "", core.FieldError("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces")
 		}
 	}
 	h := sha256.Sum256([]byte(actor.User.ID + "\x00" + key))

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -71,11 +70,8 @@ func TestAPI(t *testing.T) {
 
 func testAPIAuth(t *testing.T, h *harness) {
 	tk := h.open(wsSlack, "auth probe")
-	revoked, err := web.IssueToken(context.Background(), h.store, "revoked-one", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := web.RevokeToken(context.Background(), h.store, "revoked-one", time.Now()); err != nil {
+	revoked := h.issue(core.NewToken{Name: "revoked-one"})
+	if err := h.accounts.RevokeToken(context.Background(), core.System(), "revoked-one"); err != nil {
 		t.Fatal(err)
 	}
 	routes := []struct{ method, path, body string }{
@@ -127,13 +123,22 @@ func testAPIAuth(t *testing.T, h *harness) {
 		wantStatus(t, r, http.StatusOK)
 	})
 	t.Run("a token's name may be reused after revoking", func(t *testing.T) {
-		again, err := web.IssueToken(context.Background(), h.store, "revoked-one", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
+		again := h.issue(core.NewToken{Name: "revoked-one"})
 		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets", again, ""), http.StatusOK)
 		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets", revoked, ""), http.StatusUnauthorized)
 	})
+}
+
+// rejectStatus is the status a refused request gets: 400 for a body that cannot be read
+// (malformed, unknown fields, wrong types of the whole body), 422 for a value the document
+// does not allow (the error names the field).
+func rejectStatus(name string) int {
+	for _, s := range []string{"malformed", "unknown field", "not an object", "trailing", "no body", "empty patch", "wrong type"} {
+		if strings.Contains(name, s) && !strings.Contains(name, "assignee") {
+			return http.StatusBadRequest
+		}
+	}
+	return http.StatusUnprocessableEntity
 }
 
 func flip(c byte) string {
@@ -300,9 +305,15 @@ func testAPIGet(t *testing.T, h *harness) {
 			t.Errorf("code %q", c)
 		}
 	})
-	t.Run("id that is not a number is 400", func(t *testing.T) {
-		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets/abc", "-", ""), http.StatusBadRequest)
-		wantStatus(t, h.with(t).api("GET", "/api/v1/tickets/-4", "-", ""), http.StatusBadRequest)
+	t.Run("only a canonical positive decimal id names a ticket; others are 404", func(t *testing.T) {
+		for _, id := range []string{"abc", "-4", "0", "%2B" + fmt.Sprint(tk.ID), "0" + fmt.Sprint(tk.ID), fmt.Sprint(tk.ID) + ".0", "1e1", "99999999999999999999"} {
+			r := h.with(t).api("GET", "/api/v1/tickets/"+id, "-", "")
+			wantStatus(t, r, http.StatusNotFound)
+			if c := r.errorCode(t); c != "not_found" {
+				t.Errorf("%s: code %q", id, c)
+			}
+		}
+		wantStatus(t, h.with(t).api("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), "-", ""), http.StatusOK)
 	})
 }
 
@@ -349,7 +360,7 @@ func testAPICreate(t *testing.T, h *harness) {
 	} {
 		t.Run("rejects "+tc.name, func(t *testing.T) {
 			r := h.with(t).api("POST", "/api/v1/tickets", "-", tc.body)
-			wantStatus(t, r, http.StatusBadRequest)
+			wantStatus(t, r, rejectStatus(tc.name))
 			if c := r.errorCode(t); c != "invalid" {
 				t.Errorf("code %q", c)
 			}
@@ -445,7 +456,7 @@ func testAPIPatch(t *testing.T, h *harness) {
 	} {
 		t.Run("rejects "+tc.name, func(t *testing.T) {
 			r := h.with(t).api("PATCH", path, "-", tc.body)
-			wantStatus(t, r, http.StatusBadRequest)
+			wantStatus(t, r, rejectStatus(tc.name))
 			if c := r.errorCode(t); c != "invalid" {
 				t.Errorf("code %q", c)
 			}
@@ -531,7 +542,7 @@ func testAPIMessages(t *testing.T, h *harness) {
 				hdr = []string{"Idempotency-Key", tc.key}
 			}
 			r := h.with(t).api("POST", path, "-", tc.body, hdr...)
-			wantStatus(t, r, http.StatusBadRequest)
+			wantStatus(t, r, rejectStatus(tc.name))
 			if c := r.errorCode(t); c != "invalid" {
 				t.Errorf("code %q", c)
 			}

@@ -23,6 +23,10 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 		return
 	}
 	f.Query = q.Get("q")
+	if !actor.Workspace.IsZero() && !f.Workspace.IsZero() && f.Workspace != actor.Workspace {
+		s.apiError(w, r, core.Errorf(core.ENotFound, "workspace not found"))
+		return
+	}
 	ts, err := s.svc.ListTickets(r.Context(), actor, f)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -96,29 +100,31 @@ func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request, actor core
 	writeJSON(w, http.StatusOK, toTicketJSON(t))
 }
 
-// apiCreateTicket serves POST /api/v1/tickets.
+// apiCreateTicket serves POST /api/v1/tickets. The workspace must have a helpdesk (set up
+// from chat); an omitted priority is normal.
 func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	var in struct {
-		Workspace   string `json:"workspace"`
-		Title       string `json:"title"`
-		Description string `json:"description"`
-		Priority    string `json:"priority"`
+		Workspace   string  `json:"workspace"`
+		Title       string  `json:"title"`
+		Description string  `json:"description"`
+		Priority    *string `json:"priority"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(in.Workspace) == "" {
-		s.apiError(w, r, core.Errorf(core.EInvalid, "workspace is required, e.g. \"slack:T123\""))
+	ws, err := s.helpdeskWorkspace(r, actor, in.Workspace)
+	if err != nil {
+		s.apiError(w, r, err)
 		return
 	}
-	ws, err := core.ParseWorkspace(in.Workspace)
+	prio, _, err := enumValue("priority", in.Priority, core.Priorities())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	t, err := s.svc.OpenTicket(r.Context(), actor, core.OpenInput{
-		Workspace: ws, Title: in.Title, Description: in.Description, Priority: in.Priority,
+		Workspace: ws, Title: in.Title, Description: in.Description, Priority: string(prio),
 	})
 	if err != nil {
 		s.apiError(w, r, err)
@@ -126,6 +132,31 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor c
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
 	writeJSON(w, http.StatusCreated, toTicketJSON(t))
+}
+
+// helpdeskWorkspace parses a ticket's workspace and checks that it has a helpdesk and that
+// actor may act in it: a made-up workspace never gets a ticket (nor, through it, a place in
+// the dashboard's workspace filter). Errors: invalid (naming workspace), unavailable, internal.
+func (s *Server) helpdeskWorkspace(r *http.Request, actor core.Actor, raw string) (core.Workspace, error) {
+	if strings.TrimSpace(raw) == "" {
+		return core.Workspace{}, core.FieldError("workspace", "workspace is required, e.g. \"slack:T123\"")
+	}
+	ws, err := core.ParseWorkspace(raw)
+	if err != nil {
+		return core.Workspace{}, withField(err, "workspace")
+	}
+	unknown := core.FieldError("workspace", "workspace %q has no helpdesk; set one up with /ticket setup (Slack) or /ticket-admin setup (Discord)", ws)
+	if !actor.Workspace.IsZero() && actor.Workspace != ws {
+		return core.Workspace{}, unknown // a bound token learns nothing about other workspaces
+	}
+	st, err := s.svc.Settings(r.Context(), ws)
+	if err != nil {
+		return core.Workspace{}, err
+	}
+	if st.TriageChannel == "" && st.SupportChannel == "" {
+		return core.Workspace{}, unknown
+	}
+	return ws, nil
 }
 
 // patchInput is PATCH /api/v1/tickets/{id}'s body; absent fields stay as they are.
@@ -137,8 +168,8 @@ type patchInput struct {
 }
 
 // apiPatchTicket serves PATCH /api/v1/tickets/{id}: status (with an optional note), priority
-// and assignee, applied in that order. A field that already has the asked-for value is left
-// alone, so repeating a PATCH is harmless.
+// and assignee, applied in one transaction. A field that already has the asked-for value is
+// left alone, so repeating a PATCH is harmless.
 func (s *Server) apiPatchTicket(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	id, err := ticketID(r)
 	if err != nil {
@@ -160,57 +191,40 @@ func (s *Server) apiPatchTicket(w http.ResponseWriter, r *http.Request, actor co
 
 func (s *Server) patchTicket(r *http.Request, actor core.Actor, id int64, in patchInput) (core.Ticket, error) {
 	ctx := r.Context()
+	if in.Note != "" && in.Status == nil {
+		return core.Ticket{}, core.FieldError("note", "note goes with a status change")
+	}
 	if in.Status == nil && in.Priority == nil && !in.Assignee.Set {
 		return core.Ticket{}, core.Errorf(core.EInvalid, "nothing to change: give status, priority or assignee")
 	}
-	if in.Note != "" && in.Status == nil {
-		return core.Ticket{}, core.Errorf(core.EInvalid, "note goes with a status change")
-	}
 	// Validate everything before changing anything.
-	var (
-		status   core.Status
-		priority core.Priority
-		assignee core.UserRef
-		err      error
-	)
-	if in.Status != nil {
-		if status, err = core.ParseStatus(*in.Status); err != nil {
-			return core.Ticket{}, err
-		}
+	status, _, err := enumValue("status", in.Status, core.Statuses())
+	if err != nil {
+		return core.Ticket{}, err
 	}
-	if in.Priority != nil {
-		if strings.TrimSpace(*in.Priority) == "" {
-			return core.Ticket{}, core.Errorf(core.EInvalid, "priority must be low, normal, high or urgent")
-		}
-		if priority, err = core.ParsePriority(*in.Priority); err != nil {
-			return core.Ticket{}, err
-		}
+	priority, _, err := enumValue("priority", in.Priority, core.Priorities())
+	if err != nil {
+		return core.Ticket{}, err
 	}
+	var assignee core.UserRef
 	if in.Assignee.Set {
 		if assignee, err = parseAssignee(in.Assignee.Value); err != nil {
 			return core.Ticket{}, err
 		}
 	}
-	t, err := s.svc.Ticket(ctx, actor, id)
-	if err != nil {
-		return core.Ticket{}, err
+	// One transaction for all of it: the ticket changes as a whole or not at all, and a
+	// value it already has is no change (no error).
+	u := core.TicketUpdate{Note: in.Note}
+	if in.Status != nil {
+		u.Status = &status
 	}
-	if in.Status != nil && t.Status != status {
-		if t, err = s.svc.SetStatus(ctx, actor, id, status, in.Note); err != nil {
-			return core.Ticket{}, err
-		}
+	if in.Priority != nil {
+		u.Priority = &priority
 	}
-	if in.Priority != nil && t.Priority != priority {
-		if t, err = s.svc.SetPriority(ctx, actor, id, priority); err != nil {
-			return core.Ticket{}, err
-		}
+	if in.Assignee.Set {
+		u.Assignee = &assignee
 	}
-	if in.Assignee.Set && t.Assignee.ID != assignee.ID {
-		if t, err = s.svc.Assign(ctx, actor, id, assignee); err != nil {
-			return core.Ticket{}, err
-		}
-	}
-	return t, nil
+	return s.svc.UpdateTicket(ctx, actor, id, u)
 }
 
 // parseAssignee reads an assignee user id; "" unassigns. Dashboard and API users ("web:NAME",
@@ -221,26 +235,17 @@ func parseAssignee(id string) (core.UserRef, error) {
 		return core.UserRef{}, nil
 	}
 	if len(id) > 128 || strings.ContainsAny(id, " \t\r\n") {
-		return core.UserRef{}, core.Errorf(core.EInvalid, "assignee must be a user id such as U024BE7LH, 80351110224678912 or web:alice")
+		return core.UserRef{}, core.FieldError("assignee", "assignee must be a user id such as U024BE7LH, 80351110224678912 or web:alice")
 	}
 	u := core.UserRef{ID: id}
 	for _, p := range []string{"web:", "api:"} {
 		if name, ok := strings.CutPrefix(id, p); ok {
-			n, err := NormalizeName(name)
+			n, err := core.NormalizeName(name)
 			if err != nil {
-				return core.UserRef{}, core.Errorf(core.EInvalid, "assignee %q is not a valid account id", id)
+				return core.UserRef{}, core.FieldError("assignee", "assignee %q is not a valid account id", id)
 			}
 			u = core.UserRef{ID: p + n, Name: n}
 		}
 	}
 	return u, nil
-}
-
-// ticketID reads the {id} path value. Errors: invalid.
-func ticketID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, core.Errorf(core.EInvalid, "a ticket id is a positive whole number")
-	}
-	return id, nil
 }

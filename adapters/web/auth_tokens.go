@@ -1,28 +1,34 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// errUnauthorized is the one answer to a missing, malformed, unknown or revoked token, so a
-// caller learns nothing about which.
+// errUnauthorized is the one answer to a missing, malformed, unknown, revoked or expired
+// token, so a caller learns nothing about which.
 var errUnauthorized = &httpError{status: http.StatusUnauthorized, code: codeUnauthorized,
 	message: "a valid API token is required: Authorization: Bearer tbk_…"}
 
-// authAPI resolves the bearer token of a request to its Actor, applies the token's rate
-// limit, and calls h; anything else answers 401 or 429.
+// authAPI resolves the bearer token of a request to its Actor, checks the token's scope
+// against the route (see requiredScope), applies the token's rate limit, and calls h;
+// anything else answers 401, 403 or 429.
 func (s *Server) authAPI(h func(http.ResponseWriter, *http.Request, core.Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := s.tokenActor(r)
+		tok, err := s.requestToken(r)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
 		}
-		if d := s.cfg.Throttle.Allow(r.Context(), "api:token:"+actor.User.Name, s.cfg.APILimit); !d.Allowed {
+		if need := requiredScope(r.Method, r.Pattern); !tok.Scope.AtLeast(need) {
+			s.apiError(w, r, &httpError{status: http.StatusForbidden, code: core.EForbidden,
+				message: "this token's scope is " + string(tok.Scope) + "; this request needs " + string(need)})
+			return
+		}
+		actor := tok.Actor()
+		if d := s.cfg.Throttle.Allow(r.Context(), "api:token:"+tok.Name, s.cfg.APILimit); !d.Allowed {
 			s.apiError(w, r, &httpError{status: http.StatusTooManyRequests, code: core.ERateLimited,
 				message: "too many requests with this token; slow down", retry: d.RetryAfter})
 			return
@@ -31,34 +37,39 @@ func (s *Server) authAPI(h func(http.ResponseWriter, *http.Request, core.Actor))
 	})
 }
 
-// tokenActor checks the request's bearer token against the stored hashes.
-// Errors: unauthorized, unavailable, internal.
-func (s *Server) tokenActor(r *http.Request) (core.Actor, error) {
-	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return core.Actor{}, errUnauthorized
+// requiredScope is the one rule for which token scope a request needs: settings and
+// webhooks need admin (reading them too), other reads need read, every other write needs
+// write. pattern is the route's ServeMux pattern ("PATCH /api/v1/workspaces/{ws}/settings"),
+// so routes added later inherit the rule.
+func requiredScope(method, pattern string) core.Scope {
+	_, path, _ := strings.Cut(pattern, " ")
+	if path == "" {
+		path = pattern
 	}
-	secret = strings.TrimSpace(secret)
-	if !wellFormedToken(secret) {
-		return core.Actor{}, errUnauthorized
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, seg := range segs {
+		if seg == "settings" || (i == 2 && seg == "webhooks") {
+			return core.ScopeAdmin
+		}
 	}
-	hash := hashToken(secret)
-	tok, err := s.accounts.TokenByHash(r.Context(), hash)
-	switch {
-	case core.IsCode(err, core.ENotFound):
-		return core.Actor{}, errUnauthorized
-	case err != nil:
-		return core.Actor{}, err
+	if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+		return core.ScopeRead
 	}
-	// The store found the row by hash; compare again in constant time so that no lookup
-	// detail (collation, prefix index) can ever let a near-miss through.
-	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 || tok.RevokedAt != nil {
-		return core.Actor{}, errUnauthorized
-	}
-	return apiActor(tok.Name), nil
+	return core.ScopeWrite
 }
 
-// apiActor is who an API token acts as: staff, bound to no workspace.
-func apiActor(name string) core.Actor {
-	return core.Actor{User: core.UserRef{ID: "api:" + name, Name: name}, Role: core.RoleStaff}
+// requestToken checks the request's bearer token. Errors: unauthorized, unavailable, internal.
+func (s *Server) requestToken(r *http.Request) (core.APIToken, error) {
+	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return core.APIToken{}, errUnauthorized
+	}
+	tok, err := s.accounts.TokenBySecret(r.Context(), strings.TrimSpace(secret))
+	switch {
+	case core.IsCode(err, core.ENotFound):
+		return core.APIToken{}, errUnauthorized
+	case err != nil:
+		return core.APIToken{}, err
+	}
+	return tok, nil
 }

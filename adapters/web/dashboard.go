@@ -15,6 +15,9 @@ const listPageSize = 25
 var errBadCSRF = &httpError{status: http.StatusForbidden, code: core.EForbidden,
 	message: "this form has expired; reload the page and try again"}
 
+var errStaffOnly = &httpError{status: http.StatusForbidden, code: core.EForbidden,
+	message: "the dashboard is for staff; a requester account uses the portal at /portal"}
+
 var errAdminOnly = &httpError{status: http.StatusForbidden, code: core.EForbidden,
 	message: "only admins can manage accounts and tokens"}
 
@@ -46,6 +49,10 @@ func (s *Server) dashboard(h func(http.ResponseWriter, *http.Request, *viewer), 
 				s.pageError(w, r, v, errBadCSRF)
 				return
 			}
+		}
+		if !v.Role.AtLeast(core.RoleStaff) && r.URL.Path != "/logout" && r.URL.Path != "/account/password" {
+			s.pageError(w, r, v, errStaffOnly)
+			return
 		}
 		if adminOnly && !v.IsAdmin() {
 			s.pageError(w, r, v, errAdminOnly)

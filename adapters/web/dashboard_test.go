@@ -22,7 +22,7 @@ const (
 // TestDashboard runs the dashboard's behaviours against each database.
 func TestDashboard(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dbURL string) {
-		h := newHarness(t, dbURL, withLoginLimit(core.Limit{Rate: 1000, Period: time.Minute, Burst: 1000}))
+		h := newHarness(t, dbURL)
 		h.account("root", core.RoleAdmin, adminPass)
 		h.account("sam", core.RoleStaff, staffPass)
 		for _, s := range []struct {
@@ -34,6 +34,8 @@ func TestDashboard(t *testing.T) {
 			{"ticket", testDashboardTicket},
 			{"forms", testDashboardForms},
 			{"admin", testDashboardAdmin},
+			{"accounts", testDashboardAccounts},
+			{"own password", testOwnPassword},
 			{"assets", testDashboardAssets},
 		} {
 			t.Run(s.name, func(t *testing.T) { s.fn(t, h.with(t)) })
@@ -165,40 +167,6 @@ func sessionCookie(r response) *http.Cookie {
 	return nil
 }
 
-func TestSignInLimits(t *testing.T) {
-	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", func(c *web.Config) { c.TrustForwardedFor = true })
-	h.account("sam", core.RoleStaff, staffPass)
-	t.Run("attempts are limited per username, from any address", func(t *testing.T) {
-		b := h.with(t).browser()
-		b.get("/login")
-		var last response
-		for i := range 11 {
-			last = b.post("/login", url.Values{"username": {"sam"}, "password": {"wrong-password"}},
-				"X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
-		}
-		wantStatus(t, last, http.StatusTooManyRequests)
-		wantBody(t, last, "Too many sign-in attempts")
-		if last.header.Get("Retry-After") == "" {
-			t.Error("no Retry-After")
-		}
-		// Even the right password waits now.
-		r := b.post("/login", url.Values{"username": {"sam"}, "password": {staffPass}}, "X-Forwarded-For", "10.0.1.1")
-		wantStatus(t, r, http.StatusTooManyRequests)
-	})
-	t.Run("attempts are limited per client address, for any username", func(t *testing.T) {
-		b := h.with(t).browser()
-		b.get("/login")
-		var last response
-		for i := range 11 {
-			last = b.post("/login", url.Values{"username": {fmt.Sprintf("user%d", i)}, "password": {"wrong-password"}},
-				"X-Forwarded-For", "192.0.2.1, 10.9.9.9")
-		}
-		wantStatus(t, last, http.StatusTooManyRequests)
-		r := b.post("/login", url.Values{"username": {"other"}, "password": {"wrong-password"}}, "X-Forwarded-For", "10.9.9.10")
-		wantStatus(t, r, http.StatusUnauthorized)
-	})
-}
-
 func TestSessions(t *testing.T) {
 	clock := coretest.NewFakeClock(time.Now())
 	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withClock(clock))
@@ -211,8 +179,8 @@ func TestSessions(t *testing.T) {
 		clock.Advance(2 * time.Minute)
 		wantStatus(t, b.get("/"), http.StatusSeeOther)
 	})
-	t.Run("a session works on every replica that shares the state store", func(t *testing.T) {
-		other, err := web.New(h.config(web.Config{Clock: clock}))
+	t.Run("a session works on every replica that shares the database", func(t *testing.T) {
+		other, err := web.New(web.Config{Service: h.svc, Accounts: h.accounts, Throttle: h.throttle, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +201,7 @@ func TestSessions(t *testing.T) {
 		h.account("temp", core.RoleStaff, staffPass)
 		b := h.with(t).browser()
 		b.login("temp", staffPass)
-		if err := h.store.DeleteAccount(context.Background(), "temp"); err != nil {
+		if err := h.accounts.Delete(context.Background(), core.System(), "temp"); err != nil {
 			t.Fatal(err)
 		}
 		wantStatus(t, b.get("/"), http.StatusSeeOther)
@@ -241,7 +209,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestSecureCookies(t *testing.T) {
-	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", func(c *web.Config) { c.SecureCookies = true })
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withWeb(func(c *web.Config) { c.SecureCookies = true }))
 	h.account("sam", core.RoleStaff, staffPass)
 	b := h.browser()
 	r := b.get("/login")

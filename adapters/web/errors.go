@@ -18,6 +18,7 @@ const (
 	codeUnauthorized     = "unauthorized"
 	codeTooLarge         = "too_large"
 	codeMethodNotAllowed = "method_not_allowed"
+	codeUnsupportedMedia = "unsupported_media_type"
 )
 
 // httpError is a failure the web layer itself detects (authentication, body size, routing),
@@ -66,6 +67,10 @@ func (s *Server) describe(r *http.Request, err error) (status int, code, msg str
 	}
 	code = core.ErrorCode(err)
 	status = statusOf(code)
+	if code == core.EInvalid && core.ErrorField(err) != "" && isAPI(r) {
+		// A value the document does not allow, as opposed to a body that cannot be read.
+		status = http.StatusUnprocessableEntity
+	}
 	if status == http.StatusInternalServerError {
 		code = core.EInternal
 		id := errorID()
@@ -94,10 +99,11 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	type body struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
 	}
 	writeJSON(w, status, struct {
 		Error body `json:"error"`
-	}{body{code, msg}})
+	}{body{code, msg, core.ErrorField(err)}})
 }
 
 // errorID is a short random id that ties a logged internal error to what the client saw.

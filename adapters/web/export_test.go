@@ -9,5 +9,5 @@ func APIPatterns(s *Server) []string {
 	return out
 }
 
-// HashToken exposes the stored form of a token secret to tests.
-var HashToken = hashToken
+// RequiredScope exposes the API's scope rule to tests.
+var RequiredScope = requiredScope

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
@@ -44,44 +46,36 @@ func eachBackend(t *testing.T, fn func(t *testing.T, dbURL string)) {
 
 // harness is a Server on a real store, served over HTTP.
 type harness struct {
-	t     *testing.T
-	store *gormstore.Store
-	state *memstate.Store
-	svc   *core.Service
-	srv   *web.Server
-	ts    *httptest.Server
-	clock core.Clock
-	logs  *bytes.Buffer
-	token string // a valid API token called "tester"
-	cfg   web.Config
+	t        *testing.T
+	store    *gormstore.Store
+	state    core.StateStore
+	svc      *core.Service
+	accounts *core.Accounts
+	throttle *core.Throttle
+	srv      *web.Server
+	ts       *httptest.Server
+	clock    core.Clock
+	logs     *bytes.Buffer
+	token    string // a valid API token called "tester" (scope write, every workspace)
 }
 
-// config is the harness's server configuration with the fields of over that are set.
-func (h *harness) config(over web.Config) web.Config {
-	c := h.cfg
-	if over.Accounts != nil {
-		c.Accounts = over.Accounts
-	}
-	if over.State != nil {
-		c.State = over.State
-	}
-	if over.Log != nil {
-		c.Log = over.Log
-	}
-	if over.APILimit != (core.Limit{}) {
-		c.APILimit = over.APILimit
-	}
-	if over.Clock != nil {
-		c.Clock = over.Clock
-	}
-	return c
+// harnessConfig is what options change: the web.Config and the state store.
+type harnessConfig struct {
+	web.Config
+	state core.StateStore
 }
 
-type option func(*web.Config)
+type option func(*harnessConfig)
 
-func withClock(c core.Clock) option { return func(cfg *web.Config) { cfg.Clock = c } }
+func withClock(c core.Clock) option { return func(cfg *harnessConfig) { cfg.Clock = c } }
 
-func withLoginLimit(l core.Limit) option { return func(cfg *web.Config) { cfg.LoginLimit = l } }
+func withWeb(fn func(*web.Config)) option { return func(cfg *harnessConfig) { fn(&cfg.Config) } }
+
+// withState runs the service on st instead of a fresh in-process state store.
+func withState(st core.StateStore) option { return func(cfg *harnessConfig) { cfg.state = st } }
+
+// helpdesks are the workspaces the harness sets up, so the API may open tickets in them.
+var helpdesks = []string{"slack:T123", "discord:42", "discord:80351110224678912"}
 
 func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	t.Helper()
@@ -96,18 +90,29 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	cfg := web.Config{Log: log, SessionTTL: time.Hour}
+	cfg := harnessConfig{Config: web.Config{Log: log, SessionTTL: time.Hour}}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = core.SystemClock{}
 	}
-	state := memstate.New(cfg.Clock)
-	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: cfg.Clock, Log: log})
-	cfg.Service = svc
-	cfg.Accounts, cfg.State, cfg.Throttle = store, state, core.NewThrottle(state, log)
-	srv, err := web.New(cfg)
+	if cfg.state == nil {
+		m := memstate.New(cfg.Clock)
+		t.Cleanup(func() { _ = m.Close() })
+		cfg.state = m
+	}
+	lim, _ := cfg.state.(core.Limiter)
+	if lim == nil {
+		lim = memstate.New(cfg.Clock)
+	}
+	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log})
+	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: cfg.Clock, Log: log, Cost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Service, cfg.Accounts, cfg.Throttle = svc, accounts, core.NewThrottle(lim, log)
+	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -115,13 +120,34 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	srv.Routes(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, store: store, state: state, svc: svc, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
-	h.cfg = cfg
-	h.token, err = web.IssueToken(ctx, store, "tester", time.Now())
-	if err != nil {
-		t.Fatalf("IssueToken: %v", err)
+	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
+	h.token = h.issue(core.NewToken{Name: "tester"})
+	for _, ws := range helpdesks {
+		h.helpdesk(ws)
 	}
 	return h
+}
+
+// issue creates an API token and returns its secret.
+func (h *harness) issue(in core.NewToken) string {
+	h.t.Helper()
+	_, secret, err := h.accounts.CreateToken(context.Background(), core.System(), in)
+	if err != nil {
+		h.t.Fatalf("CreateToken: %v", err)
+	}
+	return secret
+}
+
+// helpdesk sets up a helpdesk in ws, as /ticket setup would.
+func (h *harness) helpdesk(ws string) {
+	h.t.Helper()
+	w, err := core.ParseWorkspace(ws)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.store.SaveSettings(context.Background(), core.Settings{Workspace: w, TriageChannel: "C1"}, core.System().User); err != nil {
+		h.t.Fatalf("SaveSettings: %v", err)
+	}
 }
 
 var (
@@ -294,7 +320,11 @@ func (b *browser) login(name, password string) {
 // account creates a dashboard account.
 func (h *harness) account(name string, role core.Role, password string) {
 	h.t.Helper()
-	if err := web.CreateAccount(context.Background(), h.store, name, role, []byte(password)); err != nil {
+	var ws core.Workspace
+	if role == core.RoleRequester {
+		ws = wsSlack
+	}
+	if _, err := h.accounts.Create(context.Background(), core.System(), core.NewAccount{Name: name, Role: role, Workspace: ws, Password: []byte(password)}); err != nil {
 		h.t.Fatalf("CreateAccount: %v", err)
 	}
 }

@@ -33,8 +33,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads r's body (at most maxBody bytes) as exactly one JSON object into v.
-// Unknown fields, trailing data and malformed JSON are invalid; an oversized body answers 413.
+// A body not sent as application/json is 415; unknown fields, trailing data and malformed
+// JSON are invalid; an oversized body answers 413.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength != 0 {
+		if err := checkJSONType(r); err != nil {
+			return err
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -53,6 +59,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
 		return core.Errorf(core.EInvalid, "the request body must hold one JSON object and nothing after it")
 	}
 	return nil
@@ -115,7 +125,7 @@ func (n *nullableString) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return core.Errorf(core.EInvalid, "assignee must be a user id (a string) or null")
+		return core.FieldError("assignee", "assignee must be a user id (a string) or null")
 	}
 	n.Value = s
 	return nil

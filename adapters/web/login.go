@@ -2,13 +2,10 @@ package web
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -43,9 +40,8 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "login", page{Title: "Sign in", Error: errMsg, Flash: flash(r), Body: lv})
 }
 
-// login serves POST /login (form fields username, password). Attempts are limited per
-// username and per client address; an unknown user costs a bcrypt comparison like a known
-// one and gets the same answer as a wrong password.
+// login serves POST /login (form fields username, password). Failed attempts are counted
+// per username and per client address by core.Accounts, which makes further attempts wait.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
@@ -55,9 +51,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	username := strings.ToLower(strings.TrimSpace(r.PostForm.Get("username")))
 	password := r.PostForm.Get("password")
 	lv := loginView{Username: username, Next: safeNext(r.PostForm.Get("next"))}
-	if len(username) > maxNameLen {
-		username = username[:maxNameLen]
-	}
 	if !s.checkLoginCSRF(r) {
 		s.renderLogin(w, r, http.StatusForbidden, lv, "The sign-in form had expired. Please try again.")
 		return
@@ -67,37 +60,31 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	for _, key := range []string{"web:login:user:" + username, "web:login:ip:" + s.clientIP(r)} {
-		if d := s.cfg.Throttle.Allow(ctx, key, s.cfg.LoginLimit); !d.Allowed {
-			w.Header().Set("Retry-After", fmt.Sprint(int((d.RetryAfter+time.Second-1)/time.Second)))
-			s.renderLogin(w, r, http.StatusTooManyRequests, lv,
-				"Too many sign-in attempts. Try again in "+waitText(d.RetryAfter)+".")
-			return
-		}
-	}
-	acc, err := s.accounts.AccountByName(ctx, username)
-	switch {
-	case core.IsCode(err, core.ENotFound):
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+	acc, err := s.accounts.Authenticate(ctx, username, []byte(password), s.clientIP(r))
+	switch core.ErrorCode(err) {
+	case "":
+	case core.ERateLimited:
+		d := core.RetryAfterOf(err)
+		w.Header().Set("Retry-After", fmt.Sprint(int((d+time.Second-1)/time.Second)))
+		s.renderLogin(w, r, http.StatusTooManyRequests, lv,
+			"Too many failed sign-ins. Try again in "+waitText(d)+".")
+		return
+	case core.EForbidden:
 		s.renderLogin(w, r, http.StatusUnauthorized, lv, errBadLogin)
 		return
-	case err != nil:
+	default:
 		s.pageError(w, r, nil, err)
 		return
 	}
-	if bcrypt.CompareHashAndPassword(acc.PasswordHash, []byte(password)) != nil {
-		s.renderLogin(w, r, http.StatusUnauthorized, lv, errBadLogin)
-		return
-	}
 	if old, err := s.session(r); err == nil && old != nil {
-		_ = s.state.Delete(ctx, old.key) // a new sign-in never keeps the previous session alive
+		_ = s.accounts.EndSession(ctx, old.secret) // a new sign-in never keeps the previous session alive
 	}
-	if err := s.startSession(ctx, w, acc.Name); err != nil {
+	if err := s.startSession(ctx, w, acc); err != nil {
 		s.pageError(w, r, nil, err)
 		return
 	}
 	s.setCookie(w, "tb_login", "", -1)
-	s.log.Info("web: signed in", "user", acc.Name)
+	s.log.Info("web: signed in", "user", acc.Name, "client", s.clientIP(r))
 	http.Redirect(w, r, lv.Next, http.StatusSeeOther)
 }
 
@@ -108,23 +95,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	http.Redirect(w, r, "/login?done=signed_out", http.StatusSeeOther)
-}
-
-// clientIP is the address login attempts are counted against.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a path, never another host.

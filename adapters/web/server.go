@@ -7,9 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -21,17 +20,15 @@ const (
 	requestTimeout = 10 * time.Second
 )
 
-// Config are the Server's dependencies and settings. Service is required; the rest default
-// as documented.
+// Config are the Server's dependencies and settings. Service and Accounts are required; the
+// rest default as documented.
 type Config struct {
 	Service *core.Service
-	// Accounts keeps dashboard accounts and API tokens.
-	Accounts core.AccountStore
-	// State keeps dashboard sessions, shared by every replica.
-	State core.StateStore
-	// Throttle is the shared rate limiter (sign-ins, API tokens).
+	// Accounts owns web accounts, their sessions and sign-in limits, and API tokens.
+	Accounts *core.Accounts
+	// Throttle is the shared rate limiter (API tokens).
 	Throttle *core.Throttle
-	// Clock tells the time for sessions and relative times [core.SystemClock].
+	// Clock tells the time for cookies and relative times [core.SystemClock].
 	Clock core.Clock
 	// Log receives internal errors with their ids [discarded].
 	Log *slog.Logger
@@ -40,38 +37,30 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long a dashboard sign-in lasts [12h].
 	SessionTTL time.Duration
-	// LoginLimit bounds sign-in attempts per username and, separately, per client address
-	// [10 per 15 minutes, burst 10].
-	LoginLimit core.Limit
 	// APILimit bounds requests per API token [50 per second, burst 200].
 	APILimit core.Limit
-	// TrustForwardedFor takes the client address for login limits from the last entry of
-	// X-Forwarded-For (set it only behind a proxy that appends that header).
-	TrustForwardedFor bool
+	// TrustedProxies are the networks whose X-Forwarded-For is believed: the client address
+	// (for sign-in limits and logs) is the rightmost address of the chain not in them.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the REST API v1 and the staff dashboard.
 type Server struct {
-	cfg       Config
-	svc       *core.Service
-	accounts  core.AccountStore
-	state     core.StateStore
-	clock     core.Clock
-	log       *slog.Logger
-	pages     map[string]*template.Template
-	static    fs.FS
-	assetV    string // content hash of the static files, for cache busting
-	dummyHash []byte // a bcrypt hash to check unknown users against, so timing tells nothing
-	cop       *http.CrossOriginProtection
+	cfg      Config
+	svc      *core.Service
+	accounts *core.Accounts
+	clock    core.Clock
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	static   fs.FS
+	assetV   string // content hash of the static files, for cache busting
+	cop      *http.CrossOriginProtection
 }
 
-// New builds a Server. Errors: invalid (no Service), internal (templates).
+// New builds a Server. Errors: invalid (no Service or Accounts), internal (templates).
 func New(cfg Config) (*Server, error) {
-	if cfg.Service == nil {
-		return nil, core.Errorf(core.EInvalid, "web.New: a Service is required")
-	}
-	if cfg.Accounts == nil || cfg.State == nil || cfg.Throttle == nil {
-		return nil, core.Errorf(core.EInvalid, "web.New: an account store, a state store and a throttle are required")
+	if cfg.Service == nil || cfg.Accounts == nil || cfg.Throttle == nil {
+		return nil, core.Errorf(core.EInvalid, "web.New: a Service, an Accounts service and a Throttle are required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = core.SystemClock{}
@@ -82,30 +71,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = defaultSessionTTL
 	}
-	if cfg.LoginLimit == (core.Limit{}) {
-		cfg.LoginLimit = core.Limit{Rate: 10, Period: 15 * time.Minute, Burst: 10}
-	}
 	if cfg.APILimit == (core.Limit{}) {
 		cfg.APILimit = core.Limit{Rate: 50, Period: time.Second, Burst: 200}
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte("ticketbot-dummy-password"), bcryptCost)
-	if err != nil {
-		return nil, core.Internal("web.New", err)
-	}
 	s := &Server{
-		cfg:       cfg,
-		svc:       cfg.Service,
-		accounts:  cfg.Accounts,
-		state:     cfg.State,
-		clock:     cfg.Clock,
-		log:       cfg.Log,
-		dummyHash: dummy,
-		cop:       http.NewCrossOriginProtection(),
+		cfg:      cfg,
+		svc:      cfg.Service,
+		accounts: cfg.Accounts,
+		clock:    cfg.Clock,
+		log:      cfg.Log,
+		cop:      http.NewCrossOriginProtection(),
 	}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, nil, &httpError{status: http.StatusForbidden, code: core.EForbidden,
 			message: "forms from other sites are not accepted"})
 	}))
+	var err error
 	if s.static, s.assetV, err = staticFiles(); err != nil {
 		return nil, core.Internal("web.New", err)
 	}
@@ -174,6 +155,10 @@ func (s *Server) dashboardRoutes() []route {
 		admin("GET /admin/accounts", s.accountsPage),
 		admin("POST /admin/accounts", s.postAccount),
 		admin("POST /admin/accounts/{name}/delete", s.postDeleteAccount),
+		admin("POST /admin/accounts/{name}/role", s.postAccountRole),
+		admin("POST /admin/accounts/{name}/password", s.postAccountPassword),
+		page("GET /account/password", s.passwordPage),
+		page("POST /account/password", s.postPassword),
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),
 		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),

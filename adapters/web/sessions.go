@@ -2,44 +2,33 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// sessionKeyPrefix namespaces sessions in the shared StateStore. The key holds the SHA-256 of
-// the cookie's secret, not the secret, so reading the state store does not hand out sign-ins.
-const sessionKeyPrefix = "tb:session:"
-
-// sessionRecord is what the StateStore keeps of a signed-in browser.
-type sessionRecord struct {
-	Name    string    `json:"name"`
-	CSRF    string    `json:"csrf"`
-	Created time.Time `json:"created"`
-	Expires time.Time `json:"expires"`
-}
+// Sessions live in the database (core.Accounts): the cookie holds a random secret, the
+// database a hash of it bound to this deployment. Nothing about a session is cached, so a
+// sign-out, a password or role change or a deleted account ends it at once on every replica,
+// whatever state Redis is in, and sign-in works while Redis is down.
 
 // viewer is the signed-in dashboard user of a request.
 type viewer struct {
-	Name string
-	Role core.Role
-	CSRF string
-	key  string // the session's StateStore key
+	Name      string
+	Role      core.Role
+	Workspace core.Workspace
+	CSRF      string
+	secret    string // the session cookie's value
 }
 
 // Actor is who the viewer is to the core.
 func (v *viewer) Actor() core.Actor {
-	return core.Actor{User: core.UserRef{ID: "web:" + v.Name, Name: v.Name}, Role: v.Role}
+	return core.Account{Name: v.Name, Role: v.Role, Workspace: v.Workspace}.Actor()
 }
 
 // IsAdmin reports whether the viewer may manage accounts and tokens.
-func (v *viewer) IsAdmin() bool { return v.Role.AtLeast(core.RoleAdmin) }
+func (v *viewer) IsAdmin() bool { return v.Role.AtLeast(core.RoleAdmin) && v.Workspace.IsZero() }
 
 // cookieName is the session cookie's name; with Secure cookies the __Host- prefix makes the
 // browser refuse it from plain HTTP or another subdomain.
@@ -70,69 +59,39 @@ func (s *Server) setCookie(w http.ResponseWriter, base, value string, ttl time.D
 	http.SetCookie(w, c)
 }
 
-// startSession signs name in: it stores a new session and sets its cookie.
-// Errors: unavailable, internal.
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, name string) error {
-	secret := randomToken(32)
-	now := s.clock.Now()
-	rec := sessionRecord{Name: name, CSRF: randomToken(32), Created: now, Expires: now.Add(s.cfg.SessionTTL)}
-	b, err := json.Marshal(rec)
+// startSession signs acc in: it stores a new session and sets its cookie.
+// Errors: not_found (account gone), unavailable, internal.
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, acc core.Account) error {
+	secret, _, err := s.accounts.StartSession(ctx, acc, s.cfg.SessionTTL)
 	if err != nil {
-		return core.Internal("web.startSession", err)
-	}
-	if err := s.state.Set(ctx, sessionKey(secret), b, s.cfg.SessionTTL); err != nil {
 		return err
 	}
 	s.setCookie(w, "tb_session", secret, s.cfg.SessionTTL)
 	return nil
 }
 
-// session returns the viewer of r, or nil when r carries no live session or its account is
-// gone. Errors: unavailable, internal.
+// session returns the viewer of r, or nil when r carries no live session.
+// Errors: unavailable, internal.
 func (s *Server) session(r *http.Request) (*viewer, error) {
 	c, err := r.Cookie(s.cookieName("tb_session"))
-	if err != nil || c.Value == "" || len(c.Value) > 128 {
+	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	key := sessionKey(c.Value)
-	b, err := s.state.Get(r.Context(), key)
+	sess, acc, err := s.accounts.Session(r.Context(), c.Value)
 	if core.IsCode(err, core.ENotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var rec sessionRecord
-	if err := json.Unmarshal(b, &rec); err != nil || !s.clock.Now().Before(rec.Expires) {
-		_ = s.state.Delete(r.Context(), key)
-		return nil, nil
-	}
-	// The account is read on every request, so a deleted account is signed out at once.
-	acc, err := s.accounts.AccountByName(r.Context(), rec.Name)
-	if core.IsCode(err, core.ENotFound) {
-		_ = s.state.Delete(r.Context(), key)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &viewer{Name: acc.Name, Role: acc.Role, CSRF: rec.CSRF, key: key}, nil
+	return &viewer{Name: acc.Name, Role: acc.Role, Workspace: acc.Workspace, CSRF: sess.CSRF, secret: c.Value}, nil
 }
 
-// endSession deletes v's session and its cookie.
+// endSession deletes v's session and its cookie. Errors: unavailable, internal.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, v *viewer) error {
 	s.setCookie(w, "tb_session", "", -1)
-	return s.state.Delete(ctx, v.key)
-}
-
-func sessionKey(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return sessionKeyPrefix + hex.EncodeToString(h[:])
+	return s.accounts.EndSession(ctx, v.secret)
 }
 
 // randomToken returns n random bytes in unpadded base64url.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomToken(n int) string { return core.RandomSecret(n) }

@@ -20,7 +20,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "error"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -94,15 +94,18 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, v *viewer, er
 // flashes are the confirmations shown after a form redirected (?done=CODE); only these fixed
 // texts can appear, so the parameter cannot inject anything.
 var flashes = map[string]string{
-	"signed_out":   "You are signed out.",
-	"status":       "Status updated.",
-	"priority":     "Priority updated.",
-	"assignee":     "Assignee updated.",
-	"reply":        "Reply posted. It is on its way to the ticket's thread.",
-	"reply_dup":    "That reply was already posted.",
-	"account":      "Account created.",
-	"account_gone": "Account deleted.",
-	"token_gone":   "Token revoked. Requests with it now fail.",
+	"signed_out":       "You are signed out.",
+	"status":           "Status updated.",
+	"priority":         "Priority updated.",
+	"assignee":         "Assignee updated.",
+	"reply":            "Reply posted. It is on its way to the ticket's thread.",
+	"reply_dup":        "That reply was already posted.",
+	"account":          "Account created.",
+	"account_gone":     "Account deleted.",
+	"account_role":     "Role changed. That account was signed out everywhere.",
+	"account_password": "Password reset. That account was signed out everywhere.",
+	"password":         "Password changed. Your other sessions were signed out.",
+	"token_gone":       "Token revoked. Requests with it now fail.",
 }
 
 // flashMsg is a confirmation to show, and its code (for the page's markup and tests).
@@ -129,6 +132,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"initials":     initials,
 		"avatarClass":  avatarClass,
 		"wsLabel":      wsLabel,
+		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
+		"deref":        func(t *time.Time) time.Time { return *t },
 		"platform":     func(ws core.Workspace) string { return string(ws.Platform) },
 		"statuses":     core.Statuses,
 		"priorities":   core.Priorities,

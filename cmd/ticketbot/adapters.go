@@ -28,8 +28,13 @@ type deps struct {
 // buildAdapters builds the web adapter and every chat adapter whose credentials are set,
 // registering their notifiers with the outbox dispatcher; it logs which are off and why.
 func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d deps) ([]adapter, error) {
+	accounts, err := newAccounts(d.store, log)
+	if err != nil {
+		return nil, err
+	}
 	w, err := web.New(web.Config{
-		Service: d.svc, Accounts: d.store, State: d.state, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
+		Service: d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return nil, err

@@ -87,6 +87,60 @@ func TestCLI(t *testing.T) {
 			t.Fatal("revoking twice succeeded")
 		}
 	})
+	t.Run("user list, role, passwd and delete manage accounts; the last admin stays", func(t *testing.T) {
+		if _, _, err := run(t, env, "requester password\n", "user", "add", "rita", "--role", "requester", "--workspace", "slack:T123", "--password-stdin"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := run(t, env, "requester password\n", "user", "add", "rex", "--role", "requester", "--password-stdin"); err == nil {
+			t.Fatal("a requester without a workspace was accepted")
+		}
+		out, _, err := run(t, env, "", "user", "list")
+		if err != nil || !strings.Contains(out, "rita") || !strings.Contains(out, "slack:T123") || !strings.Contains(out, "alice") || strings.Contains(out, "$2") {
+			t.Fatalf("list %q %v", out, err)
+		}
+		if _, _, err := run(t, env, "", "user", "role", "alice", "--role", "staff"); err == nil || !strings.Contains(err.Error(), "last admin") {
+			t.Fatalf("demoting the last admin: %v", err)
+		}
+		if _, _, err := run(t, env, "", "user", "delete", "alice"); err == nil || !strings.Contains(err.Error(), "last admin") {
+			t.Fatalf("deleting the last admin: %v", err)
+		}
+		if _, _, err := run(t, env, "", "user", "role", "rita", "--role", "admin"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := run(t, env, "new password 123\n", "user", "passwd", "rita", "--password-stdin"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := run(t, env, "x\n", "user", "passwd", "rita"); err == nil {
+			t.Fatal("passwd without --password-stdin was accepted")
+		}
+		if _, _, err := run(t, env, "", "user", "delete", "alice"); err != nil {
+			t.Fatal(err)
+		}
+		out, _, _ = run(t, env, "", "user", "list")
+		if strings.Contains(out, "alice") {
+			t.Fatalf("alice still listed: %q", out)
+		}
+	})
+	t.Run("token create takes scope, workspace and expiry; list shows them without secrets", func(t *testing.T) {
+		out, _, err := run(t, env, "", "token", "create", "--name", "ro", "--scope", "read", "--workspace", "discord:42", "--expires", "90d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		secret := lines[len(lines)-1]
+		if !strings.HasPrefix(secret, "tbk_") {
+			t.Fatalf("last line %q", secret)
+		}
+		list, _, err := run(t, env, "", "token", "list")
+		if err != nil || !strings.Contains(list, "ro ") || !strings.Contains(list, "read") || !strings.Contains(list, "discord:42") || strings.Contains(list, secret) {
+			t.Fatalf("list %q %v", list, err)
+		}
+		for _, bad := range [][]string{{"--scope", "root"}, {"--expires", "soon"}, {"--workspace", "teams:1"}} {
+			if _, _, err := run(t, env, "", append([]string{"token", "create", "--name", "bad"}, bad...)...); err == nil {
+				t.Errorf("token create %v was accepted", bad)
+			}
+		}
+	})
 	t.Run("a bad variable stops with one line naming it", func(t *testing.T) {
 		_, _, err := run(t, map[string]string{"TICKETBOT_DATABASE_URL": "postgres://x"}, "", "migrate")
 		if err == nil || !strings.Contains(err.Error(), "TICKETBOT_DATABASE_URL") || strings.Contains(err.Error(), "\n") {
@@ -194,8 +248,17 @@ type server struct {
 	stop func() error // cancels serve as SIGTERM would and returns its result
 }
 
-// startServe loads env as the configuration and runs serve until the test stops it (or ends).
+// startServe loads env as the configuration and runs serve until the test stops it (or
+// ends), once it answers /healthz.
 func startServe(t *testing.T, env map[string]string) server {
+	t.Helper()
+	s := launchServe(t, env)
+	get(t, s.base+"/healthz", http.StatusOK)
+	return s
+}
+
+// launchServe starts serve as startServe does, without waiting for it to answer.
+func launchServe(t *testing.T, env map[string]string) server {
 	t.Helper()
 	cfg, err := config.Load(env)
 	if err != nil {
@@ -223,7 +286,5 @@ func startServe(t *testing.T, env map[string]string) server {
 		return result
 	}
 	t.Cleanup(func() { _ = stop() })
-	s := server{base: "http://" + ln.Addr().String(), logs: logs, stop: stop}
-	get(t, s.base+"/healthz", http.StatusOK)
-	return s
+	return server{base: "http://" + ln.Addr().String(), logs: logs, stop: stop}
 }

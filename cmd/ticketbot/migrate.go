@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -14,7 +16,7 @@ func newMigrateCmd(load loader) *cobra.Command {
 		Short: "Apply the schema migrations and exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), load, func(*gormstore.Store) error {
+			return withStore(cmd.Context(), load, func(*gormstore.Store, *slog.Logger) error {
 				_, err := fmt.Fprintln(cmd.OutOrStdout(), "schema is up to date")
 				return err
 			})

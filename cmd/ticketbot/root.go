@@ -19,9 +19,12 @@ func newRootCmd(ctx context.Context, io streams, environ []string) *cobra.Comman
 		}
 	}
 	load := func() (config.Config, *slog.Logger, error) {
-		log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: logLevel(env["TICKETBOT_LOG_LEVEL"])}))
 		cfg, err := config.Load(env)
-		return cfg, log, err
+		if err != nil {
+			return cfg, nil, err // a bad TICKETBOT_LOG_LEVEL stops start-up like any bad value
+		}
+		level, _ := cfg.SlogLevel()
+		return cfg, slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level})), nil
 	}
 	root := &cobra.Command{
 		Use:           "ticketbot",
@@ -39,11 +42,3 @@ func newRootCmd(ctx context.Context, io streams, environ []string) *cobra.Comman
 }
 
 type loader func() (config.Config, *slog.Logger, error)
-
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
-	}
-	return l
-}

@@ -14,9 +14,9 @@ import (
 
 // openStore opens the database and applies the migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*gormstore.Store, error) {
-	st, err := gormstore.Open(ctx, cfg.DatabaseURL.Reveal(), log)
+	st, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
@@ -44,7 +44,12 @@ func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (shared
 	if err != nil {
 		return sharedState{}, fmt.Errorf("TICKETBOT_REDIS_URL: %w", err)
 	}
-	if err := r.Ping(ctx); err != nil {
+	// A Redis that answers but refuses us (wrong password, no such database, not Redis at
+	// all) will never work: stop. One that does not answer yet may: start and fail open.
+	if err := r.Check(ctx); core.IsCode(err, core.EInvalid) {
+		r.Close()
+		return sharedState{}, fmt.Errorf("TICKETBOT_REDIS_URL: %s", core.ErrorMessage(err))
+	} else if err != nil {
 		log.Warn("Redis does not answer yet; starting anyway and failing open until it does", "err", err)
 	}
 	fo := core.NewFailOpen(r, r, log)
@@ -53,7 +58,7 @@ func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (shared
 
 // withStore loads the configuration, opens and migrates the database, runs fn on it and
 // closes it: the shape of every CLI command that is not serve.
-func withStore(ctx context.Context, load loader, fn func(st *gormstore.Store) error) error {
+func withStore(ctx context.Context, load loader, fn func(st *gormstore.Store, log *slog.Logger) error) error {
 	cfg, log, err := load()
 	if err != nil {
 		return err
@@ -63,5 +68,21 @@ func withStore(ctx context.Context, load loader, fn func(st *gormstore.Store) er
 		return err
 	}
 	defer st.Close()
-	return fn(st)
+	return fn(st, log)
+}
+
+// withAccounts runs fn on the accounts service (see withStore): the user and token commands.
+func withAccounts(ctx context.Context, load loader, fn func(a *core.Accounts) error) error {
+	return withStore(ctx, load, func(st *gormstore.Store, log *slog.Logger) error {
+		a, err := newAccounts(st, log)
+		if err != nil {
+			return err
+		}
+		return fn(a)
+	})
+}
+
+// newAccounts is the accounts service on st.
+func newAccounts(st *gormstore.Store, log *slog.Logger) (*core.Accounts, error) {
+	return core.NewAccounts(core.AccountsConfig{Store: st, Sessions: st, Log: log})
 }

@@ -76,12 +76,12 @@ func accountTests() []storeTest {
 			if err := s.CreateAccount(t.Context(), &a); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.DeleteAccount(t.Context(), "ada"); err != nil {
+			if err := s.DeleteAccount(t.Context(), "ada", nil); err != nil {
 				t.Fatal(err)
 			}
 			_, err := s.AccountByName(t.Context(), "ada")
 			mustCode(t, err, core.ENotFound)
-			mustCode(t, s.DeleteAccount(t.Context(), "ada"), core.ENotFound)
+			mustCode(t, s.DeleteAccount(t.Context(), "ada", nil), core.ENotFound)
 			again := core.Account{Name: "ada", Role: core.RoleStaff, PasswordHash: []byte("h")}
 			if err := s.CreateAccount(t.Context(), &again); err != nil {
 				t.Errorf("recreating a deleted account: %v", err)

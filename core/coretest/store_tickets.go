@@ -18,6 +18,8 @@ func ticketTests() []storeTest {
 			for _, ws := range []core.Workspace{wsB, wsA, wsB, wsD} {
 				mkTicket(t, s, ws, "w")
 			}
+			// A workspace made up before ids were checked never lists.
+			mkTicket(t, s, core.Workspace{Platform: core.PlatformSlack, ExternalID: "../../etc"}, "w")
 			got, err := s.Workspaces(t.Context())
 			if err != nil {
 				t.Fatal(err)

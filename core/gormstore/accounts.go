@@ -25,7 +25,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *core.Account) error {
 	if hash == nil {
 		hash = []byte{}
 	}
-	row := accountRow{Name: a.Name, Role: string(a.Role), PasswordHash: hash, CreatedAt: created}
+	row := accountRow{Name: a.Name, Role: string(a.Role), Workspace: a.Workspace.String(), PasswordHash: hash, CreatedAt: created}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if isUnique(err) {
 			return fail(op, core.Errorf(core.EConflict, "an account called %q already exists", a.Name))
@@ -63,17 +63,83 @@ func (s *Store) Accounts(ctx context.Context) ([]core.Account, error) {
 	return out, nil
 }
 
-// DeleteAccount removes the account called name. Errors: not_found, unavailable, internal.
-func (s *Store) DeleteAccount(ctx context.Context, name string) error {
+// lockAccount loads the account called name and counts the other admins, locking both.
+func (s *Store) lockAccount(tx *gorm.DB, name string) (accountRow, int, error) {
+	var row accountRow
+	err := s.lock(tx.Where("name = ?", name)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return row, 0, notFound("account")
+	}
+	if err != nil {
+		return row, 0, err
+	}
+	// Locking every admin row makes two concurrent demotions of the last two admins wait
+	// for each other, so one of them sees it would remove the last admin.
+	var admins []int64
+	if err := s.lock(tx.Model(&accountRow{}).Where("role = ?", string(core.RoleAdmin))).Pluck("id", &admins).Error; err != nil {
+		return row, 0, err
+	}
+	others := 0
+	for _, id := range admins {
+		if id != row.ID {
+			others++
+		}
+	}
+	return row, others, nil
+}
+
+// UpdateAccount saves fn's changes to the account called name (role, workspace, password
+// hash) and deletes its sessions, in one transaction.
+// Errors: not_found, unavailable, internal, and fn's.
+func (s *Store) UpdateAccount(ctx context.Context, name string, fn func(a *core.Account, otherAdmins int) error) (core.Account, error) {
+	const op = "gormstore.UpdateAccount"
+	var out core.Account
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		row, others, err := s.lockAccount(tx, name)
+		if err != nil {
+			return err
+		}
+		a := row.core()
+		if err := fn(&a, others); err != nil {
+			return fnError{err}
+		}
+		if len(a.PasswordHash) == 0 {
+			return core.Errorf(core.EInvalid, "an account needs a password hash")
+		}
+		err = tx.Model(&accountRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"role": string(a.Role), "workspace": a.Workspace.String(), "password_hash": a.PasswordHash,
+		}).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("account_id = ?", row.ID).Delete(&sessionRow{}).Error; err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// DeleteAccount removes the account called name and its sessions once fn (if not nil)
+// accepts it. Errors: not_found, unavailable, internal, and fn's.
+func (s *Store) DeleteAccount(ctx context.Context, name string, fn func(a core.Account, otherAdmins int) error) error {
 	const op = "gormstore.DeleteAccount"
-	res := s.db.WithContext(ctx).Where("name = ?", name).Delete(&accountRow{})
-	if res.Error != nil {
-		return fail(op, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fail(op, notFound("account"))
-	}
-	return nil
+	return s.inTx(ctx, op, func(tx *gorm.DB) error {
+		row, others, err := s.lockAccount(tx, name)
+		if err != nil {
+			return err
+		}
+		if fn != nil {
+			if err := fn(row.core(), others); err != nil {
+				return fnError{err}
+			}
+		}
+		if err := tx.Where("account_id = ?", row.ID).Delete(&sessionRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id = ?", row.ID).Delete(&accountRow{}).Error
+	})
 }
 
 // CreateToken stores t and sets its ID (and CreatedAt, if zero); no active token may have the
@@ -89,18 +155,27 @@ func (s *Store) CreateToken(ctx context.Context, t *core.APIToken) error {
 		created = stamp(t.CreatedAt)
 	}
 	name := t.Name
-	row := tokenRow{Name: t.Name, ActiveName: &name, Hash: t.Hash, CreatedAt: created}
+	scope := t.Scope
+	if scope == "" {
+		scope = core.ScopeWrite
+	}
+	row := tokenRow{Name: t.Name, ActiveName: &name, Hash: t.Hash, Scope: string(scope),
+		Workspace: t.Workspace.String(), CreatedAt: created}
+	if t.ExpiresAt != nil {
+		exp := stamp(*t.ExpiresAt)
+		row.ExpiresAt = &exp
+	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if isUnique(err) {
 			return fail(op, core.Errorf(core.EConflict, "a token called %q (or with the same secret) already exists", t.Name))
 		}
 		return fail(op, err)
 	}
-	t.ID, t.CreatedAt, t.RevokedAt = row.ID, created, nil
+	t.ID, t.CreatedAt, t.Scope, t.ExpiresAt, t.RevokedAt = row.ID, created, scope, row.ExpiresAt, nil
 	return nil
 }
 
-// TokenByHash returns the active token with hash. Errors: not_found, unavailable, internal.
+// TokenByHash returns the unrevoked token with hash (expired or not). Errors: not_found, unavailable, internal.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (core.APIToken, error) {
 	const op = "gormstore.TokenByHash"
 	var row tokenRow

@@ -79,6 +79,7 @@ func migrations() []*gormigrate.Migration {
 			},
 		},
 		migrateConversations(),
+		migrateAccounts(),
 	}
 }
 

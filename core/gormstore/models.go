@@ -142,6 +142,7 @@ type accountRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	Name         string
 	Role         string
+	Workspace    string
 	PasswordHash []byte
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
 }
@@ -155,7 +156,10 @@ type tokenRow struct {
 	// keeps active names unique while letting a revoked token's name be used again.
 	ActiveName *string
 	Hash       []byte
+	Scope      string
+	Workspace  string
 	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	ExpiresAt  *time.Time
 	RevokedAt  *time.Time
 }
 
@@ -316,15 +320,21 @@ func toSettingsRow(st core.Settings, now time.Time) settingsRow {
 }
 
 func (r accountRow) core() core.Account {
-	return core.Account{ID: r.ID, Name: r.Name, Role: core.Role(r.Role),
+	return core.Account{ID: r.ID, Name: r.Name, Role: core.Role(r.Role), Workspace: parseWorkspace(r.Workspace),
 		PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt.UTC()}
 }
 
 func (r tokenRow) core() core.APIToken {
-	var revoked *time.Time
-	if r.RevokedAt != nil {
-		v := r.RevokedAt.UTC()
-		revoked = &v
+	return core.APIToken{ID: r.ID, Name: r.Name, Hash: r.Hash, Scope: core.Scope(r.Scope),
+		Workspace: parseWorkspace(r.Workspace), CreatedAt: r.CreatedAt.UTC(),
+		ExpiresAt: utcPtr(r.ExpiresAt), RevokedAt: utcPtr(r.RevokedAt)}
+}
+
+// utcPtr returns a copy of *t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
 	}
-	return core.APIToken{ID: r.ID, Name: r.Name, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC(), RevokedAt: revoked}
+	v := t.UTC()
+	return &v
 }

@@ -264,8 +264,9 @@ func (s *Store) History(ctx context.Context, id int64) ([]core.Change, error) {
 	return out, nil
 }
 
-// Workspaces lists every workspace that has tickets (one counter row each), sorted.
-// Errors: unavailable, internal.
+// Workspaces lists every workspace that has tickets (one counter row each), sorted. Rows
+// whose name is not a valid workspace (made up through an older API that did not check) are
+// left out. Errors: unavailable, internal.
 func (s *Store) Workspaces(ctx context.Context) ([]core.Workspace, error) {
 	var names []string
 	if err := s.db.WithContext(ctx).Model(&counterRow{}).Order("workspace").Pluck("workspace", &names).Error; err != nil {
@@ -273,7 +274,9 @@ func (s *Store) Workspaces(ctx context.Context) ([]core.Workspace, error) {
 	}
 	out := make([]core.Workspace, 0, len(names))
 	for _, n := range names {
-		out = append(out, parseWorkspace(n))
+		if ws, err := core.ParseWorkspace(n); err == nil {
+			out = append(out, ws)
+		}
 	}
 	return out, nil
 }

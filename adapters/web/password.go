@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// The signed-in user's own password: the current one is required. Every session of the
+// account ends (other browsers are signed out); this browser gets a fresh session.
+
+// passwordPage serves GET /account/password.
+func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	s.render(w, r, http.StatusOK, "password", page{Title: "Change password", Nav: "password", Viewer: v, Flash: flash(r)})
+}
+
+// postPassword serves POST /account/password (fields current, password, confirm).
+func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, v *viewer) {
+	f := r.PostForm
+	show := func(status int, msg string) {
+		s.render(w, r, status, "password", page{Title: "Change password", Nav: "password", Viewer: v, Error: msg})
+	}
+	if f.Get("password") != f.Get("confirm") {
+		show(http.StatusBadRequest, "The new passwords do not match.")
+		return
+	}
+	ctx := r.Context()
+	acc, err := s.accounts.ChangePassword(ctx, v.Name, []byte(f.Get("current")), []byte(f.Get("password")))
+	switch core.ErrorCode(err) {
+	case "":
+	case core.EForbidden:
+		show(http.StatusForbidden, "The current password is wrong.")
+		return
+	case core.EInvalid:
+		show(http.StatusBadRequest, upperFirst(core.ErrorMessage(err))+".")
+		return
+	default:
+		s.pageError(w, r, v, err)
+		return
+	}
+	s.log.Info("web: password changed", "account", v.Name)
+	if err := s.startSession(ctx, w, acc); err != nil {
+		s.setCookie(w, "tb_session", "", -1)
+		http.Redirect(w, r, "/login?done=signed_out", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account/password?done=password", http.StatusSeeOther)
+}
