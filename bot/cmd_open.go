@@ -66,7 +66,7 @@ func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 	}
 	card := TicketCard(t)
 	return Reply{
-		Text:      fmt.Sprintf("Ticket #%d opened: %s. The helpdesk will answer here.", t.Number, t.Title),
+		Text:      fmt.Sprintf("Ticket #%d opened: %s. The helpdesk will answer you %s.", t.Number, t.Title, req.Words.orDefault().Conversation),
 		Ephemeral: true,
 		Card:      &card,
 	}, nil

@@ -11,11 +11,14 @@ type Words struct {
 	Command func(name string, g Group) string
 	// Workspace names a workspace ("workspace", "server").
 	Workspace string
+	// Conversation says where a requester talks with the helpdesk ("in your DM with me").
+	Conversation string
 }
 
 // DefaultWords are neutral words for callers that supply none (tests, the API).
 func DefaultWords() Words {
-	return Words{Admins: "admins", Workspace: "workspace", Command: func(name string, _ Group) string { return "/ticket " + name }}
+	return Words{Admins: "admins", Workspace: "workspace", Conversation: "in the ticket's conversation",
+		Command: func(name string, _ Group) string { return "/ticket " + name }}
 }
 
 func (w Words) orDefault() Words {
@@ -28,6 +31,9 @@ func (w Words) orDefault() Words {
 	}
 	if w.Workspace == "" {
 		w.Workspace = d.Workspace
+	}
+	if w.Conversation == "" {
+		w.Conversation = d.Conversation
 	}
 	return w
 }

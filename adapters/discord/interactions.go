@@ -362,8 +362,9 @@ func memberRef(m *discordgo.Member) core.UserRef {
 // words are Discord's names for things in the bot's replies.
 func words() bot.Words {
 	return bot.Words{
-		Admins:    "server admins (Manage Server)",
-		Workspace: "server",
+		Admins:       "server admins (Manage Server)",
+		Workspace:    "server",
+		Conversation: "in the ticket's private thread",
 		Command: func(name string, g bot.Group) string {
 			if g == bot.GroupAdmin {
 				return "/" + cmdAdmin + " " + name

@@ -106,9 +106,10 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 // words are Slack's names for things in the bot's replies.
 func words() bot.Words {
 	return bot.Words{
-		Admins:    "workspace admins",
-		Workspace: "workspace",
-		Command:   func(name string, _ bot.Group) string { return "/ticket " + name },
+		Admins:       "workspace admins",
+		Workspace:    "workspace",
+		Conversation: "in your DM with me (reply in the ticket's thread there)",
+		Command:      func(name string, _ bot.Group) string { return "/ticket " + name },
 	}
 }
 

@@ -210,7 +210,10 @@ func statusLine(ev core.Event, t core.Ticket) string {
 		if c.Note != "" {
 			s += ": " + escapeCut(c.Note, 1000)
 		}
-		return s + "."
+		if !strings.ContainsAny(s[len(s)-1:], ".!?") {
+			s += "."
+		}
+		return s
 	}
 	return ""
 }

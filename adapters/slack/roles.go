@@ -90,7 +90,7 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 		}
 		p.Channel, p.Group, p.Member = st.TriageChannel, st.StaffGroup, false
 		if st.TriageChannel != "" {
-			m, err := a.isMember(ctx, "channel:"+st.TriageChannel, user, func(ctx context.Context) ([]string, error) {
+			m, err := a.isMember(ctx, ws.ExternalID+":channel:"+st.TriageChannel, user, func(ctx context.Context) ([]string, error) {
 				return a.api.members(ctx, st.TriageChannel)
 			})
 			if err != nil {
@@ -99,7 +99,7 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 			p.Member = m
 		}
 		if st.StaffGroup != "" && !p.Member {
-			m, err := a.isMember(ctx, "group:"+st.StaffGroup, user, func(ctx context.Context) ([]string, error) {
+			m, err := a.isMember(ctx, ws.ExternalID+":group:"+st.StaffGroup, user, func(ctx context.Context) ([]string, error) {
 				return a.api.groupMembers(ctx, st.StaffGroup)
 			})
 			if err != nil {

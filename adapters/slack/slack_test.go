@@ -16,6 +16,7 @@ import (
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
 // TestSlack runs every behaviour end to end — signed requests into the real HTTP endpoints of a
@@ -747,6 +748,7 @@ func testNotify(t *testing.T, b backend) {
 	})
 	t.Run("a DM the reporter cannot get does not hold up the card", func(t *testing.T) {
 		tk := open("No DMs", "CNODM")
+		s.fake.Fail("conversations.open", "cannot_dm_bot", 2)
 		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
@@ -754,7 +756,6 @@ func testNotify(t *testing.T, b backend) {
 		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusInProgress, ""); err != nil {
 			t.Fatal(err)
 		}
-		s.fake.Fail("conversations.open", "cannot_dm_bot", 1)
 		ev := event(core.EventTicketChanged, tk.ID)
 		ev.Actor = ops.User
 		ev.Changes = []core.Change{{Field: "status", From: "open", To: "in_progress", Actor: ops.User}}
@@ -799,12 +800,13 @@ func testNotify(t *testing.T, b backend) {
 			t.Fatal(err)
 		}
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
-		m, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: "api-first", Content: "Hello from the API", Source: "api", Deliver: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		places := s.ticket(tk.Number)
-		for _, p := range []core.Place{places.Thread, places.DM} {
+		for i, p := range []core.Place{places.Thread, places.DM} {
+			ext := fmt.Sprintf("api-%d", i)
+			m, _, err := s.svc.AddMessage(ctx, ops, tk.ID, core.MessageInput{ExternalID: ext, Content: "Hello from the API", Source: "api", Deliver: true})
+			if err != nil {
+				t.Fatal(err)
+			}
 			ev := event(core.EventMessageCopy, tk.ID)
 			ev.MessageID, ev.PlaceID = m.ID, p.ID
 			for range 2 { // a redelivery posts nothing twice
@@ -819,7 +821,7 @@ func testNotify(t *testing.T, b backend) {
 			if want := p.Kind == core.PlaceRequesterDM; (copies[0].Params["reply_broadcast"] == "true") != want {
 				t.Errorf("copy in %s broadcast = %q, want %v", p.Kind, copies[0].Params["reply_broadcast"], want)
 			}
-			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "Hello again", false); err != nil {
+			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, ext, "Hello again", false); err != nil {
 				t.Fatal(err)
 			}
 			edit := event(core.EventMessageCopy, tk.ID)
@@ -828,16 +830,13 @@ func testNotify(t *testing.T, b backend) {
 				t.Fatal(err)
 			}
 			s.fake.Wait(t, "chat.update", slacktest.Param("channel", p.ChannelID), slacktest.Param("ts", copies[0].TS), slacktest.Containing("Hello again"))
-			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "", true); err != nil {
+			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, ext, "", true); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.adapter.Notify(ctx, edit); err != nil {
 				t.Fatal(err)
 			}
 			s.fake.Wait(t, "chat.delete", slacktest.Param("channel", p.ChannelID), slacktest.Param("ts", copies[0].TS))
-			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, "api-first", "Hello from the API", false); err != nil {
-				t.Fatal(err) // undeleted for the next place's round
-			}
 		}
 	})
 	t.Run("an internal note is never posted on the requester side", func(t *testing.T) {
@@ -939,8 +938,10 @@ func testRedactedURLs(t *testing.T, b backend) {
 // TestNew checks the constructor's refusals: each names what to fix and never the token.
 func TestNew(t *testing.T) {
 	fake := slacktest.Start(t, slacktest.Options{Team: "TNEW", BotToken: botToken})
-	svc := core.NewService(core.ServiceConfig{})
-	b, err := bot.New(bot.Config{Service: svc})
+	m := memstate.New(nil)
+	t.Cleanup(func() { _ = m.Close() })
+	svc := core.NewService(core.ServiceConfig{State: m, Limiter: m})
+	b, err := bot.New(bot.Config{Service: svc, State: m})
 	if err != nil {
 		t.Fatal(err)
 	}

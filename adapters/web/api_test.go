@@ -405,8 +405,9 @@ func testAPIPatch(t *testing.T, h *harness) {
 		if got.Priority != "urgent" || got.Assignee == nil || got.Assignee.ID != "U777" {
 			t.Errorf("ticket %+v", got)
 		}
-		if evs := h.with(t).drainEvents(); len(evs) != 2 {
-			t.Errorf("%d events, want 2", len(evs))
+		// One transaction: one event carrying both changes.
+		if evs := h.with(t).drainEvents(); len(evs) != 1 || len(evs[0].Changes) != 2 {
+			t.Errorf("events %+v, want one with two changes", evs)
 		}
 	})
 	t.Run("a dashboard account as assignee gets its name", func(t *testing.T) {

@@ -51,6 +51,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		for _, tg := range targets {
 			v := tg.new()
 			r := httptest.NewRequest(http.MethodPost, "/api/v1/tickets", bytes.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
 			err := decodeJSON(httptest.NewRecorder(), r, v)
 			if err != nil {
 				var mbe *http.MaxBytesError
