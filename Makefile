@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/ticketbot
 
-.PHONY: run test test-race bench build lint clean
+.PHONY: run test test-race bench build lint clean manifests
 
 ## run: start `ticketbot serve` on the embedded defaults (SQLite file ticketbot.db, in-process state)
 run:
@@ -25,6 +25,10 @@ bench:
 ## build: a static binary in bin/ (no cgo needed: SQLite is pure Go)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
+
+## manifests: regenerate docs/slack-manifest*.yaml from `ticketbot slack manifest` (a test fails when they are stale)
+manifests:
+	$(GO) test -count=1 ./cmd/ticketbot -run TestSlackManifestFilesAreCurrent -update
 
 ## lint: gofmt and go vet
 lint:
