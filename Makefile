@@ -6,9 +6,10 @@ BIN      := bin/ticketbot
 
 .PHONY: run test test-race bench build lint clean manifests
 
-## run: start `ticketbot serve` on the embedded defaults (SQLite file ticketbot.db, in-process state)
-run:
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/ticketbot serve
+## run: build bin/ticketbot, then start `bin/ticketbot serve` on the embedded defaults (SQLite file
+## ticketbot.db, in-process state); the same binary runs the CLI commands of the README
+run: build
+	./$(BIN) serve
 
 ## test: the whole suite; MariaDB/Redis tests skip with a reason when unreachable (fail when CI=true)
 test:

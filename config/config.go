@@ -38,7 +38,9 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is every setting of ticketbot.
 type Config struct {
-	Addr        string `env:"TICKETBOT_ADDR" envDefault:":8080"`
+	Addr string `env:"TICKETBOT_ADDR" envDefault:":8080"`
+	// PublicURL is where people reach ticketbot: the start-up log, links and OAuth redirects.
+	PublicURL   string `env:"TICKETBOT_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	DatabaseURL Secret `env:"TICKETBOT_DATABASE_URL" envDefault:"sqlite://ticketbot.db"`
 	RedisURL    Secret `env:"TICKETBOT_REDIS_URL"`
 	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
@@ -127,6 +129,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("config: TICKETBOT_ADDR %q is not a host:port listen address", c.Addr)
 	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		return fmt.Errorf("config: TICKETBOT_PUBLIC_URL: %w", err)
+	}
 	if err := checkDatabaseURL(string(c.DatabaseURL)); err != nil {
 		return fmt.Errorf("config: TICKETBOT_DATABASE_URL: %w", err)
 	}
@@ -164,6 +169,15 @@ func checkDatabaseURL(raw string) error {
 		}
 	default:
 		return fmt.Errorf("unknown scheme %q (use mysql or sqlite)", scheme)
+	}
+	return nil
+}
+
+// checkPublicURL accepts an absolute http(s) URL with no credentials, query or fragment.
+func checkPublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must be an absolute http(s) URL such as https://helpdesk.example.com", raw)
 	}
 	return nil
 }
@@ -218,6 +232,7 @@ func (d Discord) validate() error {
 func (c Config) Summary() []any {
 	return []any{
 		"addr", c.Addr,
+		"url", c.PublicURL,
 		"database", redactURL(string(c.DatabaseURL)),
 		"redis", redactURL(string(c.RedisURL)),
 		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(),

@@ -14,7 +14,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DatabaseURL.Reveal() != "sqlite://ticketbot.db" || c.RedisURL != "" {
+	if c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" || c.DatabaseURL.Reveal() != "sqlite://ticketbot.db" || c.RedisURL != "" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.Slack.APIURL != "https://slack.com/api/" || c.Discord.APIURL != "https://discord.com/api/v10/" {
@@ -36,6 +36,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"database without scheme", map[string]string{"TICKETBOT_DATABASE_URL": "ticketbot.db"}, "TICKETBOT_DATABASE_URL"},
 		{"mysql without database", map[string]string{"TICKETBOT_DATABASE_URL": "mysql://root@localhost:3306"}, "TICKETBOT_DATABASE_URL"},
 		{"redis with wrong scheme", map[string]string{"TICKETBOT_REDIS_URL": "http://localhost:6379"}, "TICKETBOT_REDIS_URL"},
+		{"relative public url", map[string]string{"TICKETBOT_PUBLIC_URL": "helpdesk.example.com"}, "TICKETBOT_PUBLIC_URL"},
+		{"public url not http", map[string]string{"TICKETBOT_PUBLIC_URL": "ftp://helpdesk.example.com"}, "TICKETBOT_PUBLIC_URL"},
+		{"public url with a query", map[string]string{"TICKETBOT_PUBLIC_URL": "https://h.example/?token=x"}, "TICKETBOT_PUBLIC_URL"},
 		{"bad listen address", map[string]string{"TICKETBOT_ADDR": "8080"}, "TICKETBOT_ADDR"},
 		{"short public key", map[string]string{"DISCORD_PUBLIC_KEY": "abcd"}, "DISCORD_PUBLIC_KEY"},
 		{"non-hex public key", map[string]string{"DISCORD_PUBLIC_KEY": strings.Repeat("zz", 32)}, "DISCORD_PUBLIC_KEY"},

@@ -208,7 +208,8 @@ func startServe(t *testing.T, env map[string]string) server {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &coretest.LogBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), ln) }()
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: logLevel(env["TICKETBOT_LOG_LEVEL"])}))
+	go func() { done <- serve(ctx, cfg, log, ln) }()
 	var once sync.Once
 	var result error
 	stop := func() error {

@@ -54,6 +54,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 		return err
 	}
 	defer st.Close()
+	announceAccounts(ctx, st, log)
 	shared, err := openState(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -87,7 +88,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 
 	srv := &http.Server{
-		Handler:           m.instrument(mux),
+		Handler:           m.instrument(mux, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -95,7 +96,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.PublicURL, "dashboard", cfg.PublicURL+"/login")
 
 	// Adapters and the dispatcher get their own context, cancelled only after the HTTP server
 	// has drained, so work acknowledged to a platform is never cut off.
