@@ -43,6 +43,11 @@ type Config struct {
 	PublicURL   string `env:"TICKETBOT_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	DatabaseURL Secret `env:"TICKETBOT_DATABASE_URL" envDefault:"sqlite://ticketbot.db"`
 	RedisURL    Secret `env:"TICKETBOT_REDIS_URL"`
+	// DBMaxOpen, DBMaxIdle and DBBatchOpen size the MySQL pools; a replica holds at most
+	// DBMaxOpen + DBBatchOpen connections.
+	DBMaxOpen   int `env:"TICKETBOT_DB_MAX_OPEN_CONNS" envDefault:"24"`
+	DBMaxIdle   int `env:"TICKETBOT_DB_MAX_IDLE_CONNS" envDefault:"8"`
+	DBBatchOpen int `env:"TICKETBOT_DB_BATCH_CONNS" envDefault:"8"`
 	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
 	SecureCookies bool `env:"TICKETBOT_SECURE_COOKIES" envDefault:"false"`
 	// OpenLimit and OpenWindow cap how many tickets one user opens per window.
@@ -140,6 +145,14 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			return errors.New("config: TICKETBOT_REDIS_URL must look like redis://[:password@]host:6379/0")
 		}
+	}
+	switch {
+	case c.DBMaxOpen < 1:
+		return errors.New("config: TICKETBOT_DB_MAX_OPEN_CONNS must be at least 1")
+	case c.DBMaxIdle < 0 || c.DBMaxIdle > c.DBMaxOpen:
+		return errors.New("config: TICKETBOT_DB_MAX_IDLE_CONNS must be between 0 and TICKETBOT_DB_MAX_OPEN_CONNS")
+	case c.DBBatchOpen < 1:
+		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
 	}
 	if c.OpenLimit < 1 || c.OpenWindow <= 0 {
 		return errors.New("config: TICKETBOT_OPEN_LIMIT and TICKETBOT_OPEN_WINDOW must be positive")

@@ -194,8 +194,17 @@ type server struct {
 	stop func() error // cancels serve as SIGTERM would and returns its result
 }
 
-// startServe loads env as the configuration and runs serve until the test stops it (or ends).
+// startServe loads env as the configuration and runs serve until the test stops it (or ends);
+// it returns once start-up is done (/readyz no longer answers with a start-up phase).
 func startServe(t *testing.T, env map[string]string) server {
+	t.Helper()
+	s := startServeWith(t, env, startHooks{})
+	waitStarted(t, s.base)
+	return s
+}
+
+// startServeWith is startServe with hooks, returning as soon as /healthz answers.
+func startServeWith(t *testing.T, env map[string]string, hooks startHooks) server {
 	t.Helper()
 	cfg, err := config.Load(env)
 	if err != nil {
@@ -209,7 +218,7 @@ func startServe(t *testing.T, env map[string]string) server {
 	logs := &coretest.LogBuffer{}
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: logLevel(env["TICKETBOT_LOG_LEVEL"])}))
-	go func() { done <- serve(ctx, cfg, log, ln) }()
+	go func() { done <- serveWith(ctx, cfg, log, ln, hooks) }()
 	var once sync.Once
 	var result error
 	stop := func() error {
@@ -227,4 +236,25 @@ func startServe(t *testing.T, env map[string]string) server {
 	s := server{base: "http://" + ln.Addr().String(), logs: logs, stop: stop}
 	get(t, s.base+"/healthz", http.StatusOK)
 	return s
+}
+
+// waitStarted polls /readyz until it no longer answers with a start-up phase.
+func waitStarted(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if phase := strings.TrimSpace(string(body)); phase != "migrating" && phase != "starting" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve still %s after 15 s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -12,11 +12,21 @@ import (
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
-// openStore opens the database and applies the migrations.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*gormstore.Store, error) {
-	st, err := gormstore.Open(ctx, cfg.DatabaseURL.Reveal(), log)
+// openDatabase opens the database with the configured pool sizes; it does not migrate.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*gormstore.Store, error) {
+	st, err := gormstore.OpenWithPool(ctx, cfg.DatabaseURL.Reveal(), log,
+		gormstore.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle, BatchOpen: cfg.DBBatchOpen})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return st, nil
+}
+
+// openStore opens the database and applies the migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*gormstore.Store, error) {
+	st, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
