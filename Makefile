@@ -3,8 +3,11 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/ticketbot
+IMAGE    ?= ticketbot:$(VERSION)
+# podman or buildah, whichever is installed (both build without a daemon)
+BUILDER  ?= $(shell command -v podman || command -v buildah)
 
-.PHONY: run test test-race bench build lint clean manifests
+.PHONY: run test test-race bench build lint clean manifests image
 
 ## run: build bin/ticketbot, then start `bin/ticketbot serve` on the embedded defaults (SQLite file
 ## ticketbot.db, in-process state); the same binary runs the CLI commands of the README
@@ -25,7 +28,17 @@ bench:
 
 ## build: a static binary in bin/ (no cgo needed: SQLite is pure Go)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
+	CGO_ENABLED=0 $(GO) build -trimpath -tags timetzdata -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
+
+## image: the container image $(IMAGE), FROM scratch, from the binary of `make build`, with podman
+## or buildah (no daemon, no base image to pull); `docker build .` uses the multi-stage Dockerfile
+image: build
+	@test -n "$(BUILDER)" || { echo "make image needs podman or buildah (apt-get install podman); or run: docker build -t ticketbot ." >&2; exit 1; }
+	@test -r /etc/ssl/certs/ca-certificates.crt || { echo "make image needs the CA bundle /etc/ssl/certs/ca-certificates.crt (apt-get install ca-certificates)" >&2; exit 1; }
+	rm -rf bin/image && mkdir -p bin/image/data
+	cp $(BIN) bin/image/ticketbot
+	cp /etc/ssl/certs/ca-certificates.crt bin/image/
+	$(BUILDER) build --format docker -f build/Containerfile.scratch -t $(IMAGE) bin/image
 
 ## manifests: regenerate docs/slack-manifest*.yaml from `ticketbot slack manifest` (a test fails when they are stale)
 manifests:
