@@ -42,7 +42,8 @@ type Config struct {
 	// PublicURL is where people reach ticketbot: the start-up log, links and OAuth redirects.
 	PublicURL   string `env:"TICKETBOT_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	DatabaseURL Secret `env:"TICKETBOT_DATABASE_URL" envDefault:"sqlite://ticketbot.db"`
-	RedisURL    Secret `env:"TICKETBOT_REDIS_URL"`
+	// RedisURL is redis://…, or redis+cluster://host1:6379,host2:6379 for a Redis Cluster.
+	RedisURL Secret `env:"TICKETBOT_REDIS_URL"`
 	// DBMaxOpen, DBMaxIdle and DBBatchOpen size the MySQL pools; a replica holds at most
 	// DBMaxOpen + DBBatchOpen connections.
 	DBMaxOpen   int `env:"TICKETBOT_DB_MAX_OPEN_CONNS" envDefault:"24"`
@@ -141,9 +142,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: TICKETBOT_DATABASE_URL: %w", err)
 	}
 	if c.RedisURL != "" {
-		u, err := url.Parse(string(c.RedisURL))
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return errors.New("config: TICKETBOT_REDIS_URL must look like redis://[:password@]host:6379/0")
+		if err := checkRedisURL(string(c.RedisURL)); err != nil {
+			return errors.New("config: TICKETBOT_REDIS_URL " + err.Error())
 		}
 	}
 	switch {
@@ -184,6 +184,38 @@ func checkDatabaseURL(raw string) error {
 		return fmt.Errorf("unknown scheme %q (use mysql or sqlite)", scheme)
 	}
 	return nil
+}
+
+// checkRedisURL accepts redis:// and rediss:// URLs with a host, and redis+cluster:// and
+// rediss+cluster:// URLs with a comma-separated list of host[:port]. It never quotes the URL,
+// which may hold a password.
+func checkRedisURL(raw string) error {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	switch scheme {
+	case "redis", "rediss":
+		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+			return errors.New("must look like redis://[:password@]host:6379/0")
+		}
+		return nil
+	case "redis+cluster", "rediss+cluster":
+		const form = "must look like redis+cluster://[:password@]host1:6379,host2:6379"
+		rest, _, _ = strings.Cut(rest, "?")
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			rest = rest[at+1:]
+		}
+		hosts, db, _ := strings.Cut(rest, "/")
+		if db != "" && db != "0" {
+			return errors.New(form + " (a cluster has only database 0)")
+		}
+		for _, h := range strings.Split(hosts, ",") {
+			if u, err := url.Parse("redis://" + h); err != nil || u.Hostname() == "" || u.Host != h {
+				return errors.New(form)
+			}
+		}
+		return nil
+	default:
+		return errors.New("must look like redis://[:password@]host:6379/0 or redis+cluster://host1:6379,host2:6379")
+	}
 }
 
 // checkPublicURL accepts an absolute http(s) URL with no credentials, query or fragment.

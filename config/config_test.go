@@ -43,6 +43,10 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"more idle than open", map[string]string{"TICKETBOT_DB_MAX_OPEN_CONNS": "4", "TICKETBOT_DB_MAX_IDLE_CONNS": "5"}, "TICKETBOT_DB_MAX_IDLE_CONNS"},
 		{"no batch connections", map[string]string{"TICKETBOT_DB_BATCH_CONNS": "0"}, "TICKETBOT_DB_BATCH_CONNS"},
 		{"pool size not a number", map[string]string{"TICKETBOT_DB_MAX_OPEN_CONNS": "many"}, "TICKETBOT_DB_MAX_OPEN_CONNS"},
+		{"cluster without hosts", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with an empty host", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:6379,,h2:6379"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with a bad port", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:port,h2:6379"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with a database", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:6379/2"}, "TICKETBOT_REDIS_URL"},
 		{"bad listen address", map[string]string{"TICKETBOT_ADDR": "8080"}, "TICKETBOT_ADDR"},
 		{"short public key", map[string]string{"DISCORD_PUBLIC_KEY": "abcd"}, "DISCORD_PUBLIC_KEY"},
 		{"non-hex public key", map[string]string{"DISCORD_PUBLIC_KEY": strings.Repeat("zz", 32)}, "DISCORD_PUBLIC_KEY"},
@@ -66,6 +70,18 @@ func TestLoadRejectsBadValues(t *testing.T) {
 				t.Fatalf("error %q should be one line naming %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadAcceptsRedisClusterURLs(t *testing.T) {
+	for _, u := range []string{"redis+cluster://h1:6379,h2:6379", "redis+cluster://:pw@h1,h2:7000/0", "rediss+cluster://u:pw@h1:6379?dial_timeout=2s"} {
+		if _, err := config.Load(map[string]string{"TICKETBOT_REDIS_URL": u}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	_, err := config.Load(map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://:hunter2@h1:port"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a bad cluster URL: %v", err)
 	}
 }
 
