@@ -103,8 +103,11 @@ func TestServeAnswersHealthReadyMetricsAndStopsCleanly(t *testing.T) {
 			t.Errorf("%s: %q lacks %q", path, body, want)
 		}
 	}
-	if m := get(t, srv.base+"/metrics", http.StatusOK); !strings.Contains(m, `ticketbot_http_requests_total{code="200",route="GET /healthz"}`) {
-		t.Errorf("request metrics missing:\n%s", m)
+	m := get(t, srv.base+"/metrics", http.StatusOK)
+	for _, want := range []string{`ticketbot_http_requests_total{code="200",route="GET /healthz"}`, `ticketbot_db_connections_max{pool="main"} 1`, `ticketbot_db_connection_waits_total{pool="batch"} 0`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metric %s missing:\n%s", want, m)
+		}
 	}
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)

@@ -162,6 +162,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log})
 	m.watchOutbox(st, disp)
+	m.watchPools(st.PoolStats)
 	svc := core.NewService(core.ServiceConfig{
 		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
 		Committed: disp.Kick, Opened: m.ticketOpened,
