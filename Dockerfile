@@ -2,8 +2,8 @@
 #   docker build -t ticketbot .        (or: podman build --format docker -t ticketbot .)
 # compose.yaml runs it with MariaDB and Redis. `make image` builds the same runtime stage from the
 # binary `make build` made, where no base image can be pulled (build/Containerfile.scratch).
-FROM golang:1.26 AS build
-# go.mod says go 1.26; the release is built and tested with this toolchain, which go fetches.
+FROM golang:1.27 AS build
+# The release is built and tested with exactly this toolchain (go fetches it if the image differs).
 ENV GOTOOLCHAIN=go1.27.3 CGO_ENABLED=0
 WORKDIR /src
 COPY go.mod go.sum ./

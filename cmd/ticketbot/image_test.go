@@ -12,7 +12,7 @@ import (
 )
 
 // `make image` builds the FROM scratch image from `make build`'s binary with podman, and the
-// image serves /healthz and passes its own HEALTHCHECK (`ticketbot healthcheck`). Building
+// image serves /healthz, gets ready and passes its own HEALTHCHECK (`ticketbot healthcheck`). Building
 // images is optional, on CI machines too: without podman the test skips, also under CI=true.
 func TestImageBuildsAndAnswersHealthz(t *testing.T) {
 	if testing.Short() {
@@ -42,8 +42,14 @@ func TestImageBuildsAndAnswersHealthz(t *testing.T) {
 		t.Fatalf("podman run: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command(podman, "rm", "-f", "-t", "2", name).Run() })
-	if body := get(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/healthz", http.StatusOK); body != "ok\n" {
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	if body := get(t, base+"/healthz", http.StatusOK); body != "ok\n" {
 		t.Errorf("/healthz = %q", body)
+	}
+	// Ready means the non-root user could create and migrate the SQLite file in /data.
+	waitStarted(t, base)
+	if body := get(t, base+"/readyz", http.StatusOK); body != "ready\n" {
+		t.Errorf("/readyz = %q", body)
 	}
 	if out, err := exec.Command(podman, "healthcheck", "run", name).CombinedOutput(); err != nil {
 		logs, _ := exec.Command(podman, "logs", name).CombinedOutput()
