@@ -17,11 +17,16 @@ define each
 	@status=0; for m in $(MODULES); do (cd $$m && $(1)) || status=1; done; exit $$status
 endef
 
-.PHONY: run test test-race fuzz bench build lint vuln clean
+IMAGE    ?= ticketbot:$(VERSION)
+# podman or buildah, whichever is installed (both build without a daemon)
+BUILDER  ?= $(shell command -v podman || command -v buildah)
 
-## run: start `ticketbot serve` on the embedded defaults (SQLite file ticketbot.db, in-process state)
-run:
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/ticketbot serve
+.PHONY: run test test-race fuzz bench build lint vuln clean manifests image
+
+## run: build bin/ticketbot, then start `bin/ticketbot serve` on the embedded defaults (SQLite file
+## ticketbot.db, in-process state); the same binary runs the CLI commands of the README
+run: build
+	./$(BIN) serve
 
 ## test: the whole suite; MariaDB/Redis tests skip with a reason when unreachable (fail when CI=true)
 test:
@@ -41,7 +46,21 @@ bench:
 
 ## build: a static binary in bin/ (no cgo needed: SQLite is pure Go)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
+	CGO_ENABLED=0 $(GO) build -trimpath -tags timetzdata -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
+
+## image: the container image $(IMAGE), FROM scratch, from the binary of `make build`, with podman
+## or buildah (no daemon, no base image to pull); `docker build .` uses the multi-stage Dockerfile
+image: build
+	@test -n "$(BUILDER)" || { echo "make image needs podman or buildah (apt-get install podman); or run: docker build -t ticketbot ." >&2; exit 1; }
+	@test -r /etc/ssl/certs/ca-certificates.crt || { echo "make image needs the CA bundle /etc/ssl/certs/ca-certificates.crt (apt-get install ca-certificates)" >&2; exit 1; }
+	rm -rf bin/image && mkdir -p bin/image/data
+	cp $(BIN) bin/image/ticketbot
+	cp /etc/ssl/certs/ca-certificates.crt bin/image/
+	$(BUILDER) build --format docker -f build/Containerfile.scratch -t $(IMAGE) bin/image
+
+## manifests: regenerate docs/slack-manifest*.yaml from `ticketbot slack manifest` (a test fails when they are stale)
+manifests:
+	$(GO) test -count=1 ./cmd/ticketbot -run TestSlackManifestFilesAreCurrent -update
 
 ## lint: gofmt and go vet
 lint:

@@ -40,9 +40,17 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is every setting of ticketbot.
 type Config struct {
-	Addr        string `env:"TICKETBOT_ADDR" envDefault:":8080"`
+	Addr string `env:"TICKETBOT_ADDR" envDefault:":8080"`
+	// PublicURL is where people reach ticketbot: the start-up log, links and OAuth redirects.
+	PublicURL   string `env:"TICKETBOT_PUBLIC_URL" envDefault:"http://localhost:8080"`
 	DatabaseURL Secret `env:"TICKETBOT_DATABASE_URL" envDefault:"sqlite://ticketbot.db"`
-	RedisURL    Secret `env:"TICKETBOT_REDIS_URL"`
+	// RedisURL is redis://…, or redis+cluster://host1:6379,host2:6379 for a Redis Cluster.
+	RedisURL Secret `env:"TICKETBOT_REDIS_URL"`
+	// DBMaxOpen, DBMaxIdle and DBBatchOpen size the MySQL pools; a replica holds at most
+	// DBMaxOpen + DBBatchOpen connections.
+	DBMaxOpen   int `env:"TICKETBOT_DB_MAX_OPEN_CONNS" envDefault:"24"`
+	DBMaxIdle   int `env:"TICKETBOT_DB_MAX_IDLE_CONNS" envDefault:"8"`
+	DBBatchOpen int `env:"TICKETBOT_DB_BATCH_CONNS" envDefault:"8"`
 	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
 	SecureCookies bool `env:"TICKETBOT_SECURE_COOKIES" envDefault:"false"`
 	// OpenLimit and OpenWindow cap how many tickets one user opens per window.
@@ -163,14 +171,24 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("config: TICKETBOT_ADDR %q is not a host:port listen address", c.Addr)
 	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		return fmt.Errorf("config: TICKETBOT_PUBLIC_URL: %w", err)
+	}
 	if err := checkDatabaseURL(string(c.DatabaseURL)); err != nil {
 		return fmt.Errorf("config: TICKETBOT_DATABASE_URL: %w", err)
 	}
 	if c.RedisURL != "" {
-		u, err := url.Parse(string(c.RedisURL))
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return errors.New("config: TICKETBOT_REDIS_URL must look like redis://[:password@]host:6379/0")
+		if err := checkRedisURL(string(c.RedisURL)); err != nil {
+			return errors.New("config: TICKETBOT_REDIS_URL " + err.Error())
 		}
+	}
+	switch {
+	case c.DBMaxOpen < 1:
+		return errors.New("config: TICKETBOT_DB_MAX_OPEN_CONNS must be at least 1")
+	case c.DBMaxIdle < 0 || c.DBMaxIdle > c.DBMaxOpen:
+		return errors.New("config: TICKETBOT_DB_MAX_IDLE_CONNS must be between 0 and TICKETBOT_DB_MAX_OPEN_CONNS")
+	case c.DBBatchOpen < 1:
+		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
 	}
 	if c.OpenLimit < 1 || c.OpenWindow <= 0 {
 		return errors.New("config: TICKETBOT_OPEN_LIMIT and TICKETBOT_OPEN_WINDOW must be positive")
@@ -209,6 +227,47 @@ func checkDatabaseURL(raw string) error {
 		}
 	default:
 		return fmt.Errorf("unknown scheme %q (use mysql or sqlite)", scheme)
+	}
+	return nil
+}
+
+// checkRedisURL accepts redis:// and rediss:// URLs with a host, and redis+cluster:// and
+// rediss+cluster:// URLs with a comma-separated list of host[:port]. It never quotes the URL,
+// which may hold a password.
+func checkRedisURL(raw string) error {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	switch scheme {
+	case "redis", "rediss":
+		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+			return errors.New("must look like redis://[:password@]host:6379/0")
+		}
+		return nil
+	case "redis+cluster", "rediss+cluster":
+		const form = "must look like redis+cluster://[:password@]host1:6379,host2:6379"
+		rest, _, _ = strings.Cut(rest, "?")
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			rest = rest[at+1:]
+		}
+		hosts, db, _ := strings.Cut(rest, "/")
+		if db != "" && db != "0" {
+			return errors.New(form + " (a cluster has only database 0)")
+		}
+		for _, h := range strings.Split(hosts, ",") {
+			if u, err := url.Parse("redis://" + h); err != nil || u.Hostname() == "" || u.Host != h {
+				return errors.New(form)
+			}
+		}
+		return nil
+	default:
+		return errors.New("must look like redis://[:password@]host:6379/0 or redis+cluster://host1:6379,host2:6379")
+	}
+}
+
+// checkPublicURL accepts an absolute http(s) URL with no credentials, query or fragment.
+func checkPublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must be an absolute http(s) URL such as https://helpdesk.example.com", raw)
 	}
 	return nil
 }
@@ -299,7 +358,7 @@ func (p *Prefixes) UnmarshalText(b []byte) error {
 // Summary lists which parts are configured, without secrets, for the start-up log line.
 func (c Config) Summary() []any {
 	return []any{
-		"addr", c.Addr, "log_level", c.LogLevel, "trusted_proxies", len(c.TrustedProxies),
+		"addr", c.Addr, "url", c.PublicURL, "log_level", c.LogLevel, "trusted_proxies", len(c.TrustedProxies),
 		"database", redactURL(string(c.DatabaseURL)),
 		"redis", redactURL(string(c.RedisURL)),
 		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(),

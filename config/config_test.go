@@ -17,7 +17,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DatabaseURL.Reveal() != "sqlite://ticketbot.db" || c.RedisURL != "" {
+	if c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" || c.DatabaseURL.Reveal() != "sqlite://ticketbot.db" || c.RedisURL != "" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.Slack.APIURL != "https://slack.com/api/" || c.Discord.APIURL != "https://discord.com/api/v10/" {
@@ -39,6 +39,17 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"database without scheme", map[string]string{"TICKETBOT_DATABASE_URL": "ticketbot.db"}, "TICKETBOT_DATABASE_URL"},
 		{"mysql without database", map[string]string{"TICKETBOT_DATABASE_URL": "mysql://root@localhost:3306"}, "TICKETBOT_DATABASE_URL"},
 		{"redis with wrong scheme", map[string]string{"TICKETBOT_REDIS_URL": "http://localhost:6379"}, "TICKETBOT_REDIS_URL"},
+		{"relative public url", map[string]string{"TICKETBOT_PUBLIC_URL": "helpdesk.example.com"}, "TICKETBOT_PUBLIC_URL"},
+		{"public url not http", map[string]string{"TICKETBOT_PUBLIC_URL": "ftp://helpdesk.example.com"}, "TICKETBOT_PUBLIC_URL"},
+		{"public url with a query", map[string]string{"TICKETBOT_PUBLIC_URL": "https://h.example/?token=x"}, "TICKETBOT_PUBLIC_URL"},
+		{"no open connections", map[string]string{"TICKETBOT_DB_MAX_OPEN_CONNS": "0"}, "TICKETBOT_DB_MAX_OPEN_CONNS"},
+		{"more idle than open", map[string]string{"TICKETBOT_DB_MAX_OPEN_CONNS": "4", "TICKETBOT_DB_MAX_IDLE_CONNS": "5"}, "TICKETBOT_DB_MAX_IDLE_CONNS"},
+		{"no batch connections", map[string]string{"TICKETBOT_DB_BATCH_CONNS": "0"}, "TICKETBOT_DB_BATCH_CONNS"},
+		{"pool size not a number", map[string]string{"TICKETBOT_DB_MAX_OPEN_CONNS": "many"}, "TICKETBOT_DB_MAX_OPEN_CONNS"},
+		{"cluster without hosts", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with an empty host", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:6379,,h2:6379"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with a bad port", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:port,h2:6379"}, "TICKETBOT_REDIS_URL"},
+		{"cluster with a database", map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://h1:6379/2"}, "TICKETBOT_REDIS_URL"},
 		{"bad listen address", map[string]string{"TICKETBOT_ADDR": "8080"}, "TICKETBOT_ADDR"},
 		{"short public key", map[string]string{"DISCORD_PUBLIC_KEY": "abcd"}, "DISCORD_PUBLIC_KEY"},
 		{"non-hex public key", map[string]string{"DISCORD_PUBLIC_KEY": strings.Repeat("zz", 32)}, "DISCORD_PUBLIC_KEY"},
@@ -89,6 +100,18 @@ func TestLogLevelDBWaitAndTrustedProxies(t *testing.T) {
 	d, _ := config.Load(map[string]string{})
 	if l, _ := d.SlogLevel(); l != slog.LevelInfo || d.DBWait != time.Minute || len(d.TrustedProxies) != 0 {
 		t.Errorf("defaults: level %v wait %v proxies %v", l, d.DBWait, d.TrustedProxies)
+	}
+}
+
+func TestLoadAcceptsRedisClusterURLs(t *testing.T) {
+	for _, u := range []string{"redis+cluster://h1:6379,h2:6379", "redis+cluster://:pw@h1,h2:7000/0", "rediss+cluster://u:pw@h1:6379?dial_timeout=2s"} {
+		if _, err := config.Load(map[string]string{"TICKETBOT_REDIS_URL": u}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	_, err := config.Load(map[string]string{"TICKETBOT_REDIS_URL": "redis+cluster://:hunter2@h1:port"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a bad cluster URL: %v", err)
 	}
 }
 

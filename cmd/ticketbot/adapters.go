@@ -54,7 +54,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		}
 		out = append(out, a)
 	} else {
-		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set")
+		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set (set it with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode; docs/slack.md)")
 	}
 	if cfg.Discord.Enabled() {
 		a, err := discord.New(ctx, discord.Config{
@@ -72,7 +72,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		d.metrics.watchDiscord(a)
 		out = append(out, a)
 	} else {
-		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set")
+		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set (set it with DISCORD_APP_ID; docs/discord.md)")
 		if cfg.Discord.PublicKey != "" {
 			log.Warn("DISCORD_PUBLIC_KEY is set but DISCORD_BOT_TOKEN is not: /discord/interactions stays off, since tickets need the bot to post their threads")
 		}

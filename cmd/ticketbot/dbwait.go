@@ -24,7 +24,8 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*go
 	deadline := time.Now().Add(cfg.DBWait)
 	wait := dbRetryFirst
 	for attempt := 1; ; attempt++ {
-		st, err := gormstore.Open(ctx, cfg.DatabaseURL.Reveal(), log) // Open pings
+		st, err := gormstore.OpenWithPool(ctx, cfg.DatabaseURL.Reveal(), log, // Open pings
+			gormstore.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle, BatchOpen: cfg.DBBatchOpen})
 		if err == nil {
 			if attempt > 1 {
 				log.Info("database reachable", "attempts", attempt)

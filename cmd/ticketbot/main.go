@@ -1,6 +1,8 @@
 // Command ticketbot is the helpdesk bot for Slack and Discord: `ticketbot serve` runs the HTTP
 // server, the adapters and the outbox dispatcher; the other subcommands manage the schema,
 // dashboard accounts and API tokens. See the README for configuration.
+//
+//go:generate go test -count=1 -run TestSlackManifestFilesAreCurrent -update .
 package main
 
 import (

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -82,8 +83,10 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// instrument counts and times every request by the mux pattern that served it.
-func (m *metrics) instrument(next http.Handler) http.Handler {
+// instrument counts and times every request by the mux pattern that served it, and logs it at
+// debug level (the access log). Only the pattern is logged, never the path or query, which may
+// carry ids or tokens, and no header.
+func (m *metrics) instrument(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -92,8 +95,13 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
+		took := time.Since(start)
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		m.latency.WithLabelValues(route).Observe(took.Seconds())
+		if log.Enabled(r.Context(), slog.LevelDebug) {
+			log.LogAttrs(r.Context(), slog.LevelDebug, "http request", slog.String("method", r.Method),
+				slog.String("route", route), slog.Int("status", sw.code), slog.Duration("duration", took))
+		}
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/config"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
 )
 
 func newServeCmd(load loader) *cobra.Command {
@@ -45,50 +46,26 @@ type adapter interface {
 	Run(ctx context.Context) error
 }
 
+// startHooks let tests hold start-up at a step; serve uses the zero value.
+type startHooks struct {
+	// migrate replaces st.Migrate.
+	migrate func(ctx context.Context, st *gormstore.Store) error
+}
+
 // serve runs until ctx ends (SIGINT/SIGTERM), then stops taking requests, finishes the
 // in-flight ones, drains the outbox and returns nil.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener) error {
+	return serveWith(ctx, cfg, log, ln, startHooks{})
+}
+
+func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, hooks startHooks) error {
 	log.Info("starting ticketbot", append([]any{"version", version}, cfg.Summary()...)...)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	shared, err := openState(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer shared.close()
-
 	m := newMetrics()
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log})
-	m.watchOutbox(st, disp)
-	svc := core.NewService(core.ServiceConfig{
-		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
-		Committed: disp.Kick, Opened: m.ticketOpened,
-	})
-	throttle := core.NewThrottle(shared.lim, log)
-	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
-		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
-		Command: core.Limit{Rate: cfg.CommandLimit, Period: time.Minute, Burst: max(cfg.CommandLimit/3, 1)},
-	}})
-	if err != nil {
-		return err
-	}
-
-	mux := http.NewServeMux()
-	routeHealth(mux, svc.Ready)
-	mux.Handle("GET /metrics", m.handler())
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m})
-	if err != nil {
-		return err
-	}
-	for _, a := range adapters {
-		a.Routes(mux)
-	}
-
+	// The listener answers from the first moment: /healthz 200, /readyz 503 with what start-up
+	// is doing, so a liveness probe does not kill a replica that is running a long migration.
+	h := newStartingHandler("migrating")
 	srv := &http.Server{
-		Handler:           m.instrument(mux),
+		Handler:           m.instrument(h, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -96,16 +73,26 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.PublicURL, "dashboard", cfg.PublicURL+"/login")
+
+	a, err := startApp(ctx, cfg, log, m, h, hooks)
+	if err != nil {
+		_ = srv.Close()
+		<-serveErr
+		return err
+	}
+	defer a.close()
+	h.ready(a.mux)
+	log.Info("ready")
 
 	// Adapters and the dispatcher get their own context, cancelled only after the HTTP server
 	// has drained, so work acknowledged to a platform is never cut off.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { disp.Run(runCtx) })
-	for _, a := range adapters {
+	wg.Go(func() { a.disp.Run(runCtx) })
+	for _, ad := range a.adapters {
 		wg.Go(func() {
-			if err := a.Run(runCtx); err != nil {
+			if err := ad.Run(runCtx); err != nil {
 				log.Error("adapter stopped", "err", err)
 			}
 		})
@@ -129,9 +116,77 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.List
 	}
 	stopRun()
 	wg.Wait()
-	if err := disp.Flush(shutCtx); err != nil {
+	if err := a.disp.Flush(shutCtx); err != nil {
 		log.Warn("outbox not fully drained; the rest is delivered after the next start", "err", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// app is everything serve runs once start-up is done.
+type app struct {
+	mux      *http.ServeMux
+	disp     *core.Dispatcher
+	adapters []adapter
+	close    func()
+}
+
+// startApp opens and migrates the database (telling h each step), connects the shared state
+// and builds the service, the bot, the adapters and their routes. On error it closes what it
+// opened.
+func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics, h *startingHandler, hooks startHooks) (*app, error) {
+	migrate := hooks.migrate
+	if migrate == nil {
+		migrate = func(ctx context.Context, st *gormstore.Store) error { return st.Migrate(ctx) }
+	}
+	st, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("migrating the database schema")
+	if err := migrate(ctx, st); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	h.setPhase("starting")
+	announceAccounts(ctx, st, log)
+	shared, err := openState(ctx, cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	closeAll := func() {
+		_ = shared.close()
+		_ = st.Close()
+	}
+
+	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log})
+	m.watchOutbox(st, disp)
+	m.watchPools(st.PoolStats)
+	svc := core.NewService(core.ServiceConfig{
+		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
+		Committed: disp.Kick, Opened: m.ticketOpened,
+	})
+	throttle := core.NewThrottle(shared.lim, log)
+	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
+		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
+		Command: core.Limit{Rate: cfg.CommandLimit, Period: time.Minute, Burst: max(cfg.CommandLimit/3, 1)},
+	}})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	routeHealth(mux, svc.Ready)
+	mux.Handle("GET /metrics", m.handler())
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	for _, a := range adapters {
+		a.Routes(mux)
+	}
+	return &app{mux: mux, disp: disp, adapters: adapters, close: closeAll}, nil
 }

@@ -89,13 +89,13 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 }
 
 // openBatchDB opens the pool used for multi-statement batches (MySQL only).
-func openBatchDB(dsn string) (*sql.DB, error) {
+func openBatchDB(dsn string, pool Pool) (*sql.DB, error) {
 	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(pool.BatchOpen)
+	db.SetMaxIdleConns(min(pool.MaxIdle, pool.BatchOpen))
 	db.SetConnMaxLifetime(5 * time.Minute)
 	db.SetConnMaxIdleTime(time.Minute)
 	return db, nil

@@ -33,9 +33,13 @@ type Store struct {
 var _ core.Store = (*Store)(nil)
 
 // Open connects to the database named by rawURL, which is mysql://user:pass@host:3306/dbname
-// or sqlite://path/to/file.db (also sqlite://:memory:). It does not migrate; call Migrate.
-// Errors: invalid (bad URL), unavailable (database unreachable), internal.
+// or sqlite://path/to/file.db (also sqlite://:memory:), with the DefaultPool. It does not
+// migrate; call Migrate. Errors: invalid (bad URL), unavailable (database unreachable), internal.
 func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) {
+	return open(ctx, rawURL, log, DefaultPool())
+}
+
+func open(ctx context.Context, rawURL string, log *slog.Logger, pool Pool) (*Store, error) {
 	const op = "gormstore.Open"
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -60,12 +64,12 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		if sqlDB, err = sql.Open("mysql", dsn); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(8)
+		sqlDB.SetMaxOpenConns(pool.MaxOpen)
+		sqlDB.SetMaxIdleConns(pool.MaxIdle)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(time.Minute)
 		dial = gormmysql.New(gormmysql.Config{Conn: sqlDB})
-		if batchDB, err = openBatchDB(dsn + "&multiStatements=true"); err != nil {
+		if batchDB, err = openBatchDB(dsn+"&multiStatements=true", pool); err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}

@@ -29,36 +29,49 @@ func New(client redis.UniversalClient) *Store {
 }
 
 // Open returns a Store on the Redis at rawURL ("redis://[:password@]host:6379/0", or
-// rediss:// for TLS). It does not connect; use Ping to check the server answers.
+// rediss:// for TLS), or on a Redis Cluster ("redis+cluster://[:password@]host1:6379,host2:6379",
+// rediss+cluster:// for TLS). It does not connect; use Ping to check the server answers.
 // Errors: invalid (bad URL).
 func Open(rawURL string) (*Store, error) {
+	if isClusterURL(rawURL) {
+		return openCluster(rawURL)
+	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			ue.URL = "(redacted)" // it may hold a password
-		}
-		return nil, &core.Error{Code: core.EInvalid, Op: "redisstate.Open",
-			Message: "Redis URL must look like redis://[:password@]host:6379/0", Err: err}
+		return nil, invalidURL("Redis URL must look like redis://[:password@]host:6379/0", err)
 	}
-	// go-redis waits up to 5 s per dial and retries 3 times: long enough to stall every chat
-	// command while Redis is away. Shorter bounds let the service fail open quickly; a URL
-	// that sets these options itself (?dial_timeout=…) keeps its own.
 	q, _ := url.Parse(rawURL)
-	has := func(k string) bool { return q != nil && q.Query().Has(k) }
-	if !has("dial_timeout") {
-		opts.DialTimeout = time.Second
-	}
-	if !has("read_timeout") {
-		opts.ReadTimeout = 500 * time.Millisecond
-	}
-	if !has("write_timeout") {
-		opts.WriteTimeout = 500 * time.Millisecond
-	}
-	if !has("max_retries") {
-		opts.MaxRetries = 1
-	}
+	shortTimeouts(q.Query(), &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.MaxRetries)
 	return New(redis.NewClient(opts)), nil
+}
+
+// invalidURL is Open's error for a URL that does not parse, with the URL (which may hold a
+// password) cut out of err.
+func invalidURL(message string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = "(redacted)"
+	}
+	return &core.Error{Code: core.EInvalid, Op: "redisstate.Open", Message: message, Err: err}
+}
+
+// shortTimeouts sets the bounds a URL's options q leave unset. go-redis waits up to 5 s per
+// dial and retries 3 times: long enough to stall every chat command while Redis is away.
+// Shorter bounds let the service fail open quickly; a URL that sets these options itself
+// (?dial_timeout=…) keeps its own.
+func shortTimeouts(q url.Values, dial, read, write *time.Duration, retries *int) {
+	if !q.Has("dial_timeout") {
+		*dial = time.Second
+	}
+	if !q.Has("read_timeout") {
+		*read = 500 * time.Millisecond
+	}
+	if !q.Has("write_timeout") {
+		*write = 500 * time.Millisecond
+	}
+	if !q.Has("max_retries") {
+		*retries = 1
+	}
 }
 
 // Get returns the value of key. Errors: not_found (missing or expired), unavailable.

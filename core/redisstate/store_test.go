@@ -28,7 +28,11 @@ func TestStateSuiteMiniredis(t *testing.T) {
 }
 
 func TestStateSuiteRedis(t *testing.T) {
-	rawURL := coretest.RedisURL(t)
+	runSuiteOn(t, coretest.RedisURL(t))
+}
+
+// runSuiteOn runs the state suite in real time on stores opened from rawURL.
+func runSuiteOn(t *testing.T, rawURL string) {
 	coretest.RunStateSuite(t, func(t *testing.T) (core.StateStore, core.Limiter) {
 		s, err := redisstate.Open(rawURL)
 		if err != nil {
@@ -129,4 +133,10 @@ func closedAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// The same suite on a real three-master Redis Cluster, through redis+cluster:// and
+// go-redis's ClusterClient: a command whose keys span slots would fail here with CROSSSLOT.
+func TestStateSuiteRedisCluster(t *testing.T) {
+	runSuiteOn(t, coretest.RedisClusterURL(t))
 }
