@@ -51,7 +51,7 @@ func (e *env) newStack(ctx context.Context, dbURL string) (*stack, error) {
 	shared := core.NewFailOpen(rs, rs, e.log)
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: e.log})
 	svc := core.NewService(core.ServiceConfig{Store: st, State: shared, Limiter: shared, Log: e.log, Committed: disp.Kick})
-	b, err := bot.New(bot.Config{Service: svc, Log: e.log})
+	b, err := bot.New(bot.Config{Service: svc, State: shared, Log: e.log})
 	if err != nil {
 		return nil, err
 	}

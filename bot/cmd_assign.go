@@ -10,7 +10,7 @@ import (
 func claimCommand() Subcommand {
 	return Subcommand{
 		Name:    "claim",
-		Help:    "assign ticket N to yourself (staff)",
+		Help:    "assign a ticket to yourself (staff)",
 		MinRole: core.RoleStaff,
 		Args:    []Arg{ticketArg("The ticket's number", activeStatuses...)},
 		Run: func(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
@@ -22,7 +22,7 @@ func claimCommand() Subcommand {
 func assignCommand() Subcommand {
 	return Subcommand{
 		Name:    "assign",
-		Help:    "assign ticket N to someone (staff)",
+		Help:    "assign a ticket to someone (staff)",
 		MinRole: core.RoleStaff,
 		Args: []Arg{
 			ticketArg("The ticket's number", activeStatuses...),

@@ -13,7 +13,7 @@ func openCommand() Subcommand {
 		Name:     "open",
 		Word:     "new",
 		Fallback: true,
-		Help:     "open a ticket: the first line is the title, the rest the description (no text opens a form)",
+		Help:     "open a ticket (without details a form opens; in text, the first line is the title)",
 		MinRole:  core.RoleRequester,
 		Args: []Arg{
 			{Name: "text", Type: ArgText, Surfaces: SurfaceText, Placeholder: "TEXT", Help: "what you need help with"},

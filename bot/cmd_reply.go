@@ -12,7 +12,7 @@ import (
 func replyCommand() Subcommand {
 	return Subcommand{
 		Name:    "reply",
-		Help:    "send a public reply to ticket N's requester (staff)",
+		Help:    "send a public reply to a ticket's requester (staff)",
 		MinRole: core.RoleStaff,
 		Args: []Arg{
 			ticketArg("The ticket's number", notClosed...),
@@ -27,7 +27,7 @@ func replyCommand() Subcommand {
 func noteCommand() Subcommand {
 	return Subcommand{
 		Name:    "note",
-		Help:    "add an internal note to ticket N, seen by staff only (staff)",
+		Help:    "add an internal note to a ticket, seen by staff only (staff)",
 		MinRole: core.RoleStaff,
 		Args: []Arg{
 			ticketArg("The ticket's number"),

@@ -45,18 +45,20 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 	}
 	var done []string
 	if ch := a.Str("triage"); ch != "" {
-		if err := b.checkChannel(ctx, req, ch, true); err != nil {
+		name, err := b.checkChannel(ctx, req, ch, true)
+		if err != nil {
 			return Reply{}, err
 		}
 		st.TriageChannel = ch
-		done = append(done, "staff handle tickets in the private channel you chose, and its members are staff")
+		done = append(done, "staff handle tickets in "+name+", and its members are staff")
 	}
 	if ch := a.Str("support"); ch != "" {
-		if err := b.checkChannel(ctx, req, ch, false); err != nil {
+		name, err := b.checkChannel(ctx, req, ch, false)
+		if err != nil {
 			return Reply{}, err
 		}
 		st.SupportChannel = ch
-		done = append(done, "new tickets get a private thread in the channel you chose")
+		done = append(done, "new tickets get a private thread in "+name)
 	}
 	if g := a.Str("staff"); g != "" {
 		st.StaffGroup = g
@@ -82,32 +84,49 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 		return Reply{}, err
 	}
 	b.ForgetSettings(req.Workspace)
-	return Reply{Ephemeral: true, Text: "Done: " + strings.Join(done, "; ") + "."}, nil
+	text := "Done: " + strings.Join(done, "; ") + "."
+	if st.StaffGroup == "" {
+		if s, ok := b.reg.Lookup("setup"); ok {
+			if arg, ok := s.Arg("staff"); ok && arg.Surfaces.has(req.surface()) {
+				how := b.cmd(req, "setup") + " staff"
+				if req.surface() == SurfaceOptions {
+					how = b.cmd(req, "setup") + " " + arg.Option() + ":"
+				}
+				text += fmt.Sprintf(" No staff group is set yet, so only %s (and members of the staff's channel) handle tickets; choose one with %s.",
+					req.Words.orDefault().Admins, how)
+			}
+		}
+	}
+	return Reply{Ephemeral: true, Text: text}, nil
 }
 
 // checkChannel applies the rule for a channel's visibility: the staff's channel must be
 // private (anyone who could join it would become staff and read internal notes), and the
 // channel where requesters' threads are made must be visible to them. The bot must be in it.
-func (b *Bot) checkChannel(ctx context.Context, req Request, id string, staffSide bool) error {
+// It returns how to name the channel in a reply.
+func (b *Bot) checkChannel(ctx context.Context, req Request, id string, staffSide bool) (string, error) {
 	if req.Platform == nil {
-		return nil
+		return "the channel you chose", nil
 	}
 	info, err := req.Platform.Channel(ctx, id)
 	if err != nil {
 		if core.IsCode(err, core.ENotFound) {
-			return core.Errorf(core.EInvalid, "I can't see that channel; add me to it first")
+			return "", core.Errorf(core.EInvalid, "I can't see that channel; add me to it first")
 		}
-		return err
+		return "", err
 	}
 	switch {
 	case staffSide && !info.Private:
-		return core.Errorf(core.EInvalid, "that channel is public: anyone who joined it would become staff and read internal notes. Choose a private channel (and add me to it)")
+		return "", core.Errorf(core.EInvalid, "that channel is public: anyone who joined it would become staff and read internal notes. Choose a private channel (and add me to it)")
 	case !staffSide && info.Private:
-		return core.Errorf(core.EInvalid, "people who ask for help can't see that channel, so they couldn't see their ticket threads; choose a channel everyone can see")
+		return "", core.Errorf(core.EInvalid, "people who ask for help can't see that channel, so they couldn't see their ticket threads; choose a channel everyone can see")
 	case !info.BotIn:
-		return core.Errorf(core.EInvalid, "I'm not in that channel yet; add me to it first, then run this again")
+		return "", core.Errorf(core.EInvalid, "I'm not in that channel yet; add me to it first, then run this again")
 	}
-	return nil
+	if info.Name == "" {
+		return "the channel you chose", nil
+	}
+	return "#" + info.Name, nil
 }
 
 // describeSettings is the settings view of setup without options.

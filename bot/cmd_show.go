@@ -15,7 +15,7 @@ func ticketArg(help string, suggest ...core.Status) Arg {
 func showCommand() Subcommand {
 	return Subcommand{
 		Name:    "show",
-		Help:    "show ticket N",
+		Help:    "show a ticket",
 		MinRole: core.RoleRequester,
 		Args:    []Arg{ticketArg("The ticket's number")},
 		Run: func(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {

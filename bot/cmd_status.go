@@ -16,7 +16,7 @@ var (
 func statusCommand() Subcommand {
 	return Subcommand{
 		Name:    "status",
-		Help:    "set ticket N's status (open, in_progress, waiting, resolved, closed)",
+		Help:    "set a ticket's status (open, in_progress, waiting, resolved, closed)",
 		MinRole: core.RoleRequester,
 		Args: []Arg{
 			ticketArg("The ticket's number", notClosed...),
@@ -32,7 +32,7 @@ func statusCommand() Subcommand {
 func closeCommand() Subcommand {
 	return Subcommand{
 		Name:    "close",
-		Help:    "close ticket N (staff, or its reporter)",
+		Help:    "close a ticket (staff, or its reporter)",
 		MinRole: core.RoleRequester,
 		Args: []Arg{
 			ticketArg("The ticket's number", notClosed...),
@@ -47,7 +47,7 @@ func closeCommand() Subcommand {
 func reopenCommand() Subcommand {
 	return Subcommand{
 		Name:    "reopen",
-		Help:    "reopen a resolved or closed ticket N (staff, or its reporter)",
+		Help:    "reopen a resolved or closed ticket (staff, or its reporter)",
 		MinRole: core.RoleRequester,
 		Args: []Arg{
 			ticketArg("The ticket's number", terminal...),

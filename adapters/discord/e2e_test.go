@@ -122,14 +122,29 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 		}
 	})
 
-	t.Run("setup by an admin saves the support channel and the staff role", func(t *testing.T) {
+	t.Run("setup refuses a staff channel requesters can see, and a support channel they cannot", func(t *testing.T) {
+		r := s.command(s.admin, "ticket-admin", "setup", discordtest.Opt{Name: "staff_channel", Type: 7, Value: s.support})
+		if !strings.Contains(r.Data.Content, "public") {
+			t.Errorf("a public staff channel: %q", r.Data.Content)
+		}
+		r = s.command(s.admin, "ticket-admin", "setup", discordtest.Opt{Name: "channel", Type: 7, Value: s.staffCh})
+		if !strings.Contains(r.Data.Content, "can't see that channel") {
+			t.Errorf("a private support channel: %q", r.Data.Content)
+		}
+		if st, _ := s.svc.Settings(ctx, s.ws()); st.SupportChannel != "" || st.TriageChannel != "" {
+			t.Fatalf("settings changed: %+v", st)
+		}
+	})
+
+	t.Run("setup by an admin saves the support channel, the staff channel and the staff role", func(t *testing.T) {
 		r := s.command(s.admin, "ticket-admin", "setup",
-			discordtest.Opt{Name: "channel", Type: 7, Value: s.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: s.staffRole})
+			discordtest.Opt{Name: "channel", Type: 7, Value: s.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: s.staffRole},
+			discordtest.Opt{Name: "staff_channel", Type: 7, Value: s.staffCh})
 		if !strings.HasPrefix(r.Data.Content, "Done") {
 			t.Fatalf("reply = %q", r.Data.Content)
 		}
 		st, err := s.svc.Settings(ctx, s.ws())
-		if err != nil || st.SupportChannel != s.support || st.StaffGroup != s.staffRole {
+		if err != nil || st.SupportChannel != s.support || st.StaffGroup != s.staffRole || st.TriageChannel != s.staffCh {
 			t.Fatalf("settings = %+v, %v", st, err)
 		}
 	})
@@ -177,9 +192,12 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 		}
 	})
 
-	t.Run("staff see a notice with a Join button in the support channel", func(t *testing.T) {
-		ok := s.api.WaitUntil(wait, func() bool { return len(s.api.MessagesIn(s.support)) > 0 })
-		msgs := s.api.MessagesIn(s.support)
+	t.Run("staff see a notice with a Join button in the staff channel, and nothing in the support channel", func(t *testing.T) {
+		ok := s.api.WaitUntil(wait, func() bool { return len(s.api.MessagesIn(s.staffCh)) > 0 })
+		msgs := s.api.MessagesIn(s.staffCh)
+		if others := s.api.MessagesIn(s.support); len(others) != 0 {
+			t.Errorf("posted where requesters read: %+v", others)
+		}
 		if !ok || !strings.Contains(msgs[0].Content, "New ticket #1") ||
 			!strings.Contains(string(msgs[0].Components), `"custom_id":"tbd:join:`+itoa(first.ID)+`"`) {
 			t.Fatalf("notice = %+v", msgs)
@@ -187,16 +205,16 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 	})
 
 	t.Run("the Join button adds staff to the thread and refuses others", func(t *testing.T) {
-		msgs := s.api.MessagesIn(s.support)
+		msgs := s.api.MessagesIn(s.staffCh)
 		if len(msgs) == 0 {
 			t.Fatal("no notice")
 		}
 		notice := msgs[0]
-		r := s.interact(discordtest.Component(s.guild, s.support, s.stranger, notice.ID, "tbd:join:"+itoa(first.ID)))
+		r := s.interact(discordtest.Component(s.guild, s.staffCh, s.stranger, notice.ID, "tbd:join:"+itoa(first.ID)))
 		if !strings.Contains(r.Data.Content, "only staff") {
 			t.Fatalf("stranger: %q", r.Data.Content)
 		}
-		r = s.interact(discordtest.Component(s.guild, s.support, s.staff, notice.ID, "tbd:join:"+itoa(first.ID)))
+		r = s.interact(discordtest.Component(s.guild, s.staffCh, s.staff, notice.ID, "tbd:join:"+itoa(first.ID)))
 		if !strings.Contains(r.Data.Content, "You joined ticket #1") || r.Data.Flags != 64 {
 			t.Fatalf("staff: %+v", r.Data)
 		}
@@ -449,8 +467,8 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 		if gap := tries[1].At.Sub(tries[0].At); gap < 400*time.Millisecond {
 			t.Fatalf("retried after %v, before retry_after (400ms)", gap)
 		}
-		if len(s.api.Threads()) != 4 || tk.Thread.ThreadID == "" {
-			t.Fatalf("threads = %d", len(s.api.Threads()))
+		if len(s.privateThreads()) != 4 || tk.Thread.ThreadID == "" {
+			t.Fatalf("threads = %d", len(s.privateThreads()))
 		}
 	})
 
@@ -481,7 +499,7 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 		s.command(u, "ticket", "open", str("title", "@everyone @here <@&"+s.staffRole+"> look"))
 		tk := s.waitCard(6)
 		card, _ := s.api.Message(tk.Thread.CardID)
-		for _, m := range append(s.api.MessagesIn(s.support), card) {
+		for _, m := range append(append(s.api.MessagesIn(s.support), s.api.MessagesIn(s.staffCh)...), card) {
 			for _, bad := range []string{"@everyone", "@here", "<@&"} {
 				if strings.Contains(m.Content, bad) || strings.Contains(string(m.Embeds), bad) {
 					t.Fatalf("message %s contains %q: %q %s", m.ID, bad, m.Content, m.Embeds)
@@ -491,7 +509,7 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 	})
 
 	t.Run("a notice the bot may not post does not hold up the ticket", func(t *testing.T) {
-		s.api.Inject(discordtest.Fault{Method: "POST", Path: "channels/" + s.support + "/messages", Status: 403, Code: 50013, Message: "Missing Permissions", Times: 1})
+		s.api.Inject(discordtest.Fault{Method: "POST", Path: "channels/" + s.staffCh + "/messages", Status: 403, Code: 50013, Message: "Missing Permissions", Times: 1})
 		u := discordtest.User{ID: discordtest.ID(), Name: "Nora Notice"}
 		s.command(u, "ticket", "open", str("title", "No notice"))
 		tk := s.waitCard(7)

@@ -42,6 +42,7 @@ func testGateway(t *testing.T, s *stack) {
 		}
 	})
 
+	s.setup()
 	var tk tkt
 	t.Run("interactions over the gateway are answered by callback", func(t *testing.T) {
 		it := discordtest.Command(s.guild, s.support, s.reporter, "ticket", "open", str("title", "Over the gateway"))
@@ -115,8 +116,23 @@ func testGateway(t *testing.T, s *stack) {
 		staffMsg := discordtest.ID()
 		_, _ = s.gw.Dispatch("MESSAGE_CREATE", discordtest.MessageEvent(staffMsg, s.guild, thread(), s.staff, "on it", false))
 		ms := waitMessages("staff message stored", func(ms []core.Message) bool { return len(ms) == 2 })
-		if ms[1].ExternalID != staffMsg || ms[1].Author.ID != s.staff.ID {
+		if ms[1].ExternalID != staffMsg || ms[1].Author.ID != s.staff.ID || ms[1].Internal || ms[0].Internal {
 			t.Fatalf("messages = %+v", ms)
+		}
+	})
+
+	t.Run("what is written in the private thread reaches the staff thread, once each", func(t *testing.T) {
+		notes := s.waitTicket(1, "a staff thread", func(t tkt) bool { return t.Notes.ThreadID != "" }).Notes
+		ok := s.api.WaitUntil(wait, func() bool {
+			var got []string
+			for _, m := range s.api.MessagesIn(notes.ThreadID) {
+				got = append(got, m.Content)
+			}
+			all := strings.Join(got, "\n")
+			return len(got) == 2 && strings.Contains(all, "it still fails") && strings.Contains(all, "on it")
+		})
+		if !ok {
+			t.Fatalf("staff thread holds %+v\n%s", s.api.MessagesIn(notes.ThreadID), s.api.Dump())
 		}
 	})
 

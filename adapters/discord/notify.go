@@ -21,6 +21,8 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		return a.ticketOpened(ctx, ev)
 	case core.EventTicketChanged:
 		return a.ticketChanged(ctx, ev)
+	case core.EventMessageAdded:
+		return a.messageAdded(ctx, ev)
 	case core.EventMessageCopy:
 		return a.messageCopy(ctx, ev)
 	case core.EventSettingsChange:
@@ -57,12 +59,55 @@ func (a *Adapter) messageCopy(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
-	if !p.Sees(m.Internal) {
-		return core.Permanent(fmt.Errorf("message %d is internal and place %d is on the requester side", m.ID, p.ID))
+	t, err := a.loadTicket(ctx, ev.TicketID)
+	if err != nil {
+		return err
+	}
+	return a.copyInto(ctx, t, m, p)
+}
+
+// messageAdded gives a ticket that has no private thread yet (its ticket.opened delivery was
+// given up) its thread and card, and copies the message into every Discord place made after
+// the message was stored: the core could not know of those, so no message.copy event names
+// them. A reply written in the dashboard to such a ticket is so not lost.
+func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
+	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
+	if core.IsCode(err, core.ENotFound) {
+		return core.Permanent(err)
+	}
+	if err != nil {
+		return err
 	}
 	t, err := a.loadTicket(ctx, ev.TicketID)
 	if err != nil {
 		return err
+	}
+	th, _, err := a.places(ctx, t)
+	if err != nil {
+		return err
+	}
+	if _, err := a.ensureThread(ctx, t, &th); err != nil {
+		return err
+	}
+	ps, err := a.svc.Places(ctx, core.System(), t.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if p.Workspace.Platform != core.PlatformDiscord || p.ID == m.PlaceID || !p.Sees(m.Internal) || !p.CreatedAt.After(m.CreatedAt) {
+			continue
+		}
+		if err := a.copyInto(ctx, t, m, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyInto posts m's copy into p once, or brings it up to date (edited, deleted).
+func (a *Adapter) copyInto(ctx context.Context, t core.Ticket, m core.Message, p core.Place) error {
+	if !p.Sees(m.Internal) {
+		return core.Permanent(fmt.Errorf("message %d is internal and place %d is on the requester side", m.ID, p.ID))
 	}
 	target := p.ThreadID
 	if p.Kind == core.PlaceRequesterThread && p.CardID == "" {

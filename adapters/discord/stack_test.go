@@ -91,6 +91,7 @@ type stack struct {
 	t       *testing.T
 	guild   string
 	support string // the support channel set up by the admin
+	staffCh string // the staff channel (requesters cannot see it)
 	api     *discordtest.API
 	gw      *discordtest.Gateway
 	signer  discordtest.Signer
@@ -120,7 +121,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	})
 	store, state, lim := o.backend.open(t, log)
 	s := &stack{
-		t: t, guild: discordtest.ID(), support: discordtest.ID(), staffRole: discordtest.ID(),
+		t: t, guild: discordtest.ID(), support: discordtest.ID(), staffCh: discordtest.ID(), staffRole: discordtest.ID(),
 		api: discordtest.StartAPI(t, botToken), signer: discordtest.NewSigner(), store: store, logs: logs,
 		db: &faultyStore{Store: store},
 	}
@@ -129,6 +130,10 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	s.reporter = discordtest.User{ID: discordtest.ID(), Name: "Rita Reporter"}
 	s.stranger = discordtest.User{ID: discordtest.ID(), Name: "Stan Stranger", Roles: []string{discordtest.ID()}}
 
+	s.api.AddGuild(discordtest.Guild{ID: s.guild, Name: "Test Guild"})
+	s.api.AddChannel(discordtest.Channel{ID: s.support, GuildID: s.guild, Name: "support"})
+	s.api.AddChannel(discordtest.Channel{ID: s.staffCh, GuildID: s.guild, Name: "staff",
+		Overwrites: []discordtest.Overwrite{{ID: s.guild, Type: 0, Deny: 1 << 10}}})
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: store, Log: log, Poll: 20 * time.Millisecond,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: 2 * time.Second, Timeout: 5 * time.Second})
 	s.svc = core.NewService(core.ServiceConfig{Store: s.db, State: state, Limiter: lim, Log: log, Committed: disp.Kick})
@@ -423,7 +428,8 @@ func databaseDown(context.Context) error {
 func (s *stack) setup() {
 	s.t.Helper()
 	r := s.command(s.admin, "ticket-admin", "setup",
-		discordtest.Opt{Name: "channel", Type: 7, Value: s.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: s.staffRole})
+		discordtest.Opt{Name: "channel", Type: 7, Value: s.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: s.staffRole},
+		discordtest.Opt{Name: "staff_channel", Type: 7, Value: s.staffCh})
 	if !strings.HasPrefix(r.Data.Content, "Done") {
 		s.t.Fatalf("setup: %q", r.Data.Content)
 	}
@@ -437,4 +443,15 @@ func (s *stack) open(u discordtest.User, n int64, title string) tkt {
 		s.t.Fatalf("open: %q", r.Data.Content)
 	}
 	return s.waitCard(n)
+}
+
+// privateThreads returns the private threads the bot made (the tickets' requester sides).
+func (s *stack) privateThreads() []discordtest.Thread {
+	var out []discordtest.Thread
+	for _, th := range s.api.Threads() {
+		if th.Type == 12 {
+			out = append(out, th)
+		}
+	}
+	return out
 }

@@ -85,7 +85,7 @@ func TestStatusChangeOfTicketWithoutThreadMakesTheThreadAndDMs(t *testing.T) {
 		t.Fatalf("thread creations = %d, want 1", n)
 	}
 	// The staff notice with the Join button was posted too, so staff can find the thread.
-	notices := s.api.MessagesIn(s.support)
+	notices := s.api.MessagesIn(s.staffCh)
 	if len(notices) != 1 || !strings.Contains(string(notices[0].Components), "tbd:join:"+itoa(tk.ID)) {
 		t.Fatalf("notices = %+v", notices)
 	}
@@ -108,8 +108,8 @@ func TestStatusChangeFinishesAThreadWithoutCard(t *testing.T) {
 
 	s.command(s.staff, "ticket", "status", num(1), str("status", "waiting"))
 	got := s.waitCard(1)
-	if got.Thread.ThreadID != tk.Thread.ThreadID || len(s.api.Threads()) != 1 {
-		t.Fatalf("thread %s, threads %d; want the card in the existing thread %s", got.Thread.ThreadID, len(s.api.Threads()), tk.Thread.ThreadID)
+	if got.Thread.ThreadID != tk.Thread.ThreadID || len(s.privateThreads()) != 1 {
+		t.Fatalf("thread %s, threads %d; want the card in the existing thread %s", got.Thread.ThreadID, len(s.privateThreads()), tk.Thread.ThreadID)
 	}
 	if ok := s.api.WaitUntil(wait, func() bool { return len(s.api.DMsTo(s.reporter.ID)) > 0 }); !ok {
 		t.Fatalf("no DM:\n%s", s.api.Dump())

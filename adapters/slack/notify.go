@@ -34,6 +34,8 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		err = a.notifyOpened(ctx, ev)
 	case core.EventTicketChanged:
 		err = a.notifyChanged(ctx, ev)
+	case core.EventMessageAdded:
+		err = a.notifyAdded(ctx, ev)
 	case core.EventMessageCopy:
 		err = a.notifyCopy(ctx, ev)
 	case core.EventSettingsChange:
@@ -292,6 +294,40 @@ func (a *Adapter) notifyCopy(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
+	return a.copyInto(ctx, ev, m, p)
+}
+
+// notifyAdded gives a ticket that has no Slack places yet (its card could not be posted when
+// it was opened) its places, and copies the message into every place made after the message
+// was stored: the core could not know of those, so no message.copy event names them.
+func (a *Adapter) notifyAdded(ctx context.Context, ev core.Event) error {
+	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
+	if core.IsCode(err, core.ENotFound) {
+		return core.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	t, places, err := a.ticket(ctx, ev.TicketID)
+	if err != nil {
+		return err
+	}
+	if places, err = a.ensurePlaces(ctx, ev, t, places); err != nil {
+		return err
+	}
+	for _, p := range places {
+		if p.Workspace.Platform != core.PlatformSlack || p.ID == m.PlaceID || !p.Sees(m.Internal) || !p.CreatedAt.After(m.CreatedAt) {
+			continue
+		}
+		if err := a.copyInto(ctx, ev, m, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyInto posts m's copy into p once, or brings it up to date (edited, deleted).
+func (a *Adapter) copyInto(ctx context.Context, ev core.Event, m core.Message, p core.Place) error {
 	if !p.Sees(m.Internal) {
 		// Never: the core writes no such event. Refuse rather than leak if one ever appears.
 		return core.Permanent(fmt.Errorf("message %d is internal and place %d is on the requester side", m.ID, p.ID))
@@ -310,7 +346,7 @@ func (a *Adapter) notifyCopy(ctx context.Context, ev core.Event) error {
 	}
 	msg := message{Text: text, Broadcast: p.Kind == core.PlaceRequesterDM,
 		Metadata: &slackgo.SlackMetadata{EventType: "ticketbot_copy", EventPayload: map[string]any{"message": m.ID, "place": p.ID}}}
-	_, ts, err := a.postOnce(ctx, ev, "copy", p.ChannelID, p.ThreadID, msg)
+	_, ts, err := a.postOnce(ctx, ev, fmt.Sprintf("copy:%d", p.ID), p.ChannelID, p.ThreadID, msg)
 	if err != nil {
 		return err
 	}

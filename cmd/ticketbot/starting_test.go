@@ -55,12 +55,14 @@ func TestServeAnswersProbesWhileMigrating(t *testing.T) {
 
 // A failed migration stops serve with the error and closes the listener.
 func TestServeStopsWhenTheMigrationFails(t *testing.T) {
-	fail := make(chan struct{})
+	fail, entered := make(chan struct{}), make(chan struct{})
 	hooks := startHooks{migrate: func(context.Context, *gormstore.Store) error {
+		close(entered)
 		<-fail
 		return io.ErrUnexpectedEOF
 	}}
 	srv := startServeWith(t, sqliteEnv(t), hooks)
+	<-entered // the database is open and the migration runs
 	close(fail)
 	err := srv.stop()
 	if err == nil || !strings.Contains(err.Error(), "migrate") {

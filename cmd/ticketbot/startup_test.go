@@ -158,6 +158,7 @@ func TestStartupWaitsForADatabaseThatComesUp(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	proxy.Restore()
+	waitStarted(t, srv.base)
 	get(t, srv.base+"/readyz", http.StatusOK)
 	if !strings.Contains(logs.String(), "database reachable") {
 		t.Errorf("recovery not logged:\n%s", logs.String())
