@@ -48,7 +48,7 @@ func runAPI(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Service: svc, Accounts: accounts, Log: e.log,
+	srv, err := web.New(web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, e.log), Log: e.log,
 		APILimit: core.Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}})
 	if err != nil {
 		return err
