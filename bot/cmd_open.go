@@ -60,6 +60,7 @@ func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 		Description:   desc,
 		Priority:      string(a.Priority("priority")),
 		OriginChannel: req.Channel,
+		OriginMessage: a.Str("origin_message"),
 	})
 	if err != nil {
 		return Reply{}, err

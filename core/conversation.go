@@ -299,3 +299,44 @@ func (s *Service) PlaceForThread(ctx context.Context, ws Workspace, channelID, t
 func threadKey(ws Workspace, channelID, threadID string) string {
 	return "tb:thread:" + ws.String() + ":" + channelID + ":" + threadID
 }
+
+// Publish sends an internal note written in a staff place to the requester after all (the
+// "send to requester" action): it becomes public and is copied to the places that could not
+// see it. Staff only. Errors: not_found, forbidden, conflict, unavailable, internal.
+func (s *Service) Publish(ctx context.Context, actor Actor, ticketID int64, externalID string) (Message, error) {
+	if !actor.Role.AtLeast(RoleStaff) {
+		return Message{}, Errorf(EForbidden, "only staff can send a message to the requester")
+	}
+	t, err := s.store.Ticket(ctx, ticketID)
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := s.store.MessageByExternalID(ctx, ticketID, externalID)
+	if IsCode(err, ENotFound) {
+		return Message{}, Errorf(ENotFound, "that message is not stored with ticket #%d", t.Number)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	places, err := s.store.Places(ctx, ticketID)
+	if err != nil {
+		return Message{}, err
+	}
+	if p, ok := placeByID(places, m.PlaceID); !ok || p.Workspace != actor.Workspace || p.Side() != SideStaff {
+		return Message{}, Errorf(ENotFound, "that message is not in ticket #%d's staff thread", t.Number)
+	}
+	if !m.Internal {
+		return Message{}, Errorf(EConflict, "that message already reached the requester")
+	}
+	var newly []Place
+	for _, p := range Copies(places, m.PlaceID, false) {
+		if !p.Sees(true) {
+			newly = append(newly, p)
+		}
+	}
+	out, err := s.store.PublishMessage(ctx, ticketID, externalID, newly)
+	if err == nil {
+		s.kick()
+	}
+	return out, err
+}

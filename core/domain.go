@@ -181,6 +181,9 @@ type Ticket struct {
 	// Origin is where the ticket was asked for (e.g. the channel /ticket was typed in); adapters
 	// use it to place the card before a helpdesk channel is set up.
 	OriginChannel string
+	// OriginMessage is the message the ticket was opened from (a Slack ts), in OriginChannel;
+	// its thread is then the ticket's requester side.
+	OriginMessage string
 	StatusNote    string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

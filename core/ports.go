@@ -54,6 +54,9 @@ type MessageStore interface {
 	// ticketID with externalID, and writes a message.copy event for each place in copyTo so the
 	// copies follow. Errors: not_found, unavailable, internal.
 	EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool, copyTo []Place) (Message, error)
+	// PublishMessage makes the internal message of ticketID with externalID public and writes a
+	// message.copy event for each place in copyTo. Errors: not_found, unavailable, internal.
+	PublishMessage(ctx context.Context, ticketID int64, externalID string, copyTo []Place) (Message, error)
 	// MessageByExternalID returns the message of ticketID with externalID.
 	// Errors: not_found, unavailable, internal.
 	MessageByExternalID(ctx context.Context, ticketID int64, externalID string) (Message, error)

@@ -72,6 +72,9 @@ type OpenInput struct {
 	Description   string
 	Priority      string
 	OriginChannel string
+	// OriginMessage is the message the ticket is opened from (its thread becomes the
+	// requester side), in OriginChannel.
+	OriginMessage string
 }
 
 // OpenTicket opens a ticket reported by actor. Errors: invalid, forbidden, unavailable, internal.
@@ -108,6 +111,7 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 		Priority:      prio,
 		Reporter:      actor.User,
 		OriginChannel: in.OriginChannel,
+		OriginMessage: in.OriginMessage,
 	}
 	if err := s.store.CreateTicket(ctx, &t); err != nil {
 		return Ticket{}, err

@@ -45,6 +45,9 @@ type slackAPI interface {
 	channelInfo(ctx context.Context, channel string) (bot.ChannelInfo, error)
 	// groupMembers is usergroups.users.list.
 	groupMembers(ctx context.Context, group string) ([]string, error)
+	// message reads the message ts of channel (conversations.history, or .replies when it is a
+	// thread reply). Errors: message_not_found (permanent).
+	message(ctx context.Context, channel, ts string) (slackgo.Message, error)
 }
 
 // message is what the adapter posts: a notification text and Block Kit blocks; Broadcast also
@@ -208,6 +211,31 @@ func (s sdkAPI) groupMembers(ctx context.Context, group string) ([]string, error
 		return nil, classify("usergroups.users.list", err)
 	}
 	return ids, nil
+}
+
+func (s sdkAPI) message(ctx context.Context, channel, ts string) (slackgo.Message, error) {
+	h, err := s.c.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+		ChannelID: channel, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+	if err != nil {
+		return slackgo.Message{}, classify("conversations.history", err)
+	}
+	for _, m := range h.Messages {
+		if m.Timestamp == ts {
+			return m, nil
+		}
+	}
+	// Not in the channel's history: a reply in a thread.
+	msgs, _, _, err := s.c.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+		ChannelID: channel, Timestamp: ts, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1})
+	if err != nil {
+		return slackgo.Message{}, classify("conversations.replies", err)
+	}
+	for _, m := range msgs {
+		if m.Timestamp == ts {
+			return m, nil
+		}
+	}
+	return slackgo.Message{}, core.Permanent(fmt.Errorf("message %s of %s not found", ts, channel))
 }
 
 // permanentCodes are Slack error codes that retrying the same call cannot mend. Token errors

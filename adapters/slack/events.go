@@ -66,7 +66,14 @@ func (a *Adapter) onEvent(ctx context.Context, env envelope) error {
 	var head struct {
 		Type string `json:"type"`
 	}
-	if err := json.Unmarshal(env.Event, &head); err != nil || head.Type != "message" {
+	if err := json.Unmarshal(env.Event, &head); err != nil {
+		return nil
+	}
+	switch head.Type {
+	case "reaction_added":
+		return a.onReaction(ctx, workspace(env.TeamID), env.Event)
+	case "message":
+	default:
 		return nil
 	}
 	var m slackevents.MessageEvent
@@ -96,6 +103,8 @@ func (a *Adapter) onMessage(ctx context.Context, ws core.Workspace, m *slackeven
 		return a.onThreadReply(ctx, ws, m)
 	case m.ChannelType == slackevents.ChannelTypeIM && m.SubType == "":
 		return a.onDirectMessage(ctx, ws, m)
+	case m.SubType == "":
+		return a.onRequestChannel(ctx, ws, m)
 	}
 	return nil
 }
@@ -144,6 +153,14 @@ func (a *Adapter) onThreadReply(ctx context.Context, ws core.Workspace, m *slack
 		return nil
 	default:
 		return err
+	}
+	if created && place.Side() == core.SideRequester && t.Status == core.StatusClosed {
+		channel, thread := m.Channel, m.ThreadTimeStamp
+		a.background(ctx, "say the ticket is closed", func(ctx context.Context) error {
+			_, _, err := a.api.post(ctx, channel, thread, message{Text: fmt.Sprintf(
+				"Ticket #%d is closed, so nobody may be watching it. Press Reopen on its card above (or type /ticket reopen %d) if you still need help.", t.Number, t.Number)})
+			return err
+		})
 	}
 	if created && place.Kind == core.PlaceTriage {
 		reaction := "outbox_tray"

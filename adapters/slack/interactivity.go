@@ -47,6 +47,10 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 			a.forgetTrigger(ctx, key)
 		}
 		return payload, nil
+	case slackgo.InteractionTypeShortcut, slackgo.InteractionTypeMessageAction:
+		if _, first := a.firstTrigger(ctx, cb.TriggerID); first {
+			a.onShortcut(ctx, ws, user, cb)
+		}
 	case slackgo.InteractionTypeBlockActions:
 		for _, act := range cb.ActionCallback.BlockActions {
 			if act != nil {

@@ -91,7 +91,12 @@ func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket
 	}
 	if !has(core.PlaceRequesterDM) && !has(core.PlaceRequestThread) && isUserID(t.Reporter.ID) {
 		p, err := a.postRequesterCard(ctx, ev, t)
-		if err := a.tolerate(err, "post the requester card", t); err != nil {
+		if core.IsPermanent(err) {
+			a.log.Warn("slack: could not reach the reporter; their side of the ticket is missing", "ticket", t.ID, "err", err)
+			if err := a.tellStaff(ctx, ev, t, places, "I can't reach the reporter by direct message ("+slackCode(err)+"), so replies here won't get to them; contact them another way."); err != nil {
+				return places, err
+			}
+		} else if err != nil {
 			return places, err
 		}
 		if p.ID != 0 {
@@ -99,6 +104,17 @@ func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket
 		}
 	}
 	return places, nil
+}
+
+// tellStaff posts a line into the ticket's triage thread (once per event).
+func (a *Adapter) tellStaff(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place, text string) error {
+	for _, p := range places {
+		if p.Kind == core.PlaceTriage && p.Workspace.Platform == core.PlatformSlack {
+			_, _, err := a.postOnce(ctx, ev, fmt.Sprintf("staff-line:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: escape(text)})
+			return a.tolerate(err, "tell the staff", t)
+		}
+	}
+	return nil
 }
 
 // postCard posts t's card into the triage channel and records it as t's triage place.
@@ -122,9 +138,18 @@ func (a *Adapter) postCard(ctx context.Context, ev core.Event, t core.Ticket) (c
 		ChannelID: ch, ThreadID: ts, CardID: ts})
 }
 
-// postRequesterCard posts the requester card into the reporter's DM with the bot; its thread
-// is the ticket's requester side.
+// postRequesterCard posts the requester card into the reporter's DM with the bot, or for a
+// ticket opened from a message into that message's thread; that thread is the ticket's
+// requester side.
 func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.Ticket) (core.Place, error) {
+	if t.OriginMessage != "" && t.OriginChannel != "" {
+		_, ts, err := a.postOnce(ctx, ev, "requester-card", t.OriginChannel, t.OriginMessage, requesterCardMessage(t))
+		if err != nil {
+			return core.Place{}, err
+		}
+		return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceRequestThread, Workspace: t.Workspace,
+			ChannelID: t.OriginChannel, ThreadID: t.OriginMessage, CardID: ts})
+	}
 	dm, err := a.api.openDM(ctx, t.Reporter.ID)
 	if err != nil {
 		return core.Place{}, err
@@ -188,10 +213,11 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 			}); err == nil {
 				err = err2
 			}
-		case core.PlaceRequesterDM:
+		case core.PlaceRequesterDM, core.PlaceRequestThread:
 			err = a.api.update(ctx, p.ChannelID, p.CardID, requesterCardMessage(t))
 			if line := statusLine(ev, t); line != "" && err == nil {
-				_, _, err = a.postOnce(ctx, ev, fmt.Sprintf("status:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: line, Broadcast: true})
+				_, _, err = a.postOnce(ctx, ev, fmt.Sprintf("status:%d", p.ID), p.ChannelID, p.ThreadID,
+					message{Text: line, Broadcast: p.Kind == core.PlaceRequesterDM})
 			}
 		}
 		if err := a.tolerate(err, "update "+string(p.Kind), t); err != nil {

@@ -47,7 +47,7 @@ func cardMessage(c bot.Card) message {
 // requesterCardMessage is t's requester card; replies in its thread reach the helpdesk.
 func requesterCardMessage(t core.Ticket) message {
 	c := bot.RequesterCard(t)
-	blocks := cardBlocks(c, true)
+	blocks := cardBlocks(c, false)
 	blocks = append(blocks, slackgo.NewContextBlock("tb:rcard:hint:"+strconv.FormatInt(t.ID, 10),
 		mrkdwn("Reply in this thread to talk with the helpdesk.")))
 	return message{Text: cardText(c), Blocks: blocks}

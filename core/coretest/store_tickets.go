@@ -66,6 +66,7 @@ func ticketTests() []storeTest {
 				tk.Priority = core.PriorityUrgent
 				tk.Assignee = staff
 				tk.OriginChannel = "C_ORIGIN"
+				tk.OriginMessage = "1700000000.000001"
 				tk.StatusNote = "waiting for the vendor"
 			})
 			got, err := s.Ticket(t.Context(), tk.ID)

@@ -232,3 +232,36 @@ func (s *Store) Messages(ctx context.Context, ticketID int64) ([]core.Message, e
 	}
 	return out, nil
 }
+
+// PublishMessage makes the message of ticketID with externalID public and writes a
+// message.copy event per place of copyTo. Errors: not_found, unavailable, internal.
+func (s *Store) PublishMessage(ctx context.Context, ticketID int64, externalID string, copyTo []core.Place) (core.Message, error) {
+	const op = "gormstore.PublishMessage"
+	var out core.Message
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		var row messageRow
+		err := s.lock(tx.Where("ticket_id = ? AND external_id = ?", ticketID, externalID)).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("message")
+		}
+		if err != nil {
+			return err
+		}
+		row.Internal, row.UpdatedAt = false, s.now()
+		if err := tx.Model(&row).Select("internal", "updated_at").Updates(&row).Error; err != nil {
+			return err
+		}
+		if out, err = row.core(); err != nil {
+			return err
+		}
+		var t ticketRow
+		if err := tx.Select("id", "workspace").Where("id = ?", ticketID).Take(&t).Error; err != nil {
+			return err
+		}
+		return s.writeCopies(tx, parseWorkspace(t.Workspace), out, copyTo, row.UpdatedAt)
+	})
+	if err != nil {
+		return core.Message{}, err
+	}
+	return out, nil
+}

@@ -33,6 +33,7 @@ func migrateConversations() *gormigrate.Migration {
 				{&v2Event{}, "Platform"}, {&v2Event{}, "PlaceID"},
 				{&v2Settings{}, "TriageChannel"}, {&v2Settings{}, "SupportChannel"}, {&v2Settings{}, "StaffGroup"},
 				{&v2Settings{}, "RequestChannels"}, {&v2Settings{}, "Replies"},
+				{&v2Ticket{}, "OriginMessage"},
 			} {
 				if err := m.AddColumn(c.model, c.field); err != nil {
 					return fmt.Errorf("add %s: %w", c.field, err)
@@ -100,6 +101,12 @@ type v2Event struct {
 }
 
 func (v2Event) TableName() string { return "outbox_events" }
+
+type v2Ticket struct {
+	OriginMessage string `gorm:"size:64;not null;default:''"`
+}
+
+func (v2Ticket) TableName() string { return "tickets" }
 
 type v2Settings struct {
 	TriageChannel   string `gorm:"size:128;not null;default:''"`

@@ -31,6 +31,7 @@ type ticketRow struct {
 	AssigneeID    string
 	AssigneeName  string
 	OriginChannel string
+	OriginMessage string
 	ThreadChannel string
 	ThreadID      string
 	CardID        string
@@ -178,9 +179,9 @@ func toTicketRow(t core.Ticket) ticketRow {
 		Status: string(t.Status), Priority: string(t.Priority),
 		ReporterID: t.Reporter.ID, ReporterName: t.Reporter.Name,
 		AssigneeID: t.Assignee.ID, AssigneeName: t.Assignee.Name,
-		OriginChannel: t.OriginChannel,
-		StatusNote:    t.StatusNote,
-		CreatedAt:     stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+		OriginChannel: t.OriginChannel, OriginMessage: t.OriginMessage,
+		StatusNote: t.StatusNote,
+		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 	}
 }
 
@@ -191,9 +192,9 @@ func (r ticketRow) core() core.Ticket {
 		Status: core.Status(r.Status), Priority: core.Priority(r.Priority),
 		Reporter:      core.UserRef{ID: r.ReporterID, Name: r.ReporterName},
 		Assignee:      core.UserRef{ID: r.AssigneeID, Name: r.AssigneeName},
-		OriginChannel: r.OriginChannel,
-		StatusNote:    r.StatusNote,
-		CreatedAt:     r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		OriginChannel: r.OriginChannel, OriginMessage: r.OriginMessage,
+		StatusNote: r.StatusNote,
+		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
 
