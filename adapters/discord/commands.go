@@ -20,12 +20,14 @@ const (
 )
 
 // Permissions is the permission integer the bot is invited with: View Channel, Send Messages,
-// Send Messages in Threads, Create Private Threads, Manage Threads (archive and unarchive
+// Send Messages in Threads, Create Private Threads (tickets' requester side), Create Public
+// Threads (the staff thread on a new-ticket notice), Manage Threads (archive and unarchive
 // ticket threads, add members to them), Embed Links (cards) and Read Message History.
 const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionSendMessages |
 	discordgo.PermissionSendMessagesInThreads |
 	discordgo.PermissionCreatePrivateThreads |
+	discordgo.PermissionCreatePublicThreads |
 	discordgo.PermissionManageThreads |
 	discordgo.PermissionEmbedLinks |
 	discordgo.PermissionReadMessageHistory

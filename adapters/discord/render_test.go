@@ -95,12 +95,12 @@ func TestEscapeText(t *testing.T) {
 
 func TestPermissionsAndInviteURL(t *testing.T) {
 	// View Channel, Send Messages, Embed Links, Read Message History, Manage Threads,
-	// Create Private Threads, Send Messages in Threads.
-	const want = 1<<10 | 1<<11 | 1<<14 | 1<<16 | 1<<34 | 1<<36 | 1<<38
-	if discord.Permissions != want || want != 360777337856 {
+	// Create Public Threads, Create Private Threads, Send Messages in Threads.
+	const want = 1<<10 | 1<<11 | 1<<14 | 1<<16 | 1<<34 | 1<<35 | 1<<36 | 1<<38
+	if discord.Permissions != want || want != 395137076224 {
 		t.Fatalf("Permissions = %d, want %d", discord.Permissions, want)
 	}
-	if got := discord.InviteURL("123"); got != "https://discord.com/oauth2/authorize?client_id=123&scope=bot+applications.commands&permissions=360777337856" {
+	if got := discord.InviteURL("123"); got != "https://discord.com/oauth2/authorize?client_id=123&scope=bot+applications.commands&permissions=395137076224" {
 		t.Fatalf("InviteURL = %s", got)
 	}
 	if discord.Intents != 1<<0|1<<9|1<<15 {
