@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -45,6 +46,9 @@ type slackAPI interface {
 	channelInfo(ctx context.Context, channel string) (bot.ChannelInfo, error)
 	// groupMembers is usergroups.users.list.
 	groupMembers(ctx context.Context, group string) ([]string, error)
+	// findPost looks in channel (in thread when it is set) for a recent message whose metadata has event type typ and the payload key "id" equal to id (conversations.history
+	// or .replies with include_all_metadata); it returns the message's ts, or "".
+	findPost(ctx context.Context, channel, thread string, oldest time.Time, typ, id string) (string, error)
 	// message reads the message ts of channel (conversations.history, or .replies when it is a
 	// thread reply). Errors: message_not_found (permanent).
 	message(ctx context.Context, channel, ts string) (slackgo.Message, error)
@@ -211,6 +215,53 @@ func (s sdkAPI) groupMembers(ctx context.Context, group string) ([]string, error
 		return nil, classify("usergroups.users.list", err)
 	}
 	return ids, nil
+}
+
+// findPages bounds how far findPost pages back (200 messages a page).
+const findPages = 5
+
+func (s sdkAPI) findPost(ctx context.Context, channel, thread string, oldest time.Time, typ, id string) (string, error) {
+	// oldest is not passed on: message ts are Slack's clock, not ours; a few pages back from
+	// now cover the retries of one event.
+	_ = oldest
+	match := func(ms []slackgo.Message) string {
+		for _, m := range ms {
+			if m.Metadata.EventType == typ && fmt.Sprint(m.Metadata.EventPayload["id"]) == id {
+				return m.Timestamp
+			}
+		}
+		return ""
+	}
+	cursor := ""
+	for range findPages {
+		var (
+			ms   []slackgo.Message
+			next string
+			err  error
+		)
+		if thread != "" {
+			ms, _, next, err = s.c.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: thread, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
+			if err != nil {
+				return "", classify("conversations.replies", err)
+			}
+		} else {
+			h, herr := s.c.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				ChannelID: channel, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
+			if herr != nil {
+				return "", classify("conversations.history", herr)
+			}
+			ms, next = h.Messages, h.ResponseMetaData.NextCursor
+		}
+		if ts := match(ms); ts != "" {
+			return ts, nil
+		}
+		if next == "" {
+			return "", nil
+		}
+		cursor = next
+	}
+	return "", nil
 }
 
 func (s sdkAPI) message(ctx context.Context, channel, ts string) (slackgo.Message, error) {

@@ -169,13 +169,23 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		ch, ts, _ := strings.Cut(string(v), " ")
 		return ch, ts, nil
 	}
+	id := postID(ev, step)
+	if ev.Attempts > 1 {
+		// An earlier attempt may have posted it and lost Slack's answer: look before posting
+		// again, so a retry never makes a second card or copy.
+		ts, err := a.api.findPost(ctx, channel, thread, ev.CreatedAt, postEventType, id)
+		if err != nil {
+			return "", "", err
+		}
+		if ts != "" {
+			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
+			return channel, ts, nil
+		}
+	}
 	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
 		return "", "", err
 	}
-	if m.Metadata == nil {
-		m.Metadata = &slackgo.SlackMetadata{EventType: "ticketbot_post",
-			EventPayload: map[string]any{"event": ev.ID, "step": step}}
-	}
+	m.Metadata = &slackgo.SlackMetadata{EventType: postEventType, EventPayload: map[string]any{"id": id}}
 	ch, ts, err := a.api.post(ctx, channel, thread, m)
 	if err != nil {
 		return "", "", err
@@ -370,8 +380,7 @@ func (a *Adapter) copyInto(ctx context.Context, ev core.Event, m core.Message, p
 	case m.Deleted:
 		return nil // deleted before its copy went out
 	}
-	msg := message{Text: text, Broadcast: p.Kind == core.PlaceRequesterDM,
-		Metadata: &slackgo.SlackMetadata{EventType: "ticketbot_copy", EventPayload: map[string]any{"message": m.ID, "place": p.ID}}}
+	msg := message{Text: text, Broadcast: p.Kind == core.PlaceRequesterDM}
 	_, ts, err := a.postOnce(ctx, ev, fmt.Sprintf("copy:%d", p.ID), p.ChannelID, p.ThreadID, msg)
 	if err != nil {
 		return err
@@ -449,6 +458,14 @@ func (a *Adapter) once(ctx context.Context, ev core.Event, step string, fn func(
 	}
 	_ = a.cache.Set(ctx, key, []byte("1"), stepTTL)
 	return nil
+}
+
+// postEventType is the metadata event type of every message ticketbot posts.
+const postEventType = "ticketbot_post"
+
+// postID names one post of one event's step, the same on every attempt.
+func postID(ev core.Event, step string) string {
+	return fmt.Sprintf("%d.%d.%s", ev.ID, ev.CreatedAt.UnixNano(), step)
 }
 
 // stepKey names a delivered step of ev; the creation time keeps keys apart if a database is

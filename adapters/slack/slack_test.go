@@ -714,6 +714,30 @@ func testNotify(t *testing.T, b backend) {
 			t.Errorf("%d cards posted", n)
 		}
 	})
+	t.Run("a card whose answer was lost is not posted again on the retry", func(t *testing.T) {
+		tk := open("Lost answer", "CLOST")
+		ev := event(core.EventTicketOpened, tk.ID)
+		ev.Attempts = 1
+		s.fake.LateAnswer("chat.postMessage", 2*time.Second, 1)
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		err := s.adapter.Notify(short, ev)
+		cancel()
+		if err == nil {
+			t.Fatal("the first attempt should have failed waiting for Slack's answer")
+		}
+		s.fake.WaitFor(t, 5*time.Second, "chat.postMessage", 1, slacktest.Param("channel", "CLOST"))
+		ev.Attempts = 2
+		if err := s.adapter.Notify(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		cards := s.fake.Attempts("chat.postMessage", slacktest.Param("channel", "CLOST"), slacktest.Param("thread_ts", ""))
+		if len(cards) != 1 {
+			t.Fatalf("%d cards posted, want 1 (the retry must find the first)", len(cards))
+		}
+		if got := s.ticket(tk.Number).Thread; got.CardID == "" || got.CardID != cards[0].TS {
+			t.Errorf("place %+v, want the first card %s", got, cards[0].TS)
+		}
+	})
 	t.Run("a missing channel is permanent", func(t *testing.T) {
 		s.fake.BreakChannel("CGONE", "channel_not_found")
 		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Nowhere", "CGONE").ID))
@@ -759,7 +783,12 @@ func testNotify(t *testing.T, b backend) {
 		ev := event(core.EventTicketChanged, tk.ID)
 		ev.Actor = ops.User
 		ev.Changes = []core.Change{{Field: "status", From: "open", To: "in_progress", Actor: ops.User}}
-		if err := s.adapter.Notify(ctx, ev); err != nil {
+		err := s.adapter.Notify(ctx, ev)
+		for d := core.RetryAfterOf(err); d > 0; d = core.RetryAfterOf(err) { // paced, as the outbox would wait
+			time.Sleep(d)
+			err = s.adapter.Notify(ctx, ev)
+		}
+		if err != nil {
 			t.Errorf("err = %v", err)
 		}
 		s.fake.Wait(t, "chat.update", slacktest.Param("channel", "CNODM"), slacktest.Containing("*Status*\nin progress"))
