@@ -61,6 +61,16 @@ func (t *Tracker) finish() {
 	}
 }
 
+// Count counts work that runs elsewhere (on a queue's worker) from now until the returned
+// done is called, once.
+func (t *Tracker) Count() (done func()) {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(t.finish) }
+}
+
 // Busy reports how many counted goroutines run.
 func (t *Tracker) Busy() int {
 	t.mu.Lock()

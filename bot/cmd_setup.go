@@ -50,7 +50,11 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 			return Reply{}, err
 		}
 		st.TriageChannel = ch
-		done = append(done, "staff handle tickets in "+name+", and its members are staff")
+		if req.Words.ChannelMembersAreStaff {
+			done = append(done, "staff handle tickets in "+name+", and its members are staff")
+		} else {
+			done = append(done, "new tickets are announced to staff in "+name+", with a thread for internal notes")
+		}
 	}
 	if ch := a.Str("support"); ch != "" {
 		name, err := b.checkChannel(ctx, req, ch, false)
@@ -92,8 +96,11 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 				if req.surface() == SurfaceOptions {
 					how = b.cmd(req, "setup") + " " + arg.Option() + ":"
 				}
-				text += fmt.Sprintf(" No staff group is set yet, so only %s (and members of the staff's channel) handle tickets; choose one with %s.",
-					req.Words.orDefault().Admins, how)
+				who := req.Words.orDefault().Admins
+				if req.Words.ChannelMembersAreStaff {
+					who += " and members of the staff's channel"
+				}
+				text += fmt.Sprintf(" No staff group is set yet, so only %s handle tickets; choose one with %s.", who, how)
 			}
 		}
 	}

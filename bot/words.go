@@ -13,6 +13,8 @@ type Words struct {
 	Workspace string
 	// Conversation says where a requester talks with the helpdesk ("in your DM with me").
 	Conversation string
+	// ChannelMembersAreStaff: on this platform the members of the staff's channel are staff.
+	ChannelMembersAreStaff bool
 }
 
 // DefaultWords are neutral words for callers that supply none (tests, the API).

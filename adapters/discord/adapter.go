@@ -215,6 +215,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.runGateway(ctx)
 }
 
+// WaitIdle returns once no work the adapter started in the background (interactions being
+// answered, queued gateway events, deferred follow-ups) is left; tests use it to know that
+// "nothing happened" is the final answer.
+func (a *Adapter) WaitIdle() { a.work.Wait() }
+
 // sleep waits d or until ctx ends; it reports whether ctx is still alive.
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)

@@ -391,7 +391,7 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 			t.Fatalf("reply = %+v", r.Data)
 		}
 		s.waitLog("does not accept DMs", "giving up")
-		time.Sleep(300 * time.Millisecond) // several backoff periods of the test dispatcher
+		s.settle() // the outbox is done with it: no retry can follow
 		var refused int
 		for _, c := range s.api.Find("POST", "channels/*/messages") {
 			if c.Status == http.StatusForbidden {

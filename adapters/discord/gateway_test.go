@@ -59,7 +59,7 @@ func testGateway(t *testing.T, s *stack) {
 		if _, err := s.gw.Dispatch("INTERACTION_CREATE", it); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond)
+		s.adapter.WaitIdle()
 		if n := len(s.api.Find("POST", "interactions/"+it.ID()+"/*/callback")); n != 1 {
 			t.Fatalf("callbacks = %d, want 1", n)
 		}
@@ -103,7 +103,7 @@ func testGateway(t *testing.T, s *stack) {
 			len(m.Attachments) != 1 || m.Attachments[0].Name != "error.png" {
 			t.Fatalf("message = %+v", m)
 		}
-		time.Sleep(200 * time.Millisecond)
+		s.adapter.WaitIdle()
 		if n := len(messages()); n != 1 {
 			t.Fatalf("messages after the redelivery = %d, want 1", n)
 		}

@@ -58,7 +58,9 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 	defer lanes.close()
 	evCtx := context.WithoutCancel(ctx)
 	enqueue := func(kind string, m *discordgo.Message, fn func()) {
-		if err := lanes.submit(m.ChannelID, fn); errors.Is(err, errLaneFull) {
+		done := a.work.Count()
+		if err := lanes.submit(m.ChannelID, func() { defer done(); fn() }); errors.Is(err, errLaneFull) {
+			done()
 			a.dropped(kind, m)
 		}
 	}

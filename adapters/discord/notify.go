@@ -94,7 +94,7 @@ func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
 		return err
 	}
 	for _, p := range ps {
-		if p.Workspace.Platform != core.PlatformDiscord || p.ID == m.PlaceID || !p.Sees(m.Internal) || !p.CreatedAt.After(m.CreatedAt) {
+		if p.Workspace.Platform != core.PlatformDiscord || p.ID == m.PlaceID || !p.Sees(m.Internal) || p.CreatedAt.Before(m.CreatedAt) {
 			continue
 		}
 		if err := a.copyInto(ctx, t, m, p); err != nil {

@@ -455,3 +455,16 @@ func (s *stack) privateThreads() []discordtest.Thread {
 	}
 	return out
 }
+
+// settle waits until the outbox holds nothing left to deliver and the adapter's background
+// work is done, so that what has not happened by then will not.
+func (s *stack) settle() {
+	s.t.Helper()
+	if !s.api.WaitUntil(wait, func() bool {
+		n, err := s.store.PendingEvents(context.Background())
+		return err == nil && n == 0
+	}) {
+		s.t.Fatal("the outbox never drained")
+	}
+	s.adapter.WaitIdle()
+}

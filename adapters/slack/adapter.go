@@ -155,6 +155,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return err
 }
 
+// WaitIdle returns once no work the adapter started after an acknowledgement (replies,
+// reactions, Socket Mode envelopes) is left; tests use it to know that "nothing happened" is
+// the final answer.
+func (a *Adapter) WaitIdle() { a.bg.Wait() }
+
 // workspace is the core workspace of a Slack team.
 func workspace(team string) core.Workspace {
 	return core.Workspace{Platform: core.PlatformSlack, ExternalID: team}

@@ -109,7 +109,9 @@ func words() bot.Words {
 		Admins:       "workspace admins",
 		Workspace:    "workspace",
 		Conversation: "in your DM with me (reply in the ticket's thread there)",
-		Command:      func(name string, _ bot.Group) string { return "/ticket " + name },
+
+		ChannelMembersAreStaff: true,
+		Command:                func(name string, _ bot.Group) string { return "/ticket " + name },
 	}
 }
 

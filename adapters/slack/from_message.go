@@ -41,6 +41,7 @@ func (a *Adapter) openFromMessage(ctx context.Context, ws core.Workspace, m sour
 		author.Name = p.Name
 	}
 	req := a.request(ws, author, m.Channel)
+	req.Words.Conversation = "in the message's thread"
 	req.RequestID = "message:" + m.Channel + ":" + m.TS
 	title, desc := bot.SplitText(unescape(m.Text))
 	if desc == "" || title != strings.TrimSpace(unescape(m.Text)) {

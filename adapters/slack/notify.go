@@ -83,17 +83,23 @@ func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket
 		return false
 	}
 	if !has(core.PlaceTriage) {
-		p, err := a.postCard(ctx, ev, t)
+		st, err := a.bot.Settings(ctx, t.Workspace)
 		if err != nil {
 			return places, err
 		}
-		places = append(places, p)
+		if st.TriageChannel != "" || !has(core.PlaceRequestThread) {
+			p, err := a.postCard(ctx, ev, t)
+			if err != nil {
+				return places, err
+			}
+			places = append(places, p)
+		}
 	}
 	if !has(core.PlaceRequesterDM) && !has(core.PlaceRequestThread) && isUserID(t.Reporter.ID) {
 		p, err := a.postRequesterCard(ctx, ev, t)
 		if core.IsPermanent(err) {
 			a.log.Warn("slack: could not reach the reporter; their side of the ticket is missing", "ticket", t.ID, "err", err)
-			if err := a.tellStaff(ctx, ev, t, places, "I can't reach the reporter by direct message ("+slackCode(err)+"), so replies here won't get to them; contact them another way."); err != nil {
+			if err := a.tellStaff(ctx, ev, t, places, "unreachable", "I can't reach the reporter by direct message ("+slackCode(err)+"), so replies here won't get to them; contact them another way."); err != nil {
 				return places, err
 			}
 		} else if err != nil {
@@ -106,11 +112,18 @@ func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket
 	return places, nil
 }
 
-// tellStaff posts a line into the ticket's triage thread (once per event).
-func (a *Adapter) tellStaff(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place, text string) error {
+// tellStaff posts a line into the ticket's triage thread, once per ticket and subject.
+func (a *Adapter) tellStaff(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place, subject, text string) error {
+	key := fmt.Sprintf("told:%s:%d:%s", t.Workspace.ExternalID, t.ID, subject)
+	if _, err := a.cache.Get(ctx, key); err == nil {
+		return nil
+	}
 	for _, p := range places {
 		if p.Kind == core.PlaceTriage && p.Workspace.Platform == core.PlatformSlack {
 			_, _, err := a.postOnce(ctx, ev, fmt.Sprintf("staff-line:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: escape(text)})
+			if err == nil {
+				_ = a.cache.Set(ctx, key, []byte("1"), 30*24*time.Hour)
+			}
 			return a.tolerate(err, "tell the staff", t)
 		}
 	}
@@ -123,18 +136,25 @@ func (a *Adapter) postCard(ctx context.Context, ev core.Event, t core.Ticket) (c
 	if err != nil {
 		return core.Place{}, err
 	}
-	channel := st.TriageChannel
+	channel, kind := st.TriageChannel, core.PlaceTriage
 	if channel == "" {
-		channel = t.OriginChannel
+		// Before setup there is no staff's channel: the card goes where the ticket was asked
+		// for, and its thread is the requester's side (no internal note is ever copied there;
+		// the ticket gets its triage card with its next change after setup).
+		channel, kind = t.OriginChannel, core.PlaceRequestThread
 	}
 	if channel == "" {
 		return core.Place{}, core.Permanent(fmt.Errorf("ticket %d has no channel for its card (no triage channel, no origin)", t.ID))
 	}
-	ch, ts, err := a.postOnce(ctx, ev, "card", channel, "", cardMessage(bot.TicketCard(t)))
+	step := "card"
+	if kind != core.PlaceTriage {
+		step = "origin-card"
+	}
+	ch, ts, err := a.postOnce(ctx, ev, step, channel, "", cardMessage(bot.TicketCard(t)))
 	if err != nil {
 		return core.Place{}, err
 	}
-	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceTriage, Workspace: t.Workspace,
+	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: kind, Workspace: t.Workspace,
 		ChannelID: ch, ThreadID: ts, CardID: ts})
 }
 
@@ -174,10 +194,14 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		// An earlier attempt may have posted it and lost Slack's answer: look before posting
 		// again, so a retry never makes a second card or copy.
 		ts, err := a.api.findPost(ctx, channel, thread, ev.CreatedAt, postEventType, id)
-		if err != nil {
+		switch {
+		case err != nil && !core.IsPermanent(err):
 			return "", "", err
-		}
-		if ts != "" {
+		case err != nil:
+			// The history cannot be read (the channel is gone, a scope is missing): the post
+			// itself says what is wrong.
+			a.log.Debug("slack: could not look for an earlier attempt", "channel", channel, "err", err)
+		case ts != "":
 			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
 			return channel, ts, nil
 		}
@@ -224,7 +248,11 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 				err = err2
 			}
 		case core.PlaceRequesterDM, core.PlaceRequestThread:
-			err = a.api.update(ctx, p.ChannelID, p.CardID, requesterCardMessage(t))
+			card := requesterCardMessage(t)
+			if p.Kind == core.PlaceRequestThread && p.CardID == p.ThreadID {
+				card = cardMessage(bot.TicketCard(t)) // the card posted before setup heads its own thread
+			}
+			err = a.api.update(ctx, p.ChannelID, p.CardID, card)
 			if line := statusLine(ev, t); line != "" && err == nil {
 				_, _, err = a.postOnce(ctx, ev, fmt.Sprintf("status:%d", p.ID), p.ChannelID, p.ThreadID,
 					message{Text: line, Broadcast: p.Kind == core.PlaceRequesterDM})
@@ -352,7 +380,7 @@ func (a *Adapter) notifyAdded(ctx context.Context, ev core.Event) error {
 		return err
 	}
 	for _, p := range places {
-		if p.Workspace.Platform != core.PlatformSlack || p.ID == m.PlaceID || !p.Sees(m.Internal) || !p.CreatedAt.After(m.CreatedAt) {
+		if p.Workspace.Platform != core.PlatformSlack || p.ID == m.PlaceID || !p.Sees(m.Internal) || p.CreatedAt.Before(m.CreatedAt) {
 			continue
 		}
 		if err := a.copyInto(ctx, ev, m, p); err != nil {

@@ -89,6 +89,14 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 			}
 		}
 		p.Channel, p.Group, p.Member = st.TriageChannel, st.StaffGroup, false
+		if p.Admin {
+			// An admin is an admin whatever the member lists say (and can still fix a triage
+			// channel the bot was removed from).
+			if b, err := json.Marshal(p); err == nil {
+				_ = a.cache.Set(ctx, key, b, roleTTL)
+			}
+			return p, nil
+		}
 		if st.TriageChannel != "" {
 			m, err := a.isMember(ctx, ws.ExternalID+":channel:"+st.TriageChannel, user, func(ctx context.Context) ([]string, error) {
 				return a.api.members(ctx, st.TriageChannel)

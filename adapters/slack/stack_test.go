@@ -317,7 +317,7 @@ func (s *stack) ticket(n int64) tkt {
 // the staff side) and the requester card's thread in the reporter's DM (DM).
 type tkt struct {
 	core.Ticket
-	Thread, DM core.Place
+	Thread, DM, Origin core.Place
 }
 
 // load reads ticket n with its places.
@@ -337,7 +337,12 @@ func (s *stack) load(n int64) (tkt, error) {
 			out.Thread = p
 		case core.PlaceRequesterDM:
 			out.DM = p
+		case core.PlaceRequestThread:
+			out.Origin = p
 		}
+	}
+	if out.Thread.ID == 0 && out.Origin.CardID == out.Origin.ThreadID {
+		out.Thread = out.Origin // before setup the card heads the thread where it was asked for
 	}
 	return out, nil
 }
@@ -483,4 +488,22 @@ func (s *stack) waitLog(parts ...string) string {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// settle waits until the outbox holds nothing left to deliver and the adapter's background
+// work is done, so that what has not happened by then will not.
+func (s *stack) settle() {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, err := s.store.PendingEvents(context.Background())
+		if err == nil && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the outbox never drained: %d pending, %v", n, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.adapter.WaitIdle()
 }
