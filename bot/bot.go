@@ -198,7 +198,7 @@ func (b *Bot) errorReply(req Request, err error) Reply {
 	case core.EForbidden:
 		r.Text = "You can't do that: " + core.ErrorMessage(err) + "."
 	case core.EUnavailable:
-		r.Text = "The helpdesk can't reach its database right now; please try again in a moment."
+		r.Text = unavailableText(req, err)
 		b.log.Warn("command failed: unavailable", "cmd", req.Command.Name, "workspace", req.Workspace.String(), "err", err)
 	default:
 		id := errorID()

@@ -51,6 +51,11 @@ type Config struct {
 	DBMaxOpen   int `env:"TICKETBOT_DB_MAX_OPEN_CONNS" envDefault:"24"`
 	DBMaxIdle   int `env:"TICKETBOT_DB_MAX_IDLE_CONNS" envDefault:"8"`
 	DBBatchOpen int `env:"TICKETBOT_DB_BATCH_CONNS" envDefault:"8"`
+	// RedisTimeout is each state store call's own deadline; RedisBreaker is how long the
+	// state store is skipped after failures before one call probes it again (doubling up to
+	// six times that while it stays away).
+	RedisTimeout time.Duration `env:"TICKETBOT_REDIS_TIMEOUT" envDefault:"200ms"`
+	RedisBreaker time.Duration `env:"TICKETBOT_REDIS_BREAKER" envDefault:"5s"`
 	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
 	SecureCookies bool `env:"TICKETBOT_SECURE_COOKIES" envDefault:"false"`
 	// OpenLimit and OpenWindow cap how many tickets one user opens per window.
@@ -189,6 +194,8 @@ func (c Config) Validate() error {
 		return errors.New("config: TICKETBOT_DB_MAX_IDLE_CONNS must be between 0 and TICKETBOT_DB_MAX_OPEN_CONNS")
 	case c.DBBatchOpen < 1:
 		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
+	case c.RedisTimeout <= 0 || c.RedisBreaker <= 0:
+		return errors.New("config: TICKETBOT_REDIS_TIMEOUT and TICKETBOT_REDIS_BREAKER must be positive")
 	}
 	if c.OpenLimit < 1 || c.OpenWindow <= 0 {
 		return errors.New("config: TICKETBOT_OPEN_LIMIT and TICKETBOT_OPEN_WINDOW must be positive")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -78,7 +79,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		defer cancel()
 		if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // discard the connection
-			return 0, 0, errors.Join(err, rerr)
+			return 0, 0, fmt.Errorf("%w (and the rollback failed: %v)", err, rerr)
 		}
 		return 0, 0, err
 	}
@@ -125,5 +126,5 @@ func (s *Store) createTicketMySQL(ctx context.Context, t *core.Ticket) error {
 			break
 		}
 	}
-	return fail(op, err)
+	return failWrite(op, err)
 }
