@@ -71,6 +71,9 @@ type Config struct {
 	DBWait time.Duration `env:"TICKETBOT_DB_WAIT" envDefault:"60s"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies Prefixes `env:"TICKETBOT_TRUSTED_PROXIES"`
+	// OutboxLease is how long a process holds the outbox events it is delivering without
+	// renewing them: how long a killed process's events wait for another one.
+	OutboxLease time.Duration `env:"TICKETBOT_OUTBOX_LEASE" envDefault:"20s"`
 
 	Slack   Slack
 	Discord Discord
@@ -194,6 +197,8 @@ func (c Config) Validate() error {
 		return errors.New("config: TICKETBOT_DB_MAX_IDLE_CONNS must be between 0 and TICKETBOT_DB_MAX_OPEN_CONNS")
 	case c.DBBatchOpen < 1:
 		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
+	case c.OutboxLease < time.Second:
+		return errors.New("config: TICKETBOT_OUTBOX_LEASE must be at least 1s")
 	case c.RedisTimeout <= 0 || c.RedisBreaker <= 0:
 		return errors.New("config: TICKETBOT_REDIS_TIMEOUT and TICKETBOT_REDIS_BREAKER must be positive")
 	}

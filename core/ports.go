@@ -111,6 +111,10 @@ type Outbox interface {
 	// their notifier). Two owners never hold the same event at once.
 	// Errors: unavailable, internal.
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...Platform) ([]Event, error)
+	// RenewLeases extends owner's leases on the undelivered events ids to until (a heartbeat
+	// while a batch is being delivered) and returns how many it extended; events owner no
+	// longer holds are left alone. Errors: unavailable, internal.
+	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (int64, error)
 	// MarkDelivered records that owner delivered event id. Errors: conflict (lease lost or
 	// unknown id), unavailable, internal.
 	MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error

@@ -108,6 +108,10 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	}
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	// The shutdown timeout bounds everything: when it runs out, deliveries still under way
+	// (a platform that hangs) are cut and their events released for the next process.
+	stopCut := context.AfterFunc(shutCtx, a.disp.Cut)
+	defer stopCut()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown incomplete", "err", err)
 	}
@@ -160,7 +164,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		_ = st.Close()
 	}
 
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log})
+	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease})
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
 	svc := core.NewService(core.ServiceConfig{
