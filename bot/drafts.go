@@ -57,6 +57,7 @@ func (b *Bot) OpenDraft(ctx context.Context, req Request, id string) Reply {
 		return b.errorReply(req, core.Errorf(core.EConflict, "that draft is being opened already"))
 	}
 	req.Command = Command{Name: "open", Args: Args{"text": string(text)}}
+	req.RequestID = "draft:" + id // a second press opens nothing, even without the state store
 	reply := b.Dispatch(ctx, req)
 	if reply.Error != nil {
 		_ = st.Delete(ctx, key+":opening")

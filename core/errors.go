@@ -185,3 +185,14 @@ func RetryAfterOf(err error) time.Duration {
 	}
 	return 0
 }
+
+// DuplicateRequest is the conflict a store returns when a ticket with the same request id
+// already exists in the workspace: t is that ticket.
+func DuplicateRequest(t Ticket) *Error {
+	return &Error{Code: EConflict, Field: "request_id", Message: fmt.Sprintf("that request was already opened as #%d", t.Number)}
+}
+
+// IsDuplicateRequest reports whether err is a DuplicateRequest conflict.
+func IsDuplicateRequest(err error) bool {
+	return IsCode(err, EConflict) && ErrorField(err) == "request_id"
+}

@@ -23,7 +23,9 @@ type ListFilter struct {
 type TicketStore interface {
 	// CreateTicket assigns t the next number of its workspace (1, 2, … with no gaps, also across
 	// processes), its ID and timestamps, and writes a "created" change and a ticket.opened event.
-	// Errors: invalid (no workspace), unavailable, internal.
+	// When t.RequestID is set and a ticket of t's workspace already has it, nothing is
+	// written: *t becomes that ticket and the error is DuplicateRequest (conflict).
+	// Errors: invalid (no workspace), conflict (DuplicateRequest), unavailable, internal.
 	CreateTicket(ctx context.Context, t *Ticket) error
 	// Ticket returns the ticket with id. Errors: not_found, unavailable, internal.
 	Ticket(ctx context.Context, id int64) (Ticket, error)

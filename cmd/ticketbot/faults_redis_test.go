@@ -15,6 +15,28 @@ import (
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
+// secret is the Slack signing secret of the servers these tests start.
+const secret = "faults-signing-secret"
+
+// serveBehindRedisProxy starts serve on env with Redis (TICKETBOT_TEST_REDIS_URL) behind a
+// TCP proxy and Slack at a fake, and returns the server, the proxy and the fake.
+func serveBehindRedisProxy(t *testing.T, env map[string]string) (server, *coretest.TCPProxy, *httptest.Server) {
+	t.Helper()
+	redisURL, err := url.Parse(coretest.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := coretest.NewTCPProxy(t, redisURL.Host)
+	redisURL.Host = proxy.Addr()
+	api := httptest.NewServer(&fakeSlack{})
+	t.Cleanup(api.Close)
+	env["TICKETBOT_REDIS_URL"] = redisURL.String()
+	env["SLACK_BOT_TOKEN"] = "xoxb-faults"
+	env["SLACK_SIGNING_SECRET"] = secret
+	env["SLACK_API_URL"] = api.URL + "/api/"
+	return startServe(t, env), proxy, api
+}
+
 // Through a Redis that accepts connections but never answers (a partition, an overloaded
 // Redis), every signed /ticket is acknowledged within Slack's 3 s and opens its ticket: the
 // state store's calls have a small budget and a breaker stops paying it while Redis is away.
@@ -32,25 +54,11 @@ func TestSlashCommandsThroughARedisBlackHole(t *testing.T) {
 		}
 		hole = d
 	}
-	redisURL, err := url.Parse(coretest.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := coretest.NewTCPProxy(t, redisURL.Host)
-	redisURL.Host = proxy.Addr()
-
-	api := httptest.NewServer(&fakeSlack{})
-	defer api.Close()
-	const secret = "blackhole-signing-secret"
 	env := sqliteEnv(t)
 	if os.Getenv("TICKETBOT_TEST_BLACKHOLE_MYSQL") == "true" {
 		env["TICKETBOT_DATABASE_URL"] = coretest.MySQLURL(t)
 	}
-	env["TICKETBOT_REDIS_URL"] = redisURL.String()
-	env["SLACK_BOT_TOKEN"] = "xoxb-blackhole"
-	env["SLACK_SIGNING_SECRET"] = secret
-	env["SLACK_API_URL"] = api.URL + "/api/"
-	srv := startServe(t, env)
+	srv, proxy, api := serveBehindRedisProxy(t, env)
 
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
 	send := func(i int) (time.Duration, int, string) {
@@ -120,5 +128,26 @@ func TestSlashCommandsThroughARedisBlackHole(t *testing.T) {
 	// A black hole costs a command at most the state store's small budget, not seconds.
 	if median := took[len(took)/2]; median > 500*time.Millisecond {
 		t.Fatalf("median ack %v through the black hole; the state store's budget is not holding", median)
+	}
+}
+
+// A replayed slash command (same trigger_id) while Redis refuses connections opens no second
+// ticket: the database keeps the trigger id under a unique key and the replay is told which
+// ticket it already opened.
+func TestReplayedSlashCommandWhileRedisRefusesOpensOneTicket(t *testing.T) {
+	srv, proxy, api := serveBehindRedisProxy(t, sqliteEnv(t))
+
+	proxy.Cut()
+	trigger := fmt.Sprintf("replay.%d", time.Now().UnixNano())
+	body := slashCommand("U1", "printer on fire", trigger, api.URL+"/respond")
+	for i, want := range []string{"Ticket #1 opened", "already opened as #1"} {
+		code, answer := postSigned(t, srv.base, "/slack/commands", secret, body)
+		if code != http.StatusOK || !strings.Contains(ackText(answer), want) {
+			t.Fatalf("delivery %d: %d %q; want %q\n%s", i+1, code, ackText(answer), want, srv.logs.String())
+		}
+	}
+	code, answer := postSigned(t, srv.base, "/slack/commands", secret, slashCommand("U1", "second problem", trigger+"b", api.URL+"/respond"))
+	if code != http.StatusOK || !strings.Contains(ackText(answer), "Ticket #2 opened") {
+		t.Fatalf("a new command after the replay: %d %q; want ticket #2 (no gap)", code, ackText(answer))
 	}
 }

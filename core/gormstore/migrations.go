@@ -80,6 +80,7 @@ func migrations() []*gormigrate.Migration {
 		},
 		migrateConversations(),
 		migrateAccounts(),
+		migrateRequestIDs(),
 	}
 }
 
