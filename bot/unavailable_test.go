@@ -3,13 +3,11 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -25,14 +23,7 @@ func (s createFails) UpdateTicket(context.Context, int64, func(*core.Ticket) ([]
 }
 
 func TestUnavailableRepliesSayWhatHappened(t *testing.T) {
-	st, err := gormstore.Open(t.Context(), "sqlite://"+t.TempDir()+"/t.db", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := openSQLite(t)
 	for range 3 {
 		if err := st.CreateTicket(t.Context(), &core.Ticket{Workspace: ws, Title: "x", Reporter: core.UserRef{ID: "U1"}}); err != nil {
 			t.Fatal(err)

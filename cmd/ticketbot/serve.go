@@ -172,7 +172,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		Committed: disp.Kick, Opened: m.ticketOpened,
 	})
 	throttle := core.NewThrottle(shared.lim, log)
-	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
+	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
 		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
 		Command: core.Limit{Rate: cfg.CommandLimit, Period: time.Minute, Burst: max(cfg.CommandLimit/3, 1)},
 	}})

@@ -81,6 +81,7 @@ func migrations() []*gormigrate.Migration {
 		migrateConversations(),
 		migrateAccounts(),
 		migrateRequestIDs(),
+		migrateDrafts(),
 	}
 }
 
