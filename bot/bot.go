@@ -41,6 +41,8 @@ type Config struct {
 	Log      *slog.Logger
 	// Timeout bounds one command (Slack and Discord want an answer within 3 s) [2.5s].
 	Timeout time.Duration
+	// Drafts keeps DM drafts in the database; without it SaveDraft answers unavailable.
+	Drafts *core.Drafts
 }
 
 // Bot is the dispatcher: it runs Requests through the registry with the rules every
@@ -56,6 +58,7 @@ type Bot struct {
 	log      *slog.Logger
 	timeout  time.Duration
 	settings settingsCache
+	drafts   *core.Drafts
 }
 
 // New builds a Bot; a nil Registry means DefaultRegistry. Errors: missing dependencies, a
@@ -97,6 +100,7 @@ func New(c Config) (*Bot, error) {
 		svc: c.Service, state: c.State, dedupe: c.Dedupe, throttle: c.Throttle,
 		reg: c.Registry, limits: c.Limits, clock: c.Clock, log: c.Log, timeout: c.Timeout,
 		settings: settingsCache{ttl: settingsTTL, clock: c.Clock, m: map[core.Workspace]cachedSettings{}},
+		drafts:   c.Drafts,
 	}, nil
 }
 
@@ -198,7 +202,7 @@ func (b *Bot) errorReply(req Request, err error) Reply {
 	case core.EForbidden:
 		r.Text = "You can't do that: " + core.ErrorMessage(err) + "."
 	case core.EUnavailable:
-		r.Text = "The helpdesk can't reach its database right now; please try again in a moment."
+		r.Text = unavailableText(req, err)
 		b.log.Warn("command failed: unavailable", "cmd", req.Command.Name, "workspace", req.Workspace.String(), "err", err)
 	default:
 		id := errorID()

@@ -61,6 +61,7 @@ func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 		Priority:      string(a.Priority("priority")),
 		OriginChannel: req.Channel,
 		OriginMessage: a.Str("origin_message"),
+		RequestID:     req.RequestID,
 	})
 	if err != nil {
 		return Reply{}, err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -26,15 +25,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, limits bot.Limits, extra ...bot.Subcommand) fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := gormstore.Open(ctx, "sqlite://"+t.TempDir()+"/t.db", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openSQLite(t)
 	m := memstate.New(nil)
 	t.Cleanup(func() { m.Close() })
 	svc := core.NewService(core.ServiceConfig{Store: st, State: m, Limiter: m})
@@ -49,7 +40,8 @@ func newFixture(t *testing.T, limits bot.Limits, extra ...bot.Subcommand) fixtur
 		}
 	}
 	var logs bytes.Buffer
-	b, err := bot.New(bot.Config{Service: svc, State: m, Dedupe: dedupe, Throttle: throttle, Registry: reg, Limits: limits, Log: slog.New(slog.NewTextHandler(&logs, nil)), Timeout: 200 * time.Millisecond})
+	b, err := bot.New(bot.Config{Service: svc, State: m, Dedupe: dedupe, Throttle: throttle, Registry: reg, Limits: limits, Log: slog.New(slog.NewTextHandler(&logs, nil)), Timeout: 200 * time.Millisecond,
+		Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL})})
 	if err != nil {
 		t.Fatal(err)
 	}

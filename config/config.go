@@ -51,6 +51,11 @@ type Config struct {
 	DBMaxOpen   int `env:"TICKETBOT_DB_MAX_OPEN_CONNS" envDefault:"24"`
 	DBMaxIdle   int `env:"TICKETBOT_DB_MAX_IDLE_CONNS" envDefault:"8"`
 	DBBatchOpen int `env:"TICKETBOT_DB_BATCH_CONNS" envDefault:"8"`
+	// RedisTimeout is each state store call's own deadline; RedisBreaker is how long the
+	// state store is skipped after failures before one call probes it again (doubling up to
+	// six times that while it stays away).
+	RedisTimeout time.Duration `env:"TICKETBOT_REDIS_TIMEOUT" envDefault:"200ms"`
+	RedisBreaker time.Duration `env:"TICKETBOT_REDIS_BREAKER" envDefault:"5s"`
 	// SecureCookies marks dashboard cookies Secure (set it when serving behind TLS).
 	SecureCookies bool `env:"TICKETBOT_SECURE_COOKIES" envDefault:"false"`
 	// OpenLimit and OpenWindow cap how many tickets one user opens per window.
@@ -66,6 +71,9 @@ type Config struct {
 	DBWait time.Duration `env:"TICKETBOT_DB_WAIT" envDefault:"60s"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies Prefixes `env:"TICKETBOT_TRUSTED_PROXIES"`
+	// OutboxLease is how long a process holds the outbox events it is delivering without
+	// renewing them: how long a killed process's events wait for another one.
+	OutboxLease time.Duration `env:"TICKETBOT_OUTBOX_LEASE" envDefault:"20s"`
 
 	Slack   Slack
 	Discord Discord
@@ -189,6 +197,10 @@ func (c Config) Validate() error {
 		return errors.New("config: TICKETBOT_DB_MAX_IDLE_CONNS must be between 0 and TICKETBOT_DB_MAX_OPEN_CONNS")
 	case c.DBBatchOpen < 1:
 		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
+	case c.OutboxLease < time.Second:
+		return errors.New("config: TICKETBOT_OUTBOX_LEASE must be at least 1s")
+	case c.RedisTimeout <= 0 || c.RedisBreaker <= 0:
+		return errors.New("config: TICKETBOT_REDIS_TIMEOUT and TICKETBOT_REDIS_BREAKER must be positive")
 	}
 	if c.OpenLimit < 1 || c.OpenWindow <= 0 {
 		return errors.New("config: TICKETBOT_OPEN_LIMIT and TICKETBOT_OPEN_WINDOW must be positive")

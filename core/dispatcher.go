@@ -17,8 +17,10 @@ type DispatcherConfig struct {
 	Log    *slog.Logger
 	// Owner names this dispatcher in leases; it must differ between processes [random].
 	Owner string
-	// Lease is how long a claimed batch is held before another dispatcher may take it; it is
-	// raised to cover delivering a whole batch at the delivery timeout [2m].
+	// Lease is how long a claimed batch is held before another dispatcher may take it. While
+	// the batch is being delivered a heartbeat renews the leases of the events still held
+	// every Lease/3, so a short lease costs nothing while this process lives, and a process
+	// that dies (kill -9) holds its events for at most this long [20s].
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
@@ -48,6 +50,8 @@ type Dispatcher struct {
 	mu        sync.RWMutex
 	notifiers map[Platform]Notifier
 	kick      chan struct{}
+	cut       chan struct{} // closed by Cut
+	cutOnce   sync.Once
 	delivered atomic.Int64
 	failed    atomic.Int64
 	dropped   atomic.Int64
@@ -69,7 +73,7 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 			*d = v
 		}
 	}
-	def(&c.Lease, 2*time.Minute)
+	def(&c.Lease, 20*time.Second)
 	def(&c.Poll, time.Second)
 	def(&c.BackoffBase, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
@@ -81,11 +85,7 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 	if c.Workers <= 0 {
 		c.Workers = 4
 	}
-	// A batch must be delivered before its lease ends, or another dispatcher would take the
-	// events still waiting in it and deliver them a second time.
-	rounds := time.Duration((c.Batch + c.Workers - 1) / c.Workers)
-	c.Lease = max(c.Lease, rounds*c.Timeout+30*time.Second)
-	return &Dispatcher{cfg: c, notifiers: map[Platform]Notifier{}, kick: make(chan struct{}, 1)}
+	return &Dispatcher{cfg: c, notifiers: map[Platform]Notifier{}, kick: make(chan struct{}, 1), cut: make(chan struct{})}
 }
 
 // Register adds n as the Notifier of its platform. Errors: conflict (platform taken).
@@ -112,8 +112,21 @@ func (d *Dispatcher) Stats() DispatcherStats {
 	return DispatcherStats{Delivered: d.delivered.Load(), Failed: d.failed.Load(), Dropped: d.dropped.Load()}
 }
 
+// Cut ends every delivery under way and every later pass: the shutdown deadline has come.
+// A cut delivery's event is released at once, without a backoff, for the next process.
+func (d *Dispatcher) Cut() { d.cutOnce.Do(func() { close(d.cut) }) }
+
+func (d *Dispatcher) isCut() bool {
+	select {
+	case <-d.cut:
+		return true
+	default:
+		return false
+	}
+}
+
 // Run delivers events until ctx ends, and once an hour purges delivered events older than
-// the retention. Deliveries under way when ctx ends are finished.
+// the retention. Deliveries under way when ctx ends are finished, unless Cut.
 func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
@@ -177,7 +190,7 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 // Pass claims one batch of due events and delivers them; it returns how many it claimed.
 // Errors: those of Outbox.ClaimEvents.
 func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || d.isCut() {
 		return 0, nil
 	}
 	platforms := d.platforms()
@@ -188,12 +201,17 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	held := newHeldEvents(evs)
+	hbCtx, stopHeartbeat := context.WithCancel(context.WithoutCancel(ctx))
+	var hb sync.WaitGroup
+	hb.Go(func() { d.heartbeat(hbCtx, held) })
 	work := make(chan Event)
 	var wg sync.WaitGroup
 	for range min(d.cfg.Workers, len(evs)) {
 		wg.Go(func() {
 			for ev := range work {
 				d.deliver(ctx, ev)
+				held.drop(ev.ID)
 			}
 		})
 	}
@@ -202,7 +220,63 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	}
 	close(work)
 	wg.Wait()
+	stopHeartbeat()
+	hb.Wait()
 	return len(evs), nil
+}
+
+// heartbeat renews the leases of the events of a batch not yet delivered, every Lease/3,
+// until ctx ends.
+func (d *Dispatcher) heartbeat(ctx context.Context, held *heldEvents) {
+	t := time.NewTicker(d.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids := held.list()
+		if len(ids) == 0 {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, d.cfg.Lease/3)
+		_, err := d.cfg.Outbox.RenewLeases(rctx, d.cfg.Owner, ids, d.cfg.Clock.Now().Add(d.cfg.Lease))
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			d.cfg.Log.Warn("outbox: could not renew leases; another dispatcher may deliver these events too", "events", len(ids), "err", err)
+		}
+	}
+}
+
+// heldEvents are the ids of a batch's events not yet delivered; safe for concurrent use.
+type heldEvents struct {
+	mu  sync.Mutex
+	ids map[int64]struct{}
+}
+
+func newHeldEvents(evs []Event) *heldEvents {
+	h := &heldEvents{ids: make(map[int64]struct{}, len(evs))}
+	for _, ev := range evs {
+		h.ids[ev.ID] = struct{}{}
+	}
+	return h
+}
+
+func (h *heldEvents) drop(id int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.ids, id)
+}
+
+func (h *heldEvents) list() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]int64, 0, len(h.ids))
+	for id := range h.ids {
+		out = append(out, id)
+	}
+	return out
 }
 
 // platforms lists the platforms that have a notifier.
@@ -217,11 +291,19 @@ func (d *Dispatcher) platforms() []Platform {
 }
 
 // deliver hands ev to its notifier and records the outcome. It runs to the end even when ctx
-// is cancelled (shutdown), bounded by the delivery timeout.
+// is cancelled (shutdown), bounded by the delivery timeout, unless the dispatcher is Cut:
+// then the delivery is cancelled and its event released for the next process.
 func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 	base := context.WithoutCancel(ctx)
 	nctx, cancel := context.WithTimeout(base, d.cfg.Timeout)
 	defer cancel()
+	go func() {
+		select {
+		case <-d.cut:
+			cancel()
+		case <-nctx.Done():
+		}
+	}()
 	log := d.cfg.Log.With("event", ev.ID, "kind", ev.Kind, "ticket", ev.TicketID, "attempt", ev.Attempts)
 	d.mu.RLock()
 	n := d.notifiers[ev.Target()]
@@ -238,6 +320,13 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 	case IsPermanent(err):
 		d.dropped.Add(1)
 		log.Warn("outbox: event cannot be delivered; giving up", "err", err)
+	case d.isCut():
+		// Shutdown cut it short: no fault of the platform's, so no backoff.
+		log.Info("outbox: delivery cut by shutdown; the event is released for the next start", "err", err)
+		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, now, "cut by shutdown: "+err.Error()); merr != nil {
+			log.Error("outbox: could not release the event; it waits for its lease", "err", merr)
+		}
+		return
 	default:
 		d.failed.Add(1)
 		next := now.Add(d.backoff(ev.Attempts, RetryAfterOf(err)))

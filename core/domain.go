@@ -184,9 +184,13 @@ type Ticket struct {
 	// OriginMessage is the message the ticket was opened from (a Slack ts), in OriginChannel;
 	// its thread is then the ticket's requester side.
 	OriginMessage string
-	StatusNote    string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// RequestID is the platform's id of the request that opened the ticket (a Slack
+	// trigger_id, a Discord interaction id), unique in the workspace, so a replay of that
+	// request cannot open a second ticket even when the de-duplication cache is gone.
+	RequestID  string
+	StatusNote string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Attachment is a file attached to a message, kept by name and URL.

@@ -26,7 +26,50 @@ type Error struct {
 	// Field names the input at fault for invalid errors ("title", "description", "priority"),
 	// so a form can show the message beside it.
 	Field string
-	Err   error
+	// Dependency names what an unavailable error could not reach (DepDatabase,
+	// DepStateStore), so the user is told which one.
+	Dependency string
+	// OutcomeUnknown marks an unavailable error after which the change may or may not have
+	// been committed (the deadline passed while the database was committing), as opposed to
+	// a refusal that changed nothing.
+	OutcomeUnknown bool
+	Err            error
+}
+
+// Dependencies an unavailable error can name.
+const (
+	DepDatabase   = "database"
+	DepStateStore = "state store"
+)
+
+// Dependency returns the Dependency of the first *Error in err's chain that names one.
+func Dependency(err error) string {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return ""
+		}
+		if e.Dependency != "" {
+			return e.Dependency
+		}
+		err = e.Err
+	}
+	return ""
+}
+
+// IsOutcomeUnknown reports whether err says a change may or may not have been committed.
+func IsOutcomeUnknown(err error) bool {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return false
+		}
+		if e.OutcomeUnknown {
+			return true
+		}
+		err = e.Err
+	}
+	return false
 }
 
 func (e *Error) Error() string {
@@ -141,4 +184,15 @@ func RetryAfterOf(err error) time.Duration {
 		return r.after
 	}
 	return 0
+}
+
+// DuplicateRequest is the conflict a store returns when a ticket with the same request id
+// already exists in the workspace: t is that ticket.
+func DuplicateRequest(t Ticket) *Error {
+	return &Error{Code: EConflict, Field: "request_id", Message: fmt.Sprintf("that request was already opened as #%d", t.Number)}
+}
+
+// IsDuplicateRequest reports whether err is a DuplicateRequest conflict.
+func IsDuplicateRequest(err error) bool {
+	return IsCode(err, EConflict) && ErrorField(err) == "request_id"
 }

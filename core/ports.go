@@ -23,7 +23,9 @@ type ListFilter struct {
 type TicketStore interface {
 	// CreateTicket assigns t the next number of its workspace (1, 2, … with no gaps, also across
 	// processes), its ID and timestamps, and writes a "created" change and a ticket.opened event.
-	// Errors: invalid (no workspace), unavailable, internal.
+	// When t.RequestID is set and a ticket of t's workspace already has it, nothing is
+	// written: *t becomes that ticket and the error is DuplicateRequest (conflict).
+	// Errors: invalid (no workspace), conflict (DuplicateRequest), unavailable, internal.
 	CreateTicket(ctx context.Context, t *Ticket) error
 	// Ticket returns the ticket with id. Errors: not_found, unavailable, internal.
 	Ticket(ctx context.Context, id int64) (Ticket, error)
@@ -111,6 +113,10 @@ type Outbox interface {
 	// their notifier). Two owners never hold the same event at once.
 	// Errors: unavailable, internal.
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...Platform) ([]Event, error)
+	// RenewLeases extends owner's leases on the undelivered events ids to until (a heartbeat
+	// while a batch is being delivered) and returns how many it extended; events owner no
+	// longer holds are left alone. Errors: unavailable, internal.
+	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (int64, error)
 	// MarkDelivered records that owner delivered event id. Errors: conflict (lease lost or
 	// unknown id), unavailable, internal.
 	MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error

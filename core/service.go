@@ -13,6 +13,7 @@ const (
 	MaxTitleRunes       = 120
 	MaxDescriptionRunes = 4000
 	MaxMessageRunes     = 4000
+	MaxRequestIDBytes   = 191
 )
 
 // Cache lifetimes for thread lookups.
@@ -75,9 +76,14 @@ type OpenInput struct {
 	// OriginMessage is the message the ticket is opened from (its thread becomes the
 	// requester side), in OriginChannel.
 	OriginMessage string
+	// RequestID is the platform's id of the request (Slack trigger_id, Discord interaction
+	// id); a second open with the same id returns the first ticket. Empty means none.
+	RequestID string
 }
 
-// OpenTicket opens a ticket reported by actor. Errors: invalid, forbidden, unavailable, internal.
+// OpenTicket opens a ticket reported by actor. A request id already used in the workspace
+// opens nothing: the ticket it opened is returned with a DuplicateRequest conflict.
+// Errors: invalid, forbidden, conflict, unavailable, internal.
 func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ticket, error) {
 	if in.Workspace.IsZero() {
 		in.Workspace = actor.Workspace
@@ -112,8 +118,15 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 		Reporter:      actor.User,
 		OriginChannel: in.OriginChannel,
 		OriginMessage: in.OriginMessage,
+		RequestID:     strings.TrimSpace(in.RequestID),
+	}
+	if n := len(t.RequestID); n > MaxRequestIDBytes {
+		return Ticket{}, FieldError("request_id", "the request id is %d bytes long; the limit is %d", n, MaxRequestIDBytes)
 	}
 	if err := s.store.CreateTicket(ctx, &t); err != nil {
+		if IsDuplicateRequest(err) {
+			return t, err
+		}
 		return Ticket{}, err
 	}
 	s.kick()

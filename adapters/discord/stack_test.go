@@ -137,7 +137,8 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: store, Log: log, Poll: 20 * time.Millisecond,
 		BackoffBase: 50 * time.Millisecond, BackoffMax: 2 * time.Second, Timeout: 5 * time.Second})
 	s.svc = core.NewService(core.ServiceConfig{Store: s.db, State: state, Limiter: lim, Log: log, Committed: disp.Kick})
-	b, err := bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Log: log})
+	b, err := bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Log: log,
+		Drafts: core.NewDrafts(core.DraftsConfig{Store: store, TTL: bot.DraftTTL})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,8 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 				disp.Kick()
 			}
 		}})
-	s.bot, err = bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Limits: o.limits, Log: log})
+	s.bot, err = bot.New(bot.Config{Service: s.svc, State: state, Throttle: core.NewThrottle(lim, log), Limits: o.limits, Log: log,
+		Drafts: core.NewDrafts(core.DraftsConfig{Store: store, TTL: bot.DraftTTL})})
 	if err != nil {
 		t.Fatal(err)
 	}

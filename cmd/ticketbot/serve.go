@@ -108,6 +108,10 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	}
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	// The shutdown timeout bounds everything: when it runs out, deliveries still under way
+	// (a platform that hangs) are cut and their events released for the next process.
+	stopCut := context.AfterFunc(shutCtx, a.disp.Cut)
+	defer stopCut()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown incomplete", "err", err)
 	}
@@ -160,7 +164,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		_ = st.Close()
 	}
 
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log})
+	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease})
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
 	svc := core.NewService(core.ServiceConfig{
@@ -168,7 +172,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		Committed: disp.Kick, Opened: m.ticketOpened,
 	})
 	throttle := core.NewThrottle(shared.lim, log)
-	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
+	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
 		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
 		Command: core.Limit{Rate: cfg.CommandLimit, Period: time.Minute, Burst: max(cfg.CommandLimit/3, 1)},
 	}})

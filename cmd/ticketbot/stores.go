@@ -52,7 +52,8 @@ func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (shared
 	} else if err != nil {
 		log.Warn("Redis does not answer yet; starting anyway and failing open until it does", "err", err)
 	}
-	fo := core.NewFailOpen(r, r, log)
+	fo := core.NewFailOpenConfig(core.FailOpenConfig{State: r, Limiter: r, Log: log,
+		Timeout: cfg.RedisTimeout, OpenFor: cfg.RedisBreaker, MaxOpen: 6 * cfg.RedisBreaker})
 	return sharedState{state: fo, lim: fo, close: r.Close}, nil
 }
 

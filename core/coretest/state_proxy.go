@@ -9,7 +9,9 @@ import (
 )
 
 // TCPProxy forwards TCP connections from a local address to a target, and can simulate an
-// outage of the target: Cut drops every connection and refuses new ones until Restore.
+// outage of the target: Cut drops every connection and refuses new ones until Restore;
+// Blackhole keeps every connection open but never answers (a partition, an overloaded
+// server) until Restore.
 type TCPProxy struct {
 	tb     testing.TB
 	target string
@@ -18,7 +20,11 @@ type TCPProxy struct {
 
 	mu    sync.Mutex
 	cut   bool
+	hole  bool
 	conns map[net.Conn]struct{}
+	// held are connections that lost bytes to the black hole: their protocol stream is
+	// broken, so Restore closes them.
+	held map[net.Conn]struct{}
 }
 
 // NewTCPProxy listens on a free local port and forwards to target until the test ends.
@@ -28,7 +34,7 @@ func NewTCPProxy(tb testing.TB, target string) *TCPProxy {
 	if err != nil {
 		tb.Fatalf("coretest.NewTCPProxy: %v", err)
 	}
-	p := &TCPProxy{tb: tb, target: target, ln: ln, conns: make(map[net.Conn]struct{})}
+	p := &TCPProxy{tb: tb, target: target, ln: ln, conns: make(map[net.Conn]struct{}), held: make(map[net.Conn]struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	tb.Cleanup(p.close)
@@ -46,11 +52,33 @@ func (p *TCPProxy) Cut() {
 	p.closeConnsLocked()
 }
 
-// Restore forwards new connections again.
+// Blackhole stops forwarding: connections (open and new) are accepted and kept, and what
+// clients send is swallowed without an answer, until Restore.
+func (p *TCPProxy) Blackhole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hole = true
+}
+
+// Restore forwards new connections again, and closes the connections the black hole broke.
 func (p *TCPProxy) Restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cut = false
+	p.cut, p.hole = false, false
+	for c := range p.held {
+		c.Close()
+	}
+	clear(p.held)
+}
+
+// swallowing reports whether bytes read from c must be dropped (black hole), marking c broken.
+func (p *TCPProxy) swallowing(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hole && p.held != nil {
+		p.held[c] = struct{}{}
+	}
+	return p.hole
 }
 
 func (p *TCPProxy) accept() {
@@ -61,13 +89,17 @@ func (p *TCPProxy) accept() {
 			return // listener closed
 		}
 		p.mu.Lock()
-		cut := p.cut
+		cut, hole := p.cut, p.hole
 		p.mu.Unlock()
 		if cut {
 			c.Close()
 			continue
 		}
 		p.wg.Add(1)
+		if hole {
+			go p.swallow(c)
+			continue
+		}
 		go p.forward(c)
 	}
 }
@@ -92,7 +124,18 @@ func (p *TCPProxy) forward(client net.Conn) {
 
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 && !p.swallowing(client) {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		done <- struct{}{}
 	}
 	go pipe(server, client)
@@ -110,6 +153,27 @@ func (p *TCPProxy) forward(client net.Conn) {
 	p.mu.Unlock()
 }
 
+// swallow holds a connection accepted during a black hole: it reads and drops everything
+// until the client gives up or Restore closes it.
+func (p *TCPProxy) swallow(c net.Conn) {
+	defer p.wg.Done()
+	p.mu.Lock()
+	if p.held == nil {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	p.held[c] = struct{}{}
+	p.mu.Unlock()
+	_, _ = io.Copy(io.Discard, c)
+	c.Close()
+	p.mu.Lock()
+	if p.held != nil {
+		delete(p.held, c)
+	}
+	p.mu.Unlock()
+}
+
 func (p *TCPProxy) closeConnsLocked() {
 	for c := range p.conns {
 		c.Close()
@@ -122,6 +186,10 @@ func (p *TCPProxy) close() {
 	p.mu.Lock()
 	p.closeConnsLocked()
 	p.conns = nil
+	for c := range p.held {
+		c.Close()
+	}
+	p.held = nil
 	p.mu.Unlock()
 	p.wg.Wait()
 }

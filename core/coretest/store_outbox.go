@@ -52,6 +52,41 @@ func changeStatus(t *testing.T, s core.Store, id int64, st core.Status) {
 
 func outboxTests() []storeTest {
 	return []storeTest{
+		{"RenewLeases extends only the leases its owner still holds", func(t *testing.T, s core.Store) {
+			mkTicket(t, s, wsA, "a")
+			mkTicket(t, s, wsA, "b")
+			now := time.Now().Add(time.Second)
+			evs := claim(t, s, "d1", now, time.Minute, 2)
+			if len(evs) != 2 {
+				t.Fatalf("claimed %d events, want 2", len(evs))
+			}
+			if err := s.MarkFailed(t.Context(), evs[1].ID, "d1", now, "released"); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.RenewLeases(t.Context(), "d2", ids(evs), now.Add(10*time.Minute)); err != nil || n != 0 {
+				t.Fatalf("RenewLeases by another owner = %d, %v; want 0, nil", n, err)
+			}
+			n, err := s.RenewLeases(t.Context(), "d1", ids(evs), now.Add(10*time.Minute))
+			if err != nil || n != 1 {
+				t.Fatalf("RenewLeases = %d, %v; want 1 (the released event is not d1's any more)", n, err)
+			}
+			// Past the first lease, the renewed event is still held; the released one is free.
+			got := claim(t, s, "d2", now.Add(2*time.Minute), time.Minute, 10)
+			if len(got) != 1 || got[0].ID != evs[1].ID {
+				t.Fatalf("after the first lease ran out d2 claimed %v, want only the released event %d", ids(got), evs[1].ID)
+			}
+			if err := s.MarkDelivered(t.Context(), got[0].ID, "d2", now.Add(2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			// Past the renewed lease, another owner may take it.
+			got = claim(t, s, "d2", now.Add(11*time.Minute), time.Minute, 10)
+			if len(got) != 1 || got[0].ID != evs[0].ID {
+				t.Fatalf("after the renewed lease d2 claimed %v, want %d", ids(got), evs[0].ID)
+			}
+			if n, err := s.RenewLeases(t.Context(), "d1", nil, now); err != nil || n != 0 {
+				t.Fatalf("RenewLeases of nothing = %d, %v", n, err)
+			}
+		}},
 		{"PurgeDelivered deletes only events delivered before the cut-off", func(t *testing.T, s core.Store) {
 			a := mkTicket(t, s, wsA, "a") // one event, delivered below
 			mkTicket(t, s, wsA, "b")      // one event, left pending

@@ -11,6 +11,37 @@ import (
 
 func ticketTests() []storeTest {
 	return []storeTest{
+		{"CreateTicket with a request id already used returns the first ticket and writes nothing", func(t *testing.T, s core.Store) {
+			withID := func(id string) func(*core.Ticket) { return func(tk *core.Ticket) { tk.RequestID = id } }
+			first := mkTicket(t, s, wsA, "printer on fire", withID("trigger-1"))
+			if first.RequestID != "trigger-1" {
+				t.Fatalf("RequestID = %q after create", first.RequestID)
+			}
+			before := pending(t, s)
+			again := core.Ticket{Workspace: wsA, Title: "printer on fire", Reporter: alice, RequestID: "trigger-1"}
+			err := s.CreateTicket(t.Context(), &again)
+			if !core.IsDuplicateRequest(err) {
+				t.Fatalf("second CreateTicket = %v; want a duplicate request conflict", err)
+			}
+			if again.ID != first.ID || again.Number != first.Number {
+				t.Fatalf("second CreateTicket gave ticket %d #%d; want the first, %d #%d", again.ID, again.Number, first.ID, first.Number)
+			}
+			if n := pending(t, s); n != before {
+				t.Fatalf("%d events after the replay, want %d: a duplicate must write no event", n, before)
+			}
+			// The same id in another workspace, and tickets without one, are independent; the
+			// number sequence has no gap from the refused replay.
+			other := mkTicket(t, s, wsB, "other", withID("trigger-1"))
+			next := mkTicket(t, s, wsA, "next")
+			plain := mkTicket(t, s, wsA, "plain")
+			if other.Number != 1 || next.Number != first.Number+1 || plain.Number != first.Number+2 {
+				t.Fatalf("numbers = %d, %d, %d", other.Number, next.Number, plain.Number)
+			}
+			got, err := s.Ticket(t.Context(), first.ID)
+			if err != nil || got.RequestID != "trigger-1" {
+				t.Fatalf("Ticket = %+v, %v; want the request id kept", got, err)
+			}
+		}},
 		{"Workspaces lists each workspace with tickets once, sorted", func(t *testing.T, s core.Store) {
 			if ws, err := s.Workspaces(t.Context()); err != nil || len(ws) != 0 {
 				t.Fatalf("empty store: %v, %v", ws, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -21,8 +22,8 @@ INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_I
   ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1);
 SET @tb_number = LAST_INSERT_ID();
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
-  assignee_id, assignee_name, origin_channel, origin_message, thread_channel, thread_id, card_id, status_note, created_at, updated_at)
-  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note, created_at, updated_at)
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
   VALUES (@tb_ticket, ?, ?, 'created', '', ?, '', ?);
@@ -51,7 +52,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		rows, err := conn.QueryContext(ctx, createTicketBatch,
 			r.Workspace,
 			r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
-			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.ThreadChannel, r.ThreadID, r.CardID,
+			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
 			r.StatusNote, r.CreatedAt, r.UpdatedAt,
 			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
 			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt)
@@ -78,7 +79,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		defer cancel()
 		if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // discard the connection
-			return 0, 0, errors.Join(err, rerr)
+			return 0, 0, fmt.Errorf("%w (and the rollback failed: %v)", err, rerr)
 		}
 		return 0, 0, err
 	}
@@ -125,5 +126,5 @@ func (s *Store) createTicketMySQL(ctx context.Context, t *core.Ticket) error {
 			break
 		}
 	}
-	return fail(op, err)
+	return failWrite(op, err)
 }

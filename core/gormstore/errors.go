@@ -48,14 +48,55 @@ func fail(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if isRetryable(err) {
-		return fmt.Errorf("%s: %w", op, &core.Error{Code: core.EUnavailable,
+		return fmt.Errorf("%s: %w", op, &core.Error{Code: core.EUnavailable, Dependency: core.DepDatabase,
 			Message: "the database is busy; try again", Err: err})
 	}
 	if isUnavailable(err) {
-		return fmt.Errorf("%s: %w", op, &core.Error{Code: core.EUnavailable,
+		return fmt.Errorf("%s: %w", op, &core.Error{Code: core.EUnavailable, Dependency: core.DepDatabase,
 			Message: "the database is not reachable", Err: err})
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// failWrite is fail for a write: an unavailable error whose cause may have struck after the
+// statements reached the server (a timeout, a connection lost mid-way) is marked
+// OutcomeUnknown, since the commit may have landed; a refusal (nothing was sent) is not.
+func failWrite(op string, err error) error {
+	var ce *core.Error
+	if err == nil || errors.As(err, &ce) || isRetryable(err) || !isUnavailable(err) || isRefusal(err) {
+		return fail(op, err)
+	}
+	return fmt.Errorf("%s: %w", op, &core.Error{Code: core.EUnavailable, Dependency: core.DepDatabase,
+		OutcomeUnknown: true, Message: "the database did not confirm the change in time", Err: err})
+}
+
+// isRefusal reports whether err means the database turned the request away before any of it
+// ran: the connection was refused, the server had no room or was shutting down, or the
+// driver gave up before sending (driver.ErrBadConn).
+func isRefusal(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false // whatever else went wrong, the deadline struck while waiting for an answer
+	}
+	if refused, known := refusedByServer(err); known {
+		return refused
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, driver.ErrBadConn) ||
+		strings.Contains(err.Error(), "sql: database is closed")
+}
+
+// refusedByServer reports whether err is the server turning work away outright (MySQL: too
+// many connections, shutting down; SQLite: cannot open the file); known is false when err
+// carries no server error at all.
+func refusedByServer(err error) (refused, known bool) {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == myTooManyConns || me.Number == myServerShutdown, true
+	}
+	var se *gosqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqliteCantOpen, true
+	}
+	return false, false
 }
 
 // notFound is the not_found error for a missing thing ("ticket", "message", …).
@@ -91,13 +132,8 @@ func isRetryable(err error) bool {
 
 // isUnavailable reports whether err means the database could not be reached in time.
 func isUnavailable(err error) bool {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == myTooManyConns || me.Number == myServerShutdown
-	}
-	var se *gosqlite.Error
-	if errors.As(err, &se) {
-		return se.Code()&0xff == sqliteCantOpen
+	if refused, known := refusedByServer(err); known {
+		return refused
 	}
 	var ne net.Error
 	return errors.As(err, &ne) ||
@@ -145,7 +181,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *gorm.DB) error)
 	if errors.As(err, &fe) {
 		return fe.err
 	}
-	return fail(op, err)
+	return failWrite(op, err)
 }
 
 // randomJitter returns a duration between d/2 and 3d/2.

@@ -80,6 +80,8 @@ func migrations() []*gormigrate.Migration {
 		},
 		migrateConversations(),
 		migrateAccounts(),
+		migrateRequestIDs(),
+		migrateDrafts(),
 	}
 }
 

@@ -32,6 +32,7 @@ type ticketRow struct {
 	AssigneeName  string
 	OriginChannel string
 	OriginMessage string
+	RequestID     *string // NULL without one, so the unique key ignores it
 	ThreadChannel string
 	ThreadID      string
 	CardID        string
@@ -180,6 +181,7 @@ func toTicketRow(t core.Ticket) ticketRow {
 		ReporterID: t.Reporter.ID, ReporterName: t.Reporter.Name,
 		AssigneeID: t.Assignee.ID, AssigneeName: t.Assignee.Name,
 		OriginChannel: t.OriginChannel, OriginMessage: t.OriginMessage,
+		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
 		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 	}
@@ -193,9 +195,25 @@ func (r ticketRow) core() core.Ticket {
 		Reporter:      core.UserRef{ID: r.ReporterID, Name: r.ReporterName},
 		Assignee:      core.UserRef{ID: r.AssigneeID, Name: r.AssigneeName},
 		OriginChannel: r.OriginChannel, OriginMessage: r.OriginMessage,
+		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
 		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
+}
+
+// nullable is s as a column value: NULL when empty.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func toChangeRow(c core.Change) changeRow {

@@ -108,6 +108,21 @@ func (s *Store) releaseAfter(ctx context.Context, op, owner string, ids []int64,
 	return fail(op, err)
 }
 
+// RenewLeases extends owner's leases on the undelivered events ids to until and returns how
+// many it extended. Errors: unavailable, internal.
+func (s *Store) RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Model(&eventRow{}).
+		Where("id IN ? AND locked_by = ? AND delivered_at IS NULL AND locked_until IS NOT NULL", ids, owner).
+		Update("locked_until", stamp(until))
+	if res.Error != nil {
+		return 0, fail("gormstore.RenewLeases", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
 // MarkDelivered records that owner delivered event id. Errors: conflict (the event is not
 // leased by owner, or already delivered), unavailable, internal.
 func (s *Store) MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error {

@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -22,15 +23,35 @@ const (
 
 // CreateTicket assigns t the next number of its workspace, its ID and timestamps, and writes a
 // "created" change and a ticket.opened event in the same transaction. An empty Status or
-// Priority is stored as open or normal. Errors: invalid (no workspace), unavailable, internal.
+// Priority is stored as open or normal. A request id the workspace already has writes
+// nothing: t becomes that ticket and the error is core.DuplicateRequest.
+// Errors: invalid (no workspace), conflict (duplicate request), unavailable, internal.
 func (s *Store) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	const op = "gormstore.CreateTicket"
 	if t.Workspace.IsZero() {
 		return fail(op, core.Errorf(core.EInvalid, "a ticket needs a workspace"))
 	}
+	var err error
 	if s.mysql {
-		return s.createTicketMySQL(ctx, t)
+		err = s.createTicketMySQL(ctx, t)
+	} else {
+		err = s.createTicket(ctx, t)
 	}
+	if err == nil || t.RequestID == "" || !isUnique(err) {
+		return err
+	}
+	var row ticketRow
+	if ferr := s.db.WithContext(ctx).Where("workspace = ? AND request_id = ?", t.Workspace.String(), t.RequestID).
+		Take(&row).Error; ferr != nil {
+		return fail(op, errors.Join(err, ferr))
+	}
+	*t = row.core()
+	return fmt.Errorf("%s: %w", op, core.DuplicateRequest(*t))
+}
+
+// createTicket is CreateTicket on SQLite, through GORM.
+func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
+	const op = "gormstore.CreateTicket"
 	var saved core.Ticket
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
 		nt := newTicket(*t, s.now())

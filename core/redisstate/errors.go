@@ -19,7 +19,8 @@ func wrap(op string, err error) error {
 	if errors.As(err, &rerr) && !serverUnavailable(err) {
 		return core.Internal(op, err)
 	}
-	return &core.Error{Code: core.EUnavailable, Op: op, Message: "shared state unavailable", Err: err}
+	return &core.Error{Code: core.EUnavailable, Op: op, Message: "the state store (Redis) is not reachable",
+		Dependency: core.DepStateStore, Err: err}
 }
 
 func serverUnavailable(err error) bool {

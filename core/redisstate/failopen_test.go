@@ -41,7 +41,9 @@ func testOutage(t *testing.T, opts *redis.Options) {
 	store := redisstate.New(redis.NewClient(opts))
 	t.Cleanup(func() { _ = store.Close() })
 	logs := &recorder{}
-	fo := core.NewFailOpen(store, store, slog.New(logs))
+	// A short breaker, so the test sees the recovery soon after Restore.
+	fo := core.NewFailOpenConfig(core.FailOpenConfig{State: store, Limiter: store, Log: slog.New(logs),
+		OpenFor: 50 * time.Millisecond, MaxOpen: 100 * time.Millisecond})
 
 	ctx := t.Context()
 	prefix := "tb:test:outage:" + time.Now().Format("150405.000000000") + ":"

@@ -42,6 +42,7 @@ func Open(rawURL string) (*Store, error) {
 	}
 	q, _ := url.Parse(rawURL)
 	shortTimeouts(q.Query(), &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.MaxRetries)
+	contextBudgets(q.Query(), &opts.PoolTimeout, &opts.ContextTimeoutEnabled)
 	return New(redis.NewClient(opts)), nil
 }
 
@@ -72,6 +73,16 @@ func shortTimeouts(q url.Values, dial, read, write *time.Duration, retries *int)
 	if !q.Has("max_retries") {
 		*retries = 1
 	}
+}
+
+// contextBudgets makes go-redis keep to its callers' deadlines (core.FailOpen gives each call
+// a short one; without this go-redis would wait out the read timeout) and wait at most a
+// second for a free connection while every one is stuck in a black hole.
+func contextBudgets(q url.Values, pool *time.Duration, ctxTimeouts *bool) {
+	if !q.Has("pool_timeout") {
+		*pool = time.Second
+	}
+	*ctxTimeouts = true
 }
 
 // Get returns the value of key. Errors: not_found (missing or expired), unavailable.

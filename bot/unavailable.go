@@ -1,0 +1,28 @@
+package bot
+
+import (
+	"fmt"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// unavailableText says what an unavailable error means for req: that the outcome is unknown
+// when the database may have committed the change after the deadline (so the user checks
+// instead of trying again and opening a second ticket), and otherwise which dependency the
+// helpdesk cannot reach.
+func unavailableText(req Request, err error) string {
+	if core.IsOutcomeUnknown(err) {
+		if req.Command.Name == "open" {
+			return "We could not confirm your ticket: the database answered too late. `/ticket list` shows whether it was opened."
+		}
+		if n := req.Command.Args.Int("number"); n > 0 {
+			return fmt.Sprintf("We could not confirm the change: the database answered too late. `/ticket show %d` shows whether it was made.", n)
+		}
+		return "We could not confirm the change: the database answered too late. `/ticket list` shows whether it was made."
+	}
+	dep := core.Dependency(err)
+	if dep == "" {
+		dep = core.DepDatabase
+	}
+	return "The helpdesk can't reach its " + dep + " right now; please try again in a moment."
+}
