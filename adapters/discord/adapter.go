@@ -48,17 +48,18 @@ type Config struct {
 
 // Adapter connects Discord guilds to the helpdesk. It is safe for concurrent use.
 type Adapter struct {
-	cfg   Config
-	bot   *bot.Bot
-	svc   *core.Service
-	api   restAPI
-	gw    gatewayConn
-	rt    *rebaseTransport
-	pub   ed25519.PublicKey
-	clock core.Clock
-	log   *slog.Logger
-	work  bot.Tracker
-	drops dropCounter
+	cfg    Config
+	bot    *bot.Bot
+	svc    *core.Service
+	api    restAPI
+	gw     gatewayConn
+	rt     *rebaseTransport
+	pub    ed25519.PublicKey
+	clock  core.Clock
+	log    *slog.Logger
+	work   bot.Tracker
+	guilds guildSet
+	drops  dropCounter
 
 	cmdsMu sync.Mutex // guards cmdsOK
 	cmdsOK bool       // the commands are registered

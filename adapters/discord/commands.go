@@ -32,9 +32,10 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionEmbedLinks |
 	discordgo.PermissionReadMessageHistory
 
-// Intents are the gateway intents ticketbot identifies with: guilds (threads), guild messages
-// and the privileged Message Content intent (to store what is written in ticket threads).
-const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
+// Intents are the gateway intents ticketbot identifies with: guilds (threads), guild messages,
+// direct messages (a DM to the bot offers to open a ticket) and the privileged Message Content
+// intent (to store what is written in ticket threads).
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
 
 // InviteURL is the OAuth2 URL that adds the bot (with Permissions) and its commands to a server.
 func InviteURL(appID string) string {

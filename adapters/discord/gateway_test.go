@@ -33,7 +33,7 @@ func testGateway(t *testing.T, s *stack) {
 		if len(ids) != 1 {
 			t.Fatalf("identifies = %d", len(ids))
 		}
-		want := 1<<0 | 1<<9 | 1<<15
+		want := 1<<0 | 1<<9 | 1<<12 | 1<<15
 		if ids[0].Intents != want || ids[0].Token != "Bot "+botToken || ids[0].Shard != nil {
 			t.Fatalf("identify = %+v, want intents %d", ids[0], want)
 		}

@@ -76,6 +76,18 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 		a.gw.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 			a.log.Info("discord: gateway ready", "user", displayName(r.User), "guilds", len(r.Guilds),
 				"shard", a.cfg.ShardID, "shards", a.cfg.ShardCount)
+			ids := make([]string, 0, len(r.Guilds))
+			for _, g := range r.Guilds {
+				if g != nil {
+					ids = append(ids, g.ID)
+				}
+			}
+			a.guilds.set(ids)
+		}),
+		a.gw.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+			if g.Guild != nil {
+				a.guilds.add(g.Guild.ID)
+			}
 		}),
 		a.gw.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 			if ic.Interaction == nil {
@@ -94,10 +106,15 @@ func (a *Adapter) runGateway(ctx context.Context) error {
 			})
 		}),
 		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) {
-			if m.Message != nil {
-				msg := m.Message
-				enqueue("MESSAGE_CREATE", msg, func() { a.onMessage(evCtx, msg) })
+			if m.Message == nil {
+				return
 			}
+			msg := m.Message
+			if msg.GuildID == "" {
+				enqueue("MESSAGE_CREATE", msg, func() { a.onDirectMessage(evCtx, msg) })
+				return
+			}
+			enqueue("MESSAGE_CREATE", msg, func() { a.onMessage(evCtx, msg) })
 		}),
 		a.gw.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageUpdate) {
 			if m.Message != nil {

@@ -112,7 +112,13 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 	if it.ID != "" && !a.bot.Dedupe().First(ctx, key, dedupeTTL) {
 		return nil
 	}
-	if it.GuildID == "" || it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
+	if it.GuildID == "" {
+		if d, ok := it.Data.(discordgo.MessageComponentInteractionData); ok && it.User != nil && isSnowflake(it.User.ID) {
+			return a.onDMComponent(ctx, it, d) // a DM draft's button or menu
+		}
+		return ephemeral("ticketbot works inside a server: use /ticket in one of its channels.")
+	}
+	if it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
 		return ephemeral("ticketbot works inside a server: use /ticket in one of its channels.")
 	}
 	ws := workspace(it.GuildID)

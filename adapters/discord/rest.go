@@ -36,6 +36,10 @@ type restAPI interface {
 	StartThreadOn(ctx context.Context, channelID, messageID string, data *discordgo.ThreadStart) (*discordgo.Channel, error)
 	// Channel reads a channel (type, permission overwrites).
 	Channel(ctx context.Context, channelID string) (*discordgo.Channel, error)
+	// Guild reads a guild (its name). GuildMember reads userID's membership of guildID; a user
+	// who is not a member answers 404.
+	Guild(ctx context.Context, guildID string) (*discordgo.Guild, error)
+	GuildMember(ctx context.Context, guildID, userID string) (*discordgo.Member, error)
 	// OpenDM returns the id of the DM channel with userID.
 	OpenDM(ctx context.Context, userID string) (string, error)
 	Respond(ctx context.Context, it *discordgo.Interaction, r *discordgo.InteractionResponse) error
@@ -155,6 +159,14 @@ func (a sessionAPI) StartThreadOn(ctx context.Context, channelID, messageID stri
 
 func (a sessionAPI) Channel(ctx context.Context, channelID string) (*discordgo.Channel, error) {
 	return a.s.Channel(channelID, discordgo.WithContext(ctx))
+}
+
+func (a sessionAPI) Guild(ctx context.Context, guildID string) (*discordgo.Guild, error) {
+	return a.s.Guild(guildID, discordgo.WithContext(ctx))
+}
+
+func (a sessionAPI) GuildMember(ctx context.Context, guildID, userID string) (*discordgo.Member, error) {
+	return a.s.GuildMember(guildID, userID, discordgo.WithContext(ctx))
 }
 
 func (a sessionAPI) OpenDM(ctx context.Context, userID string) (string, error) {
