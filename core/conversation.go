@@ -340,3 +340,34 @@ func (s *Service) Publish(ctx context.Context, actor Actor, ticketID int64, exte
 	}
 	return out, err
 }
+
+// DeliveryMessage reads the message a message.added or message.copy event names, for its
+// Notifier (as ticketbot itself); a message that is gone can never be delivered (permanent).
+func DeliveryMessage(ctx context.Context, s *Service, ev Event) (Message, error) {
+	m, err := s.Message(ctx, System(), ev.MessageID)
+	if IsCode(err, ENotFound) {
+		return Message{}, Permanent(err)
+	}
+	return m, err
+}
+
+// DeliveryCopy reads the message and the place a message.copy event names (see
+// DeliveryMessage). A copy of an internal message into a requester-side place is refused for
+// good: the core writes no such event, and a forged one must not leak.
+func DeliveryCopy(ctx context.Context, s *Service, ev Event) (Message, Place, error) {
+	m, err := DeliveryMessage(ctx, s, ev)
+	if err != nil {
+		return Message{}, Place{}, err
+	}
+	p, err := s.Place(ctx, System(), ev.PlaceID)
+	if IsCode(err, ENotFound) {
+		return Message{}, Place{}, Permanent(err)
+	}
+	if err != nil {
+		return Message{}, Place{}, err
+	}
+	if !p.Sees(m.Internal) {
+		return Message{}, Place{}, Permanent(Errorf(EForbidden, "message %d is internal and place %d is on the requester side", m.ID, p.ID))
+	}
+	return m, p, nil
+}

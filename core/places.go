@@ -126,3 +126,17 @@ func Copies(places []Place, from int64, internal bool) []Place {
 	}
 	return out
 }
+
+// LateCopies lists the places of platform that were made after message m was stored and may
+// see it: the core could not name them in m's copy events, so the Notifier that made them
+// copies m into them itself (a ticket whose places were made late, after its first delivery
+// was given up, so loses no message).
+func LateCopies(places []Place, m Message, platform Platform) []Place {
+	var out []Place
+	for _, p := range places {
+		if p.Workspace.Platform == platform && p.ID != m.PlaceID && p.Sees(m.Internal) && !p.CreatedAt.Before(m.CreatedAt) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -45,17 +45,7 @@ func (a *Adapter) loadTicket(ctx context.Context, id int64) (core.Ticket, error)
 // once: its id is recorded, and the post carries a nonce Discord enforces, so a retry whose
 // earlier attempt did get through (its answer was lost) does not post a second copy.
 func (a *Adapter) messageCopy(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
-	if err != nil {
-		return err
-	}
-	p, err := a.svc.Place(ctx, core.System(), ev.PlaceID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
+	m, p, err := core.DeliveryCopy(ctx, a.svc, ev)
 	if err != nil {
 		return err
 	}
@@ -71,10 +61,7 @@ func (a *Adapter) messageCopy(ctx context.Context, ev core.Event) error {
 // the message was stored: the core could not know of those, so no message.copy event names
 // them. A reply written in the dashboard to such a ticket is so not lost.
 func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
+	m, err := core.DeliveryMessage(ctx, a.svc, ev)
 	if err != nil {
 		return err
 	}
@@ -93,10 +80,7 @@ func (a *Adapter) messageAdded(ctx context.Context, ev core.Event) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range ps {
-		if p.Workspace.Platform != core.PlatformDiscord || p.ID == m.PlaceID || !p.Sees(m.Internal) || p.CreatedAt.Before(m.CreatedAt) {
-			continue
-		}
+	for _, p := range core.LateCopies(ps, m, core.PlatformDiscord) {
 		if err := a.copyInto(ctx, t, m, p); err != nil {
 			return err
 		}

@@ -103,7 +103,7 @@ func TestPermissionsAndInviteURL(t *testing.T) {
 	if got := discord.InviteURL("123"); got != "https://discord.com/oauth2/authorize?client_id=123&scope=bot+applications.commands&permissions=395137076224" {
 		t.Fatalf("InviteURL = %s", got)
 	}
-	if discord.Intents != 1<<0|1<<9|1<<15 {
+	if discord.Intents != 1<<0|1<<9|1<<12|1<<15 { // guilds, guild messages, direct messages, message content
 		t.Fatalf("Intents = %d", discord.Intents)
 	}
 }

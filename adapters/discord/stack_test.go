@@ -274,24 +274,8 @@ type tkt struct {
 
 // load reads ticket n with its Discord places.
 func (s *stack) load(n int64) (tkt, error) {
-	t, err := s.store.TicketByNumber(context.Background(), s.ws(), n)
-	if err != nil {
-		return tkt{}, err
-	}
-	ps, err := s.store.Places(context.Background(), t.ID)
-	if err != nil {
-		return tkt{}, err
-	}
-	out := tkt{Ticket: t}
-	for _, p := range ps {
-		switch p.Kind {
-		case core.PlaceRequesterThread:
-			out.Thread = p
-		case core.PlaceStaffNotes:
-			out.Notes = p
-		}
-	}
-	return out, nil
+	t, ps, err := coretest.TicketPlaces(context.Background(), s.store, s.ws(), n)
+	return tkt{Ticket: t, Thread: ps[core.PlaceRequesterThread], Notes: ps[core.PlaceStaffNotes]}, err
 }
 
 // waitTicket waits until ticket n satisfies cond.

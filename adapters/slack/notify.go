@@ -344,17 +344,7 @@ func actorText(u core.UserRef) string {
 // to date (an edit) or removes it (a deletion). The copy is posted once: its id is recorded,
 // and a retry whose earlier attempt posted it finds it by the step mark.
 func (a *Adapter) notifyCopy(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
-	if err != nil {
-		return err
-	}
-	p, err := a.svc.Place(ctx, core.System(), ev.PlaceID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
+	m, p, err := core.DeliveryCopy(ctx, a.svc, ev)
 	if err != nil {
 		return err
 	}
@@ -365,10 +355,7 @@ func (a *Adapter) notifyCopy(ctx context.Context, ev core.Event) error {
 // it was opened) its places, and copies the message into every place made after the message
 // was stored: the core could not know of those, so no message.copy event names them.
 func (a *Adapter) notifyAdded(ctx context.Context, ev core.Event) error {
-	m, err := a.svc.Message(ctx, core.System(), ev.MessageID)
-	if core.IsCode(err, core.ENotFound) {
-		return core.Permanent(err)
-	}
+	m, err := core.DeliveryMessage(ctx, a.svc, ev)
 	if err != nil {
 		return err
 	}
@@ -379,10 +366,7 @@ func (a *Adapter) notifyAdded(ctx context.Context, ev core.Event) error {
 	if places, err = a.ensurePlaces(ctx, ev, t, places); err != nil {
 		return err
 	}
-	for _, p := range places {
-		if p.Workspace.Platform != core.PlatformSlack || p.ID == m.PlaceID || !p.Sees(m.Internal) || p.CreatedAt.Before(m.CreatedAt) {
-			continue
-		}
+	for _, p := range core.LateCopies(places, m, core.PlatformSlack) {
 		if err := a.copyInto(ctx, ev, m, p); err != nil {
 			return err
 		}

@@ -323,29 +323,12 @@ type tkt struct {
 
 // load reads ticket n with its places.
 func (s *stack) load(n int64) (tkt, error) {
-	t, err := s.store.TicketByNumber(context.Background(), s.ws, n)
-	if err != nil {
-		return tkt{}, err
-	}
-	ps, err := s.store.Places(context.Background(), t.ID)
-	if err != nil {
-		return tkt{}, err
-	}
-	out := tkt{Ticket: t}
-	for _, p := range ps {
-		switch p.Kind {
-		case core.PlaceTriage:
-			out.Thread = p
-		case core.PlaceRequesterDM:
-			out.DM = p
-		case core.PlaceRequestThread:
-			out.Origin = p
-		}
-	}
+	t, ps, err := coretest.TicketPlaces(context.Background(), s.store, s.ws, n)
+	out := tkt{Ticket: t, Thread: ps[core.PlaceTriage], DM: ps[core.PlaceRequesterDM], Origin: ps[core.PlaceRequestThread]}
 	if out.Thread.ID == 0 && out.Origin.CardID == out.Origin.ThreadID {
 		out.Thread = out.Origin // before setup the card heads the thread where it was asked for
 	}
-	return out, nil
+	return out, err
 }
 
 // waitTicket polls until ticket n satisfies ok.

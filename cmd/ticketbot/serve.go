@@ -79,6 +79,11 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	if err != nil {
 		_ = srv.Close()
 		<-serveErr
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			// SIGINT/SIGTERM during start-up: nothing was acknowledged yet, so this is a clean stop.
+			log.Info("stopped before start-up finished")
+			return nil
+		}
 		return err
 	}
 	defer a.close()

@@ -1,6 +1,7 @@
 package coretest
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -177,3 +178,21 @@ func numbers(ts []core.Ticket) []int64 {
 
 // errSentinel is returned by UpdateTicket callbacks to check it comes back unchanged.
 var errSentinel = errors.New("coretest: callback refused")
+
+// TicketPlaces reads ticket n of ws with its places by kind (the last of each kind wins), for
+// the adapters' tests.
+func TicketPlaces(ctx context.Context, s core.Store, ws core.Workspace, n int64) (core.Ticket, map[core.PlaceKind]core.Place, error) {
+	t, err := s.TicketByNumber(ctx, ws, n)
+	if err != nil {
+		return core.Ticket{}, nil, err
+	}
+	ps, err := s.Places(ctx, t.ID)
+	if err != nil {
+		return core.Ticket{}, nil, err
+	}
+	out := map[core.PlaceKind]core.Place{}
+	for _, p := range ps {
+		out[p.Kind] = p
+	}
+	return t, out, nil
+}
