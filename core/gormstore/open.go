@@ -135,6 +135,13 @@ func open(ctx context.Context, rawURL string, log *slog.Logger, pool Pool) (*Sto
 	}, nil
 }
 
+// SetClock makes the store read the time from c (created, updated and delivered times, due
+// outbox events) instead of the system clock; call it before the store is used.
+func (s *Store) SetClock(c core.Clock) {
+	s.now = func() time.Time { return stamp(c.Now()) }
+	s.db.Config.NowFunc = s.now
+}
+
 // Close closes the database connections.
 func (s *Store) Close() error {
 	if s.batch != nil {

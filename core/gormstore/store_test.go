@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
@@ -182,5 +183,27 @@ func TestOpenUnreachableMySQLIsUnavailable(t *testing.T) {
 	_, err := gormstore.Open(context.Background(), "mysql://root@127.0.0.1:1/nope", nil)
 	if core.ErrorCode(err) != core.EUnavailable {
 		t.Fatalf("Open = %v, want unavailable", err)
+	}
+}
+
+// The store reads the time from the clock it is given, so tests can move it.
+func TestStoreUsesItsClock(t *testing.T) {
+	ctx := context.Background()
+	st, err := gormstore.Open(ctx, "sqlite://:memory:", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
+	st.SetClock(coretest.NewFakeClock(at))
+	tk := core.Ticket{Workspace: core.Workspace{Platform: core.PlatformSlack, ExternalID: "T1"}, Title: "clocked", Reporter: core.UserRef{ID: "U1"}}
+	if err := st.CreateTicket(ctx, &tk); err != nil {
+		t.Fatal(err)
+	}
+	if !tk.CreatedAt.Equal(at) || !tk.UpdatedAt.Equal(at) {
+		t.Fatalf("times %v / %v, want %v", tk.CreatedAt, tk.UpdatedAt, at)
 	}
 }
