@@ -375,6 +375,7 @@ func testThreadReplies(t *testing.T, b backend) {
 	}
 	ev := slacktest.NewEventID()
 	first := msg(staff, "1700000500.000001", "Which model? &lt;b&gt;", nil)
+	adds := s.faults.adds.Load()
 	for _, d := range []struct {
 		id    string
 		retry int
@@ -382,6 +383,11 @@ func testThreadReplies(t *testing.T, b backend) {
 		if r := s.event(d.id, first, d.retry); r.Status != 200 {
 			t.Fatalf("delivery %v: %d %s", d, r.Status, r.Body)
 		}
+	}
+	// Slack's retries of one event are recognised before any work; only the same message under
+	// another event id reaches the store, whose unique key then stores nothing twice.
+	if n := s.faults.adds.Load() - adds; n != 2 {
+		t.Errorf("%d AddMessage calls for one event retried twice and one new event, want 2", n)
 	}
 	ignored := []map[string]any{
 		msg("UOTHERBOT", "1700000500.000003", "beep", map[string]any{"subtype": "bot_message", "bot_id": "B2"}),

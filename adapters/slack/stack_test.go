@@ -412,6 +412,12 @@ type faultStore struct {
 	core.Store
 	mode atomic.Int32
 	hits atomic.Int64 // lookups that failed or panicked
+	adds atomic.Int64 // AddMessage calls
+}
+
+func (f *faultStore) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {
+	f.adds.Add(1)
+	return f.Store.AddMessage(ctx, m, copyTo)
 }
 
 func (f *faultStore) set(mode int32) { f.mode.Store(mode) }
