@@ -327,6 +327,14 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 			log.Error("outbox: could not release the event; it waits for its lease", "err", merr)
 		}
 		return
+	case IsPaced(err):
+		// Waiting its turn (a channel's pace) is no failure: no backoff, no warning.
+		next := now.Add(RetryAfterOf(err))
+		log.Debug("outbox: delivery waits for its turn", "err", err, "next", next)
+		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, next, "paced: "+err.Error()); merr != nil {
+			log.Error("outbox: could not record the wait", "err", merr)
+		}
+		return
 	default:
 		d.failed.Add(1)
 		next := now.Add(d.backoff(ev.Attempts, RetryAfterOf(err)))

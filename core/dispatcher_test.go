@@ -302,3 +302,32 @@ func TestRegisterRejectsASecondNotifierForAPlatform(t *testing.T) {
 	}
 	wantCode(t, d.Register(&recorder{}), core.EConflict)
 }
+
+// A paced delivery (a channel's one message a second) waits exactly its turn: no failure is
+// counted and the backoff does not grow, however often it waits.
+func TestDispatcherWaitsForAPacedDeliveryWithoutCountingAFailure(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		ctx := context.Background()
+		clk := coretest.NewFakeClock(time.Now().Add(time.Second))
+		calls := 0
+		n := &recorder{fail: func(ev core.Event) error {
+			calls++
+			if calls <= 3 {
+				return core.Paced(errors.New("pacing channel C1"), 500*time.Millisecond)
+			}
+			return nil
+		}}
+		mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "paced")
+		d := newDispatcher(t, st, clk, n, "a")
+		for i := range 3 {
+			if c, _ := d.Pass(ctx); c != 1 {
+				t.Fatalf("pass %d claimed nothing: the wait must be the pace, not a growing backoff", i)
+			}
+			clk.Advance(600 * time.Millisecond)
+		}
+		d.Pass(ctx)
+		if s := d.Stats(); calls != 4 || s.Failed != 0 || s.Delivered != 1 || pending(t, st) != 0 {
+			t.Fatalf("calls=%d stats=%+v pending=%d", calls, s, pending(t, st))
+		}
+	})
+}

@@ -183,6 +183,10 @@ func RetryAfterOf(err error) time.Duration {
 	if errors.As(err, &r) {
 		return r.after
 	}
+	var p pacedError
+	if errors.As(err, &p) {
+		return p.after
+	}
 	return 0
 }
 
@@ -195,4 +199,23 @@ func DuplicateRequest(t Ticket) *Error {
 // IsDuplicateRequest reports whether err is a DuplicateRequest conflict.
 func IsDuplicateRequest(err error) bool {
 	return IsCode(err, EConflict) && ErrorField(err) == "request_id"
+}
+
+// pacedError is a delivery that must wait its turn (a platform's one-message-a-second pace
+// in a channel): no failure, only later.
+type pacedError struct{ retryAfterError }
+
+// Paced wraps err with the delay until the platform takes the call; the outbox delivers the
+// event again after d without counting a failure or growing its backoff.
+func Paced(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return pacedError{retryAfterError{err: err, after: d}}
+}
+
+// IsPaced reports whether err was wrapped by Paced.
+func IsPaced(err error) bool {
+	var p pacedError
+	return errors.As(err, &p)
 }

@@ -212,6 +212,7 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 	m.Metadata = &slackgo.SlackMetadata{EventType: postEventType, EventPayload: map[string]any{"id": id}}
 	ch, ts, err := a.api.post(ctx, channel, thread, m)
 	if err != nil {
+		a.pauseOn(ctx, ev.Workspace, "chat", err)
 		return "", "", err
 	}
 	_ = a.cache.Set(ctx, key, []byte(ch+" "+ts), stepTTL)
@@ -238,7 +239,7 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 		case core.PlaceTriage:
 			if !fresh {
 				// The card shows the ticket as it is now, so updating it again is harmless.
-				err = a.api.update(ctx, p.ChannelID, p.CardID, cardMessage(bot.TicketCard(t)))
+				err = a.update(ctx, ev, t.Workspace, p.ChannelID, p.CardID, cardMessage(bot.TicketCard(t)))
 			}
 			if note := changeNote(ev.Changes); note == "" {
 			} else if err2 := a.once(ctx, ev, fmt.Sprintf("note:%d", p.ID), func() error {
@@ -252,7 +253,7 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 			if p.Kind == core.PlaceRequestThread && p.CardID == p.ThreadID {
 				card = cardMessage(bot.TicketCard(t)) // the card posted before setup heads its own thread
 			}
-			err = a.api.update(ctx, p.ChannelID, p.CardID, card)
+			err = a.update(ctx, ev, t.Workspace, p.ChannelID, p.CardID, card)
 			if line := statusLine(ev, t); line != "" && err == nil {
 				_, _, err = a.postOnce(ctx, ev, fmt.Sprintf("status:%d", p.ID), p.ChannelID, p.ThreadID,
 					message{Text: line, Broadcast: p.Kind == core.PlaceRequesterDM})
@@ -386,7 +387,7 @@ func (a *Adapter) copyInto(ctx context.Context, ev core.Event, m core.Message, p
 	case err == nil && m.Deleted:
 		return a.tolerate(a.api.remove(ctx, p.ChannelID, prev), "delete a copy", core.Ticket{ID: m.TicketID})
 	case err == nil:
-		return a.tolerate(a.api.update(ctx, p.ChannelID, prev, message{Text: text}), "edit a copy", core.Ticket{ID: m.TicketID})
+		return a.tolerate(a.update(ctx, ev, p.Workspace, p.ChannelID, prev, message{Text: text}), "edit a copy", core.Ticket{ID: m.TicketID})
 	case !core.IsCode(err, core.ENotFound):
 		return err
 	case m.Deleted:
@@ -450,13 +451,56 @@ func (a *Adapter) notifySettings(ctx context.Context, ev core.Event) error {
 	return err
 }
 
-// pace takes one post from channel's allowance, or returns a RetryAfter error for the outbox.
+// pace takes one post from channel's allowance, or says (core.Paced) when the outbox should
+// come back; while Slack asked this workspace to slow down (a 429 on chat.* calls), no call is
+// made until its Retry-After has passed.
 func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) error {
+	if d, ok := a.paused(ctx, ws, "chat"); ok {
+		return core.RetryAfter(fmt.Errorf("slack asked to wait before more chat calls"), d)
+	}
 	d := a.bot.Throttle().Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
 	if d.Allowed {
 		return nil
 	}
-	return core.RetryAfter(fmt.Errorf("pacing channel %s at about one message a second", channel), d.RetryAfter)
+	return core.Paced(fmt.Errorf("pacing channel %s at about one message a second", channel), d.RetryAfter)
+}
+
+// paused reports whether Slack's Retry-After for family (chat, users, …) in ws still runs, and
+// how long it has left.
+func (a *Adapter) paused(ctx context.Context, ws core.Workspace, family string) (time.Duration, bool) {
+	v, err := a.cache.Get(ctx, "pause:"+ws.ExternalID+":"+family)
+	if err != nil {
+		return 0, false
+	}
+	until, err := time.Parse(time.RFC3339Nano, string(v))
+	if err != nil {
+		return 0, false
+	}
+	left := until.Sub(a.clock.Now())
+	return left, left > 0
+}
+
+// pauseOn remembers a 429's Retry-After for family in ws, so every replica holds its calls.
+func (a *Adapter) pauseOn(ctx context.Context, ws core.Workspace, family string, err error) {
+	d := core.RetryAfterOf(err)
+	if d <= 0 || core.IsPaced(err) {
+		return
+	}
+	until := a.clock.Now().Add(d)
+	_ = a.cache.Set(ctx, "pause:"+ws.ExternalID+":"+family, []byte(until.Format(time.RFC3339Nano)), d)
+}
+
+// update is chat.update, once per event and message (a retry of the event does not repeat
+// it), held while Slack asked to wait.
+func (a *Adapter) update(ctx context.Context, ev core.Event, ws core.Workspace, channel, ts string, m message) error {
+	return a.once(ctx, ev, "update:"+channel+":"+ts, func() error {
+		if d, ok := a.paused(ctx, ws, "chat"); ok {
+			return core.RetryAfter(fmt.Errorf("slack asked to wait before more chat calls"), d)
+		}
+		err := a.api.update(ctx, channel, ts, m)
+		a.pauseOn(ctx, ws, "chat", err)
+		return err
+	})
 }
 
 // once runs step of ev unless a previous delivery of ev already did it.

@@ -760,6 +760,25 @@ func testNotify(t *testing.T, b backend) {
 		if core.RetryAfterOf(err) != 7*time.Second || core.IsPermanent(err) {
 			t.Errorf("err = %v (retry after %v)", err, core.RetryAfterOf(err))
 		}
+		_ = s.bot.Cache("slack").Delete(ctx, "pause:"+s.ws.ExternalID+":chat") // the next subtests post again
+	})
+	t.Run("after a 429 no chat call reaches Slack until its Retry-After has passed", func(t *testing.T) {
+		s.fake.RateLimitTimes("chat.postMessage", 30*time.Second, 1)
+		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("First of many", "CPAUSE1").ID))
+		if core.RetryAfterOf(err) != 30*time.Second {
+			t.Fatalf("err = %v", err)
+		}
+		before := len(s.fake.Attempts("chat.postMessage"))
+		for i := range 5 {
+			err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open(fmt.Sprint("Waiting ", i), "CPAUSE2").ID))
+			if d := core.RetryAfterOf(err); d <= 0 || d > 30*time.Second {
+				t.Fatalf("event %d: err = %v, want to wait for Slack's Retry-After", i, err)
+			}
+		}
+		if n := len(s.fake.Attempts("chat.postMessage")) - before; n != 0 {
+			t.Errorf("%d chat.postMessage calls reached Slack during its Retry-After", n)
+		}
+		_ = s.bot.Cache("slack").Delete(ctx, "pause:"+s.ws.ExternalID+":chat") // the next subtests post again
 	})
 	t.Run("a server error is retried", func(t *testing.T) {
 		s.fake.FailStatus("chat.postMessage", 503, 1)
