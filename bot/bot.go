@@ -143,6 +143,7 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 		return b.errorReply(req, rateLimited(d))
 	}
 	role := core.RoleRequester
+	roleUnchecked := false
 	if req.Role != nil {
 		r, err := req.Role(ctx)
 		switch {
@@ -150,11 +151,11 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 			role = r
 		case sub.MinRole == core.RoleRequester:
 			// Anyone may run it: go on with the least the caller can be.
+			roleUnchecked = true
 			b.log.Warn("role check failed; going on as a requester", "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
 		default:
 			b.log.Warn("role check failed", "workspace", req.Workspace.String(), "user", req.User.ID, "err", err)
-			return Reply{Ephemeral: true, Text: "I couldn't check your role just now; please try again in a moment.",
-				Error: &ReplyError{Code: core.EUnavailable}}
+			return roleUncheckedReply()
 		}
 	}
 	if !role.AtLeast(sub.MinRole) {
@@ -162,9 +163,19 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 	}
 	reply, err := sub.Run(ctx, b, req, role)
 	if err != nil {
+		if roleUnchecked && (core.IsCode(err, core.ENotFound) || core.IsCode(err, core.EForbidden)) {
+			// Run as a requester, it was refused: a staff member would read "Ticket #30 not
+			// found", which is not true. Say what is.
+			return roleUncheckedReply()
+		}
 		return b.errorReply(req, err)
 	}
 	return reply
+}
+
+func roleUncheckedReply() Reply {
+	return Reply{Ephemeral: true, Text: "I couldn't check your role just now; please try again in a moment.",
+		Error: &ReplyError{Code: core.EUnavailable}}
 }
 
 func roleNoun(req Request, r core.Role) string {
