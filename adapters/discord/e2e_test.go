@@ -473,6 +473,7 @@ func testHTTPInteractions(t *testing.T, s *stack) {
 	})
 
 	t.Run("a failure after the thread was made reuses that thread on retry", func(t *testing.T) {
+		s.settle() // the earlier tickets' deliveries are done: the fault hits this card
 		s.api.Inject(discordtest.Fault{Method: "POST", Path: "channels/*/messages", Status: 500, Message: "Internal Server Error", Times: 1})
 		u := discordtest.User{ID: discordtest.ID(), Name: "Flo Flaky"}
 		s.command(u, "ticket", "open", str("title", "Flaky card"))

@@ -132,7 +132,7 @@ func TestGatewayFullMessageQueueDropsInsteadOfStallingTheReader(t *testing.T) {
 
 	release()
 	var dropped uint64
-	ms := s.waitMessages(tk.ID, 60*time.Second, "storing the queued messages", func(ms []core.Message) bool {
+	ms := s.waitMessages(tk.ID, 3*time.Minute, "storing the queued messages", func(ms []core.Message) bool {
 		dropped = s.adapter.DroppedGatewayEvents()
 		return uint64(len(ms))+dropped == n
 	})
