@@ -39,6 +39,9 @@ func migrateConversations() *gormigrate.Migration {
 					return fmt.Errorf("add %s: %w", c.field, err)
 				}
 			}
+			if err := m.CreateIndex(&v2Event{}, "ix_outbox_ticket_platform"); err != nil {
+				return fmt.Errorf("index outbox by ticket and platform: %w", err)
+			}
 			steps := []string{
 				`UPDATE workspace_settings SET triage_channel = channel, staff_group = staff_role WHERE workspace LIKE 'slack:%'`,
 				`UPDATE workspace_settings SET support_channel = channel, staff_group = staff_role WHERE workspace LIKE 'discord:%'`,
@@ -69,9 +72,9 @@ type v2Place struct {
 	TicketID  int64     `gorm:"not null;index:ix_ticket_places_ticket,priority:1"`
 	Ticket    *v1Ticket `gorm:"foreignKey:TicketID;constraint:OnDelete:CASCADE"`
 	Kind      string    `gorm:"size:32;not null"`
-	Workspace string    `gorm:"size:80;not null;index:ix_ticket_places_thread,priority:1"`
-	ChannelID string    `gorm:"size:128;not null;index:ix_ticket_places_thread,priority:2"`
-	ThreadID  string    `gorm:"size:128;not null;index:ix_ticket_places_thread,priority:3"`
+	Workspace string    `gorm:"size:80;not null;uniqueIndex:ux_ticket_places_thread,priority:1"`
+	ChannelID string    `gorm:"size:128;not null;uniqueIndex:ux_ticket_places_thread,priority:2"`
+	ThreadID  string    `gorm:"size:128;not null;uniqueIndex:ux_ticket_places_thread,priority:3"`
 	CardID    string    `gorm:"size:128;not null"`
 	CreatedAt time.Time `gorm:"precision:6;not null"`
 }
@@ -95,9 +98,14 @@ type v2Message struct {
 
 func (v2Message) TableName() string { return "ticket_messages" }
 
+// v2Event's index answers "has this ticket an earlier undelivered event on this platform?"
+// (the outbox claim), which the conversation model asks per platform.
 type v2Event struct {
-	Platform string `gorm:"size:16;not null;default:''"`
-	PlaceID  int64  `gorm:"not null;default:0"`
+	TicketID    int64      `gorm:"index:ix_outbox_ticket_platform,priority:1"`
+	Platform    string     `gorm:"size:16;not null;default:'';index:ix_outbox_ticket_platform,priority:2"`
+	DeliveredAt *time.Time `gorm:"index:ix_outbox_ticket_platform,priority:3"`
+	ID          int64      `gorm:"index:ix_outbox_ticket_platform,priority:4"`
+	PlaceID     int64      `gorm:"not null;default:0"`
 }
 
 func (v2Event) TableName() string { return "outbox_events" }

@@ -15,38 +15,44 @@ import (
 // Errors: not_found (ticket), unavailable, internal.
 func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) {
 	const op = "gormstore.AddPlace"
-	var out core.Place
-	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
-		var t ticketRow
-		err := tx.Select("id").Where("id = ?", p.TicketID).Take(&t).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return notFound("ticket")
-		}
-		if err != nil {
-			return err
-		}
-		q := tx.Where("ticket_id = ? AND kind = ? AND workspace = ?", p.TicketID, string(p.Kind), p.Workspace.String())
+	db := s.db.WithContext(ctx)
+	find := func() (core.Place, bool, error) {
+		q := db.Where("ticket_id = ? AND kind = ? AND workspace = ?", p.TicketID, string(p.Kind), p.Workspace.String())
 		if p.ThreadID != "" {
-			q = tx.Where("workspace = ? AND channel_id = ? AND thread_id = ?", p.Workspace.String(), p.ChannelID, p.ThreadID)
+			q = db.Where("workspace = ? AND channel_id = ? AND thread_id = ?", p.Workspace.String(), p.ChannelID, p.ThreadID)
 		}
-		var existing placeRow
-		err = s.lock(q).Take(&existing).Error
-		if err == nil {
-			out = existing.core()
-			return nil
+		var row placeRow
+		err := q.Order("id").Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return core.Place{}, false, nil
 		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return err
+		return row.core(), err == nil, err
+	}
+	// No lock is taken: a locking read of a row that does not exist yet locks a gap in MySQL,
+	// and two concurrent first deliveries then deadlock. The unique key on the thread makes the
+	// insert the decision; the loser reads the winner's row.
+	if got, ok, err := find(); err != nil || ok {
+		return got, fail(op, err)
+	}
+	var t ticketRow
+	err := db.Select("id").Where("id = ?", p.TicketID).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return core.Place{}, fail(op, notFound("ticket"))
+	}
+	if err != nil {
+		return core.Place{}, fail(op, err)
+	}
+	row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
+		ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
+	if err := db.Create(&row).Error; err != nil {
+		if isUnique(err) {
+			if got, ok, ferr := find(); ferr == nil && ok {
+				return got, nil
+			}
 		}
-		row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
-			ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		out = row.core()
-		return nil
-	})
-	return out, err
+		return core.Place{}, fail(op, err)
+	}
+	return row.core(), nil
 }
 
 // UpdatePlace saves p's thread and card. Errors: not_found, unavailable, internal.
