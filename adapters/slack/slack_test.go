@@ -39,7 +39,9 @@ func TestSlack(t *testing.T) {
 		{"answers within Slack's 3 seconds even when Slack is slow", testSlowSlack},
 		{"retries the card after Slack answers 429", testSlack429},
 		{"caches roles: a burst of commands is not a burst of API calls", testRoleCache},
-		{"delivers outbox events idempotently and classifies failures", testNotify},
+		{"delivers an outbox event once however often it comes", testNotifyOnce},
+		{"classifies Slack's failures and paces its posts", testNotifyFailures},
+		{"posts late cards and message copies, never a note to the requester", testNotifyCopies},
 		{"serves Socket Mode through the same handlers", testSocketMode},
 		{"acknowledges a Socket Mode event only once it was processed", testSocketRedelivery},
 		{"survives a panicking Socket Mode handler and still acknowledges", testSocketPanic},
@@ -685,38 +687,55 @@ func testRoleCache(t *testing.T, b backend) {
 	}
 }
 
-func testNotify(t *testing.T, b backend) {
-	s := newStack(t, b, stackOptions{noDispatcher: true})
+// notifyFixture drives the adapter's Notify by hand, with no dispatcher: tickets are opened
+// through the service, and their outbox events are made up by the test.
+type notifyFixture struct {
+	*stack
+	t         *testing.T
+	reporters int
+	seq       int64
+}
+
+func newNotifyFixture(t *testing.T, b backend) *notifyFixture {
+	return &notifyFixture{stack: newStack(t, b, stackOptions{noDispatcher: true}), t: t, seq: 1000}
+}
+
+// openIn opens a ticket whose origin is channel, by a reporter of its own: their DM channel is
+// paced apart from the others'.
+func (s *notifyFixture) openIn(title, channel string) core.Ticket {
+	s.t.Helper()
+	s.reporters++
+	who := fmt.Sprintf("UREP%d", s.reporters)
+	s.fake.AddUser(slacktest.User{ID: who, Name: "rep" + who})
+	tk, err := s.svc.OpenTicket(context.Background(), core.Actor{User: core.UserRef{ID: who, Name: "rep" + who}, Role: core.RoleRequester, Workspace: s.ws},
+		core.OpenInput{Title: title, OriginChannel: channel})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tk
+}
+
+// outboxEvent is a new outbox event of kind about ticket id.
+func (s *notifyFixture) outboxEvent(kind core.EventKind, id int64) core.Event {
+	s.seq++
+	return core.Event{ID: s.seq, Kind: kind, Workspace: s.ws, TicketID: id, CreatedAt: time.Now()}
+}
+
+// testNotifyOnce: a card is posted once however often its event is delivered, even when
+// Slack's answer to the first post was lost.
+func testNotifyOnce(t *testing.T, b backend) {
+	s := newNotifyFixture(t, b)
 	ctx := context.Background()
-	reporters := 0
-	open := func(title, channel string) core.Ticket {
-		t.Helper()
-		// A reporter of their own for each ticket: their DM channel is paced apart.
-		reporters++
-		who := fmt.Sprintf("UREP%d", reporters)
-		s.fake.AddUser(slacktest.User{ID: who, Name: "rep" + who})
-		tk, err := s.svc.OpenTicket(ctx, core.Actor{User: core.UserRef{ID: who, Name: "rep" + who}, Role: core.RoleRequester, Workspace: s.ws},
-			core.OpenInput{Title: title, OriginChannel: channel})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tk
-	}
-	seq := int64(1000)
-	event := func(kind core.EventKind, id int64) core.Event {
-		seq++
-		return core.Event{ID: seq, Kind: kind, Workspace: s.ws, TicketID: id, CreatedAt: time.Now()}
-	}
 
 	t.Run("ticket.opened posts one card, however often it is delivered", func(t *testing.T) {
-		tk := open("Once only", "CONCE")
-		ev := event(core.EventTicketOpened, tk.ID)
+		tk := s.openIn("Once only", "CONCE")
+		ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
 		for range 3 {
 			if err := s.adapter.Notify(ctx, ev); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+		if err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", "CONCE"))); n != 1 {
@@ -724,8 +743,8 @@ func testNotify(t *testing.T, b backend) {
 		}
 	})
 	t.Run("a card whose answer was lost is not posted again on the retry", func(t *testing.T) {
-		tk := open("Lost answer", "CLOST")
-		ev := event(core.EventTicketOpened, tk.ID)
+		tk := s.openIn("Lost answer", "CLOST")
+		ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
 		ev.Attempts = 1
 		s.fake.LateAnswer("chat.postMessage", 2*time.Second, 1)
 		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -747,16 +766,25 @@ func testNotify(t *testing.T, b backend) {
 			t.Errorf("place %+v, want the first card %s", got, cards[0].TS)
 		}
 	})
+}
+
+// testNotifyFailures: Slack's failures are classified (a missing channel is permanent, a 429
+// carries its Retry-After and pauses the workspace's chat calls, a 5xx is retried), posts into
+// one channel are paced, and a DM that cannot be sent does not hold up the card.
+func testNotifyFailures(t *testing.T, b backend) {
+	s := newNotifyFixture(t, b)
+	ctx := context.Background()
+
 	t.Run("a missing channel is permanent", func(t *testing.T) {
 		s.fake.BreakChannel("CGONE", "channel_not_found")
-		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Nowhere", "CGONE").ID))
+		err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn("Nowhere", "CGONE").ID))
 		if !core.IsPermanent(err) {
 			t.Errorf("err = %v, want permanent", err)
 		}
 	})
 	t.Run("a 429 carries Slack's Retry-After", func(t *testing.T) {
 		s.fake.RateLimitTimes("chat.postMessage", 7*time.Second, 1)
-		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Later", "CLATER").ID))
+		err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn("Later", "CLATER").ID))
 		if core.RetryAfterOf(err) != 7*time.Second || core.IsPermanent(err) {
 			t.Errorf("err = %v (retry after %v)", err, core.RetryAfterOf(err))
 		}
@@ -764,13 +792,13 @@ func testNotify(t *testing.T, b backend) {
 	})
 	t.Run("after a 429 no chat call reaches Slack until its Retry-After has passed", func(t *testing.T) {
 		s.fake.RateLimitTimes("chat.postMessage", 30*time.Second, 1)
-		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("First of many", "CPAUSE1").ID))
+		err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn("First of many", "CPAUSE1").ID))
 		if core.RetryAfterOf(err) != 30*time.Second {
 			t.Fatalf("err = %v", err)
 		}
 		before := len(s.fake.Attempts("chat.postMessage"))
 		for i := range 5 {
-			err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open(fmt.Sprint("Waiting ", i), "CPAUSE2").ID))
+			err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn(fmt.Sprint("Waiting ", i), "CPAUSE2").ID))
 			if d := core.RetryAfterOf(err); d <= 0 || d > 30*time.Second {
 				t.Fatalf("event %d: err = %v, want to wait for Slack's Retry-After", i, err)
 			}
@@ -782,7 +810,7 @@ func testNotify(t *testing.T, b backend) {
 	})
 	t.Run("a server error is retried", func(t *testing.T) {
 		s.fake.FailStatus("chat.postMessage", 503, 1)
-		err := s.adapter.Notify(ctx, event(core.EventTicketOpened, open("Flaky", "CFLAKY").ID))
+		err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn("Flaky", "CFLAKY").ID))
 		if err == nil || core.IsPermanent(err) {
 			t.Errorf("err = %v, want a retryable error", err)
 		}
@@ -790,7 +818,7 @@ func testNotify(t *testing.T, b backend) {
 	t.Run("posts into one channel are paced at about one a second", func(t *testing.T) {
 		var err error
 		for i := range 6 {
-			if err = s.adapter.Notify(ctx, event(core.EventTicketOpened, open(fmt.Sprint("Busy ", i), "CBUSY").ID)); err != nil {
+			if err = s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn(fmt.Sprint("Busy ", i), "CBUSY").ID)); err != nil {
 				break
 			}
 		}
@@ -799,16 +827,16 @@ func testNotify(t *testing.T, b backend) {
 		}
 	})
 	t.Run("a DM the reporter cannot get does not hold up the card", func(t *testing.T) {
-		tk := open("No DMs", "CNODM")
+		tk := s.openIn("No DMs", "CNODM")
 		s.fake.Fail("conversations.open", "cannot_dm_bot", 2)
-		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+		if err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
 		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusInProgress, ""); err != nil {
 			t.Fatal(err)
 		}
-		ev := event(core.EventTicketChanged, tk.ID)
+		ev := s.outboxEvent(core.EventTicketChanged, tk.ID)
 		ev.Actor = ops.User
 		ev.Changes = []core.Change{{Field: "status", From: "open", To: "in_progress", Actor: ops.User}}
 		err := s.adapter.Notify(ctx, ev)
@@ -821,13 +849,22 @@ func testNotify(t *testing.T, b backend) {
 		}
 		s.fake.Wait(t, "chat.update", slacktest.Param("channel", "CNODM"), slacktest.Containing("*Status*\nin progress"))
 	})
+}
+
+// testNotifyCopies: ticket.changed of a ticket without a card posts it first, message.copy
+// posts a copy once and follows its edits and deletion, and an internal note never reaches the
+// requester side.
+func testNotifyCopies(t *testing.T, b backend) {
+	s := newNotifyFixture(t, b)
+	ctx := context.Background()
+
 	t.Run("ticket.changed of a ticket without a card posts the card, then the note and the DM", func(t *testing.T) {
-		tk := open("Never carded", "CLATE")
+		tk := s.openIn("Never carded", "CLATE")
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
 		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusWaiting, "which floor?"); err != nil {
 			t.Fatal(err)
 		}
-		ev := event(core.EventTicketChanged, tk.ID)
+		ev := s.outboxEvent(core.EventTicketChanged, tk.ID)
 		ev.Actor = ops.User
 		ev.Changes = []core.Change{{Field: "status", From: "open", To: "waiting", Note: "which floor?", Actor: ops.User}}
 		for i := range 2 { // one delivery does it all; a redelivery repeats nothing
@@ -851,8 +888,8 @@ func testNotify(t *testing.T, b backend) {
 		}
 	})
 	t.Run("message.copy posts a copy once, and edits and deletions follow it", func(t *testing.T) {
-		tk := open("Copy me", "CCOPY")
-		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+		tk := s.openIn("Copy me", "CCOPY")
+		if err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
@@ -863,7 +900,7 @@ func testNotify(t *testing.T, b backend) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev := event(core.EventMessageCopy, tk.ID)
+			ev := s.outboxEvent(core.EventMessageCopy, tk.ID)
 			ev.MessageID, ev.PlaceID = m.ID, p.ID
 			for range 2 { // a redelivery posts nothing twice
 				if err := s.adapter.Notify(ctx, ev); err != nil {
@@ -880,7 +917,7 @@ func testNotify(t *testing.T, b backend) {
 			if _, err := s.svc.EditMessage(ctx, ops, tk.ID, ext, "Hello again", false); err != nil {
 				t.Fatal(err)
 			}
-			edit := event(core.EventMessageCopy, tk.ID)
+			edit := s.outboxEvent(core.EventMessageCopy, tk.ID)
 			edit.MessageID, edit.PlaceID = m.ID, p.ID
 			if err := s.adapter.Notify(ctx, edit); err != nil {
 				t.Fatal(err)
@@ -896,8 +933,8 @@ func testNotify(t *testing.T, b backend) {
 		}
 	})
 	t.Run("an internal note is never posted on the requester side", func(t *testing.T) {
-		tk := open("Secret", "CSECRET")
-		if err := s.adapter.Notify(ctx, event(core.EventTicketOpened, tk.ID)); err != nil {
+		tk := s.openIn("Secret", "CSECRET")
+		if err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, tk.ID)); err != nil {
 			t.Fatal(err)
 		}
 		ops := core.Actor{User: core.UserRef{ID: "ops", Name: "ops"}, Role: core.RoleStaff}
@@ -905,7 +942,7 @@ func testNotify(t *testing.T, b backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := event(core.EventMessageCopy, tk.ID)
+		ev := s.outboxEvent(core.EventMessageCopy, tk.ID)
 		ev.MessageID, ev.PlaceID = m.ID, s.ticket(tk.Number).Thread.ID // as a forged event would
 		if err := s.adapter.Notify(ctx, ev); !core.IsPermanent(err) {
 			t.Errorf("a copy of a note into the DM: err = %v, want a permanent refusal", err)
