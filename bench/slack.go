@@ -108,17 +108,31 @@ func runSlack(ctx context.Context, e *env) error {
 	report("slack_baseline_p99_ms", ms(baseFixed.p99), "ms")
 	report("slack_baseline_max_rps", baseMax, "req/s")
 
-	// The relay runs last: its setup makes every later card go to the triage channel.
-	settle()
-	rel, err := runRelay(ctx, e, live)
+	// Stop the slash-command server first: its outbox backlog must not weigh on the relay.
+	live.close()
+	spread, one, err := runRelay(ctx, e)
 	if err != nil {
 		return err
 	}
-	report("relay_p99_ms", ms(rel.p99), "ms")
-	report("relay_missing", float64(rel.missing), "messages")
-	report("relay_doubled", float64(rel.doubled), "messages")
-	if rel.missing > 0 || rel.doubled > 0 {
-		return fmt.Errorf("relay: %d copies missing, %d posted twice (of %d messages)", rel.missing, rel.doubled, rel.sent)
+	report("relay_p99_ms", ms(one.p99), "ms")
+	report("relay_missing", float64(one.missing), "messages")
+	report("relay_doubled", float64(one.doubled), "messages")
+	report("relay_spread_p99_ms", ms(spread.p99), "ms")
+	report("relay_spread_missing", float64(spread.missing), "messages")
+	report("relay_spread_doubled", float64(spread.doubled), "messages")
+	for _, r := range []struct {
+		name string
+		res  relayResult
+	}{{"relay", one}, {"relay_spread", spread}} {
+		if r.res.missing > 0 || r.res.p99 > relayMaxP99 {
+			fmt.Fprintf(os.Stderr, "tbbench: %s misses its target: p99 %.2f ms (target %v), %d of %d copies not posted within %v\n",
+				r.name, ms(r.res.p99), relayMaxP99, r.res.missing, r.res.sent, relayWait)
+		}
+	}
+	// A copy posted twice is a bug whatever the load; so is one missing while no channel is
+	// over Slack's rate.
+	if one.doubled > 0 || spread.doubled > 0 || spread.missing > 0 {
+		return fmt.Errorf("relay: %d+%d copies posted twice, %d missing in the spread run", one.doubled, spread.doubled, spread.missing)
 	}
 	return nil
 }
@@ -334,12 +348,12 @@ func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (*slackLiv
 	a.Routes(mux)
 	srv := httptest.NewServer(mux)
 	l.url = srv.URL
-	l.close = func() {
+	l.close = sync.OnceFunc(func() {
 		srv.Close()
 		cancel()
 		wg.Wait()
 		l.fake.Close()
-	}
+	})
 	return l, nil
 }
 
