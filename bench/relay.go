@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"os"
@@ -60,6 +61,7 @@ type relayTicket struct{ triage, dm core.Place }
 // on it; it numbers messages across runs.
 type relayBench struct {
 	l      *slackLive
+	db     *sql.DB // the live server's database, read to split latencies at the commit
 	client slacktest.Client
 	seq    atomic.Int64
 }
@@ -79,7 +81,12 @@ func runRelay(ctx context.Context, e *env) (spread, one relayResult, err error) 
 		return spread, one, err
 	}
 	defer l.close()
-	b := &relayBench{l: l, client: slacktest.Client{BaseURL: l.url, Signer: slacktest.Signer{Secret: slackSecret}}}
+	db, err := e.openRaw(dbURL)
+	if err != nil {
+		return spread, one, err
+	}
+	defer db.Close()
+	b := &relayBench{l: l, db: db, client: slacktest.Client{BaseURL: l.url, Signer: slacktest.Signer{Secret: slackSecret}}}
 	l.fake.AddUser(slacktest.User{ID: relayAdmin, Name: "ada", Admin: true})
 	l.fake.AddUser(slacktest.User{ID: relayStaff, Name: "sam"})
 	l.fake.AddChannel(slacktest.Channel{ID: relayTriage, Name: "helpdesk", Private: true,
@@ -162,7 +169,8 @@ func (b *relayBench) run(ctx context.Context, name string, tickets []relayTicket
 		mu     sync.Mutex
 		copies = map[int][]time.Time{} // message number → when each copy reached the fake
 		sentAt = map[int]time.Time{}
-		wrong  int // copies in another ticket's thread
+		tsOf   = map[int]string{} // the message's ts in the triage thread
+		wrong  int                // copies in another ticket's thread
 	)
 	hook := func(c slacktest.Call) {
 		if c.Method != "chat.postMessage" || !c.OK() {
@@ -200,7 +208,7 @@ func (b *relayBench) run(ctx context.Context, name string, tickets []relayTicket
 			slacktest.MessageEvent(tk.triage.ChannelID, "group", relayStaff, text, ts, tk.triage.ThreadID))
 		slackSigned(t, endpoint, slacktest.JSONType, body)
 		mu.Lock()
-		sentAt[i] = time.Now()
+		sentAt[i], tsOf[i] = time.Now(), ts
 		mu.Unlock()
 		return nil
 	}
@@ -235,10 +243,28 @@ func (b *relayBench) run(ctx context.Context, name string, tickets []relayTicket
 			lat = append(lat, slices.MinFunc(cs, time.Time.Compare).Sub(sentAt[i]))
 		}
 	}
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		res.p50, res.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+	res.p50, res.p99 = percentiles(lat)
+	// Where the time goes: from the event sent to the message stored (the adapter and the
+	// core's transaction), and from stored to the copy posted (the outbox and the notifier).
+	stored, err := b.storedAt(ctx, tickets)
+	if err != nil {
+		return res, err
 	}
+	var in, out []time.Duration
+	for i := first; i <= last; i++ {
+		at, ok := stored[tsOf[i]]
+		if !ok {
+			continue
+		}
+		in = append(in, at.Sub(sentAt[i]))
+		if cs := copies[i]; len(cs) > 0 {
+			out = append(out, slices.MinFunc(cs, time.Time.Compare).Sub(at))
+		}
+	}
+	in50, in99 := percentiles(in)
+	out50, out99 := percentiles(out)
+	fmt.Fprintf(os.Stderr, "tbbench: relay (%s): sent → stored p50 %.2f ms, p99 %.2f ms; stored → copy posted p50 %.2f ms, p99 %.2f ms\n",
+		name, ms(in50), ms(in99), ms(out50), ms(out99))
 	fmt.Fprintf(os.Stderr, "tbbench: relay (%s, %d tickets) at %d/s: %d sent, %.2f%% accepted (p99 %.2f ms to the answer); "+
 		"copies p50 %.2f ms, p99 %.2f ms (target %v); %d missing, %d doubled; outbox meanwhile: %d delivered, %d deferred (paced or failed), %d events pending%s\n",
 		name, len(tickets), relayRate, res.sent, 100*accepted.success(), ms(accepted.p99), ms(res.p50), ms(res.p99), relayMaxP99,
@@ -247,4 +273,39 @@ func (b *relayBench) run(ctx context.Context, name string, tickets []relayTicket
 		return res, fmt.Errorf("relay (%s): only %d of %d events accepted; first failure: %s", name, accepted.ok, accepted.sent, accepted.firstErr)
 	}
 	return res, nil
+}
+
+// percentiles sorts d and returns its p50 and p99 (zero when empty).
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2], d[min(len(d)-1, len(d)*99/100)]
+}
+
+// storedAt returns when each message of tickets was stored, by its Slack ts.
+func (b *relayBench) storedAt(ctx context.Context, tickets []relayTicket) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for _, t := range tickets {
+		rows, err := b.db.QueryContext(ctx, "SELECT external_id, created_at FROM ticket_messages WHERE ticket_id = ?", t.triage.TicketID)
+		if err != nil {
+			return nil, fmt.Errorf("relay: read stored messages: %w", err)
+		}
+		for rows.Next() {
+			var ts string
+			var at time.Time
+			if err := rows.Scan(&ts, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("relay: read stored messages: %w", err)
+			}
+			out[ts] = at
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("relay: read stored messages: %w", err)
+		}
+	}
+	return out, nil
 }
