@@ -26,12 +26,16 @@ func suites() []suite {
 		{"store", runStore},
 		{"api", runAPI},
 		{"discord", runDiscord},
-		{"slack", runSlack},
+		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
 	}
 }
 
 func main() {
-	only := flag.String("suite", "", "run only the suites named here (comma-separated)")
+	var names []string
+	for _, s := range suites() {
+		names = append(names, s.name)
+	}
+	only := flag.String("suite", "", "run only the suites named here (comma-separated): "+strings.Join(names, ", "))
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

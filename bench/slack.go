@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +24,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/ticketbot/ticketbot/adapters/slack"
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 )
 
 // Slack benchmark shape: signed "/ticket TEXT" slash commands, each from a new user in one of
@@ -48,25 +47,26 @@ const (
 	slackSecret        = "tbbench-slack-signing-secret"
 )
 
-// runSlack measures the Slack slash-command path against its baseline.
+// runSlack measures the Slack slash-command path against its baseline, then the relay of
+// triage-thread messages into the requester's DM thread (relay.go) on the same live server.
 func runSlack(ctx context.Context, e *env) error {
 	dbURL, err := e.freshDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	team := "TB" + strings.ToUpper(slackRandomHex(4)) // Redis is shared between runs
-	live, pending, closeLive, err := slackLiveServer(ctx, e, dbURL, team)
+	live, err := slackLiveServer(ctx, e, dbURL, team)
 	if err != nil {
 		return err
 	}
-	defer closeLive()
+	defer live.close()
 	base, closeBase, err := slackBaselineServer(ctx, e, dbURL)
 	if err != nil {
 		return err
 	}
 	defer closeBase()
 
-	liveTr := slackTargeter(live+"/slack/commands", team)
+	liveTr := slackTargeter(live.url+"/slack/commands", team)
 	baseTr := slackTargeter(base+"/slack/commands", team)
 	liveOK := func(r *vegeta.Result) bool {
 		return r.Code == http.StatusOK && bytes.Contains(r.Body, []byte(" opened: "))
@@ -74,7 +74,7 @@ func runSlack(ctx context.Context, e *env) error {
 	baseOK := func(r *vegeta.Result) bool {
 		return r.Code == http.StatusOK && bytes.Contains(r.Body, []byte(`"ephemeral"`))
 	}
-	settle := func() { slackSettle(ctx, pending) }
+	settle := func() { slackSettle(ctx, live.pending) }
 
 	// Warm both up (connections, pools, buffer pool), then the fixed rate.
 	for _, w := range []struct {
@@ -97,54 +97,75 @@ func runSlack(ctx context.Context, e *env) error {
 		fmt.Fprintf(os.Stderr, "tbbench: slack %s at %d/s: %d sent, %.2f%% ok, p50 %.2f ms, p99 %.2f ms%s\n", r.name,
 			slackFixedRate, r.run.sent, 100*r.run.success(), ms(r.run.p50), ms(r.run.p99), r.run.failure())
 	}
+	// A failed slash-command run still lets the relay (a server of its own) be measured.
+	var openErr error
 	if liveFixed.success() < slackMinSuccess {
-		return fmt.Errorf("slack_open at %d/s: only %d of %d ok; first failure: %s", slackFixedRate, liveFixed.ok, liveFixed.sent, liveFixed.firstErr)
+		openErr = fmt.Errorf("slack_open at %d/s: only %d of %d ok; first failure: %s", slackFixedRate, liveFixed.ok, liveFixed.sent, liveFixed.firstErr)
+	} else {
+		liveMax := slackMaxRate(ctx, "ticketbot", liveTr, liveOK, settle)
+		baseMax := slackMaxRate(ctx, "baseline", baseTr, baseOK, settle)
+		report("slack_open_p99_ms", ms(liveFixed.p99), "ms")
+		report("slack_open_max_rps", liveMax, "req/s")
+		report("slack_baseline_p99_ms", ms(baseFixed.p99), "ms")
+		report("slack_baseline_max_rps", baseMax, "req/s")
 	}
-	liveMax := slackMaxRate(ctx, "ticketbot", liveTr, liveOK, settle)
-	baseMax := slackMaxRate(ctx, "baseline", baseTr, baseOK, settle)
 
-	report("slack_open_p99_ms", ms(liveFixed.p99), "ms")
-	report("slack_open_max_rps", liveMax, "req/s")
-	report("slack_baseline_p99_ms", ms(baseFixed.p99), "ms")
-	report("slack_baseline_max_rps", baseMax, "req/s")
-	return nil
+	// Stop the slash-command server first: its outbox backlog must not weigh on the relay.
+	live.close()
+	spread, one, err := runRelay(ctx, e)
+	if err != nil {
+		return errors.Join(openErr, err)
+	}
+	if openErr != nil {
+		report("slack_baseline_p99_ms", ms(baseFixed.p99), "ms") // still the relay's baseline
+	}
+	report("relay_p99_ms", ms(one.p99), "ms")
+	report("relay_missing", float64(one.missing), "messages")
+	report("relay_doubled", float64(one.doubled), "messages")
+	report("relay_spread_p99_ms", ms(spread.p99), "ms")
+	report("relay_spread_missing", float64(spread.missing), "messages")
+	report("relay_spread_doubled", float64(spread.doubled), "messages")
+	for _, r := range []struct {
+		name string
+		res  relayResult
+	}{{"relay", one}, {"relay_spread", spread}} {
+		if r.res.missing > 0 || r.res.p99 > relayMaxP99 {
+			fmt.Fprintf(os.Stderr, "tbbench: %s misses its target: p99 %.2f ms (target %v), %d of %d copies not posted within %v\n",
+				r.name, ms(r.res.p99), relayMaxP99, r.res.missing, r.res.sent, relayWait)
+		}
+	}
+	// A copy posted twice is a bug whatever the load; so is one missing while no channel is
+	// over Slack's rate.
+	if one.doubled > 0 || spread.doubled > 0 || spread.missing > 0 {
+		return errors.Join(openErr, fmt.Errorf("relay: %d+%d copies posted twice, %d missing in the spread run", one.doubled, spread.doubled, spread.missing))
+	}
+	return openErr
 }
 
 // slackTargeter makes signed slash commands: /ticket TEXT from a new user each time.
 func slackTargeter(endpoint, team string) vegeta.Targeter {
 	var n atomic.Int64
-	hdr := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	return func(t *vegeta.Target) error {
 		i := n.Add(1)
-		form := url.Values{
-			"token":        {"unused"},
-			"team_id":      {team},
-			"team_domain":  {"bench"},
-			"channel_id":   {fmt.Sprintf("CB%05d", i%slackChannels)},
-			"channel_name": {"bench"},
-			"user_id":      {fmt.Sprintf("UB%09d", i)},
-			"user_name":    {fmt.Sprintf("bench%d", i)},
-			"command":      {"/ticket"},
-			"text":         {fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97)},
-			"api_app_id":   {"ABENCH"},
-			"response_url": {"https://hooks.slack.invalid/commands/" + strconv.FormatInt(i, 10)},
-			"trigger_id":   {team + "." + strconv.FormatInt(i, 10)}, // unique across runs too: Redis remembers trigger ids
-		}
-		body := []byte(form.Encode())
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		t.Method, t.URL, t.Body = http.MethodPost, endpoint, body
-		t.Header = hdr.Clone()
-		t.Header.Set("X-Slack-Request-Timestamp", ts)
-		t.Header.Set("X-Slack-Signature", slackSign(ts, body))
+		body := []byte(slacktest.Command{
+			Team: team, TeamDomain: "bench", ChannelName: "bench",
+			Channel:   fmt.Sprintf("CB%05d", i%slackChannels),
+			User:      fmt.Sprintf("UB%09d", i),
+			UserName:  fmt.Sprintf("bench%d", i),
+			Text:      fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97),
+			AppID:     "ABENCH",
+			TriggerID: team + "." + strconv.FormatInt(i, 10), // unique across runs too: Redis remembers trigger ids
+		}.Form().Encode())
+		slackSigned(t, endpoint, slacktest.FormType, body)
 		return nil
 	}
 }
 
-func slackSign(ts string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(slackSecret))
-	mac.Write([]byte("v0:" + ts + ":"))
-	mac.Write(body)
-	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+// slackSigned makes t a POST of body to endpoint signed with slackSecret now.
+func slackSigned(t *vegeta.Target, endpoint, contentType string, body []byte) {
+	t.Method, t.URL, t.Body = http.MethodPost, endpoint, body
+	t.Header = slacktest.Sign(slackSecret, time.Now(), body)
+	t.Header.Set("Content-Type", contentType)
 }
 
 // slackRun is the outcome of one constant-rate attack.
@@ -277,70 +298,68 @@ func slackSettle(ctx context.Context, pending func(context.Context) int64) {
 	}
 }
 
+// slackLive is the production stack behind the Slack adapter's HTTP routes, the adapter
+// talking to slacktest's fake Slack.
+type slackLive struct {
+	url   string
+	team  string
+	fake  *slacktest.Server
+	stack *stack
+	// onCall, when set, sees every call the fake records (the relay times copies with it).
+	onCall atomic.Pointer[func(slacktest.Call)]
+	close  func()
+}
+
+// pending counts the undelivered outbox events.
+func (l *slackLive) pending(ctx context.Context) int64 {
+	n, err := l.stack.store.PendingEvents(ctx)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // slackLiveServer builds the production stack on the fresh database and Redis: gormstore,
 // redisstate (fail-open), the service, the outbox dispatcher with the Slack adapter as its
 // Notifier, the bot with its default limits, and the adapter's routes — the adapter talking to
-// a fake Slack Web API. It returns the server URL and a count of undelivered events.
-func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (string, func(context.Context) int64, func(), error) {
+// slacktest's fake Web API (every user id known, the call log bounded).
+func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (*slackLive, error) {
 	sk, err := e.newStack(ctx, dbURL)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, err
 	}
-	st, svc, disp, b := sk.store, sk.svc, sk.disp, sk.bot
-	fake := httptest.NewServer(slackFakeAPI(team))
-	a, err := slack.New(ctx, slack.Config{Bot: b, Service: svc, BotToken: "xoxb-bench", SigningSecret: slackSecret,
-		APIURL: fake.URL + "/api/", Log: e.log})
+	l := &slackLive{team: team, stack: sk}
+	l.fake = slacktest.New(slacktest.Options{Team: team, BotToken: "xoxb-bench", ImplicitUsers: true, MaxCalls: 4096,
+		OnCall: func(c slacktest.Call) {
+			if f := l.onCall.Load(); f != nil {
+				(*f)(c)
+			}
+		}})
+	a, err := slack.New(ctx, slack.Config{Bot: sk.bot, Service: sk.svc, BotToken: "xoxb-bench", SigningSecret: slackSecret,
+		APIURL: l.fake.APIURL(), Log: e.log})
 	if err != nil {
-		fake.Close()
-		return "", nil, nil, err
+		l.fake.Close()
+		return nil, err
 	}
-	if err := disp.Register(a); err != nil {
-		fake.Close()
-		return "", nil, nil, err
+	if err := sk.disp.Register(a); err != nil {
+		l.fake.Close()
+		return nil, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { disp.Run(rctx) })
+	wg.Go(func() { sk.disp.Run(rctx) })
 	wg.Go(func() { _ = a.Run(rctx) })
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	srv := httptest.NewServer(mux)
-	pending := func(ctx context.Context) int64 {
-		n, err := st.PendingEvents(ctx)
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	return srv.URL, pending, func() {
+	l.url = srv.URL
+	l.close = sync.OnceFunc(func() {
 		srv.Close()
 		cancel()
 		wg.Wait()
-		fake.Close()
-	}, nil
-}
-
-// slackFakeAPI answers the Web API calls the adapter makes, in Slack's shapes, at once.
-func slackFakeAPI(team string) http.Handler {
-	var ts atomic.Int64
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		var v any
-		switch strings.TrimPrefix(r.URL.Path, "/api/") {
-		case "auth.test":
-			v = map[string]any{"ok": true, "team_id": team, "user_id": "UBENCHBOT", "bot_id": "BBENCH"}
-		case "users.info":
-			v = map[string]any{"ok": true, "user": map[string]any{"id": r.Form.Get("user"), "name": "bench"}}
-		case "chat.postMessage":
-			v = map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": fmt.Sprintf("1700000000.%06d", ts.Add(1))}
-		case "conversations.members":
-			v = map[string]any{"ok": true, "members": []string{}, "response_metadata": map[string]any{"next_cursor": ""}}
-		default:
-			v = map[string]any{"ok": true}
-		}
-		_ = json.NewEncoder(w).Encode(v)
+		l.fake.Close()
 	})
+	return l, nil
 }
 
 // slackBaselineServer serves a handler that verifies the signature and does one raw INSERT.
@@ -401,7 +420,7 @@ func slackVerify(h http.Header, body []byte) error {
 	if d := time.Since(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
 		return errSlackSignature
 	}
-	if !hmac.Equal([]byte(h.Get("X-Slack-Signature")), []byte(slackSign(ts, body))) {
+	if !hmac.Equal([]byte(h.Get("X-Slack-Signature")), []byte(slacktest.Signature(slackSecret, ts, body))) {
 		return errSlackSignature
 	}
 	return nil

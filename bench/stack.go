@@ -12,7 +12,8 @@ import (
 
 // stack is the production core as `ticketbot serve` builds it, on a fresh database and the
 // benchmark Redis: gormstore, redisstate behind FailOpen, the service, the outbox
-// dispatcher (not yet running; suites register their notifier and run it) and the bot.
+// dispatcher (not yet running; suites register their notifier and run it) and the bot with
+// its drafts in the database.
 type stack struct {
 	store *gormstore.Store
 	redis *redisstate.Store
@@ -51,7 +52,7 @@ func (e *env) newStack(ctx context.Context, dbURL string) (*stack, error) {
 	shared := core.NewFailOpen(rs, rs, e.log)
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: e.log})
 	svc := core.NewService(core.ServiceConfig{Store: st, State: shared, Limiter: shared, Log: e.log, Committed: disp.Kick})
-	b, err := bot.New(bot.Config{Service: svc, State: shared, Log: e.log})
+	b, err := bot.New(bot.Config{Service: svc, State: shared, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Log: e.log})
 	if err != nil {
 		return nil, err
 	}
