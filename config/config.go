@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -74,6 +75,10 @@ type Config struct {
 	// OutboxLease is how long a process holds the outbox events it is delivering without
 	// renewing them: how long a killed process's events wait for another one.
 	OutboxLease time.Duration `env:"TICKETBOT_OUTBOX_LEASE" envDefault:"20s"`
+	// SecretKey (base64, 32 bytes) seals stored platform tokens; SecretKeysOld are earlier
+	// keys (comma-separated) that still open what they sealed, while rotating.
+	SecretKey     Secret `env:"TICKETBOT_SECRET_KEY"`
+	SecretKeysOld Secret `env:"TICKETBOT_SECRET_KEY_OLD"`
 
 	Slack   Slack
 	Discord Discord
@@ -85,10 +90,17 @@ type Slack struct {
 	SigningSecret Secret `env:"SLACK_SIGNING_SECRET"`
 	AppToken      Secret `env:"SLACK_APP_TOKEN"`
 	APIURL        string `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
+	// ClientID and ClientSecret are the app's OAuth credentials: installs in many workspaces.
+	ClientID     string `env:"SLACK_CLIENT_ID"`
+	ClientSecret Secret `env:"SLACK_CLIENT_SECRET"`
 }
 
-// Enabled reports whether the Slack adapter should start.
-func (s Slack) Enabled() bool { return s.BotToken != "" }
+// Enabled reports whether the Slack adapter should start: one workspace's bot token, or
+// installs through OAuth.
+func (s Slack) Enabled() bool { return s.BotToken != "" || s.Installs() }
+
+// Installs reports whether workspaces can install the app through /slack/install.
+func (s Slack) Installs() bool { return s.ClientID != "" && s.ClientSecret != "" }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
 func (s Slack) SocketMode() bool { return s.AppToken != "" }
@@ -220,6 +232,12 @@ func (c Config) Validate() error {
 	if err := c.Slack.validate(); err != nil {
 		return err
 	}
+	if _, err := c.SecretKeys(); err != nil {
+		return err
+	}
+	if c.Slack.Installs() && c.SecretKey == "" {
+		return errors.New("config: TICKETBOT_SECRET_KEY is required with SLACK_CLIENT_ID: it seals the bot tokens of the workspaces that install the app (make one with: openssl rand -base64 32)")
+	}
 	return c.Discord.validate()
 }
 
@@ -296,6 +314,12 @@ func (s Slack) validate() error {
 	if err := checkAPIURL("SLACK_API_URL", s.APIURL); err != nil {
 		return err
 	}
+	if (s.ClientID == "") != (s.ClientSecret == "") {
+		return errors.New("config: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (both from the app's Basic Information page)")
+	}
+	if s.Installs() && s.BotToken == "" && s.SigningSecret == "" {
+		return errors.New("config: SLACK_SIGNING_SECRET is required to receive Slack requests from installed workspaces")
+	}
 	if s.BotToken != "" && !strings.HasPrefix(string(s.BotToken), "xoxb-") {
 		return errors.New("config: SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
 	}
@@ -328,6 +352,37 @@ func (d Discord) validate() error {
 		return errors.New("config: DISCORD_SHARD_ID must be between 0 and DISCORD_SHARD_COUNT-1")
 	}
 	return nil
+}
+
+// SecretKeys decodes TICKETBOT_SECRET_KEY and then TICKETBOT_SECRET_KEY_OLD's keys (none
+// when unset). Errors: a key that is not base64 of 32 bytes, naming its variable.
+func (c Config) SecretKeys() ([][]byte, error) {
+	if c.SecretKey == "" {
+		if c.SecretKeysOld != "" {
+			return nil, errors.New("config: TICKETBOT_SECRET_KEY_OLD is set without TICKETBOT_SECRET_KEY")
+		}
+		return nil, nil
+	}
+	var out [][]byte
+	for i, raw := range append([]string{string(c.SecretKey)}, strings.Split(string(c.SecretKeysOld), ",")...) {
+		raw = strings.TrimSpace(raw)
+		if raw == "" && i > 0 {
+			continue
+		}
+		name := "TICKETBOT_SECRET_KEY"
+		if i > 0 {
+			name += "_OLD"
+		}
+		k, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			k, err = base64.RawStdEncoding.DecodeString(raw)
+		}
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("config: %s must be 32 random bytes in base64 (make one with: openssl rand -base64 32)", name)
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // SlogLevel is LogLevel as a slog.Level. Errors: an unknown level.

@@ -46,6 +46,11 @@ type Config struct {
 	Log *slog.Logger
 	// MaxBody caps an inbound request body [1 MiB].
 	MaxBody int64
+	// Installs keeps the tokens of workspaces that installed the app through OAuth; with
+	// ClientID, ClientSecret and PublicURL it turns on /slack/install (teams.go, install.go).
+	// BotToken may then be empty.
+	Installs                          *core.Installs
+	ClientID, ClientSecret, PublicURL string
 }
 
 // Adapter connects one Slack workspace's app to the bot: inbound HTTP routes or a Socket Mode
@@ -64,6 +69,9 @@ type Adapter struct {
 	bg       bot.Tracker
 	cache    *core.Cache
 	flights  flightGroup
+	teams    *teams
+	installs *core.Installs
+	oauth    *oauthApp
 }
 
 // identity is who the app is in its workspace (auth.test).
@@ -78,7 +86,7 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 	switch {
 	case c.Bot == nil || c.Service == nil:
 		return nil, core.Errorf(core.EInvalid, "slack.New: a Bot and a Service are required")
-	case strings.TrimSpace(c.BotToken) == "":
+	case strings.TrimSpace(c.BotToken) == "" && c.Installs == nil:
 		return nil, core.Errorf(core.EInvalid, "slack.New: SLACK_BOT_TOKEN is required")
 	case c.SigningSecret == "" && c.AppToken == "":
 		return nil, core.Errorf(core.EInvalid, "slack.New: SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN (Socket Mode) is set")
@@ -110,10 +118,15 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		opts = append(opts, slackgo.OptionAppLevelToken(c.AppToken))
 	}
 	client := slackgo.New(c.BotToken, opts...)
+	oauth, err := newOAuthApp(c)
+	if err != nil {
+		return nil, err
+	}
 	a := &Adapter{
 		bot:      c.Bot,
 		svc:      c.Service,
-		api:      sdkAPI{c: client},
+		installs: c.Installs,
+		oauth:    oauth,
 		client:   client,
 		secret:   c.SigningSecret,
 		appToken: c.AppToken,
@@ -122,14 +135,22 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		maxBody:  c.MaxBody,
 		cache:    c.Bot.Cache("slack"),
 	}
+	if c.BotToken == "" {
+		a.teams = newTeams(c.Installs, "", nil, c.Clock, opts[:2])
+		a.api = routedAPI{t: a.teams}
+		a.log.Info("slack adapter ready for workspaces that install the app", "install", PathInstall, "socket_mode", c.AppToken != "")
+		return a, nil
+	}
 	actx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
-	id, err := a.api.whoAmI(actx)
+	id, err := sdkAPI{c: client}.whoAmI(actx)
 	if err != nil {
 		return nil, &core.Error{Code: core.EUnavailable, Op: "slack.New",
 			Message: "auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", Err: err}
 	}
 	a.self = id
+	a.teams = newTeams(c.Installs, id.TeamID, sdkAPI{c: client}, c.Clock, opts[:2])
+	a.api = routedAPI{t: a.teams}
 	a.log.Info("slack adapter ready", "team", id.TeamID, "bot_user", id.UserID, "socket_mode", c.AppToken != "")
 	return a, nil
 }

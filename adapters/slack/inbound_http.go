@@ -62,6 +62,7 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /slack/commands", a.guard(a.serveCommands))
 	mux.HandleFunc("POST /slack/events", a.guard(a.serveEvents))
 	mux.HandleFunc("POST /slack/interactivity", a.guard(a.serveInteractivity))
+	a.installRoutes(mux)
 }
 
 // guard turns a panic in a handler (a payload shape nobody foresaw) into a logged 400.
@@ -127,7 +128,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	writeAck(w, a.handleCommand(ctx, sc))
+	writeAck(w, a.handleCommand(withTeam(ctx, sc.TeamID), sc))
 }
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +147,7 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	if err := a.handleEvent(ctx, env); err != nil {
+	if err := a.handleEnvelope(ctx, env); err != nil {
 		// Only "the database is unavailable" gets here; Slack will retry.
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
@@ -171,7 +172,7 @@ func (a *Adapter) serveInteractivity(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := requestContext(r)
 	defer cancel()
-	payload, err := a.handleInteraction(ctx, cb)
+	payload, err := a.handleInteraction(withTeam(ctx, cb.Team.ID), cb)
 	if err != nil {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return

@@ -129,7 +129,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, ev soc
 				a.log.Warn("slack: malformed Socket Mode event; dropped", "envelope", id)
 				return nil, true
 			}
-			if err := a.handleEvent(hctx, env); err != nil {
+			if err := a.handleEnvelope(hctx, env); err != nil {
 				// Only "the database is unavailable" (or out of time) gets here, and handleEvent
 				// forgot the event id: unacknowledged, the envelope comes again and is processed.
 				a.log.Warn("slack: event not processed; not acknowledged, so Slack delivers it again",
@@ -147,7 +147,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, ev soc
 			if !validCommand(sc) {
 				return nil, true
 			}
-			return a.handleCommand(hctx, sc), true
+			return a.handleCommand(withTeam(hctx, sc.TeamID), sc), true
 		})
 	case socketmode.EventTypeInteractive:
 		cb, ok := ev.Data.(slackgo.InteractionCallback)
@@ -155,7 +155,7 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, ev soc
 			return
 		}
 		a.envelope(ctx, sm, ev.Request.EnvelopeID, ev.Type, handlerTimeout, func(hctx context.Context) (any, bool) {
-			payload, err := a.handleInteraction(hctx, cb)
+			payload, err := a.handleInteraction(withTeam(hctx, cb.Team.ID), cb)
 			if err != nil {
 				payload = nil
 			}

@@ -28,6 +28,7 @@ const stepTTL = 24 * time.Hour
 // settings.changed greets the new triage channel. Errors are for the outbox dispatcher:
 // retried later (at least the Retry-After of a 429), or core.Permanent.
 func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
+	ctx = withEventTeam(ctx, ev) // the Web API calls use the event's team's token (teams.go)
 	var err error
 	switch ev.Kind {
 	case core.EventTicketOpened:

@@ -80,6 +80,8 @@ type stackOptions struct {
 	socket       bool       // Socket Mode instead of HTTP
 	noDispatcher bool       // leave the outbox alone (Notify is called by the test)
 	limits       bot.Limits
+	// configure changes the adapter's configuration (install_test.go: OAuth installs).
+	configure func(c *slack.Config, st *gormstore.Store, state core.StateStore)
 }
 
 // stack is the whole of ticketbot around the Slack adapter: a real store and state store, the
@@ -153,6 +155,9 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	}
 	if o.socket {
 		cfg.AppToken = appToken
+	}
+	if o.configure != nil {
+		o.configure(&cfg, store, state)
 	}
 	s.adapter, err = slack.New(ctx, cfg)
 	if err != nil {

@@ -41,11 +41,18 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 	}
 	out := []adapter{webAdapter{w}}
 	if cfg.Slack.Enabled() {
-		a, err := slack.New(ctx, slack.Config{
+		sc := slack.Config{
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
 			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log,
-		})
+		}
+		if cfg.Slack.Installs() {
+			if sc.Installs, err = newInstalls(cfg, d.store, d.state); err != nil {
+				return nil, err
+			}
+			sc.ClientID, sc.ClientSecret, sc.PublicURL = cfg.Slack.ClientID, cfg.Slack.ClientSecret.Reveal(), cfg.PublicURL
+		}
+		a, err := slack.New(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
 		}
@@ -54,7 +61,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		}
 		out = append(out, a)
 	} else {
-		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set (set it with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode; docs/slack.md)")
+		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set (set it with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode; or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for installs through /slack/install; docs/slack.md)")
 	}
 	if cfg.Discord.Enabled() {
 		a, err := discord.New(ctx, discord.Config{

@@ -57,7 +57,11 @@ func runDoctor(ctx context.Context, cfg config.Config, out io.Writer) int {
 		defer st.Close()
 	}
 	checks = append(checks, doctorRedis(ctx, cfg))
-	checks = append(checks, doctorSlack(ctx, cfg, settings)...)
+	var installs core.InstallStore
+	if st != nil {
+		installs = st
+	}
+	checks = append(checks, doctorSlack(ctx, cfg, installs, settings)...)
 	checks = append(checks, doctorDiscord(ctx, cfg, settings)...)
 	checks = append(checks, doctorPublicURL(ctx, cfg))
 	failed := 0

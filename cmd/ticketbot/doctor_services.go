@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ticketbot/ticketbot/adapters/discord"
 	"github.com/ticketbot/ticketbot/adapters/slack"
 	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/config"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/memstate"
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
@@ -38,22 +40,40 @@ func doctorRedis(ctx context.Context, cfg config.Config) bot.Check {
 
 // doctorSlack checks the Slack token(s) and the triage channel of every Slack workspace with
 // settings.
-func doctorSlack(ctx context.Context, cfg config.Config, settings []core.Settings) []bot.Check {
+func doctorSlack(ctx context.Context, cfg config.Config, st core.InstallStore, settings []core.Settings) []bot.Check {
+	var out []bot.Check
+	tokens := map[string]string{}
+	if st != nil {
+		state := memstate.New(nil)
+		defer state.Close()
+		in, err := newInstalls(cfg, st, state)
+		if err == nil {
+			var failed int
+			tokens, failed, err = in.Tokens(ctx, core.PlatformSlack)
+			if err == nil && failed > 0 {
+				out = append(out, bot.FailedCheck("slack installs", fmt.Sprintf("%d installed workspace token(s) do not open with TICKETBOT_SECRET_KEY", failed),
+					"set TICKETBOT_SECRET_KEY to the key they were sealed with (the previous one in TICKETBOT_SECRET_KEY_OLD while rotating), or install the app in those workspaces again"))
+			}
+		}
+		if err != nil {
+			out = append(out, bot.FailedCheck("slack installs", core.ErrorMessage(err), "check TICKETBOT_SECRET_KEY and the database"))
+		}
+	}
 	triage := map[string]string{}
 	for _, s := range settings {
 		if s.Workspace.Platform == core.PlatformSlack {
 			triage[s.Workspace.ExternalID] = s.TriageChannel
 		}
 	}
-	if cfg.Slack.BotToken == "" && len(triage) == 0 {
-		return []bot.Check{bot.SkippedCheck("slack", "SLACK_BOT_TOKEN is not set and no Slack workspace has settings")}
+	if cfg.Slack.BotToken == "" && len(triage) == 0 && len(tokens) == 0 {
+		return append(out, bot.SkippedCheck("slack", "SLACK_BOT_TOKEN is not set and no Slack workspace has settings or installed the app"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, doctorTimeout)
 	defer cancel()
-	return slack.Doctor(ctx, slack.DoctorConfig{
+	return append(out, slack.Doctor(ctx, slack.DoctorConfig{
 		BotToken: cfg.Slack.BotToken.Reveal(), AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL,
-		Triage: triage,
-	})
+		Triage: triage, Tokens: tokens,
+	})...)
 }
 
 // doctorDiscord checks the Discord token, application and the bot's permissions in every

@@ -81,3 +81,27 @@ func TestServeWiresDiscord(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// With SLACK_CLIENT_ID and no SLACK_BOT_TOKEN, serve starts the Slack adapter for installs:
+// /slack/install sends the browser to the install page beside SLACK_API_URL.
+func TestServeWiresSlackInstalls(t *testing.T) {
+	api := slacktest.Start(t, slacktest.Options{})
+	env := sqliteEnv(t)
+	env["SLACK_CLIENT_ID"], env["SLACK_CLIENT_SECRET"] = api.ClientID(), api.ClientSecret()
+	env["SLACK_SIGNING_SECRET"] = "install-signing-secret"
+	env["SLACK_API_URL"] = api.APIURL()
+	env["TICKETBOT_SECRET_KEY"] = b64key(3)
+	srv := startServe(t, env)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(srv.base + "/slack/install")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, api.InstallURL()+"?") {
+		t.Fatalf("/slack/install = %d → %q\n%s", resp.StatusCode, loc, srv.logs.String())
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+}

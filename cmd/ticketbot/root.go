@@ -37,7 +37,7 @@ func newRootCmd(ctx context.Context, io streams, environ []string) *cobra.Comman
 	root.SetErr(io.err)
 	serve := newServeCmd(load)
 	root.RunE = serve.RunE
-	root.AddCommand(serve, newMigrateCmd(load), newUserCmd(load), newTokenCmd(load), newSlackCmd(env), newDoctorCmd(load), newHealthcheckCmd(env), newVersionCmd())
+	root.AddCommand(serve, newMigrateCmd(load), newUserCmd(load), newTokenCmd(load), newSlackCmd(env), newDoctorCmd(load), newSecretsCmd(load), newHealthcheckCmd(env), newVersionCmd())
 	return root
 }
 

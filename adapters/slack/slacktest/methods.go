@@ -37,8 +37,12 @@ func (s *Server) methods() map[string]handler {
 	}
 }
 
-func (s *Server) authTest(_ *Call, caller string) (obj, string) {
-	out := obj{"url": "https://" + s.opts.TeamDomain + ".slack.com/", "team": s.opts.TeamName, "team_id": s.opts.Team,
+func (s *Server) authTest(c *Call, caller string) (obj, string) {
+	team, name := s.opts.Team, s.opts.TeamName
+	if g, ok := s.tokens[c.Token]; ok { // a token an install issued answers for its team
+		team, name = g.Team, g.TeamName
+	}
+	out := obj{"url": "https://" + s.opts.TeamDomain + ".slack.com/", "team": name, "team_id": team,
 		"user_id": caller, "is_enterprise_install": false}
 	if u := s.users[caller]; u != nil {
 		out["user"] = u.Name
