@@ -428,7 +428,7 @@ func (c Config) Summary() []any {
 		"addr", c.Addr, "url", c.PublicURL, "log_level", c.LogLevel, "trusted_proxies", len(c.TrustedProxies),
 		"database", redactURL(string(c.DatabaseURL)),
 		"redis", redactURL(string(c.RedisURL)),
-		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(),
+		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(), "slack_installs", c.Slack.Installs(),
 		"discord", c.Discord.Enabled(), "discord_gateway", c.Discord.Gateway,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,7 +114,9 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 	if c.MaxBody <= 0 {
 		c.MaxBody = defaultMaxBody
 	}
-	opts := []slackgo.Option{slackgo.OptionAPIURL(c.APIURL), slackgo.OptionHTTPClient(c.HTTPClient)}
+	// base are the options of every team's client (teams.go); opts add the app token.
+	base := []slackgo.Option{slackgo.OptionAPIURL(c.APIURL), slackgo.OptionHTTPClient(c.HTTPClient)}
+	opts := slices.Clone(base)
 	if c.AppToken != "" {
 		opts = append(opts, slackgo.OptionAppLevelToken(c.AppToken))
 	}
@@ -136,7 +139,7 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		cache:    c.Bot.Cache("slack"),
 	}
 	if c.BotToken == "" {
-		a.teams = newTeams(c.Installs, "", nil, c.Clock, opts[:2])
+		a.teams = newTeams(c.Installs, "", nil, c.Clock, base)
 		a.api = routedAPI{t: a.teams}
 		a.log.Info("slack adapter ready for workspaces that install the app", "install", PathInstall, "socket_mode", c.AppToken != "")
 		return a, nil
@@ -149,7 +152,7 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 			Message: "auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", Err: err}
 	}
 	a.self = id
-	a.teams = newTeams(c.Installs, id.TeamID, sdkAPI{c: client}, c.Clock, opts[:2])
+	a.teams = newTeams(c.Installs, id.TeamID, sdkAPI{c: client}, c.Clock, base)
 	a.api = routedAPI{t: a.teams}
 	a.log.Info("slack adapter ready", "team", id.TeamID, "bot_user", id.UserID, "socket_mode", c.AppToken != "")
 	return a, nil
