@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -77,7 +78,12 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 		defer cancel()
 		if !cached {
+			if d, held := a.paused(ctx, ws, "users"); held {
+				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person",
+					Message: fmt.Sprintf("Slack asked to wait %s before more user look-ups", d.Round(time.Second))}
+			}
 			u, err := a.api.user(ctx, user)
+			a.pauseOn(ctx, ws, "users", err)
 			switch {
 			case slackCode(err) == "user_not_found" || slackCode(err) == "user_not_visible":
 				// Slack answered: nobody it knows, so no admin.

@@ -37,6 +37,7 @@ func TestSlack(t *testing.T) {
 		{"never lets user text ping a channel", testMentionEscaping},
 		{"tells a user who opens too fast when to try again", testRateLimit},
 		{"answers within Slack's 3 seconds even when Slack is slow", testSlowSlack},
+		{"holds role look-ups while Slack rate-limits users.info", testUsersRateLimit},
 		{"retries the card after Slack answers 429", testSlack429},
 		{"caches roles: a burst of commands is not a burst of API calls", testRoleCache},
 		{"delivers an outbox event once however often it comes", testNotifyOnce},
@@ -617,6 +618,26 @@ func testRateLimit(t *testing.T, b backend) {
 	}
 	if r := s.command(stranger, origin, "Someone else's problem"); !strings.Contains(r.Text("text"), "opened") {
 		t.Errorf("another user is limited too: %s", r.Body)
+	}
+}
+
+// A 429 on users.info holds the role look-ups of the workspace until Retry-After passes: the
+// next commands do not call Slack, and staff are told their role could not be checked.
+func testUsersRateLimit(t *testing.T, b backend) {
+	s := newStack(t, b, stackOptions{})
+	s.fake.RateLimitTimes("users.info", 30*time.Second, 1)
+	r := s.command(staff, origin, "claim 1")
+	if !strings.Contains(r.Text("text"), "couldn't check your role") {
+		t.Fatalf("first: %s", r.Body)
+	}
+	before := len(s.fake.Attempts("users.info"))
+	for _, who := range []string{admin, stranger} {
+		if r := s.command(who, origin, "claim 1"); !strings.Contains(r.Text("text"), "couldn't check your role") {
+			t.Errorf("%s: %s", who, r.Body)
+		}
+	}
+	if n := len(s.fake.Attempts("users.info")) - before; n != 0 {
+		t.Errorf("%d users.info calls during Slack's Retry-After", n)
 	}
 }
 
