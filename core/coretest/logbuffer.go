@@ -25,3 +25,21 @@ func (l *LogBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// JSONStrings appends every string in a decoded JSON value (objects, arrays, nested) to out:
+// what a platform fake scans for leaked or pinging text.
+func JSONStrings(v any, out []string) []string {
+	switch v := v.(type) {
+	case string:
+		out = append(out, v)
+	case []any:
+		for _, x := range v {
+			out = JSONStrings(x, out)
+		}
+	case map[string]any:
+		for _, x := range v {
+			out = JSONStrings(x, out)
+		}
+	}
+	return out
+}

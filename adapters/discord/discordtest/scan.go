@@ -3,6 +3,7 @@ package discordtest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"strings"
 )
 
@@ -53,26 +54,10 @@ func visible(c Call) []string {
 	}
 	var out []string
 	for _, k := range []string{"content", "embeds", "components"} {
-		out = strs(body[k], out)
+		out = coretest.JSONStrings(body[k], out)
 	}
 	for _, f := range c.Files {
 		out = append(out, f.Name, string(f.Data))
-	}
-	return out
-}
-
-func strs(v any, out []string) []string {
-	switch v := v.(type) {
-	case string:
-		out = append(out, v)
-	case []any:
-		for _, x := range v {
-			out = strs(x, out)
-		}
-	case map[string]any:
-		for _, x := range v {
-			out = strs(x, out)
-		}
 	}
 	return out
 }

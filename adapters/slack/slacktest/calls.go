@@ -3,6 +3,7 @@ package slacktest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"net/http"
 	"slices"
 	"strings"
@@ -54,7 +55,7 @@ func (c Call) Visible() []string {
 	var out []string
 	for _, k := range []string{"text", "blocks", "attachments", "view"} {
 		if v, ok := c.JSON[k]; ok {
-			out = leaves(v, out)
+			out = coretest.JSONStrings(v, out)
 		}
 	}
 	return out

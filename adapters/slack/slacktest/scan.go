@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"fmt"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"regexp"
 	"strings"
 )
@@ -110,4 +111,4 @@ func (s *Server) AssertNoMentions(tb Errorer) {
 }
 
 // Strings returns every string inside a decoded JSON value (map keys aside).
-func Strings(v any) []string { return leaves(v, nil) }
+func Strings(v any) []string { return coretest.JSONStrings(v, nil) }

@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -312,25 +313,8 @@ func readCall(r *http.Request, method string, at time.Time) (*Call, string) {
 	if basic && c.Params["client_id"] == "" {
 		c.Params["client_id"], c.Params["client_secret"] = id, secret
 	}
-	c.Strings = leaves(c.JSON, nil)
+	c.Strings = coretest.JSONStrings(c.JSON, nil)
 	return c, token
-}
-
-// leaves collects every string in a decoded JSON value.
-func leaves(v any, out []string) []string {
-	switch v := v.(type) {
-	case string:
-		out = append(out, v)
-	case []any:
-		for _, x := range v {
-			out = leaves(x, out)
-		}
-	case map[string]any:
-		for _, x := range v {
-			out = leaves(x, out)
-		}
-	}
-	return out
 }
 
 type obj = map[string]any
