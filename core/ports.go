@@ -6,16 +6,25 @@ import (
 )
 
 // ListFilter selects tickets for ListTickets. Zero fields do not filter. Results are ordered
-// newest first by id; After continues after the ticket with that id (keyset pagination).
+// by Sort (newest first by default); After continues after the ticket where the previous page
+// ended (keyset pagination, see CursorAfter).
 type ListFilter struct {
-	Workspace Workspace
-	Statuses  []Status
-	Reporter  string
-	Assignee  string
-	// Query matches a substring of the title, case-insensitively.
+	Workspace  Workspace
+	Statuses   []Status
+	Priorities []Priority
+	Reporter   string
+	Assignee   string
+	// Unassigned keeps only tickets nobody is assigned to (Assignee must be empty).
+	Unassigned bool
+	// Query is a full-text search over titles, descriptions and messages (words, each
+	// matching a word that starts with it; case and accents are ignored).
 	Query string
-	Limit int
-	After int64
+	// Internal lets Query match internal notes too; the Service sets it from the actor's role
+	// (staff only).
+	Internal bool
+	Sort     ListSort
+	Limit    int
+	After    ListCursor
 }
 
 // TicketStore keeps tickets and their history. Every method that changes a ticket writes its
@@ -43,6 +52,9 @@ type TicketStore interface {
 	History(ctx context.Context, id int64) ([]Change, error)
 	// Workspaces lists every workspace that has tickets, sorted. Errors: unavailable, internal.
 	Workspaces(ctx context.Context) ([]Workspace, error)
+	// CountTickets counts, per status, the tickets matching f's workspace, reporter,
+	// assignee and priorities, exactly. Errors: unavailable, internal.
+	CountTickets(ctx context.Context, f ListFilter) (StatusCounts, error)
 }
 
 // MessageStore keeps tickets' conversations and where each message was copied.

@@ -161,33 +161,6 @@ func (s *Service) TicketByNumber(ctx context.Context, actor Actor, ws Workspace,
 	return t, nil
 }
 
-// ListTickets lists the tickets actor may see that match f. Requesters only ever see their
-// own; workspace-bound actors only their workspace. Errors: invalid, forbidden, unavailable, internal.
-func (s *Service) ListTickets(ctx context.Context, actor Actor, f ListFilter) ([]Ticket, error) {
-	if !actor.Workspace.IsZero() {
-		if !f.Workspace.IsZero() && f.Workspace != actor.Workspace {
-			return nil, Errorf(EForbidden, "you can only list tickets of your own workspace")
-		}
-		f.Workspace = actor.Workspace
-	} else if !actor.Role.AtLeast(RoleStaff) {
-		return nil, Errorf(EForbidden, "only staff can list tickets")
-	}
-	if !actor.Role.AtLeast(RoleStaff) {
-		f.Reporter = actor.User.ID
-	}
-	switch {
-	case f.Limit <= 0:
-		f.Limit = 50
-	case f.Limit > 200:
-		f.Limit = 200
-	}
-	if f.After < 0 {
-		return nil, Errorf(EInvalid, "bad cursor")
-	}
-	f.Query = strings.TrimSpace(f.Query)
-	return s.store.ListTickets(ctx, f)
-}
-
 // Workspaces lists the workspaces actor may filter by: its own, or for dashboard and API
 // staff every workspace that has tickets. Errors: forbidden, unavailable, internal.
 func (s *Service) Workspaces(ctx context.Context, actor Actor) ([]Workspace, error) {

@@ -14,10 +14,10 @@ const (
 	maxAPILimit     = 100
 )
 
-// apiListTickets serves GET /api/v1/tickets?status=&workspace=&q=&limit=&cursor=.
+// apiListTickets serves GET /api/v1/tickets?status=&workspace=&q=&sort=&limit=&cursor=.
 func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	q := r.URL.Query()
-	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("limit"), q.Get("cursor"))
+	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("sort"), q.Get("limit"), q.Get("cursor"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -38,7 +38,7 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 	}{Tickets: make([]ticketJSON, 0, min(len(ts), limit))}
 	if len(ts) > limit {
 		ts = ts[:limit]
-		out.NextCursor = encodeCursor(ts[limit-1].ID)
+		out.NextCursor = encodeCursor(core.CursorAfter(ts[limit-1], f.Sort))
 	}
 	for _, t := range ts {
 		out.Tickets = append(out.Tickets, toTicketJSON(t))
@@ -48,8 +48,12 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 
 // listFilter parses the list query; the filter asks for one ticket more than limit, to tell
 // whether another page follows. Errors: invalid.
-func listFilter(workspace string, statuses []string, limitStr, cursor string) (core.ListFilter, int, error) {
+func listFilter(workspace string, statuses []string, sort, limitStr, cursor string) (core.ListFilter, int, error) {
 	var f core.ListFilter
+	var err error
+	if f.Sort, err = core.ParseListSort(sort); err != nil {
+		return f, 0, err
+	}
 	if workspace != "" {
 		ws, err := core.ParseWorkspace(workspace)
 		if err != nil {
@@ -77,7 +81,7 @@ func listFilter(workspace string, statuses []string, limitStr, cursor string) (c
 		}
 		limit = min(n, maxAPILimit)
 	}
-	after, err := decodeCursor(cursor)
+	after, err := decodeCursor(cursor, f.Sort)
 	if err != nil {
 		return f, 0, err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -83,21 +84,52 @@ func toMessageJSON(m core.Message) messageJSON {
 // rfc3339 renders t in UTC with the precision it has.
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// encodeCursor makes the opaque next_cursor for a page ending at ticket id.
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+// encodeCursor makes the opaque next_cursor for a page ending at c: "id", or "id:u:unixnano"
+// (sorted by update) or "id:p:priority" (sorted by priority), base64url.
+func encodeCursor(c core.ListCursor) string {
+	v := strconv.FormatInt(c.ID, 10)
+	switch {
+	case !c.Updated.IsZero():
+		v += ":u:" + strconv.FormatInt(c.Updated.UnixNano(), 10)
+	case c.Priority != "":
+		v += ":p:" + string(c.Priority)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(v))
 }
 
-// decodeCursor reads a cursor; "" is the first page. Errors: invalid.
-func decodeCursor(c string) (int64, error) {
+// decodeCursor reads a cursor of a list sorted by sort; "" is the first page. Errors: invalid.
+func decodeCursor(c string, sort core.ListSort) (core.ListCursor, error) {
+	bad := core.Errorf(core.EInvalid, "cursor is not one this API handed out (for this sort)")
 	if c == "" {
-		return 0, nil
+		return core.ListCursor{}, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && id > 0 {
-			return id, nil
-		}
+	if err != nil {
+		return core.ListCursor{}, bad
 	}
-	return 0, core.Errorf(core.EInvalid, "cursor is not one this API handed out")
+	idStr, rest, _ := strings.Cut(string(b), ":")
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if err != nil || id <= 0 {
+		return core.ListCursor{}, bad
+	}
+	out := core.ListCursor{ID: id}
+	kind, val, _ := strings.Cut(rest, ":")
+	switch {
+	case sort == core.SortUpdated && kind == "u":
+		ns, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return core.ListCursor{}, bad
+		}
+		out.Updated = time.Unix(0, ns).UTC()
+	case sort == core.SortPriority && kind == "p":
+		p, err := core.ParsePriority(val)
+		if err != nil || val == "" {
+			return core.ListCursor{}, bad
+		}
+		out.Priority = p
+	case (sort == core.SortCreated || sort == "") && rest == "":
+	default:
+		return core.ListCursor{}, bad
+	}
+	return out, nil
 }

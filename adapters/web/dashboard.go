@@ -105,7 +105,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	default:
 		statuses = []string{lv.Status}
 	}
-	f, _, err := listFilter(lv.Workspace, statuses, strconv.Itoa(listPageSize), q.Get("cursor"))
+	f, _, err := listFilter(lv.Workspace, statuses, "", strconv.Itoa(listPageSize), q.Get("cursor"))
 	if err != nil {
 		s.pageError(w, r, v, err)
 		return
@@ -139,7 +139,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		for k, vs := range base {
 			next[k] = vs
 		}
-		next.Set("cursor", encodeCursor(ts[len(ts)-1].ID))
+		next.Set("cursor", encodeCursor(core.CursorAfter(ts[len(ts)-1], f.Sort)))
 		lv.NextURL = "/?" + next.Encode()
 	}
 	if q.Get("cursor") != "" {

@@ -36,8 +36,8 @@ func listTests() []storeTest {
 				{"query ignores case", core.ListFilter{Workspace: wsA, Query: "VpN"}, []int64{3, 1}},
 				{"query and status", core.ListFilter{Workspace: wsA, Query: "vpn", Statuses: []core.Status{core.StatusOpen}}, []int64{1}},
 				{"limit", core.ListFilter{Workspace: wsA, Limit: 2}, []int64{4, 3}},
-				{"after", core.ListFilter{Workspace: wsA, After: all[1].ID}, []int64{2, 1}},
-				{"after and status", core.ListFilter{Workspace: wsA, After: all[0].ID, Statuses: []core.Status{core.StatusClosed}}, []int64{3}},
+				{"after", core.ListFilter{Workspace: wsA, After: core.ListCursor{ID: all[1].ID}}, []int64{2, 1}},
+				{"after and status", core.ListFilter{Workspace: wsA, After: core.ListCursor{ID: all[0].ID}, Statuses: []core.Status{core.StatusClosed}}, []int64{3}},
 			}
 			for _, c := range cases {
 				got, err := s.ListTickets(ctx, c.f)
@@ -91,7 +91,7 @@ func listTests() []storeTest {
 				if page > 10 {
 					t.Fatal("pagination does not end")
 				}
-				ts, err := s.ListTickets(ctx, core.ListFilter{Workspace: wsA, Limit: 3, After: after})
+				ts, err := s.ListTickets(ctx, core.ListFilter{Workspace: wsA, Limit: 3, After: core.ListCursor{ID: after}})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -69,6 +69,9 @@ func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
 		if err := s.writeChanges(tx, nt, created, core.EventTicketOpened); err != nil {
 			return err
 		}
+		if err := bumpCount(tx, row.Workspace, row.Status, row.Priority, 1); err != nil {
+			return err
+		}
 		n, err := s.nextNumber(tx, t.Workspace.String())
 		if err != nil {
 			return err
@@ -173,49 +176,6 @@ func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) 
 	return row.core(), nil
 }
 
-// ListTickets returns at most f.Limit (default 50, at most 200) tickets matching f, newest
-// first; f.After continues below that id. Errors: unavailable, internal.
-func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Ticket, error) {
-	const op = "gormstore.ListTickets"
-	q := s.db.WithContext(ctx).Model(&ticketRow{})
-	if !f.Workspace.IsZero() {
-		q = q.Where("workspace = ?", f.Workspace.String())
-	}
-	if len(f.Statuses) > 0 {
-		st := make([]string, len(f.Statuses))
-		for i, v := range f.Statuses {
-			st[i] = string(v)
-		}
-		q = q.Where("status IN ?", st)
-	}
-	if f.Reporter != "" {
-		q = q.Where("reporter_id = ?", f.Reporter)
-	}
-	if f.Assignee != "" {
-		q = q.Where("assignee_id = ?", f.Assignee)
-	}
-	if f.Query != "" {
-		q = q.Where("LOWER(title) LIKE ? ESCAPE '!'", "%"+likeEscape(strings.ToLower(f.Query))+"%")
-	}
-	if f.After > 0 {
-		q = q.Where("id < ?", f.After)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultListLimit
-	}
-	limit = min(limit, maxListLimit)
-	var rows []ticketRow
-	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, fail(op, err)
-	}
-	out := make([]core.Ticket, len(rows))
-	for i, r := range rows {
-		out[i] = r.core()
-	}
-	return out, nil
-}
-
 // likeEscape escapes LIKE's wildcards with '!' (a backslash would mean different things to
 // MySQL and SQLite string literals).
 func likeEscape(s string) string {
@@ -258,6 +218,9 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 			"assignee_id", "assignee_name", "origin_channel", "thread_channel", "thread_id",
 			"card_id", "status_note", "updated_at").Updates(&nr).Error
 		if err != nil {
+			return err
+		}
+		if err := recount(tx, row.Workspace, old, t); err != nil {
 			return err
 		}
 		if err := s.writeChanges(tx, t, append([]core.Change(nil), changes...), core.EventTicketChanged); err != nil {

@@ -1,0 +1,308 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// A list is planned as ranges: one per status the filter asks for (every status when it asks
+// for none) and, sorted by priority, per status and priority. Each range is read in its sort
+// order from an index that starts with the range's equality columns, so the database stops
+// after a page of rows in each range, at any depth (the cursor is a keyset); the ranges are
+// merged with UNION ALL and the merged rows sorted again (at most ranges × page rows). The
+// index is named in the query (FORCE INDEX / INDEXED BY): with a workspace and a status
+// MariaDB otherwise walks ix_tickets_ws_id and filters, reading every row of the workspace
+// that the page skips.
+
+// listRange is one SELECT of a list plan.
+type listRange struct {
+	index string
+	where []string
+	args  []any
+}
+
+// listPlan is the SQL of a list: its ranges, their order and the page size.
+type listPlan struct {
+	ranges []listRange
+	order  string // ORDER BY of each range
+	merge  string // ORDER BY of the merged ranges
+	limit  int
+}
+
+// listIndex names the index a range of f reads: the equality columns (workspace, then
+// reporter or assignee) lead, status follows, then the sort key. A person's tickets sorted by
+// update or priority read the person's index and sort the person's tickets of that status.
+func listIndex(f core.ListFilter) string {
+	var b strings.Builder
+	b.WriteString("ix_tickets_")
+	if !f.Workspace.IsZero() {
+		b.WriteString("ws_")
+	}
+	person := true
+	switch {
+	case f.Reporter != "":
+		b.WriteString("reporter_")
+	case f.Assignee != "" || f.Unassigned:
+		b.WriteString("assignee_")
+	default:
+		person = false
+	}
+	b.WriteString("status_")
+	switch {
+	case !person && f.Sort == core.SortUpdated:
+		b.WriteString("updated")
+	case !person && f.Sort == core.SortPriority:
+		b.WriteString("priority_id")
+	default:
+		b.WriteString("id")
+	}
+	return b.String()
+}
+
+// planList turns f into a listPlan.
+func planList(f core.ListFilter) listPlan {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+	var common []string
+	var args []any
+	if !f.Workspace.IsZero() {
+		common, args = append(common, "workspace = ?"), append(args, f.Workspace.String())
+	}
+	if f.Reporter != "" {
+		common, args = append(common, "reporter_id = ?"), append(args, f.Reporter)
+	}
+	if f.Assignee != "" || f.Unassigned {
+		common, args = append(common, "assignee_id = ?"), append(args, f.Assignee)
+	}
+	if f.Query != "" {
+		common, args = append(common, "LOWER(title) LIKE ? ESCAPE '!'"), append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+	}
+	statuses := uniqueIn(core.Statuses(), f.Statuses)
+	priorities := uniqueIn(core.Priorities(), f.Priorities)
+	slices.Reverse(priorities) // most urgent first
+	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC"}
+	index := listIndex(f)
+	for _, st := range statuses {
+		base := listRange{index: index, where: append(append([]string(nil), common...), "status = ?"),
+			args: append(append([]any(nil), args...), string(st))}
+		switch f.Sort {
+		case core.SortPriority:
+			// Within a range the priority is one value: the range reads its index by id.
+			p.merge = priorityOrder() + " DESC, id DESC"
+			for _, pr := range priorities {
+				r := base.and("priority = ?", string(pr))
+				if f.After.ID > 0 {
+					if pr.Rank() > f.After.Priority.Rank() {
+						continue // listed on earlier pages
+					}
+					if pr == f.After.Priority {
+						r = r.and("id < ?", f.After.ID)
+					}
+				}
+				p.ranges = append(p.ranges, r)
+			}
+			continue
+		case core.SortUpdated:
+			p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
+			if f.After.ID > 0 {
+				u := stamp(f.After.Updated)
+				base = base.and("(updated_at < ? OR (updated_at = ? AND id < ?))", u, u, f.After.ID)
+			}
+		default:
+			if f.After.ID > 0 {
+				base = base.and("id < ?", f.After.ID)
+			}
+		}
+		if len(f.Priorities) > 0 {
+			base = base.and("priority IN ?", priorityStrings(priorities))
+		}
+		p.ranges = append(p.ranges, base)
+	}
+	return p
+}
+
+func (r listRange) and(cond string, args ...any) listRange {
+	return listRange{index: r.index, where: append(append([]string(nil), r.where...), cond),
+		args: append(append([]any(nil), r.args...), args...)}
+}
+
+// uniqueIn returns the members of all that want names (all of them when want is empty), in
+// all's order and each once.
+func uniqueIn[T comparable](all, want []T) []T {
+	if len(want) == 0 {
+		return slices.Clone(all)
+	}
+	var out []T
+	for _, v := range all {
+		if slices.Contains(want, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func priorityStrings(ps []core.Priority) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
+
+// priorityOrder is the SQL rank of the priority column, low 1 … urgent 4.
+func priorityOrder() string {
+	var b strings.Builder
+	b.WriteString("CASE priority")
+	for _, p := range core.Priorities() {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", p, p.Rank())
+	}
+	b.WriteString(" ELSE 0 END")
+	return b.String()
+}
+
+// sql renders p for the store's dialect; an empty plan (a filter nothing can match) is "".
+func (s *Store) sql(p listPlan) (string, []any) {
+	if len(p.ranges) == 0 {
+		return "", nil
+	}
+	one := func(r listRange) string {
+		hint := " INDEXED BY " + r.index
+		if s.mysql {
+			hint = " FORCE INDEX (" + r.index + ")"
+		}
+		return fmt.Sprintf("SELECT * FROM tickets%s WHERE %s ORDER BY %s LIMIT %d",
+			hint, strings.Join(r.where, " AND "), p.order, p.limit)
+	}
+	var args []any
+	if len(p.ranges) == 1 {
+		return one(p.ranges[0]), p.ranges[0].args
+	}
+	parts := make([]string, len(p.ranges))
+	for i, r := range p.ranges {
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r), i)
+		args = append(args, r.args...)
+	}
+	return fmt.Sprintf("SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d",
+		strings.Join(parts, " UNION ALL "), p.merge, p.limit), args
+}
+
+// ListTickets returns at most f.Limit (default 50, at most 200) tickets matching f in f.Sort's
+// order; f.After continues after the cursor. Errors: unavailable, internal.
+func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Ticket, error) {
+	const op = "gormstore.ListTickets"
+	q, args := s.sql(planList(f))
+	if q == "" {
+		return nil, nil
+	}
+	var rows []ticketRow
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	out := make([]core.Ticket, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+// CountTickets counts the tickets matching f's workspace, reporter, assignee and priorities
+// per status: from ticket_counts when no person is named (a few rows per workspace), else by
+// counting the person's tickets in the person's index. Errors: unavailable, internal.
+func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.StatusCounts, error) {
+	const op = "gormstore.CountTickets"
+	var q *gorm.DB
+	if f.Reporter == "" && f.Assignee == "" && !f.Unassigned {
+		q = s.db.WithContext(ctx).Table("ticket_counts").Select("status, SUM(n) AS n")
+	} else {
+		g := f
+		g.Sort = core.SortCreated
+		q = s.db.WithContext(ctx).Table(s.hinted("tickets", listIndex(g))).Select("status, COUNT(*) AS n")
+		if f.Reporter != "" {
+			q = q.Where("reporter_id = ?", f.Reporter)
+		}
+		if f.Assignee != "" || f.Unassigned {
+			q = q.Where("assignee_id = ?", f.Assignee)
+		}
+	}
+	if !f.Workspace.IsZero() {
+		q = q.Where("workspace = ?", f.Workspace.String())
+	}
+	if len(f.Priorities) > 0 {
+		q = q.Where("priority IN ?", priorityStrings(f.Priorities))
+	}
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	if err := q.Group("status").Scan(&rows).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	out := core.StatusCounts{}
+	for _, st := range core.Statuses() {
+		out[st] = 0
+	}
+	for _, r := range rows {
+		out[core.Status(r.Status)] += r.N
+	}
+	return out, nil
+}
+
+// hinted is table with an index hint for the store's dialect.
+func (s *Store) hinted(table, index string) string {
+	if s.mysql {
+		return table + " FORCE INDEX (" + index + ")"
+	}
+	return table + " INDEXED BY " + index
+}
+
+// countRow is a row of ticket_counts.
+type countRow struct {
+	Workspace string `gorm:"primaryKey"`
+	Status    string `gorm:"primaryKey"`
+	Priority  string `gorm:"primaryKey"`
+	N         int64
+}
+
+func (countRow) TableName() string { return "ticket_counts" }
+
+// recount moves one ticket of ws from (status, priority) old to new in ticket_counts, inside
+// tx. The two rows are changed in key order, so two changes moving tickets in opposite
+// directions do not deadlock.
+func recount(tx *gorm.DB, ws string, old, new core.Ticket) error {
+	type key struct{ st, pr string }
+	from, to := key{string(old.Status), string(old.Priority)}, key{string(new.Status), string(new.Priority)}
+	if from == to {
+		return nil
+	}
+	steps := []struct {
+		k key
+		d int64
+	}{{from, -1}, {to, 1}}
+	if to.st < from.st || (to.st == from.st && to.pr < from.pr) {
+		steps[0], steps[1] = steps[1], steps[0]
+	}
+	for _, st := range steps {
+		if err := bumpCount(tx, ws, st.k.st, st.k.pr, st.d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bumpCount adds d to the count of (ws, status, priority), creating the row.
+func bumpCount(tx *gorm.DB, ws, status, priority string, d int64) error {
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace"}, {Name: "status"}, {Name: "priority"}},
+		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("n + ?", d)}),
+	}).Create(&countRow{Workspace: ws, Status: status, Priority: priority, N: d}).Error
+}
