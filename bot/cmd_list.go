@@ -19,6 +19,8 @@ func listCommand() Subcommand {
 		Args: []Arg{
 			{Name: "status", Type: ArgStatus, Choices: []string{"all"}, Placeholder: "STATUS|all", Help: "Only tickets with this status (active ones if not given)"},
 			{Name: "mine", Type: ArgFlag, Help: "Staff: only tickets assigned to you"},
+			{Name: "query", Type: ArgText, Keyword: "q", MaxLen: 200, Placeholder: "WORDS",
+				Help: "Only tickets with these words in the title, description or messages, best match first"},
 		},
 		Run: runList,
 	}
@@ -26,7 +28,7 @@ func listCommand() Subcommand {
 
 func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
 	a := req.Command.Args
-	f := core.ListFilter{Workspace: req.Workspace, Limit: listLimit}
+	f := core.ListFilter{Workspace: req.Workspace, Limit: listLimit, Query: a.Str("query")}
 	label := "active"
 	switch st := a[("status")]; {
 	case st == nil:
@@ -52,6 +54,9 @@ func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 	what := strings.TrimSpace(owner + label + " tickets")
 	if f.Assignee != "" {
 		what += " assigned to you"
+	}
+	if f.Query != "" {
+		what += fmt.Sprintf(" matching %q", f.Query)
 	}
 	if len(ts) == 0 {
 		none := "No " + what

@@ -45,6 +45,7 @@ type ListCursor struct {
 	ID       int64
 	Updated  time.Time // SortUpdated only
 	Priority Priority  // SortPriority only
+	Score    float64   // a search (ListFilter.Query) only
 }
 
 // CursorAfter is the cursor that continues a list sorted by sort after t.
@@ -71,8 +72,8 @@ func (c StatusCounts) Total() int64 {
 	return n
 }
 
-// scopeList narrows f to what actor may see: requesters only ever their own tickets,
-// workspace-bound actors only their workspace. Errors: invalid, forbidden.
+// scopeList narrows f to what actor may see (requesters only ever their own tickets,
+// workspace-bound actors only their workspace) and bounds its page to 1…200 (50 if unset). Errors: invalid, forbidden.
 func scopeList(actor Actor, f ListFilter) (ListFilter, error) {
 	if !actor.Workspace.IsZero() {
 		if !f.Workspace.IsZero() && f.Workspace != actor.Workspace {
@@ -106,7 +107,16 @@ func scopeList(actor Actor, f ListFilter) (ListFilter, error) {
 			return f, Errorf(EInvalid, "unknown priority %q", p)
 		}
 	}
+	switch {
+	case f.Limit <= 0:
+		f.Limit = 50
+	case f.Limit > 200:
+		f.Limit = 200
+	}
 	f.Query = strings.TrimSpace(f.Query)
+	if f.Query != "" && len(SearchTerms(f.Query)) == 0 {
+		return f, Errorf(EInvalid, "search for words of at least %d letters or digits", minSearchWord)
+	}
 	return f, nil
 }
 
@@ -118,12 +128,6 @@ func (s *Service) ListTickets(ctx context.Context, actor Actor, f ListFilter) ([
 	f, err := scopeList(actor, f)
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case f.Limit <= 0:
-		f.Limit = 50
-	case f.Limit > 200:
-		f.Limit = 200
 	}
 	return s.store.ListTickets(ctx, f)
 }

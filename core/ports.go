@@ -16,8 +16,9 @@ type ListFilter struct {
 	Assignee   string
 	// Unassigned keeps only tickets nobody is assigned to (Assignee must be empty).
 	Unassigned bool
-	// Query is a full-text search over titles, descriptions and messages (words, each
-	// matching a word that starts with it; case and accents are ignored).
+	// Query is a full-text search over titles, descriptions and messages (see SearchTerms;
+	// case and accents are ignored); its results are ordered by how well they match, and
+	// Sort does not apply.
 	Query string
 	// Internal lets Query match internal notes too; the Service sets it from the actor's role
 	// (staff only).
@@ -40,8 +41,14 @@ type TicketStore interface {
 	Ticket(ctx context.Context, id int64) (Ticket, error)
 	// TicketByNumber returns ticket number n of ws. Errors: not_found, unavailable, internal.
 	TicketByNumber(ctx context.Context, ws Workspace, n int64) (Ticket, error)
-	// ListTickets returns at most f.Limit tickets matching f. Errors: unavailable, internal.
+	// ListTickets returns at most f.Limit tickets matching f (with a Query, the tickets of
+	// SearchTickets). Errors: unavailable, internal.
 	ListTickets(ctx context.Context, f ListFilter) ([]Ticket, error)
+	// SearchTickets returns at most f.Limit tickets whose title and description, or one of
+	// whose messages (not deleted; internal ones only with f.Internal), have every term of
+	// SearchTerms(f.Query), best first, with a snippet of the matching text; f's other
+	// filters narrow it and f.After continues it. Errors: unavailable, internal.
+	SearchTickets(ctx context.Context, f ListFilter) ([]SearchHit, error)
 	// UpdateTicket loads ticket id under a row lock, calls fn to change it, and if fn returns
 	// changes, saves the ticket, the changes and one ticket.changed event. fn's error is
 	// returned as is. fn runs inside the transaction: it must not call the store, and it may

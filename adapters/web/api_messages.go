@@ -35,7 +35,8 @@ func (s *Server) apiListMessages(w http.ResponseWriter, r *http.Request, actor c
 }
 
 // apiPostMessage serves POST /api/v1/tickets/{id}/messages: the message is stored and, through
-// the outbox, posted into the ticket's thread. With an Idempotency-Key header a retried
+// the outbox, posted into the ticket's thread; with "internal": true (staff only) it is an
+// internal note, copied only to the staff side. With an Idempotency-Key header a retried
 // request stores and posts the message once and answers 200 with it.
 func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	id, err := ticketID(r)
@@ -44,7 +45,8 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request, actor co
 		return
 	}
 	var in struct {
-		Content string `json:"content"`
+		Content  string `json:"content"`
+		Internal bool   `json:"internal"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.apiError(w, r, err)
@@ -56,7 +58,7 @@ func (s *Server) apiPostMessage(w http.ResponseWriter, r *http.Request, actor co
 		return
 	}
 	m, created, err := s.svc.AddMessage(r.Context(), actor, id, core.MessageInput{
-		ExternalID: ext, Content: in.Content, Source: "api", Deliver: true,
+		ExternalID: ext, Content: in.Content, Source: "api", Deliver: true, Internal: in.Internal,
 	})
 	if err != nil {
 		s.apiError(w, r, withField(err, "content"))

@@ -234,10 +234,15 @@ func testAPIList(t *testing.T, h *harness) {
 			}
 		}
 	})
-	t.Run("searches titles", func(t *testing.T) {
-		if got := idsOf(list(t, "workspace=slack:TLIST&q=PRINTER+3")); !slices.Equal(got, []int64{ids[3]}) {
-			t.Errorf("ids %v, want [%d]", got, ids[3])
+	t.Run("searches words", func(t *testing.T) {
+		if got := idsOf(list(t, "workspace=slack:TLIST&q=PRINTER+jam")); len(got) != len(ids) {
+			t.Errorf("ids %v, want all %d (every title has both words)", got, len(ids))
 		}
+		if got := idsOf(list(t, "workspace=slack:TLIST&q=toner")); len(got) != 0 {
+			t.Errorf("ids %v, want none", got)
+		}
+		r := h.with(t).api("GET", "/api/v1/tickets?workspace=slack:TLIST&q=%25", "-", "")
+		wantStatus(t, r, http.StatusBadRequest)
 	})
 	t.Run("without a workspace lists every workspace", func(t *testing.T) {
 		l := list(t, "limit=100")

@@ -14,20 +14,20 @@ const (
 	maxAPILimit     = 100
 )
 
-// apiListTickets serves GET /api/v1/tickets?status=&workspace=&q=&sort=&limit=&cursor=.
+// apiListTickets serves GET /api/v1/tickets?status=&workspace=&q=&sort=&limit=&cursor=. With
+// q, the tickets are the best matches first, each with its snippet.
 func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	q := r.URL.Query()
-	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("sort"), q.Get("limit"), q.Get("cursor"))
+	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("sort"), q.Get("q"), q.Get("limit"), q.Get("cursor"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	f.Query = q.Get("q")
 	if !actor.Workspace.IsZero() && !f.Workspace.IsZero() && f.Workspace != actor.Workspace {
 		s.apiError(w, r, core.Errorf(core.ENotFound, "workspace not found"))
 		return
 	}
-	ts, err := s.svc.ListTickets(r.Context(), actor, f)
+	hits, err := s.listOrSearch(r, actor, f)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -35,21 +35,47 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 	out := struct {
 		Tickets    []ticketJSON `json:"tickets"`
 		NextCursor string       `json:"next_cursor"`
-	}{Tickets: make([]ticketJSON, 0, min(len(ts), limit))}
-	if len(ts) > limit {
-		ts = ts[:limit]
-		out.NextCursor = encodeCursor(core.CursorAfter(ts[limit-1], f.Sort))
+	}{Tickets: make([]ticketJSON, 0, min(len(hits), limit))}
+	if len(hits) > limit {
+		hits = hits[:limit]
+		out.NextCursor = nextCursor(f, hits[limit-1])
 	}
-	for _, t := range ts {
-		out.Tickets = append(out.Tickets, toTicketJSON(t))
+	for _, h := range hits {
+		tj := toTicketJSON(h.Ticket)
+		if f.Query != "" {
+			tj.Snippet = toSnippetJSON(h.Snippet)
+		}
+		out.Tickets = append(out.Tickets, tj)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
+// listOrSearch lists f, or searches it when it has a query; listed tickets are hits without
+// a snippet. Errors: those of Service.ListTickets and SearchTickets.
+func (s *Server) listOrSearch(r *http.Request, actor core.Actor, f core.ListFilter) ([]core.SearchHit, error) {
+	if f.Query != "" {
+		return s.svc.SearchTickets(r.Context(), actor, f)
+	}
+	ts, err := s.svc.ListTickets(r.Context(), actor, f)
+	hits := make([]core.SearchHit, len(ts))
+	for i, t := range ts {
+		hits[i] = core.SearchHit{Ticket: t}
+	}
+	return hits, err
+}
+
+// nextCursor is the cursor continuing f after h.
+func nextCursor(f core.ListFilter, h core.SearchHit) string {
+	if f.Query != "" {
+		return encodeCursor(core.CursorAfterHit(h), true)
+	}
+	return encodeCursor(core.CursorAfter(h.Ticket, f.Sort), false)
+}
+
 // listFilter parses the list query; the filter asks for one ticket more than limit, to tell
 // whether another page follows. Errors: invalid.
-func listFilter(workspace string, statuses []string, sort, limitStr, cursor string) (core.ListFilter, int, error) {
-	var f core.ListFilter
+func listFilter(workspace string, statuses []string, sort, query, limitStr, cursor string) (core.ListFilter, int, error) {
+	f := core.ListFilter{Query: strings.TrimSpace(query)}
 	var err error
 	if f.Sort, err = core.ParseListSort(sort); err != nil {
 		return f, 0, err
@@ -81,7 +107,7 @@ func listFilter(workspace string, statuses []string, sort, limitStr, cursor stri
 		}
 		limit = min(n, maxAPILimit)
 	}
-	after, err := decodeCursor(cursor, f.Sort)
+	after, err := decodeCursor(cursor, f.Sort, f.Query != "")
 	if err != nil {
 		return f, 0, err
 	}

@@ -36,6 +36,22 @@ type ticketJSON struct {
 	Assignee    *userJSON `json:"assignee"`
 	CreatedAt   string    `json:"created_at"`
 	UpdatedAt   string    `json:"updated_at"`
+	// Snippet is the matching text of a search result (q=), its matched words marked.
+	Snippet []snippetJSON `json:"snippet,omitempty"`
+}
+
+// snippetJSON is a run of a search result's snippet.
+type snippetJSON struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match"`
+}
+
+func toSnippetJSON(parts []core.SnippetPart) []snippetJSON {
+	out := make([]snippetJSON, len(parts))
+	for i, p := range parts {
+		out[i] = snippetJSON{Text: p.Text, Match: p.Match}
+	}
+	return out
 }
 
 func toTicketJSON(t core.Ticket) ticketJSON {
@@ -58,6 +74,7 @@ type messageJSON struct {
 	Author      *userJSON         `json:"author"`
 	Content     string            `json:"content"`
 	Source      string            `json:"source"`
+	Internal    bool              `json:"internal"`
 	Attachments []core.Attachment `json:"attachments"`
 	Edited      bool              `json:"edited"`
 	Deleted     bool              `json:"deleted"`
@@ -78,17 +95,20 @@ func toMessageJSON(m core.Message) messageJSON {
 		content = ""
 	}
 	return messageJSON{ID: m.ID, Author: author, Content: content, Source: m.Source,
-		Attachments: att, Edited: m.Edited, Deleted: m.Deleted, CreatedAt: rfc3339(m.CreatedAt)}
+		Internal: m.Internal, Attachments: att, Edited: m.Edited, Deleted: m.Deleted, CreatedAt: rfc3339(m.CreatedAt)}
 }
 
 // rfc3339 renders t in UTC with the precision it has.
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // encodeCursor makes the opaque next_cursor for a page ending at c: "id", or "id:u:unixnano"
-// (sorted by update) or "id:p:priority" (sorted by priority), base64url.
-func encodeCursor(c core.ListCursor) string {
+// (sorted by update), "id:p:priority" (sorted by priority) or "id:s:score" (a search),
+// base64url.
+func encodeCursor(c core.ListCursor, search bool) string {
 	v := strconv.FormatInt(c.ID, 10)
 	switch {
+	case search:
+		v += ":s:" + strconv.FormatFloat(c.Score, 'g', -1, 64)
 	case !c.Updated.IsZero():
 		v += ":u:" + strconv.FormatInt(c.Updated.UnixNano(), 10)
 	case c.Priority != "":
@@ -97,8 +117,9 @@ func encodeCursor(c core.ListCursor) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(v))
 }
 
-// decodeCursor reads a cursor of a list sorted by sort; "" is the first page. Errors: invalid.
-func decodeCursor(c string, sort core.ListSort) (core.ListCursor, error) {
+// decodeCursor reads a cursor of a list sorted by sort, or of a search; "" is the first page.
+// Errors: invalid.
+func decodeCursor(c string, sort core.ListSort, search bool) (core.ListCursor, error) {
 	bad := core.Errorf(core.EInvalid, "cursor is not one this API handed out (for this sort)")
 	if c == "" {
 		return core.ListCursor{}, nil
@@ -115,6 +136,12 @@ func decodeCursor(c string, sort core.ListSort) (core.ListCursor, error) {
 	out := core.ListCursor{ID: id}
 	kind, val, _ := strings.Cut(rest, ":")
 	switch {
+	case search && kind == "s":
+		if out.Score, err = strconv.ParseFloat(val, 64); err != nil {
+			return core.ListCursor{}, bad
+		}
+	case search:
+		return core.ListCursor{}, bad
 	case sort == core.SortUpdated && kind == "u":
 		ns, err := strconv.ParseInt(val, 10, 64)
 		if err != nil {

@@ -105,16 +105,15 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	default:
 		statuses = []string{lv.Status}
 	}
-	f, _, err := listFilter(lv.Workspace, statuses, "", strconv.Itoa(listPageSize), q.Get("cursor"))
+	f, _, err := listFilter(lv.Workspace, statuses, "", lv.Query, strconv.Itoa(listPageSize), q.Get("cursor"))
 	if err != nil {
 		s.pageError(w, r, v, err)
 		return
 	}
-	f.Query = lv.Query
 	if lv.Mine {
 		f.Assignee = v.Actor().User.ID
 	}
-	ts, err := s.svc.ListTickets(r.Context(), v.Actor(), f)
+	hits, err := s.listOrSearch(r, v.Actor(), f)
 	if err != nil {
 		s.pageError(w, r, v, err)
 		return
@@ -133,19 +132,21 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if lv.Mine {
 		base.Set("mine", "1")
 	}
-	if len(ts) > listPageSize {
-		ts = ts[:listPageSize]
+	if len(hits) > listPageSize {
+		hits = hits[:listPageSize]
 		next := url.Values{}
 		for k, vs := range base {
 			next[k] = vs
 		}
-		next.Set("cursor", encodeCursor(core.CursorAfter(ts[len(ts)-1], f.Sort)))
+		next.Set("cursor", nextCursor(f, hits[len(hits)-1]))
 		lv.NextURL = "/?" + next.Encode()
 	}
 	if q.Get("cursor") != "" {
 		lv.FirstURL = "/?" + base.Encode()
 	}
-	lv.Tickets = ts
+	for _, h := range hits {
+		lv.Tickets = append(lv.Tickets, h.Ticket)
+	}
 	s.render(w, r, http.StatusOK, "list", page{Title: "Tickets", Nav: "tickets", Viewer: v, Flash: flash(r), Body: lv})
 }
 

@@ -24,6 +24,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) core.Store) {
 	tests = append(tests, ticketTests()...)
 	tests = append(tests, listTests()...)
 	tests = append(tests, sortCountTests()...)
+	tests = append(tests, searchTests()...)
 	tests = append(tests, updateTests()...)
 	tests = append(tests, messageTests()...)
 	tests = append(tests, outboxTests()...)

@@ -84,9 +84,6 @@ func planList(f core.ListFilter) listPlan {
 	if f.Assignee != "" || f.Unassigned {
 		common, args = append(common, "assignee_id = ?"), append(args, f.Assignee)
 	}
-	if f.Query != "" {
-		common, args = append(common, "LOWER(title) LIKE ? ESCAPE '!'"), append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
-	}
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
 	slices.Reverse(priorities) // most urgent first
@@ -200,6 +197,14 @@ func (s *Store) sql(p listPlan) (string, []any) {
 // order; f.After continues after the cursor. Errors: unavailable, internal.
 func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Ticket, error) {
 	const op = "gormstore.ListTickets"
+	if f.Query != "" {
+		hits, err := s.SearchTickets(ctx, f)
+		out := make([]core.Ticket, len(hits))
+		for i, h := range hits {
+			out[i] = h.Ticket
+		}
+		return out, err
+	}
 	q, args := s.sql(planList(f))
 	if q == "" {
 		return nil, nil

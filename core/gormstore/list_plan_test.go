@@ -276,3 +276,64 @@ func asFloat(v any) float64 {
 	fmt.Sscan(fmt.Sprint(v), &f)
 	return f
 }
+
+// searchShapes are searches with and without filters, first page and after a cursor.
+func searchShapes() []core.ListFilter {
+	ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "T1"}
+	return []core.ListFilter{
+		{Query: "vpn", Limit: planPage},
+		{Query: "ticket vpn", Workspace: ws, Statuses: []core.Status{core.StatusOpen}, Limit: planPage, Internal: true},
+		{Query: "vpn", Reporter: "R3", Limit: planPage, After: core.ListCursor{ID: 100, Score: 0.5}},
+	}
+}
+
+// TestSearchPlans: a search reads the full-text indexes (never a scan of tickets or
+// messages) and fetches each hit's ticket by its primary key.
+func TestSearchPlans(t *testing.T) {
+	t.Run("mariadb", func(t *testing.T) {
+		s := openPlanStore(t, coretest.MySQLURL(t))
+		genTickets(t, s)
+		for _, f := range searchShapes() {
+			q, args := s.searchSQL(f, core.SearchTerms(f.Query))
+			for _, r := range analyzeMySQL(t, s, q, args) {
+				table, typ := fmt.Sprint(r["table"]), fmt.Sprint(r["type"])
+				switch {
+				case table == "tickets" || table == "m":
+					if typ != "fulltext" {
+						t.Errorf("%+v: %s read with %s, want its FULLTEXT index", f, table, typ)
+					}
+				case table == "t":
+					if typ != "eq_ref" {
+						t.Errorf("%+v: hits' tickets read with %s, want eq_ref on the primary key", f, typ)
+					}
+				}
+			}
+		}
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		s := openPlanStore(t, "sqlite://"+filepath.Join(t.TempDir(), "plans.db"))
+		genTickets(t, s)
+		for _, f := range searchShapes() {
+			q, args := s.searchSQL(f, core.SearchTerms(f.Query))
+			var plan []struct {
+				ID, Parent, Notused int
+				Detail              string
+			}
+			if err := s.db.Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
+				t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, q)
+			}
+			fts := 0
+			for _, p := range plan {
+				switch {
+				case strings.Contains(p.Detail, "VIRTUAL TABLE INDEX"):
+					fts++
+				case strings.HasPrefix(p.Detail, "SCAN t ") || p.Detail == "SCAN t" || strings.HasPrefix(p.Detail, "SCAN m"):
+					t.Errorf("%+v: %q, want a full-text read", f, p.Detail)
+				}
+			}
+			if fts != 2 {
+				t.Errorf("%+v: %d full-text reads, want 2 (tickets_fts, messages_fts)\n%v", f, fts, plan)
+			}
+		}
+	})
+}

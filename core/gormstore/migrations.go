@@ -84,6 +84,7 @@ func migrations() []*gormigrate.Migration {
 		migrateDrafts(),
 		migrateInstalls(),
 		migrateLists(),
+		migrateSearch(),
 	}
 }
 

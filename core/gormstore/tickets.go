@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -174,12 +173,6 @@ func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) 
 		return core.Ticket{}, fail(op, err)
 	}
 	return row.core(), nil
-}
-
-// likeEscape escapes LIKE's wildcards with '!' (a backslash would mean different things to
-// MySQL and SQLite string literals).
-func likeEscape(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 // UpdateTicket loads ticket id under a row lock, calls fn on a copy, and if fn returns
