@@ -9,9 +9,6 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// listPageSize is how many tickets one dashboard page shows.
-const listPageSize = 25
-
 var errBadCSRF = &httpError{status: http.StatusForbidden, code: core.EForbidden,
 	message: "this form has expired; reload the page and try again"}
 
@@ -69,85 +66,6 @@ func formError(err error) error {
 		return err
 	}
 	return core.Errorf(core.EInvalid, "the form could not be read")
-}
-
-// listView is the ticket list's data.
-type listView struct {
-	Tickets    []core.Ticket
-	Status     string // "active", "all" or a status
-	Workspace  string
-	Query      string
-	Mine       bool
-	Workspaces []core.Workspace
-	NextURL    string
-	FirstURL   string
-	Filtered   bool
-}
-
-// activeStatuses are the statuses the list shows by default.
-var activeStatuses = []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting}
-
-// listPage serves GET /: tickets filtered by status, workspace, title text and assignee,
-// newest first, a page at a time.
-func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	q := r.URL.Query()
-	lv := listView{Status: q.Get("status"), Workspace: q.Get("workspace"), Query: q.Get("q"), Mine: q.Get("mine") == "1"}
-	if lv.Status == "" {
-		lv.Status = "active"
-	}
-	var statuses []string
-	switch lv.Status {
-	case "active":
-		for _, st := range activeStatuses {
-			statuses = append(statuses, string(st))
-		}
-	case "all":
-	default:
-		statuses = []string{lv.Status}
-	}
-	f, _, err := listFilter(lv.Workspace, statuses, "", lv.Query, strconv.Itoa(listPageSize), q.Get("cursor"))
-	if err != nil {
-		s.pageError(w, r, v, err)
-		return
-	}
-	if lv.Mine {
-		f.Assignee = v.Actor().User.ID
-	}
-	hits, err := s.listOrSearch(r, v.Actor(), f)
-	if err != nil {
-		s.pageError(w, r, v, err)
-		return
-	}
-	if lv.Workspaces, err = s.svc.Workspaces(r.Context(), v.Actor()); err != nil {
-		s.pageError(w, r, v, err)
-		return
-	}
-	lv.Filtered = lv.Status != "active" || lv.Workspace != "" || lv.Query != "" || lv.Mine
-	base := url.Values{}
-	for k, val := range map[string]string{"status": lv.Status, "workspace": lv.Workspace, "q": lv.Query} {
-		if val != "" && !(k == "status" && val == "active") {
-			base.Set(k, val)
-		}
-	}
-	if lv.Mine {
-		base.Set("mine", "1")
-	}
-	if len(hits) > listPageSize {
-		hits = hits[:listPageSize]
-		next := url.Values{}
-		for k, vs := range base {
-			next[k] = vs
-		}
-		next.Set("cursor", nextCursor(f, hits[len(hits)-1]))
-		lv.NextURL = "/?" + next.Encode()
-	}
-	if q.Get("cursor") != "" {
-		lv.FirstURL = "/?" + base.Encode()
-	}
-	for _, h := range hits {
-		lv.Tickets = append(lv.Tickets, h.Ticket)
-	}
-	s.render(w, r, http.StatusOK, "list", page{Title: "Tickets", Nav: "tickets", Viewer: v, Flash: flash(r), Body: lv})
 }
 
 // ticketView is the ticket page's data.

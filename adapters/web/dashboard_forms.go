@@ -63,11 +63,13 @@ func (s *Server) postAssignee(w http.ResponseWriter, r *http.Request, v *viewer)
 	s.afterForm(w, r, v, err, "assignee", "", func(tv *ticketView) { tv.Form.Assignee = typed })
 }
 
-// postReply serves POST /tickets/{id}/messages (fields content, nonce): the reply is stored and
-// delivered into the ticket's thread. The form's nonce is the message id, so a double submit
-// stores one message.
+// postReply serves POST /tickets/{id}/messages (fields content, nonce, kind): a reply is stored
+// and delivered into the ticket's thread; kind=note makes it an internal note, which only
+// the staff side sees. The form's nonce is the message id, so a double submit stores one
+// message.
 func (s *Server) postReply(w http.ResponseWriter, r *http.Request, v *viewer) {
 	content := r.PostForm.Get("content")
+	note := r.PostForm.Get("kind") == "note"
 	nonce := r.PostForm.Get("nonce")
 	if len(nonce) < 16 || len(nonce) > 64 || strings.Trim(nonce, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
 		nonce = randomToken(16)
@@ -79,11 +81,14 @@ func (s *Server) postReply(w http.ResponseWriter, r *http.Request, v *viewer) {
 	err := s.withTicket(r, func(id int64) error {
 		var err error
 		m, created, err = s.svc.AddMessage(r.Context(), v.Actor(), id, core.MessageInput{
-			ExternalID: "web:" + nonce, Content: content, Source: "web", Deliver: true,
+			ExternalID: "web:" + nonce, Content: content, Source: "web", Deliver: true, Internal: note,
 		})
 		return err
 	})
 	done := "reply"
+	if note {
+		done = "note"
+	}
 	if err == nil && !created {
 		done = "reply_dup"
 	}

@@ -272,7 +272,7 @@ func testDashboardList(t *testing.T, h *harness) {
 		r = b.get(link)
 		wantStatus(t, r, http.StatusOK)
 		wantBody(t, r, "dash ticket 00")
-		wantBody(t, r, "← Newest")
+		wantBody(t, r, "← First page")
 		if n := strings.Count(string(r.body), `class="ticket-row"`); n != 1 {
 			t.Errorf("%d rows, want 1", n)
 		}

@@ -152,6 +152,7 @@ func (s *Server) dashboardRoutes() []route {
 		page("POST /tickets/{id}/priority", s.postPriority),
 		page("POST /tickets/{id}/assignee", s.postAssignee),
 		page("POST /tickets/{id}/messages", s.postReply),
+		page("POST /tickets/bulk", s.postBulk),
 		admin("GET /admin/accounts", s.accountsPage),
 		admin("POST /admin/accounts", s.postAccount),
 		admin("POST /admin/accounts/{name}/delete", s.postDeleteAccount),

@@ -38,4 +38,93 @@
       }, 0);
     });
   });
+
+  // Keyboard shortcuts (the help is the #shortcuts section): j/k move through the queue, o or
+  // Enter opens, x chooses for a bulk change; on a ticket r writes a reply, n an internal
+  // note (Ctrl+Enter sends either), a assigns to me; ? shows the help.
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll(".ticket-row")); };
+  var focused = -1;
+  var focusRow = function (i) {
+    var rs = rows();
+    if (!rs.length) { return; }
+    focused = Math.max(0, Math.min(rs.length - 1, i));
+    rs.forEach(function (r, j) { r.classList.toggle("focused", j === focused); });
+    rs[focused].scrollIntoView({ block: "nearest" });
+  };
+  var composeAs = "reply";
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (typing) {
+      if (t.id === "reply" && ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        var btn = document.getElementById(composeAs === "note" ? "send-note" : "send-reply");
+        if (btn && t.form) { ev.preventDefault(); t.form.requestSubmit(btn); }
+      }
+      if (ev.key === "Escape") { t.blur(); }
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+    var rs = rows();
+    var reply = document.getElementById("reply");
+    switch (ev.key) {
+      case "j": focusRow(focused + 1); break;
+      case "k": focusRow(focused < 0 ? 0 : focused - 1); break;
+      case "o": case "Enter":
+        if (focused >= 0 && rs[focused]) { rs[focused].querySelector("a.t-link").click(); } else { return; }
+        break;
+      case "x":
+        if (focused >= 0 && rs[focused]) { var cb = rs[focused].querySelector("input[type=checkbox]"); cb.checked = !cb.checked; } else { return; }
+        break;
+      case "r": case "n":
+        if (!reply) { return; }
+        composeAs = ev.key === "n" ? "note" : "reply";
+        var f = reply.closest("form");
+        if (f) { f.classList.toggle("composing-note", composeAs === "note"); }
+        reply.placeholder = composeAs === "note" ? "Internal note: only staff see it. Ctrl+Enter adds it." : "Reply to the requester. Ctrl+Enter sends it.";
+        reply.focus();
+        break;
+      case "a":
+        var claim = document.getElementById("claim");
+        if (!claim) { return; }
+        claim.click();
+        break;
+      case "?":
+        var help = document.getElementById("shortcuts");
+        if (!help) { return; }
+        help.open = !help.open;
+        if (help.open) { help.scrollIntoView({ block: "nearest" }); }
+        break;
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  // Live updates: every few seconds the page is read again and the parts that change (the
+  // queue's rows, tabs and totals; a ticket's conversation, history and badges) are swapped
+  // in. What is being typed, chosen for a bulk change or focused is never touched.
+  var liveIDs = ["ticket-rows", "tabs", "totals", "messages", "no-messages", "history", "ticket-badges", "assignee"];
+  var busy = function () {
+    if (document.querySelector(".ticket-row input[type=checkbox]:checked")) { return true; }
+    var a = document.activeElement;
+    return a && a.closest && a.closest("#tabs, #ticket-rows") !== null;
+  };
+  var refresh = function () {
+    if (document.hidden || busy()) { return; }
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "X-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html || busy()) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        liveIDs.forEach(function (id) {
+          var old = document.getElementById(id);
+          var now = doc.getElementById(id);
+          if (id === "no-messages" && old && !now) { now = doc.getElementById("messages"); }
+          if (old && now && old.outerHTML !== now.outerHTML) { old.replaceWith(document.importNode(now, true)); }
+        });
+        if (focused >= 0) { focusRow(focused); }
+      })
+      .catch(function () {});
+  };
+  var live = document.querySelector("[data-live]");
+  if (live) { setInterval(refresh, parseInt(live.getAttribute("data-live"), 10) || 5000); }
 })();
