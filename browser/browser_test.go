@@ -18,7 +18,7 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-var updateScreenshot = flag.Bool("update-screenshot", false, "also write the ticket list screenshot to docs/dashboard.png")
+var updateScreenshot = flag.Bool("update-screenshot", false, "also write the screenshots docs/dashboard.png and docs/dashboard-queue.png")
 
 // chromium finds Debian's chromium; without it the browser test skips, or fails on CI.
 func chromium(t *testing.T) string {
@@ -260,9 +260,10 @@ func TestBrowser(t *testing.T) {
 	t.Run("filtering by workspace and status", func(t *testing.T) {
 		do(t, "filter",
 			chromedp.SetValue(chromedp.ID("workspace"), "discord:1029384756"),
-			chromedp.SetValue(chromedp.ID("status"), "all"),
 			chromedp.Click(chromedp.ID("apply")),
-			chromedp.WaitReady(chromedp.CSS(`option[value="all"][selected]`)),
+			chromedp.WaitReady(chromedp.CSS(`option[value="discord:1029384756"][selected]`)),
+			chromedp.Click(chromedp.CSS(`a[data-tab="all"]`)),
+			chromedp.WaitReady(chromedp.CSS(`a.tab.active[data-tab="all"]`)),
 			chromedp.WaitVisible(chromedp.ID("tickets")),
 		)
 		list := text(t, "#tickets")
@@ -279,7 +280,85 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("searched list: %q", list)
 		}
 	})
+	t.Run("the queue counts, sorts, changes in bulk and updates live", func(t *testing.T) {
+		ctx0 := context.Background()
+		dana := core.Actor{User: core.UserRef{ID: "web:dana", Name: "dana"}, Role: core.RoleAdmin}
+		counts, err := h.svc.CountTickets(ctx0, dana, core.ListFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, "queue", chromedp.Navigate(h.ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("tabs")))
+		for _, st := range []core.Status{core.StatusOpen, core.StatusClosed} {
+			if got, want := text(t, fmt.Sprintf(`[data-count="%s"]`, st)), fmt.Sprint(counts[st]); got != want {
+				t.Errorf("%s tab shows %s, want %s", st, got, want)
+			}
+		}
+		do(t, "sort by priority",
+			chromedp.SetValue(chromedp.ID("sort"), "priority"),
+			chromedp.Click(chromedp.ID("apply")),
+			chromedp.WaitReady(chromedp.CSS(`option[value="priority"][selected]`)),
+		)
+		first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#ticket-rows tr [class*=pr-]").textContent.trim()`))
+		if err != nil || !strings.Contains(strings.ToLower(first), "urgent") {
+			t.Errorf("first row's priority %q (%v), want Urgent", first, err)
+		}
+		firstID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#ticket-rows tr").dataset.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, "bulk assign",
+			chromedp.Click(chromedp.CSS(`#ticket-rows tr:first-child input[type=checkbox]`)),
+			chromedp.SetValue(chromedp.ID("bulk-action"), "assign_me"),
+			chromedp.Click(chromedp.ID("bulk-apply")),
+			chromedp.WaitVisible(chromedp.ID("flash-bulk")),
+		)
+		var id int64
+		fmt.Sscan(firstID, &id)
+		if got, err := h.svc.Ticket(ctx0, dana, id); err != nil || got.Assignee.ID != "web:dana" {
+			t.Errorf("after the bulk change ticket %d is assigned to %+v (%v)", id, got.Assignee, err)
+		}
+		if *updateScreenshot {
+			vp, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join("..", "docs", "dashboard-queue.png"), vp, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shot(t, "dashboard-queue.png")
+		acme := core.Workspace{Platform: core.PlatformSlack, ExternalID: "T024BE7LD"}
+		live, err := h.svc.OpenTicket(ctx0, core.Actor{User: core.UserRef{ID: "U02LIVE", Name: "Liv"}, Role: core.RoleRequester, Workspace: acme},
+			core.OpenInput{Workspace: acme, Title: "Urgent: payroll export fails", Priority: "urgent"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, "live update", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-id="%d"]`, live.ID))))
+		do(t, "shortcuts: ? shows the help, j then o opens the first ticket",
+			chromedp.KeyEvent("?"),
+			chromedp.WaitVisible(chromedp.CSS(`#shortcuts[open] dl`)),
+			chromedp.KeyEvent("j"),
+			chromedp.WaitVisible(chromedp.CSS(`tr.ticket-row.focused`)),
+			chromedp.KeyEvent("o"),
+			chromedp.WaitVisible(chromedp.ID("ticket-title")),
+		)
+		if got := text(t, "#ticket-title"); got != live.Title {
+			t.Errorf("o opened %q, want %q", got, live.Title)
+		}
+		do(t, "internal note with n and Ctrl+Enter",
+			chromedp.KeyEvent("n"),
+			chromedp.SendKeys(chromedp.ID("reply"), "Payroll team pinged, waiting on their export log."),
+			chromedp.Click(chromedp.ID("send-note")),
+			chromedp.WaitVisible(chromedp.ID("flash-note")),
+			chromedp.WaitVisible(chromedp.CSS(`.message.internal .note-label`)),
+		)
+		ms, err := h.svc.Messages(ctx0, dana, live.ID)
+		if err != nil || len(ms) != 1 || !ms[0].Internal {
+			t.Errorf("messages %+v, %v; want one internal note", ms, err)
+		}
+	})
 	t.Run("opening a ticket shows its conversation and history", func(t *testing.T) {
+		do(t, "back to the list", chromedp.Navigate(h.ts.URL+"/?status=all"), chromedp.WaitVisible(chromedp.ID("tickets")))
 		do(t, "open ticket",
 			chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/tickets/%d"]`, printer.ID))),
 			chromedp.WaitVisible(chromedp.ID("ticket-title")),
