@@ -108,6 +108,11 @@
     var a = document.activeElement;
     return a && a.closest && a.closest("#tabs, #ticket-rows") !== null;
   };
+  // same is an element's markup without the relative times ("3 minutes ago") and the row
+  // focus, so a part is swapped only when what it shows really changed.
+  var same = function (el) {
+    return el.outerHTML.replace(/<time([^>]*)>[^<]*<\/time>/g, "<time$1></time>").replace(/ focused/g, "");
+  };
   var refresh = function () {
     if (document.hidden || busy()) { return; }
     fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "X-Live": "1" } })
@@ -119,7 +124,7 @@
           var old = document.getElementById(id);
           var now = doc.getElementById(id);
           if (id === "no-messages" && old && !now) { now = doc.getElementById("messages"); }
-          if (old && now && old.outerHTML !== now.outerHTML) { old.replaceWith(document.importNode(now, true)); }
+          if (old && now && same(old) !== same(now)) { old.replaceWith(document.importNode(now, true)); }
         });
         if (focused >= 0) { focusRow(focused); }
       })
