@@ -83,6 +83,7 @@ func migrations() []*gormigrate.Migration {
 		migrateRequestIDs(),
 		migrateDrafts(),
 		migrateInstalls(),
+		migrateIdentity(),
 	}
 }
 
