@@ -89,8 +89,9 @@ const errSignIn = "Signing in did not work: "
 // finishSignIn serves GET /auth/NAME/callback?code=…&state=….
 func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p signInProvider) {
 	q := r.URL.Query()
+	// A refusal leaves the browser's tb_signin cookie alone: a forged link someone else sent
+	// must not break the sign-in this browser is in the middle of.
 	refuse := func(status int, msg string) {
-		s.setCookie(w, "tb_signin", "", -1)
 		s.renderLogin(w, r, status, loginView{Next: "/portal"}, errSignIn+msg)
 	}
 	if e := q.Get("error"); e != "" {
