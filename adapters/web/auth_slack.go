@@ -16,13 +16,14 @@ import (
 type SlackSignIn struct {
 	// ClientID and ClientSecret are the app's (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET).
 	ClientID, ClientSecret string
-	// AuthorizeURL is Slack's sign-in page [https://slack.com/openid/connect/authorize].
-	AuthorizeURL string
 	// APIURL is the Web API base; openid.connect.token is under it [https://slack.com/api/].
 	APIURL string
+	// AuthorizeURL is Slack's sign-in page [APIURL's host + /openid/connect/authorize, so
+	// https://slack.com/openid/connect/authorize].
+	AuthorizeURL string
 	// Issuer is the ID tokens' iss [https://slack.com].
 	Issuer string
-	// JWKSURL serves the keys that sign ID tokens [https://slack.com/openid/connect/keys].
+	// JWKSURL serves the keys that sign ID tokens [APIURL's host + /openid/connect/keys].
 	JWKSURL string
 	// HTTPClient makes the calls to Slack [a client with a 10 s timeout].
 	HTTPClient *http.Client
@@ -40,20 +41,20 @@ type slackProvider struct {
 }
 
 func newSlackProvider(s *Server, c SlackSignIn) *slackProvider {
-	if c.AuthorizeURL == "" {
-		c.AuthorizeURL = "https://slack.com/openid/connect/authorize"
-	}
 	if c.APIURL == "" {
 		c.APIURL = "https://slack.com/api/"
 	}
 	if !strings.HasSuffix(c.APIURL, "/") {
 		c.APIURL += "/"
 	}
+	if c.AuthorizeURL == "" {
+		c.AuthorizeURL = hostRoot(c.APIURL) + "/openid/connect/authorize"
+	}
 	if c.Issuer == "" {
 		c.Issuer = "https://slack.com"
 	}
 	if c.JWKSURL == "" {
-		c.JWKSURL = "https://slack.com/openid/connect/keys"
+		c.JWKSURL = hostRoot(c.APIURL) + "/openid/connect/keys"
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: providerTimeout}

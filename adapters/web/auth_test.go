@@ -42,9 +42,9 @@ func (s stubRoles) SignInRole(_ context.Context, ws core.Workspace, user string)
 func withSlackSignIn(fake *slacktest.Server, roles web.PlatformRoles) option {
 	return withWeb(func(c *web.Config) {
 		c.PublicURL = publicURL
+		// The sign-in page and the keys are found from the API URL's host, as with Slack's.
 		c.Slack = &web.SlackSignIn{ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
-			AuthorizeURL: fake.AuthorizeURL(), APIURL: fake.APIURL(), JWKSURL: fake.JWKSURL(),
-			HTTPClient: fake.Client(), Roles: roles}
+			APIURL: fake.APIURL(), HTTPClient: fake.Client(), Roles: roles}
 	})
 }
 
