@@ -33,6 +33,10 @@ const signInCookieTTL = core.SignInStateTTL
 // providerTimeout bounds the calls to the platform of one callback.
 const providerTimeout = 10 * time.Second
 
+// signInLimit bounds the sign-ins one client address may start (each stores a state row for
+// ten minutes): 20 a minute, 40 at once.
+var signInLimit = core.Limit{Rate: 20, Period: time.Minute, Burst: 40}
+
 // signInProvider is one way to sign in with a platform.
 type signInProvider interface {
 	// name is the provider's path segment: "slack" or "discord".
@@ -66,6 +70,11 @@ func (s *Server) redirectURL(name string) string {
 // startSignIn serves GET /auth/NAME?next=PATH: it stores a new sign-in and sends the browser
 // to the platform's authorisation page.
 func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, p signInProvider) {
+	if d := s.cfg.Throttle.Allow(r.Context(), "signin:"+s.clientIP(r), signInLimit); !d.Allowed {
+		s.pageError(w, r, nil, &httpError{status: http.StatusTooManyRequests, code: core.ERateLimited,
+			message: "too many sign-ins from your address; try again in " + waitText(d.RetryAfter), retry: d.RetryAfter})
+		return
+	}
 	next := safeNext(r.URL.Query().Get("next"))
 	verifier := oauth2.GenerateVerifier()
 	var nonce string

@@ -330,3 +330,21 @@ func TestSignInWithDiscord(t *testing.T) {
 	wantStatus(t, staff.signIn(t, "discord"), http.StatusSeeOther)
 	wantBody(t, staff.get("/?status=all"), "ban appeal")
 }
+
+func TestSignInStartsAreLimitedPerClient(t *testing.T) {
+	fake := slacktest.Start(t, slacktest.Options{Team: wsSlack.ExternalID})
+	h := newHarness(t, backends()[0].url(t), withSlackSignIn(fake, nil))
+	b := h.browser()
+	limited := 0
+	for range 45 {
+		if r := b.get("/auth/slack"); r.status == http.StatusTooManyRequests {
+			limited++
+			if r.header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if limited == 0 {
+		t.Fatal("45 sign-in starts in a row from one address were all let through")
+	}
+}
