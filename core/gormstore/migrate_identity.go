@@ -8,12 +8,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// migrateIdentity (202612010002_identity_sessions) adds the sessions of people signed in with
+// migrateIdentity (202612010004_identity_sessions) adds the sessions of people signed in with
 // Slack or Discord (a platform identity instead of an account) and the sign-in states (OAuth2
 // state, PKCE verifier, OIDC nonce) waiting for the platform to send the browser back.
 func migrateIdentity() *gormigrate.Migration {
 	return &gormigrate.Migration{
-		ID: "202612010002_identity_sessions",
+		ID: "202612010004_identity_sessions",
 		Migrate: func(tx *gorm.DB) error {
 			for _, t := range []any{&v3IdentitySession{}, &v3SignInState{}} {
 				if err := tx.Migrator().CreateTable(t); err != nil {
@@ -28,7 +28,7 @@ func migrateIdentity() *gormigrate.Migration {
 	}
 }
 
-// Schema of 202612010002_identity_sessions.
+// Schema of 202612010004_identity_sessions.
 
 type v3IdentitySession struct {
 	ID          int64     `gorm:"primaryKey;autoIncrement"`
