@@ -8,7 +8,7 @@ import (
 )
 
 func TestSignInSettings(t *testing.T) {
-	c, err := config.Load(map[string]string{"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "s",
+	c, err := config.Load(map[string]string{"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": "x", "TICKETBOT_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 		"DISCORD_APP_ID": "42", "DISCORD_CLIENT_SECRET": "d"})
 	if err != nil {
 		t.Fatal(err)
