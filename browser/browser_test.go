@@ -141,35 +141,13 @@ func ageTickets(t *testing.T, dbFile string, ids []int64) {
 // TestBrowser drives the dashboard in a real headless Chromium: a wrong password, signing in,
 // filtering the list, opening a ticket, changing its status, replying, signing out.
 func TestBrowser(t *testing.T) {
-	exe := chromium(t)
 	dbFile := t.TempDir() + "/t.db"
 	h := newHarness(t, "sqlite://"+dbFile)
 	h.account(t, "dana", core.RoleAdmin, "dana-password")
 	printer := seedDemo(t, h, dbFile)
-	dir := artifactsDir(t)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 820),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser without a deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
-	defer cancel()
+	c := startChrome(t, 1280, 820)
+	ctx := c.ctx
 
 	do := func(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -191,10 +169,10 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(c.dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot %s", filepath.Join(dir, name))
+		t.Logf("screenshot %s", filepath.Join(c.dir, name))
 		return b
 	}
 

@@ -26,6 +26,13 @@ type harness struct {
 
 func newHarness(t *testing.T, dbURL string) *harness {
 	t.Helper()
+	return newHarnessWith(t, dbURL, nil)
+}
+
+// newHarnessWith is newHarness with configure changing the web.Config; the server's URL is
+// known (cfg.PublicURL) before configure runs.
+func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *harness {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	store, err := gormstore.Open(ctx, dbURL, nil)
@@ -43,13 +50,20 @@ func newHarness(t *testing.T, dbURL string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock, SessionTTL: time.Hour})
+	ts := httptest.NewUnstartedServer(nil)
+	cfg := web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock,
+		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String()}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := web.New(cfg)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	mux := http.NewServeMux()
 	srv.Routes(mux)
-	ts := httptest.NewServer(mux)
+	ts.Config.Handler = mux
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &harness{store: store, svc: svc, accounts: accounts, ts: ts}
 }

@@ -90,7 +90,8 @@ type Slack struct {
 	SigningSecret Secret `env:"SLACK_SIGNING_SECRET"`
 	AppToken      Secret `env:"SLACK_APP_TOKEN"`
 	APIURL        string `env:"SLACK_API_URL" envDefault:"https://slack.com/api/"`
-	// ClientID and ClientSecret are the app's OAuth credentials: installs in many workspaces.
+	// ClientID and ClientSecret are the app's OAuth credentials: installs in many workspaces,
+	// and Sign in with Slack (OpenID Connect) on the web.
 	ClientID     string `env:"SLACK_CLIENT_ID"`
 	ClientSecret Secret `env:"SLACK_CLIENT_SECRET"`
 }
@@ -101,6 +102,9 @@ func (s Slack) Enabled() bool { return s.BotToken != "" || s.Installs() }
 
 // Installs reports whether workspaces can install the app through /slack/install.
 func (s Slack) Installs() bool { return s.ClientID != "" && s.ClientSecret != "" }
+
+// SignIn reports whether Sign in with Slack is on.
+func (s Slack) SignIn() bool { return s.Installs() }
 
 // SocketMode reports whether Slack is reached over Socket Mode.
 func (s Slack) SocketMode() bool { return s.AppToken != "" }
@@ -114,7 +118,12 @@ type Discord struct {
 	Gateway    bool   `env:"DISCORD_GATEWAY" envDefault:"true"`
 	ShardID    int    `env:"DISCORD_SHARD_ID" envDefault:"0"`
 	ShardCount int    `env:"DISCORD_SHARD_COUNT" envDefault:"1"`
+	// ClientSecret (with AppID as the client id) enables Sign in with Discord on the web.
+	ClientSecret Secret `env:"DISCORD_CLIENT_SECRET"`
 }
+
+// SignIn reports whether Sign in with Discord is on.
+func (d Discord) SignIn() bool { return d.AppID != "" && d.ClientSecret != "" }
 
 // Enabled reports whether the Discord adapter should start.
 func (d Discord) Enabled() bool { return d.BotToken != "" }
@@ -345,6 +354,9 @@ func (d Discord) validate() error {
 	if d.AppID != "" && strings.Trim(d.AppID, "0123456789") != "" {
 		return errors.New("config: DISCORD_APP_ID must be the numeric application id")
 	}
+	if d.ClientSecret != "" && d.AppID == "" {
+		return errors.New("config: DISCORD_CLIENT_SECRET needs DISCORD_APP_ID (the OAuth2 client id) for Sign in with Discord")
+	}
 	if d.ShardCount < 1 {
 		return errors.New("config: DISCORD_SHARD_COUNT must be at least 1")
 	}
@@ -430,6 +442,7 @@ func (c Config) Summary() []any {
 		"redis", redactURL(string(c.RedisURL)),
 		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(), "slack_installs", c.Slack.Installs(),
 		"discord", c.Discord.Enabled(), "discord_gateway", c.Discord.Gateway,
+		"slack_sign_in", c.Slack.SignIn(), "discord_sign_in", c.Discord.SignIn(),
 	}
 }
 

@@ -26,12 +26,13 @@ const (
 // tokens: who may create and change them, what a name and a password must be, how secrets
 // are hashed and when a credential stops working. The CLI acts as System().
 type Accounts struct {
-	store    AccountStore
-	sessions SessionStore
-	clock    Clock
-	log      *slog.Logger
-	cost     int
-	dummy    []byte // a hash to compare unknown users against, so timing tells nothing
+	store      AccountStore
+	sessions   SessionStore
+	identities IdentityStore // platform sign-ins; nil refuses them
+	clock      Clock
+	log        *slog.Logger
+	cost       int
+	dummy      []byte // a hash to compare unknown users against, so timing tells nothing
 
 	mu         sync.Mutex
 	deployment string
@@ -41,7 +42,9 @@ type Accounts struct {
 type AccountsConfig struct {
 	Store    AccountStore
 	Sessions SessionStore
-	Clock    Clock
+	// Identities keeps platform sign-in sessions and states [Sessions, when it does].
+	Identities IdentityStore
+	Clock      Clock
 	// Log receives failed sign-ins and sign-in delays (never a password).
 	Log *slog.Logger
 	// Cost is the bcrypt cost [PasswordCost]; tests lower it.
@@ -63,7 +66,10 @@ func NewAccounts(c AccountsConfig) (*Accounts, error) {
 	if err != nil {
 		return nil, Internal("core.NewAccounts", err)
 	}
-	return &Accounts{store: c.Store, sessions: c.Sessions, clock: c.Clock, log: c.Log, cost: c.Cost, dummy: dummy}, nil
+	if c.Identities == nil {
+		c.Identities, _ = c.Sessions.(IdentityStore)
+	}
+	return &Accounts{store: c.Store, sessions: c.Sessions, identities: c.Identities, clock: c.Clock, log: c.Log, cost: c.Cost, dummy: dummy}, nil
 }
 
 // NormalizeName returns the canonical form of an account or token name: trimmed and lower

@@ -32,11 +32,18 @@ func testDashboardAccounts(t *testing.T, h *harness) {
 		wantBody(t, r, "needs its workspace")
 		wantBody(t, r, `value="rex"`)
 	})
-	t.Run("a requester account cannot use the dashboard", func(t *testing.T) {
+	t.Run("a requester account cannot use the dashboard: its pages send it to the portal", func(t *testing.T) {
 		b := h.with(t).browser()
 		b.login("rita", "rita-password")
-		wantStatus(t, b.get("/"), http.StatusForbidden)
-		wantStatus(t, b.get("/tickets/1"), http.StatusForbidden)
+		for _, p := range []string{"/", "/tickets/1"} {
+			r := b.get(p)
+			wantStatus(t, r, http.StatusSeeOther)
+			if loc := r.header.Get("Location"); loc != "/portal" {
+				t.Errorf("GET %s: Location %q, want /portal", p, loc)
+			}
+		}
+		b.get("/portal")
+		wantStatus(t, b.post("/tickets/1/status", url.Values{"status": {"closed"}}), http.StatusForbidden)
 	})
 	t.Run("changing a role signs that account out at once", func(t *testing.T) {
 		sam := h.with(t).browser()

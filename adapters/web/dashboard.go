@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -23,31 +22,15 @@ var errAdminOnly = &httpError{status: http.StatusForbidden, code: core.EForbidde
 // token, and with adminOnly refuses non-admins.
 func (s *Server) dashboard(h func(http.ResponseWriter, *http.Request, *viewer), adminOnly bool) http.Handler {
 	return s.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.session(r)
-		if err != nil {
-			s.pageError(w, r, nil, err)
+		v, ok := s.signedIn(w, r, "/")
+		if !ok {
 			return
-		}
-		if v == nil {
-			next := "/"
-			if r.Method == http.MethodGet {
-				next = r.URL.RequestURI()
-			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
-			return
-		}
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			if err := r.ParseForm(); err != nil {
-				s.pageError(w, r, v, formError(err))
-				return
-			}
-			if !validCSRF(v.CSRF, r.PostForm.Get("csrf")) {
-				s.pageError(w, r, v, errBadCSRF)
-				return
-			}
 		}
 		if !v.Role.AtLeast(core.RoleStaff) && r.URL.Path != "/logout" && r.URL.Path != "/account/password" {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/portal", http.StatusSeeOther) // requesters have the portal
+				return
+			}
 			s.pageError(w, r, v, errStaffOnly)
 			return
 		}

@@ -18,6 +18,8 @@ type loginView struct {
 	Username string
 	Next     string
 	CSRF     string
+	// Providers are the platforms one may sign in with ("slack", "discord").
+	Providers []string
 }
 
 // loginPage serves GET /login.
@@ -37,6 +39,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, lv loginView, errMsg string) {
 	lv.CSRF = s.loginCSRF(w, r)
+	for _, p := range s.providers {
+		lv.Providers = append(lv.Providers, p.name())
+	}
 	s.render(w, r, status, "login", page{Title: "Sign in", Error: errMsg, Flash: flash(r), Body: lv})
 }
 

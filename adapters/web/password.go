@@ -9,13 +9,24 @@ import (
 // The signed-in user's own password: the current one is required. Every session of the
 // account ends (other browsers are signed out); this browser gets a fresh session.
 
+var errNoPassword = &httpError{status: http.StatusForbidden, code: core.EForbidden,
+	message: "you signed in with Slack or Discord, so there is no ticketbot password to change"}
+
 // passwordPage serves GET /account/password.
 func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if v.identity != nil {
+		s.pageError(w, r, v, errNoPassword)
+		return
+	}
 	s.render(w, r, http.StatusOK, "password", page{Title: "Change password", Nav: "password", Viewer: v, Flash: flash(r)})
 }
 
 // postPassword serves POST /account/password (fields current, password, confirm).
 func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if v.identity != nil {
+		s.pageError(w, r, v, errNoPassword)
+		return
+	}
 	f := r.PostForm
 	show := func(status int, msg string) {
 		s.render(w, r, status, "password", page{Title: "Change password", Nav: "password", Viewer: v, Error: msg})

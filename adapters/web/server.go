@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -42,6 +43,12 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed: the client address
 	// (for sign-in limits and logs) is the rightmost address of the chain not in them.
 	TrustedProxies []netip.Prefix
+	// PublicURL is where people reach ticketbot (TICKETBOT_PUBLIC_URL); sign-in redirects
+	// come back under it [http://localhost:8080].
+	PublicURL string
+	// Slack and Discord, when set, enable Sign in with Slack and with Discord.
+	Slack   *SlackSignIn
+	Discord *DiscordSignIn
 }
 
 // Server serves the REST API v1 and the staff dashboard.
@@ -55,6 +62,8 @@ type Server struct {
 	static   fs.FS
 	assetV   string // content hash of the static files, for cache busting
 	cop      *http.CrossOriginProtection
+	// providers are the configured platform sign-ins.
+	providers []signInProvider
 }
 
 // New builds a Server. Errors: invalid (no Service or Accounts), internal (templates).
@@ -86,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 		s.pageError(w, r, nil, &httpError{status: http.StatusForbidden, code: core.EForbidden,
 			message: "forms from other sites are not accepted"})
 	}))
+	s.providers = s.signInProviders()
 	var err error
 	if s.static, s.assetV, err = staticFiles(); err != nil {
 		return nil, core.Internal("web.New", err)
@@ -103,7 +113,7 @@ type route struct {
 }
 
 // Routes registers the REST API under /api/v1/, the dashboard under / (with /login, /logout
-// and /static/) on mux. It registers nothing under /slack/, /discord/, /healthz, /readyz or
+// and /static/), the requesters' portal under /portal and platform sign-in under /auth/ on mux. It registers nothing under /slack/, /discord/, /healthz, /readyz or
 // /metrics.
 func (s *Server) Routes(mux *http.ServeMux) {
 	for _, r := range s.routes() {
@@ -113,7 +123,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 // routes lists every route: the API's first, then the dashboard's.
 func (s *Server) routes() []route {
-	return append(s.apiRoutes(), s.dashboardRoutes()...)
+	return slices.Concat(s.apiRoutes(), s.dashboardRoutes(), s.portalRoutes(), s.signInRoutes())
 }
 
 // apiRoutes are the REST API v1; each is described in the OpenAPI document.

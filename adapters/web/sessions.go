@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -20,10 +21,16 @@ type viewer struct {
 	Workspace core.Workspace
 	CSRF      string
 	secret    string // the session cookie's value
+	// identity is set for a person signed in with Slack or Discord: Role and Workspace are
+	// then their highest role and its workspace (see identityViewer).
+	identity *core.Identity
 }
 
 // Actor is who the viewer is to the core.
 func (v *viewer) Actor() core.Actor {
+	if v.identity != nil {
+		return core.Actor{User: v.identity.User, Role: v.Role, Workspace: v.Workspace}
+	}
 	return core.Account{Name: v.Name, Role: v.Role, Workspace: v.Workspace}.Actor()
 }
 
@@ -79,7 +86,7 @@ func (s *Server) session(r *http.Request) (*viewer, error) {
 	}
 	sess, acc, err := s.accounts.Session(r.Context(), c.Value)
 	if core.IsCode(err, core.ENotFound) {
-		return nil, nil
+		return s.identitySession(r.Context(), c.Value)
 	}
 	if err != nil {
 		return nil, err
@@ -90,8 +97,42 @@ func (s *Server) session(r *http.Request) (*viewer, error) {
 // endSession deletes v's session and its cookie. Errors: unavailable, internal.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, v *viewer) error {
 	s.setCookie(w, "tb_session", "", -1)
+	if v.identity != nil {
+		return s.accounts.EndIdentitySession(ctx, v.secret)
+	}
 	return s.accounts.EndSession(ctx, v.secret)
 }
 
 // randomToken returns n random bytes in unpadded base64url.
 func randomToken(n int) string { return core.RandomSecret(n) }
+
+// signedIn is the start of every signed-in page and form (dashboard and portal): it returns
+// the viewer, or sends the browser to /login (back to the page, or to home after a POST)
+// and reports false. A POSTed form is parsed (capped) and must carry the session's CSRF token.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, home string) (*viewer, bool) {
+	v, err := s.session(r)
+	if err != nil {
+		s.pageError(w, r, nil, err)
+		return nil, false
+	}
+	if v == nil {
+		next := home
+		if r.Method == http.MethodGet {
+			next = r.URL.RequestURI()
+		}
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return nil, false
+	}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			s.pageError(w, r, v, formError(err))
+			return nil, false
+		}
+		if !validCSRF(v.CSRF, r.PostForm.Get("csrf")) {
+			s.pageError(w, r, v, errBadCSRF)
+			return nil, false
+		}
+	}
+	return v, true
+}

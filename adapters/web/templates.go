@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -36,9 +37,13 @@ type page struct {
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := s.templateFuncs()
 	out := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
+	for _, name := range append(slices.Clone(pageNames), portalPageNames...) {
+		layout := "templates/layout.html"
+		if slices.Contains(portalPageNames, name) {
+			layout = "templates/portal_layout.html"
+		}
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			layout, "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
@@ -109,6 +114,10 @@ var flashes = map[string]string{
 	"account_password": "Password reset. That account was signed out everywhere.",
 	"password":         "Password changed. Your other sessions were signed out.",
 	"token_gone":       "Token revoked. Requests with it now fail.",
+	"opened":           "Ticket opened. The helpdesk has been told; replies appear here.",
+	"portal_reply":     "Reply sent to the helpdesk.",
+	"portal_closed":    "Ticket closed. Reopen it if you still need help.",
+	"portal_reopened":  "Ticket reopened. The helpdesk has been told.",
 }
 
 // flashMsg is a confirmation to show, and its code (for the page's markup and tests).

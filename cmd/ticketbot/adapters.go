@@ -32,14 +32,11 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 	if err != nil {
 		return nil, err
 	}
-	w, err := web.New(web.Config{
-		Service: d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
-		TrustedProxies: cfg.TrustedProxies,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := []adapter{webAdapter{w}}
+	var (
+		out          []adapter
+		slackRoles   web.PlatformRoles
+		discordRoles web.PlatformRoles
+	)
 	if cfg.Slack.Enabled() {
 		sc := slack.Config{
 			Bot: d.bot, Service: d.svc,
@@ -60,6 +57,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			return nil, err
 		}
 		out = append(out, a)
+		slackRoles = a
 	} else {
 		log.Info("slack adapter off: SLACK_BOT_TOKEN is not set (set it with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode; or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for installs through /slack/install; docs/slack.md)")
 	}
@@ -78,13 +76,23 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		}
 		d.metrics.watchDiscord(a)
 		out = append(out, a)
+		discordRoles = a
 	} else {
 		log.Info("discord adapter off: DISCORD_BOT_TOKEN is not set (set it with DISCORD_APP_ID; docs/discord.md)")
 		if cfg.Discord.PublicKey != "" {
 			log.Warn("DISCORD_PUBLIC_KEY is set but DISCORD_BOT_TOKEN is not: /discord/interactions stays off, since tickets need the bot to post their threads")
 		}
 	}
-	return out, nil
+	w, err := web.New(web.Config{
+		Service: d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
+		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
+		Slack:   slackSignIn(cfg.Slack, slackRoles),
+		Discord: discordSignIn(cfg.Discord, discordRoles),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append([]adapter{webAdapter{w}}, out...), nil
 }
 
 // webAdapter gives the web server the adapter shape; it holds no connections of its own.

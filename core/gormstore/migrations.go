@@ -85,6 +85,7 @@ func migrations() []*gormigrate.Migration {
 		migrateInstalls(),
 		migrateLists(),
 		migrateSearch(),
+		migrateIdentity(),
 	}
 }
 
