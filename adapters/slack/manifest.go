@@ -150,7 +150,12 @@ type manifestOAuth struct {
 
 type manifestScopes struct {
 	Bot []string `yaml:"bot" json:"bot"`
+	// User are the scopes "Sign in with Slack" (OpenID Connect) asks a person for.
+	User []string `yaml:"user,omitempty" json:"user,omitempty"`
 }
+
+// signInScopes are the user scopes of "Sign in with Slack": who the person is, in which team.
+var signInScopes = []string{"openid", "profile"}
 
 type manifestSettings struct {
 	EventSubscriptions   manifestEvents   `yaml:"event_subscriptions" json:"event_subscriptions"`
@@ -210,7 +215,7 @@ func NewManifest(o ManifestOptions) (Manifest, error) {
 				ShouldEscape: true,
 			}},
 		},
-		OAuthConfig: manifestOAuth{Scopes: manifestScopes{Bot: RequiredScopes()}},
+		OAuthConfig: manifestOAuth{Scopes: manifestScopes{Bot: RequiredScopes(), User: signInScopes}},
 		Settings: manifestSettings{
 			EventSubscriptions: manifestEvents{RequestURL: at(PathEvents)},
 			Interactivity:      manifestInteract{IsEnabled: true, RequestURL: at(PathInteractivity)},
