@@ -489,16 +489,11 @@ func (s *stack) waitLog(parts ...string) string {
 // work is done, so that what has not happened by then will not.
 func (s *stack) settle() {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	if !s.fake.WaitUntil(15*time.Second, func() bool {
 		n, err := s.store.PendingEvents(context.Background())
-		if err == nil && n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the outbox never drained: %d pending, %v", n, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return err == nil && n == 0
+	}) {
+		s.t.Fatal("the outbox never drained")
 	}
 	s.adapter.WaitIdle()
 }

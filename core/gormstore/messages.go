@@ -114,7 +114,20 @@ func (s *Store) writeCopies(tx *gorm.DB, ws core.Workspace, m core.Message, plac
 // edited, or with deleted marks it deleted (keeping its content), and writes a message.copy
 // event per place of copyTo. Errors: not_found, unavailable, internal.
 func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, content string, deleted bool, copyTo []core.Place) (core.Message, error) {
-	const op = "gormstore.EditMessage"
+	return s.changeMessage(ctx, "gormstore.EditMessage", ticketID, externalID, copyTo, func(row *messageRow) []string {
+		if deleted {
+			row.Deleted = true
+		} else {
+			row.Content, row.Edited = content, true
+		}
+		return []string{"content", "edited", "deleted"}
+	})
+}
+
+// changeMessage locks the message of ticketID with externalID, lets change set fields (it
+// returns their columns), saves them with updated_at and writes a message.copy event per
+// place of copyTo, in one transaction. Errors: not_found, unavailable, internal.
+func (s *Store) changeMessage(ctx context.Context, op string, ticketID int64, externalID string, copyTo []core.Place, change func(*messageRow) []string) (core.Message, error) {
 	var out core.Message
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
 		var row messageRow
@@ -125,14 +138,9 @@ func (s *Store) EditMessage(ctx context.Context, ticketID int64, externalID, con
 		if err != nil {
 			return err
 		}
+		cols := append(change(&row), "updated_at")
 		row.UpdatedAt = s.now()
-		if deleted {
-			row.Deleted = true
-		} else {
-			row.Content, row.Edited = content, true
-		}
-		err = tx.Model(&row).Select("content", "edited", "deleted", "updated_at").Updates(&row).Error
-		if err != nil {
+		if err := tx.Model(&row).Select(cols).Updates(&row).Error; err != nil {
 			return err
 		}
 		if out, err = row.core(); err != nil {
@@ -236,32 +244,8 @@ func (s *Store) Messages(ctx context.Context, ticketID int64) ([]core.Message, e
 // PublishMessage makes the message of ticketID with externalID public and writes a
 // message.copy event per place of copyTo. Errors: not_found, unavailable, internal.
 func (s *Store) PublishMessage(ctx context.Context, ticketID int64, externalID string, copyTo []core.Place) (core.Message, error) {
-	const op = "gormstore.PublishMessage"
-	var out core.Message
-	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
-		var row messageRow
-		err := s.lock(tx.Where("ticket_id = ? AND external_id = ?", ticketID, externalID)).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return notFound("message")
-		}
-		if err != nil {
-			return err
-		}
-		row.Internal, row.UpdatedAt = false, s.now()
-		if err := tx.Model(&row).Select("internal", "updated_at").Updates(&row).Error; err != nil {
-			return err
-		}
-		if out, err = row.core(); err != nil {
-			return err
-		}
-		var t ticketRow
-		if err := tx.Select("id", "workspace").Where("id = ?", ticketID).Take(&t).Error; err != nil {
-			return err
-		}
-		return s.writeCopies(tx, parseWorkspace(t.Workspace), out, copyTo, row.UpdatedAt)
+	return s.changeMessage(ctx, "gormstore.PublishMessage", ticketID, externalID, copyTo, func(row *messageRow) []string {
+		row.Internal = false
+		return []string{"internal"}
 	})
-	if err != nil {
-		return core.Message{}, err
-	}
-	return out, nil
 }
