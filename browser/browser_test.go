@@ -163,6 +163,20 @@ func TestBrowser(t *testing.T) {
 		}
 		return s
 	}
+	// clickNow clicks inside the page in one step: the queue's live refresh may swap the rows
+	// and tabs between chromedp finding a node and clicking it.
+	clickNow := func(t *testing.T, sel string) {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(function () {
+			var el = document.querySelector(%q);
+			if (!el) { return false; }
+			el.click();
+			return true;
+		})()`, sel)))
+		if err != nil || !ok {
+			t.Fatalf("click %s: found %v, %v", sel, ok, err)
+		}
+	}
 	shot := func(t *testing.T, name string) []byte {
 		t.Helper()
 		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -241,7 +255,9 @@ func TestBrowser(t *testing.T) {
 		do(t, "filter",
 			chromedp.Navigate(h.ts.URL+"/?workspace=discord%3A1029384756"),
 			chromedp.WaitReady(chromedp.CSS(`option[value="discord:1029384756"][selected]`)),
-			chromedp.Click(chromedp.CSS(`a[data-tab="all"]`)),
+		)
+		clickNow(t, `a[data-tab="all"]`)
+		do(t, "all tab",
 			chromedp.WaitReady(chromedp.CSS(`a.tab.active[data-tab="all"]`)),
 			chromedp.WaitVisible(chromedp.ID("tickets")),
 		)
@@ -281,12 +297,19 @@ func TestBrowser(t *testing.T) {
 		if err != nil || !strings.Contains(strings.ToLower(first), "urgent") {
 			t.Errorf("first row's priority %q (%v), want Urgent", first, err)
 		}
-		firstID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#ticket-rows tr").dataset.id`))
+		// The first row is ticked and its id read in one step inside the page: a live refresh
+		// may swap the rows between two protocol calls (a node found, then gone when clicked),
+		// but not while a box is ticked.
+		firstID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+			var row = document.querySelector("#ticket-rows tr");
+			row.querySelector("input[type=checkbox]").click();
+			return row.dataset.id;
+		})()`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		do(t, "bulk assign",
-			chromedp.Click(chromedp.CSS(`#ticket-rows tr:first-child input[type=checkbox]`)),
+			chromedp.WaitReady(chromedp.CSS(`#ticket-rows tr:first-child input[type=checkbox]:checked`)),
 			chromedp.SetValue(chromedp.ID("bulk-action"), "assign_me"),
 			chromedp.Click(chromedp.ID("bulk-apply")),
 			chromedp.WaitVisible(chromedp.ID("flash-bulk")),
@@ -338,8 +361,8 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("opening a ticket shows its conversation and history", func(t *testing.T) {
 		do(t, "back to the list", chromedp.Navigate(h.ts.URL+"/?status=all"), chromedp.WaitVisible(chromedp.ID("tickets")))
+		clickNow(t, fmt.Sprintf(`a[href="/tickets/%d"]`, printer.ID))
 		do(t, "open ticket",
-			chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/tickets/%d"]`, printer.ID))),
 			chromedp.WaitVisible(chromedp.ID("ticket-title")),
 		)
 		if got := text(t, "#ticket-title"); got != printer.Title {
