@@ -55,8 +55,8 @@ func nameTests() []storeTest {
 				byKey[r.Key] = r
 			}
 			want := map[core.NameKey]core.NameRecord{
-				core.WorkspaceKey(wsA):                    recs[0],
-				core.PersonKey(wsA, "U1"):                 {Key: core.PersonKey(wsA, "U1"), Name: "Ada Lovelace", Fetched: true, UpdatedAt: later},
+				core.WorkspaceKey(wsA):                   recs[0],
+				core.PersonKey(wsA, "U1"):                {Key: core.PersonKey(wsA, "U1"), Name: "Ada Lovelace", Fetched: true, UpdatedAt: later},
 				core.PersonKey(wsD, "80351110224678912"): recs[2],
 			}
 			if len(byKey) != len(want) {
