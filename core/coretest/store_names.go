@@ -2,6 +2,7 @@ package coretest
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,6 +30,31 @@ func linkStore(t *testing.T, s core.Store) core.LinkStore {
 func nameTests() []storeTest {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	return []storeTest{
+		{"a list, count and search of several assignees finds the tickets of each", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			web := core.UserRef{ID: "web:sam", Name: "sam"}
+			mkTicket(t, s, wsA, "printer one", func(tk *core.Ticket) { tk.Assignee = staff })                               // 1
+			mkTicket(t, s, wsA, "printer two", func(tk *core.Ticket) { tk.Assignee = web; tk.Status = core.StatusWaiting }) // 2
+			mkTicket(t, s, wsA, "printer three", func(tk *core.Ticket) { tk.Assignee = bob })                               // 3
+			mkTicket(t, s, wsA, "printer four")                                                                             // 4
+			f := core.ListFilter{Workspace: wsA, Assignee: staff.ID, Assignees: []string{web.ID}}
+			for _, sort := range core.ListSorts() {
+				f.Sort = sort
+				got, err := s.ListTickets(ctx, f)
+				if err != nil || !slices.Equal(numbers(got), []int64{2, 1}) {
+					t.Errorf("sorted by %s: %v, %v; want [2 1]", sort, numbers(got), err)
+				}
+			}
+			f.Sort, f.Query = core.SortCreated, "printer"
+			if got, err := s.ListTickets(ctx, f); err != nil || len(got) != 2 {
+				t.Errorf("search: %v, %v; want 2 tickets", numbers(got), err)
+			}
+			f.Query = ""
+			c, err := s.CountTickets(ctx, f)
+			if err != nil || c[core.StatusOpen] != 1 || c[core.StatusWaiting] != 1 || c.Total() != 2 {
+				t.Errorf("counts = %v, %v", c, err)
+			}
+		}},
 		{"names are kept per workspace and person, replaced, and read in one call", func(t *testing.T, s core.Store) {
 			ns, ctx := nameStore(t, s), t.Context()
 			recs := []core.NameRecord{

@@ -49,7 +49,7 @@ func listIndex(f core.ListFilter) string {
 	switch {
 	case f.Reporter != "":
 		b.WriteString("reporter_")
-	case f.Assignee != "" || f.Unassigned:
+	case f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned:
 		b.WriteString("assignee_")
 	default:
 		person = false
@@ -81,8 +81,9 @@ func planList(f core.ListFilter) listPlan {
 	if f.Reporter != "" {
 		common, args = append(common, "reporter_id = ?"), append(args, f.Reporter)
 	}
-	if f.Assignee != "" || f.Unassigned {
-		common, args = append(common, "assignee_id = ?"), append(args, f.Assignee)
+	people := core.AssigneeSet(f)
+	if f.Unassigned {
+		people = []string{""}
 	}
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
@@ -124,6 +125,16 @@ func planList(f core.ListFilter) listPlan {
 			base = base.and("priority IN ?", priorityStrings(priorities))
 		}
 		p.ranges = append(p.ranges, base)
+	}
+	if len(people) > 0 {
+		// One range per person: each reads its own part of the assignee index in order.
+		var split []listRange
+		for _, r := range p.ranges {
+			for _, who := range people {
+				split = append(split, r.and("assignee_id = ?", who))
+			}
+		}
+		p.ranges = split
 	}
 	return p
 }
@@ -226,7 +237,11 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.StatusCounts, error) {
 	const op = "gormstore.CountTickets"
 	var q *gorm.DB
-	if f.Reporter == "" && f.Assignee == "" && !f.Unassigned {
+	people := core.AssigneeSet(f)
+	if f.Unassigned {
+		people = []string{""}
+	}
+	if f.Reporter == "" && len(people) == 0 {
 		q = s.db.WithContext(ctx).Table("ticket_counts").Select("status, SUM(n) AS n")
 	} else {
 		g := f
@@ -235,8 +250,8 @@ func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.Statu
 		if f.Reporter != "" {
 			q = q.Where("reporter_id = ?", f.Reporter)
 		}
-		if f.Assignee != "" || f.Unassigned {
-			q = q.Where("assignee_id = ?", f.Assignee)
+		if len(people) > 0 {
+			q = q.Where("assignee_id IN ?", people)
 		}
 	}
 	if !f.Workspace.IsZero() {

@@ -93,8 +93,11 @@ func (s *Store) searchSQL(f core.ListFilter, terms []string) (string, []any) {
 	if f.Reporter != "" {
 		add("t.reporter_id = ?", f.Reporter)
 	}
-	if f.Assignee != "" || f.Unassigned {
-		add("t.assignee_id = ?", f.Assignee)
+	switch people := core.AssigneeSet(f); {
+	case f.Unassigned:
+		add("t.assignee_id = ?", "")
+	case len(people) > 0:
+		add("t.assignee_id IN ?", people)
 	}
 	if f.After.ID > 0 {
 		add("(h.score < ? OR (h.score = ? AND t.id < ?))", f.After.Score, f.After.Score, f.After.ID)
