@@ -189,7 +189,8 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	mux := http.NewServeMux()
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m})
+	names := core.NewNames(core.NamesConfig{Store: st, Cache: core.NewCache(shared.state, "names"), Log: log})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m, names: names})
 	if err != nil {
 		closeAll()
 		return nil, err
