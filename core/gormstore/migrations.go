@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -11,8 +13,9 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// migrationTable records which migrations have run; migrateLock is the MySQL named lock
-// held while migrating.
+// migrationTable records which migrations have run; migrateLock names the MySQL named lock
+// held while migrating, one per database (named locks are server-wide: deployments and test
+// databases on one server must not wait for each other).
 const (
 	migrationTable = "schema_migrations"
 	migrateLock    = "ticketbot.migrate"
@@ -33,8 +36,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 	err := db.Connection(func(pinned *gorm.DB) error {
 		// Session makes every call below start from the pinned connection's clean statement.
 		conn := pinned.Session(&gorm.Session{})
+		var db string
+		if err := conn.Raw("SELECT DATABASE()").Scan(&db).Error; err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte(db))
+		lock := migrateLock + ":" + hex.EncodeToString(sum[:12]) // names are at most 64 characters
 		var got *int
-		if err := conn.Raw("SELECT GET_LOCK(?, ?)", migrateLock, 60).Scan(&got).Error; err != nil {
+		if err := conn.Raw("SELECT GET_LOCK(?, ?)", lock, 60).Scan(&got).Error; err != nil {
 			return err
 		}
 		if got == nil || *got != 1 {
@@ -42,7 +51,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer func() {
 			// The connection goes back to the pool, so the lock must be released explicitly.
-			if err := conn.Exec("SELECT RELEASE_LOCK(?)", migrateLock).Error; err != nil {
+			if err := conn.Exec("SELECT RELEASE_LOCK(?)", lock).Error; err != nil {
 				s.log.WarnContext(ctx, "could not release the migration lock", "err", err)
 			}
 		}()
