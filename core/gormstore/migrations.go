@@ -13,13 +13,24 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// migrationTable records which migrations have run; migrateLock names the MySQL named lock
-// held while migrating, one per database (named locks are server-wide: deployments and test
-// databases on one server must not wait for each other).
+// migrationTable records which migrations have run; migrateLock prefixes the MySQL named
+// lock held while migrating.
 const (
 	migrationTable = "schema_migrations"
 	migrateLock    = "ticketbot.migrate"
 )
+
+// MigrateLockName is the named lock that serialises migrations of database db. Named locks are
+// server-wide, so the name carries the database: deployments (or test databases) sharing one
+// server do not wait for each other. MySQL allows 64 characters; a longer name is hashed.
+func MigrateLockName(db string) string {
+	name := migrateLock + "." + db
+	if len(name) > 64 {
+		sum := sha256.Sum256([]byte(db))
+		name = migrateLock + "." + hex.EncodeToString(sum[:])[:40]
+	}
+	return name
+}
 
 // Migrate applies the schema migrations that have not run yet; running it again is a no-op.
 // On MySQL a named lock serialises replicas that start at the same moment.
@@ -36,12 +47,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	err := db.Connection(func(pinned *gorm.DB) error {
 		// Session makes every call below start from the pinned connection's clean statement.
 		conn := pinned.Session(&gorm.Session{})
-		var db string
-		if err := conn.Raw("SELECT DATABASE()").Scan(&db).Error; err != nil {
+		var dbName string
+		if err := conn.Raw("SELECT DATABASE()").Scan(&dbName).Error; err != nil {
 			return err
 		}
-		sum := sha256.Sum256([]byte(db))
-		lock := migrateLock + ":" + hex.EncodeToString(sum[:12]) // names are at most 64 characters
+		lock := MigrateLockName(dbName)
 		var got *int
 		if err := conn.Raw("SELECT GET_LOCK(?, ?)", lock, 60).Scan(&got).Error; err != nil {
 			return err
