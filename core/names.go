@@ -189,15 +189,18 @@ func (n *Names) Learn(k NameKey, name string, fetched bool) {
 	if len([]rune(name)) > 200 {
 		name = string([]rune(name)[:200])
 	}
-	n.mu.Lock()
-	m, ok := n.memo[k]
-	n.mu.Unlock()
-	if ok && m.found && m.rec.Name == name && (m.rec.Fetched || !fetched) &&
-		n.cfg.Clock.Now().Sub(m.rec.UpdatedAt) < n.cfg.RefreshAfter {
-		return // known already: no work at all
-	}
+	now := n.cfg.Clock.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	m, ok := n.memo[k]
+	if ok && m.found && m.rec.Name == name && (m.rec.Fetched || !fetched) && now.Sub(m.rec.UpdatedAt) < n.cfg.RefreshAfter {
+		return // known already: no work at all
+	}
+	if !ok || !m.found || !m.rec.Fetched || fetched {
+		// This process shows it at once (the next page, right after a sign-in); the
+		// background keeps it in the database and the shared cache.
+		n.memo[k] = memoName{rec: NameRecord{Key: k, Name: name, Fetched: fetched, UpdatedAt: now}, found: true, at: now}
+	}
 	select {
 	case n.work <- nameJob{rec: NameRecord{Key: k, Name: name, Fetched: fetched}, learn: true}:
 		n.queued++
@@ -207,6 +210,12 @@ func (n *Names) Learn(k NameKey, name string, fetched bool) {
 
 // read finds the records of keys: memo, then the shared cache, then the database.
 func (n *Names) read(ctx context.Context, keys []NameKey) map[NameKey]NameRecord {
+	return n.readFrom(ctx, keys, true)
+}
+
+// readFrom is read; without memo it starts at the shared cache (what is kept, not what this
+// process was told).
+func (n *Names) readFrom(ctx context.Context, keys []NameKey, memo bool) map[NameKey]NameRecord {
 	out := map[NameKey]NameRecord{}
 	now := n.cfg.Clock.Now()
 	var miss []NameKey
@@ -217,7 +226,7 @@ func (n *Names) read(ctx context.Context, keys []NameKey) map[NameKey]NameRecord
 			continue
 		}
 		seen[k] = true
-		if m, ok := n.memo[k]; ok && now.Sub(m.at) < n.cfg.Memo {
+		if m, ok := n.memo[k]; ok && memo && now.Sub(m.at) < n.cfg.Memo {
 			if m.found {
 				out[k] = m.rec
 			}
@@ -233,7 +242,9 @@ func (n *Names) read(ctx context.Context, keys []NameKey) map[NameKey]NameRecord
 	for _, k := range miss {
 		if r, ok := n.cached(ctx, k); ok {
 			out[k] = r
-			n.remember(r, true)
+			if memo {
+				n.remember(r, true)
+			}
 			continue
 		}
 		dbKeys = append(dbKeys, k)
@@ -249,11 +260,13 @@ func (n *Names) read(ctx context.Context, keys []NameKey) map[NameKey]NameRecord
 	found := map[NameKey]bool{}
 	for _, r := range recs {
 		out[r.Key], found[r.Key] = r, true
-		n.remember(r, true)
+		if memo {
+			n.remember(r, true)
+		}
 		n.cache(ctx, r)
 	}
 	for _, k := range dbKeys {
-		if !found[k] {
+		if !found[k] && memo {
 			n.remember(NameRecord{Key: k}, false)
 		}
 	}
@@ -353,7 +366,7 @@ func (n *Names) Idle() bool {
 
 func (n *Names) learn(ctx context.Context, r NameRecord) {
 	now := n.cfg.Clock.Now()
-	cur, ok := n.read(ctx, []NameKey{r.Key})[r.Key]
+	cur, ok := n.readFrom(ctx, []NameKey{r.Key}, false)[r.Key]
 	if ok && now.Sub(cur.UpdatedAt) < n.cfg.RefreshAfter {
 		if cur.Fetched && !r.Fetched {
 			return // a hint does not replace what the platform said

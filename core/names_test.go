@@ -198,7 +198,13 @@ func TestLearntNames(t *testing.T) {
 		e.dir.down.Store(true)
 		linus := core.PersonKey(wsA, "U3")
 		n.Learn(linus, "Linus <@U1> @everyone", true)
-		eventually(t, n, linus, "Linus <@U1> @everyone")
+		if got := n.Name(t.Context(), linus); got != "Linus <@U1> @everyone" {
+			t.Errorf("a learnt name is not shown at once by this process: %q", got)
+		}
+		idle(t, n)
+		if got := e.names(t).Name(t.Context(), linus); got != "Linus <@U1> @everyone" {
+			t.Errorf("a learnt name is not kept for other processes: %q", got)
+		}
 		// Dashboard accounts and API tokens are no platform's to name.
 		n.Learn(core.PersonKey(wsA, "web:alice"), "Mallory", true)
 		idle(t, n)
