@@ -154,10 +154,10 @@ func (n *Names) SetSource(p Platform, src NameSource) {
 // only hinted or older than RefreshAfter are fetched in the background; the caller gets what
 // is known now.
 func (n *Names) Lookup(ctx context.Context, keys []NameKey) map[NameKey]string {
-	out := map[NameKey]string{}
 	if n == nil || len(keys) == 0 {
-		return out
+		return map[NameKey]string{}
 	}
+	out := make(map[NameKey]string, len(keys))
 	recs := n.read(ctx, keys)
 	now := n.cfg.Clock.Now()
 	for _, k := range keys {
@@ -216,10 +216,10 @@ func (n *Names) read(ctx context.Context, keys []NameKey) map[NameKey]NameRecord
 // readFrom is read; without memo it starts at the shared cache (what is kept, not what this
 // process was told).
 func (n *Names) readFrom(ctx context.Context, keys []NameKey, memo bool) map[NameKey]NameRecord {
-	out := map[NameKey]NameRecord{}
+	out := make(map[NameKey]NameRecord, len(keys))
 	now := n.cfg.Clock.Now()
 	var miss []NameKey
-	seen := map[NameKey]bool{}
+	seen := make(map[NameKey]bool, len(keys))
 	n.mu.Lock()
 	for _, k := range keys {
 		if seen[k] || !k.platformUser() {
