@@ -40,6 +40,7 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, u Tic
 	if u.Status == nil && u.Priority == nil && u.Assignee == nil && u.Note == "" {
 		return Ticket{}, Errorf(EInvalid, "nothing to change")
 	}
+	actor = s.actorFor(ctx, actor, id)
 	return s.update(ctx, actor, id, func(t *Ticket) ([]Change, error) {
 		var cs []Change
 		if u.Priority != nil {
