@@ -188,3 +188,12 @@ func CardFor(t core.Ticket, ws core.Workspace, l core.Link) Card {
 	c.Fields = append([]Field{{Name: "From", Value: from + " (" + string(t.Workspace.Platform) + ")"}}, c.Fields...)
 	return c
 }
+
+// card is t's card for req: CardFor with the link when t is a linked workspace's ticket.
+func (b *Bot) card(ctx context.Context, req Request, t core.Ticket) Card {
+	if req.Workspace.IsZero() || req.Workspace == t.Workspace {
+		return TicketCard(t)
+	}
+	l, _, _ := b.svc.LinkOf(ctx, t.Workspace)
+	return CardFor(t, req.Workspace, l)
+}
