@@ -18,7 +18,7 @@ import (
 // offsetClock is the wall clock moved forward by Advance (link codes expiring).
 type offsetClock struct{ d atomic.Int64 }
 
-func (c *offsetClock) Now() time.Time          { return time.Now().Add(time.Duration(c.d.Load())) }
+func (c *offsetClock) Now() time.Time           { return time.Now().Add(time.Duration(c.d.Load())) }
 func (c *offsetClock) Advance(by time.Duration) { c.d.Add(int64(by)) }
 
 // linkRig is one ticketbot binary serving a Slack workspace (fake) and a Discord server
