@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 		t.Errorf("Discord settings do not show the link: %s", got)
 	}
 
-	private, notes := r.openDiscordTicket("Bot ignores my @everyone <@USTAFF> <!channel> command")
+	private, notes := r.openDiscordTicket("Bot ignores my @everyone <@UOUTSIDER> <!channel> command")
 	card := r.waitSlack("the Slack card of the Discord ticket", slacktest.InChannel(r.triage), slacktest.Param("thread_ts", ""),
 		slacktest.Containing("Gopher Community"))
 	if !strings.Contains(strings.Join(card.Visible(), " "), "d1 ") {
@@ -87,6 +88,32 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 		t.Fatalf("the Discord card never showed waiting:\n%s\n%s", r.dapi.Dump(), r.srv.logs.String())
 	}
 
+	// The card's Claim button, pressed in Slack, assigns the Slack staff member; the Discord
+	// card shows them by name, pinging nobody.
+	claim := ""
+	for _, str := range card.Strings {
+		if strings.HasPrefix(str, "tb:claim:") {
+			claim = str
+		}
+	}
+	if claim == "" {
+		t.Fatalf("the Slack card has no Claim button: %v", card.Strings)
+	}
+	if _, err := r.client.Interact(context.Background(), slacktest.BlockActions(r.team, slacktest.User{ID: r.slackStaff, Name: "sam"},
+		r.triage, card.TS, r.slack.ResponseURL(r.triage, card.TS), slacktest.Button(claim, strings.TrimPrefix(claim, "tb:claim:")))); err != nil {
+		t.Fatal(err)
+	}
+	if !r.dapi.WaitUntil(15*time.Second, func() bool {
+		for _, m := range r.dapi.MessagesIn(private) {
+			if strings.Contains(string(m.Embeds), "Assignee") && strings.Contains(string(m.Embeds), `"sam"`) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the Discord card never showed the Slack assignee:\n%s\n%s", r.dapi.Dump(), r.srv.logs.String())
+	}
+
 	// Slack staff have no rights in the Discord server itself, nor Slack outsiders on the card.
 	if got := r.command(r.slackOther, "CGENERAL", "status d1 resolved"); strings.Contains(got, "is now") {
 		t.Errorf("someone who is not Slack staff changed a Discord ticket: %s", got)
@@ -97,8 +124,8 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 	r.dapi.AssertNoLeaks(t, []string{private, r.support}, "their token leaked")
 	r.slack.AssertNoLeaks(t, []string{"CGENERAL"}, "their token leaked")
 	r.assertNoCrossMentions(
-		[]string{"<@" + r.slackAdmin + ">", "<@USTAFF>", "<!channel>"},
-		[]string{"<@" + r.dAdmin.ID + ">", "<@&" + r.staffRole + ">"},
+		[]string{"<@" + r.slackAdmin + ">", "<@" + r.slackOther + ">", "<!channel>"},
+		[]string{"<@" + r.dAdmin.ID + ">", "<@&" + r.staffRole + ">", "<@" + r.slackStaff + ">"},
 		r.dRequester.ID) // the Discord card greets its reporter
 	if err := r.srv.stop(); err != nil {
 		t.Fatal(err)
