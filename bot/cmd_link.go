@@ -159,13 +159,17 @@ func (b *Bot) describeLink(ctx context.Context, req Request) string {
 	case err != nil:
 		return "• linked helpdesk: unknown just now (" + core.ErrorMessage(err) + ")"
 	case !ok:
-		return "• linked helpdesk: none (" + b.cmd(req, "link") + ")"
+		line := "• linked helpdesk: none (" + b.cmd(req, "link") + ")"
+		if role, err := req.roleOf(ctx); err == nil {
+			if h, err := b.svc.LinkHistory(ctx, req.actor(role), 1); err == nil && len(h) > 0 {
+				line += fmt.Sprintf("; last change: %s %s by %s on %s", h[0].Action, linkName(h[0].Link, req.Workspace),
+					personName(h[0].By), h[0].At.UTC().Format("2006-01-02 15:04 UTC"))
+			}
+		}
+		return line
 	}
 	since := l.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
-	by := l.By.Name
-	if by == "" {
-		by = l.By.ID
-	}
+	by := personName(l.By)
 	if req.Workspace == l.StaffWorkspace {
 		return fmt.Sprintf("• linked helpdesk: this channel's staff also staff %s (its tickets are %s1, %s2, …), linked by %s on %s",
 			linkName(l, req.Workspace), string(l.Workspace.Platform)[:1], string(l.Workspace.Platform)[:1], by, since)
@@ -196,4 +200,19 @@ func (b *Bot) card(ctx context.Context, req Request, t core.Ticket) Card {
 	}
 	l, _, _ := b.svc.LinkOf(ctx, t.Workspace)
 	return CardFor(t, req.Workspace, l)
+}
+
+func personName(u core.UserRef) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+// roleOf resolves the request's role (requester without a RoleFunc).
+func (r Request) roleOf(ctx context.Context) (core.Role, error) {
+	if r.Role == nil {
+		return core.RoleRequester, nil
+	}
+	return r.Role(ctx)
 }

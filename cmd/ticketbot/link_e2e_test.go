@@ -209,7 +209,8 @@ func TestServeLinkCodes(t *testing.T) {
 	if strings.Contains(logs, code) || strings.Contains(logs, fresh) {
 		t.Error("a link code is in the log")
 	}
-	if got := r.command(r.slackAdmin, r.triage, "setup"); !strings.Contains(got, "linked helpdesk: none") {
-		t.Fatalf("after unlink: %s", got)
+	if got := r.command(r.slackAdmin, r.triage, "setup"); !strings.Contains(got, "linked helpdesk: none") ||
+		!strings.Contains(got, "last change: unlinked") || !strings.Contains(got, "by Dora") {
+		t.Fatalf("after unlink, the settings view shows no history: %s", got)
 	}
 }
