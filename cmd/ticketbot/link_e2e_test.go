@@ -214,3 +214,25 @@ func TestServeLinkCodes(t *testing.T) {
 		t.Fatalf("after unlink, the settings view shows no history: %s", got)
 	}
 }
+
+// A server without a staff channel has no Discord staff thread: an internal note written in
+// the Slack thread reaches no Discord call at all, while a public reply does reach the
+// requester's private thread.
+func TestServeSlackNotesStayInSlack(t *testing.T) {
+	r := startLinkRigWith(t, sqliteEnv(t), false)
+	r.link()
+	private, _ := r.openDiscordTicket("Webhook stopped posting")
+	card := r.waitSlack("the Slack card", slacktest.InChannel(r.triage), slacktest.Param("thread_ts", ""), slacktest.Containing("Webhook stopped"))
+	r.slackEvent(r.triage, r.slackStaff, "🔒 the webhook secret is hunter2", card.TS)
+	r.slackEvent(r.triage, r.slackStaff, "Did you rotate the webhook?", card.TS)
+	r.waitDiscord("the public reply in the private thread", private, "Did you rotate the webhook?")
+	waitOutboxEmpty(t, r)
+	for _, c := range r.dapi.Calls() {
+		if strings.Contains(string(c.Body), "hunter2") {
+			t.Errorf("the internal note reached Discord: %s %s %s", c.Method, c.Path, c.Body)
+		}
+	}
+	if !r.slack.WaitUntil(15*time.Second, func() bool { return len(r.slack.Find("reactions.add", slacktest.Param("name", "lock"))) > 0 }) {
+		t.Errorf("the note was not marked internal in Slack:\n%s\n%s", r.slack.Dump(), r.srv.logs.String())
+	}
+}

@@ -38,6 +38,7 @@ type linkRig struct {
 	slackAdmin, slackStaff, slackOther string
 	guild, support, staffCh, staffRole string
 	dAdmin, dStaff, dRequester         discordtest.User
+	noStaff                            bool // the server has no staff channel
 }
 
 const (
@@ -49,7 +50,14 @@ const (
 // both helpdesks up.
 func startLinkRig(t *testing.T, env map[string]string) *linkRig {
 	t.Helper()
-	r := &linkRig{t: t, team: linkTeam, triage: "GTRIAGE", slackAdmin: "UADMIN", slackStaff: "USTAFF", slackOther: "UOUTSIDER",
+	return startLinkRigWith(t, env, true)
+}
+
+// startLinkRigWith is startLinkRig; without staffChannel the Discord server has no staff
+// channel (so no staff thread), only its support channel.
+func startLinkRigWith(t *testing.T, env map[string]string, staffChannel bool) *linkRig {
+	t.Helper()
+	r := &linkRig{noStaff: !staffChannel, t: t, team: linkTeam, triage: "GTRIAGE", slackAdmin: "UADMIN", slackStaff: "USTAFF", slackOther: "UOUTSIDER",
 		clock: &offsetClock{}}
 	r.slack = slacktest.Start(t, slacktest.Options{Team: linkTeam, BotToken: "xoxb-link"})
 	for _, u := range []slacktest.User{{ID: r.slackAdmin, Name: "ada", Admin: true}, {ID: r.slackStaff, Name: "sam"}, {ID: r.slackOther, Name: "olga"}} {
@@ -87,9 +95,11 @@ func startLinkRig(t *testing.T, env map[string]string) *linkRig {
 	if got := r.command(r.slackAdmin, r.triage, "setup <#"+r.triage+"|triage>"); !strings.Contains(got, "Done") {
 		t.Fatalf("Slack setup: %s", got)
 	}
-	if got := r.interact(discordtest.Command(r.guild, r.support, r.dAdmin, "ticket-admin", "setup",
-		discordtest.Opt{Name: "channel", Type: 7, Value: r.support}, discordtest.Opt{Name: "staff_role", Type: 8, Value: r.staffRole},
-		discordtest.Opt{Name: "staff_channel", Type: 7, Value: r.staffCh})); !strings.Contains(got, "Done") {
+	opts := []discordtest.Opt{{Name: "channel", Type: 7, Value: r.support}, {Name: "staff_role", Type: 8, Value: r.staffRole}}
+	if staffChannel {
+		opts = append(opts, discordtest.Opt{Name: "staff_channel", Type: 7, Value: r.staffCh})
+	}
+	if got := r.interact(discordtest.Command(r.guild, r.support, r.dAdmin, "ticket-admin", "setup", opts...)); !strings.Contains(got, "Done") {
 		t.Fatalf("Discord setup: %s", got)
 	}
 	return r
@@ -190,7 +200,7 @@ func (r *linkRig) openDiscordTicket(title string) (private, notes string) {
 				notes = th.ID
 			}
 		}
-		return private != "" && notes != ""
+		return private != "" && (notes != "" || r.noStaff)
 	}) {
 		r.t.Fatalf("the Discord threads were never made:\n%s\n%s", r.dapi.Dump(), r.srv.logs.String())
 	}
