@@ -39,6 +39,7 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 	private, notes := r.openDiscordTicket("Bot ignores my @everyone <@UOUTSIDER> <!channel> command")
 	card := r.waitSlack("the Slack card of the Discord ticket", slacktest.InChannel(r.triage), slacktest.Param("thread_ts", ""),
 		slacktest.Containing("Gopher Community"))
+	waitOutboxEmpty(t, r) // the card's thread is recorded as the ticket's place before anyone writes in it
 	if !strings.Contains(strings.Join(card.Visible(), " "), "d1 ") {
 		t.Errorf("the Slack card does not give the reference d1: %v", card.Visible())
 	}
@@ -223,6 +224,7 @@ func TestServeSlackNotesStayInSlack(t *testing.T) {
 	r.link()
 	private, _ := r.openDiscordTicket("Webhook stopped posting")
 	card := r.waitSlack("the Slack card", slacktest.InChannel(r.triage), slacktest.Param("thread_ts", ""), slacktest.Containing("Webhook stopped"))
+	waitOutboxEmpty(t, r)
 	r.slackEvent(r.triage, r.slackStaff, "🔒 the webhook secret is hunter2", card.TS)
 	r.slackEvent(r.triage, r.slackStaff, "Did you rotate the webhook?", card.TS)
 	r.waitDiscord("the public reply in the private thread", private, "Did you rotate the webhook?")

@@ -34,6 +34,7 @@ func TestServeLinkedPlatformOutages(t *testing.T) {
 		slacktest.Containing("Roles vanish"))
 	r.waitSlack("the requester's message in Slack once Slack is back", slacktest.InChannel(r.triage),
 		slacktest.Param("thread_ts", card.TS), slacktest.Containing("it happened twice today"))
+	waitOutboxEmpty(t, r)
 
 	// Discord is down.
 	up1 := r.dapi.Inject(discordtest.Fault{Method: http.MethodPost, Path: "channels/*/messages", Status: http.StatusServiceUnavailable})
