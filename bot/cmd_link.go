@@ -88,8 +88,6 @@ func unlinkCommand() Subcommand {
 			if err != nil {
 				return Reply{}, err
 			}
-			b.ForgetSettings(l.Workspace)
-			b.ForgetSettings(l.StaffWorkspace)
 			return Reply{Ephemeral: true, Text: "Done: " + linkName(l, req.Workspace) +
 				" is no longer linked to this helpdesk; nothing more is copied between them."}, nil
 		},
@@ -127,8 +125,6 @@ func runLink(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 	if err != nil {
 		return Reply{}, err
 	}
-	b.ForgetSettings(l.Workspace)
-	b.ForgetSettings(l.StaffWorkspace)
 	return Reply{Ephemeral: true, Text: fmt.Sprintf("Done: %s is linked. Its new tickets get a card in this channel; "+
 		"reply in a card's thread to answer the requester (start with note: to keep it among staff), and refer to its "+
 		"tickets as %s1, %s2, … in commands. End it with %s.",

@@ -196,19 +196,11 @@ func (s *Service) Unlink(ctx context.Context, actor Actor) (Link, error) {
 	return l, nil
 }
 
-// linkChanged logs a link change and tells the settings caches of both sides.
+// linkChanged logs a link change (the history row is the store's, written in the change's
+// transaction).
 func (s *Service) linkChanged(ctx context.Context, action string, l Link, by UserRef) {
 	s.log.InfoContext(ctx, "workspaces "+action, "workspace", l.Workspace.String(), "staff_workspace", l.StaffWorkspace.String(),
 		"staff_channel", l.StaffChannel, "by", by.ID)
-	for _, ws := range []Workspace{l.Workspace, l.StaffWorkspace} {
-		if st, err := s.Settings(ctx, ws); err == nil {
-			// Settings are unchanged: saving them writes the settings.changed event every
-			// replica's cache listens to, with the link change in it.
-			st.Workspace = ws
-			_ = s.store.SaveSettings(ctx, st, by)
-		}
-	}
-	s.kick()
 }
 
 // LinkOf returns the link of ws, if any (for settings views and Notifiers).
@@ -261,7 +253,7 @@ func (s *Service) staffFrom(ctx context.Context, actor Actor, t Ticket) (Actor, 
 // actorFor is the actor as whom actor acts on ticket id: itself, or staff of the ticket's
 // workspace under a link (staffFrom).
 func (s *Service) actorFor(ctx context.Context, actor Actor, id int64) Actor {
-	if actor.Workspace.IsZero() {
+	if s.links == nil || actor.Workspace.IsZero() || !actor.Role.AtLeast(RoleStaff) {
 		return actor
 	}
 	t, err := s.store.Ticket(ctx, id)
