@@ -28,8 +28,8 @@ const (
 type Accounts struct {
 	store      AccountStore
 	sessions   SessionStore
-	identities IdentityStore // platform sign-ins; nil refuses them
-	links      LinkStore     // accounts' linked identities; nil: none
+	identities IdentityStore     // platform sign-ins; nil refuses them
+	links      IdentityLinkStore // accounts' linked identities; nil: none
 	clock      Clock
 	log        *slog.Logger
 	cost       int
@@ -46,7 +46,7 @@ type AccountsConfig struct {
 	// Identities keeps platform sign-in sessions and states [Sessions, when it does].
 	Identities IdentityStore
 	// Links keeps accounts' linked platform identities [Sessions, when it does].
-	Links LinkStore
+	Links IdentityLinkStore
 	Clock Clock
 	// Log receives failed sign-ins and sign-in delays (never a password).
 	Log *slog.Logger
@@ -73,7 +73,7 @@ func NewAccounts(c AccountsConfig) (*Accounts, error) {
 		c.Identities, _ = c.Sessions.(IdentityStore)
 	}
 	if c.Links == nil {
-		c.Links, _ = c.Sessions.(LinkStore)
+		c.Links, _ = c.Sessions.(IdentityLinkStore)
 	}
 	return &Accounts{store: c.Store, sessions: c.Sessions, identities: c.Identities, links: c.Links, clock: c.Clock, log: c.Log, cost: c.Cost, dummy: dummy}, nil
 }

@@ -18,11 +18,11 @@ func nameStore(t *testing.T, s core.Store) core.NameStore {
 	return ns
 }
 
-func linkStore(t *testing.T, s core.Store) core.LinkStore {
+func identityLinkStore(t *testing.T, s core.Store) core.IdentityLinkStore {
 	t.Helper()
-	ls, ok := s.(core.LinkStore)
+	ls, ok := s.(core.IdentityLinkStore)
 	if !ok {
-		t.Fatalf("%T does not keep identity links (core.LinkStore)", s)
+		t.Fatalf("%T does not keep identity links (core.IdentityLinkStore)", s)
 	}
 	return ls
 }
@@ -96,33 +96,33 @@ func nameTests() []storeTest {
 			}
 		}},
 		{"an identity is linked to one account, listed, found and unlinked", func(t *testing.T, s core.Store) {
-			ls, ctx := linkStore(t, s), t.Context()
+			ls, ctx := identityLinkStore(t, s), t.Context()
 			slack := core.IdentityLink{Account: "alice", Platform: core.PlatformSlack, User: core.UserRef{ID: "U1", Name: "Alice"}, Workspace: wsA, CreatedAt: now}
 			disc := core.IdentityLink{Account: "alice", Platform: core.PlatformDiscord, User: core.UserRef{ID: "8035", Name: "al"}, Workspace: wsD, CreatedAt: now}
 			for _, l := range []core.IdentityLink{slack, disc, slack} {
-				if err := ls.SaveLink(ctx, l); err != nil {
-					t.Fatalf("SaveLink(%+v) = %v", l, err)
+				if err := ls.SaveIdentityLink(ctx, l); err != nil {
+					t.Fatalf("SaveIdentityLink(%+v) = %v", l, err)
 				}
 			}
 			other := slack
 			other.Account = "bob"
-			if err := ls.SaveLink(ctx, other); !core.IsCode(err, core.EConflict) {
+			if err := ls.SaveIdentityLink(ctx, other); !core.IsCode(err, core.EConflict) {
 				t.Fatalf("linking alice's Slack identity to bob: %v, want conflict", err)
 			}
-			got, err := ls.Links(ctx, "alice")
+			got, err := ls.IdentityLinks(ctx, "alice")
 			if err != nil || len(got) != 2 || got[0].User != slack.User || got[1].User != disc.User || got[0].Workspace != wsA || !got[0].CreatedAt.Equal(now) {
 				t.Fatalf("Links = %+v, %v", got, err)
 			}
-			if l, err := ls.LinkOf(ctx, core.PlatformDiscord, "8035"); err != nil || !reflect.DeepEqual(l, disc) {
-				t.Fatalf("LinkOf = %+v, %v; want %+v", l, err, disc)
+			if l, err := ls.IdentityLinkOf(ctx, core.PlatformDiscord, "8035"); err != nil || !reflect.DeepEqual(l, disc) {
+				t.Fatalf("IdentityLinkOf = %+v, %v; want %+v", l, err, disc)
 			}
-			if _, err := ls.LinkOf(ctx, core.PlatformSlack, "8035"); !core.IsCode(err, core.ENotFound) {
-				t.Fatalf("LinkOf another platform: %v, want not_found", err)
+			if _, err := ls.IdentityLinkOf(ctx, core.PlatformSlack, "8035"); !core.IsCode(err, core.ENotFound) {
+				t.Fatalf("IdentityLinkOf another platform: %v, want not_found", err)
 			}
-			if err := ls.DeleteLink(ctx, "alice", core.PlatformSlack, "U1"); err != nil {
+			if err := ls.DeleteIdentityLink(ctx, "alice", core.PlatformSlack, "U1"); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := ls.Links(ctx, "alice"); len(got) != 1 {
+			if got, _ := ls.IdentityLinks(ctx, "alice"); len(got) != 1 {
 				t.Fatalf("after unlink: %+v", got)
 			}
 		}},

@@ -106,6 +106,7 @@ func migrations() []*gormigrate.Migration {
 		migrateSearch(),
 		migrateIdentity(),
 		migrateNames(),
+		migrateLinks(),
 	}
 }
 

@@ -80,10 +80,10 @@ func (r identityLinkRow) core() core.IdentityLink {
 		Workspace: ws, CreatedAt: r.CreatedAt.UTC()}
 }
 
-// SaveLink links l's identity to l.Account. Errors: conflict (linked to another account),
+// SaveIdentityLink links l's identity to l.Account. Errors: conflict (linked to another account),
 // unavailable, internal.
-func (s *Store) SaveLink(ctx context.Context, l core.IdentityLink) error {
-	const op = "gormstore.SaveLink"
+func (s *Store) SaveIdentityLink(ctx context.Context, l core.IdentityLink) error {
+	const op = "gormstore.SaveIdentityLink"
 	return s.inTx(ctx, op, func(tx *gorm.DB) error {
 		var cur identityLinkRow
 		err := tx.Where("platform = ? AND user_id = ?", string(l.Platform), l.User.ID).Take(&cur).Error
@@ -105,11 +105,11 @@ func (s *Store) SaveLink(ctx context.Context, l core.IdentityLink) error {
 	})
 }
 
-// Links lists account's links, oldest first. Errors: unavailable, internal.
-func (s *Store) Links(ctx context.Context, account string) ([]core.IdentityLink, error) {
+// IdentityLinks lists account's links, oldest first. Errors: unavailable, internal.
+func (s *Store) IdentityLinks(ctx context.Context, account string) ([]core.IdentityLink, error) {
 	var rows []identityLinkRow
 	if err := s.db.WithContext(ctx).Where("account = ?", account).Order("id").Find(&rows).Error; err != nil {
-		return nil, fail("gormstore.Links", err)
+		return nil, fail("gormstore.IdentityLinks", err)
 	}
 	out := make([]core.IdentityLink, len(rows))
 	for i, r := range rows {
@@ -118,22 +118,22 @@ func (s *Store) Links(ctx context.Context, account string) ([]core.IdentityLink,
 	return out, nil
 }
 
-// LinkOf returns the link of (platform, user). Errors: not_found, unavailable, internal.
-func (s *Store) LinkOf(ctx context.Context, platform core.Platform, user string) (core.IdentityLink, error) {
+// IdentityLinkOf returns the link of (platform, user). Errors: not_found, unavailable, internal.
+func (s *Store) IdentityLinkOf(ctx context.Context, platform core.Platform, user string) (core.IdentityLink, error) {
 	var row identityLinkRow
 	err := s.db.WithContext(ctx).Where("platform = ? AND user_id = ?", string(platform), user).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return core.IdentityLink{}, notFound("link")
 	}
 	if err != nil {
-		return core.IdentityLink{}, fail("gormstore.LinkOf", err)
+		return core.IdentityLink{}, fail("gormstore.IdentityLinkOf", err)
 	}
 	return row.core(), nil
 }
 
-// DeleteLink removes account's link to (platform, user). Errors: unavailable, internal.
-func (s *Store) DeleteLink(ctx context.Context, account string, platform core.Platform, user string) error {
+// DeleteIdentityLink removes account's link to (platform, user). Errors: unavailable, internal.
+func (s *Store) DeleteIdentityLink(ctx context.Context, account string, platform core.Platform, user string) error {
 	err := s.db.WithContext(ctx).Where("account = ? AND platform = ? AND user_id = ?", account, string(platform), user).
 		Delete(&identityLinkRow{}).Error
-	return fail("gormstore.DeleteLink", err)
+	return fail("gormstore.DeleteIdentityLink", err)
 }
