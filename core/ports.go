@@ -72,7 +72,10 @@ type MessageStore interface {
 	// AddMessage stores m unless a message with the same TicketID and ExternalID exists, in
 	// which case that one is returned with created=false. A new message gets, in the same
 	// transaction, a message.added event and one message.copy event per place in copyTo (on
-	// that place's platform). Errors: not_found (ticket), unavailable, internal.
+	// that place's platform), plus one per place core.Copies gives m among the places read
+	// under the ticket's lock that copyTo lacks (made after the caller read them); AddPlace
+	// takes the same lock, so a place made later finds m through LateCopies.
+	// Errors: not_found (ticket), unavailable, internal.
 	AddMessage(ctx context.Context, m Message, copyTo []Place) (stored Message, created bool, err error)
 	// EditMessage replaces the content of (or, with deleted, marks deleted) the message of
 	// ticketID with externalID, and writes a message.copy event for each place in copyTo so the

@@ -1,6 +1,7 @@
 package coretest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -128,6 +129,40 @@ func messageTests() []storeTest {
 			}
 			if evs := drain(t, s); len(evs) != 0 {
 				t.Errorf("a repeated message wrote events %v", kinds(evs))
+			}
+		}},
+		{"AddMessage copies to a place made after the caller read the places", func(t *testing.T, s core.Store) {
+			// The caller (core.Service) reads the places, then a Notifier makes a new one
+			// (a staff notes thread), then the message is stored: the store, holding the
+			// ticket's lock, adds the copy the caller could not name.
+			tk := mkTicket(t, s, wsD, "x")
+			req, err := s.AddPlace(t.Context(), core.Place{TicketID: tk.ID, Kind: core.PlaceRequesterThread, Workspace: wsD, ChannelID: "900", ThreadID: "900"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen, err := s.Places(t.Context(), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes, err := s.AddPlace(t.Context(), core.Place{TicketID: tk.ID, Kind: core.PlaceStaffNotes, Workspace: wsD, ChannelID: "901", ThreadID: "902"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			drain(t, s)
+			m := mkMessage(tk.ID, "late", "it still fails")
+			m.PlaceID = req.ID
+			stored, _, err := s.AddMessage(t.Context(), m, core.Copies(seen, req.ID, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var copies []int64
+			for _, e := range drain(t, s) {
+				if e.Kind == core.EventMessageCopy && e.MessageID == stored.ID {
+					copies = append(copies, e.PlaceID)
+				}
+			}
+			if !slices.Equal(copies, []int64{notes.ID}) {
+				t.Errorf("copies to places %v, want only the notes thread %d", copies, notes.ID)
 			}
 		}},
 		{"AddMessage round-trips every field", func(t *testing.T, s core.Store) {

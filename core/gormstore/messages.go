@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,8 +28,11 @@ func (s *Store) AddMessage(ctx context.Context, m core.Message, copyTo []core.Pl
 		created bool
 	)
 	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		// The ticket's row lock orders this message with AddPlace: a place made after the
+		// caller read the places is either seen below (and gets its copy) or made after this
+		// commit, so its Notifier's LateCopies covers the message.
 		var t ticketRow
-		err := tx.Select("id", "workspace").Where("id = ?", m.TicketID).Take(&t).Error
+		err := s.lock(tx.Select("id", "workspace").Where("id = ?", m.TicketID)).Take(&t).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return notFound("ticket")
 		}
@@ -57,7 +61,11 @@ func (s *Store) AddMessage(ctx context.Context, m core.Message, copyTo []core.Pl
 			TicketID: m.TicketID, MessageID: nm.ID, Actor: m.Author, CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := s.writeCopies(tx, ws, nm, copyTo, now); err != nil {
+		late, err := placesSince(tx, m, copyTo)
+		if err != nil {
+			return err
+		}
+		if err := s.writeCopies(tx, ws, nm, append(copyTo, late...), now); err != nil {
 			return err
 		}
 		stored, created = nm, true
@@ -76,6 +84,26 @@ func (s *Store) AddMessage(ctx context.Context, m core.Message, copyTo []core.Pl
 		return core.Message{}, false, err
 	}
 	return stored, created, nil
+}
+
+// placesSince returns the places of m's ticket, read under the ticket's lock, that core.Copies
+// gives m but that copyTo (computed by the caller from an earlier read) lacks.
+func placesSince(tx *gorm.DB, m core.Message, copyTo []core.Place) ([]core.Place, error) {
+	var rows []placeRow
+	if err := tx.Where("ticket_id = ?", m.TicketID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	places := make([]core.Place, len(rows))
+	for i, r := range rows {
+		places[i] = r.core()
+	}
+	var late []core.Place
+	for _, p := range core.Copies(places, m.PlaceID, m.Internal) {
+		if !slices.ContainsFunc(copyTo, func(c core.Place) bool { return c.ID == p.ID }) {
+			late = append(late, p)
+		}
+	}
+	return late, nil
 }
 
 func findMessage(db *gorm.DB, ticketID int64, externalID string) (core.Message, bool, error) {

@@ -28,29 +28,36 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 		}
 		return row.core(), err == nil, err
 	}
-	// No lock is taken: a locking read of a row that does not exist yet locks a gap in MySQL,
-	// and two concurrent first deliveries then deadlock. The unique key on the thread makes the
-	// insert the decision; the loser reads the winner's row.
+	// No lock on the place itself: a locking read of a row that does not exist yet locks a gap
+	// in MySQL, and two concurrent first deliveries then deadlock. The unique key on the thread
+	// makes the insert the decision; the loser reads the winner's row.
 	if got, ok, err := find(); err != nil || ok {
 		return got, fail(op, err)
 	}
-	var t ticketRow
-	err := db.Select("id").Where("id = ?", p.TicketID).Take(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return core.Place{}, fail(op, notFound("ticket"))
-	}
+	var row placeRow
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
+		// The ticket's row lock (which exists: a record lock, no gap) orders the new place with
+		// AddMessage, so every message is either copied to it by its own events or stored
+		// before it, where LateCopies finds it.
+		var t ticketRow
+		err := s.lock(tx.Select("id").Where("id = ?", p.TicketID)).Take(&t).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("ticket")
+		}
+		if err != nil {
+			return err
+		}
+		row = placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
+			ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
+		return tx.Create(&row).Error
+	})
 	if err != nil {
-		return core.Place{}, fail(op, err)
-	}
-	row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
-		ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
-	if err := db.Create(&row).Error; err != nil {
 		if isUnique(err) {
 			if got, ok, ferr := find(); ferr == nil && ok {
 				return got, nil
 			}
 		}
-		return core.Place{}, fail(op, err)
+		return core.Place{}, err
 	}
 	return row.core(), nil
 }
