@@ -32,6 +32,7 @@ type Service struct {
 	log    *slog.Logger
 	kick   func()
 	opened func(Ticket)
+	live   *Live
 }
 
 // ServiceConfig are the Service's dependencies.
@@ -46,6 +47,9 @@ type ServiceConfig struct {
 	Committed func()
 	// Opened is called after a ticket is opened (metrics).
 	Opened func(Ticket)
+	// Live, when set, hears of every committed change of a ticket (the dashboard's live
+	// updates, on every replica).
+	Live *Live
 }
 
 // NewService builds a Service. State and Limiter should already be wrapped with NewFailOpen
@@ -63,7 +67,7 @@ func NewService(c ServiceConfig) *Service {
 	if c.Opened == nil {
 		c.Opened = func(Ticket) {}
 	}
-	return &Service{store: c.Store, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened}
+	return &Service{store: c.Store, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened, live: c.Live}
 }
 
 // OpenInput is what OpenTicket needs.
@@ -129,7 +133,7 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 		}
 		return Ticket{}, err
 	}
-	s.kick()
+	s.changed(t, false)
 	s.opened(t)
 	return t, nil
 }
@@ -181,9 +185,17 @@ func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *
 		return fn(t)
 	})
 	if err == nil {
-		s.kick()
+		s.changed(t, false)
 	}
 	return t, err
+}
+
+// changed follows every committed change of ticket t: it wakes the outbox dispatcher and
+// tells the live listeners (internal: the change is an internal note, which requesters never
+// hear of).
+func (s *Service) changed(t Ticket, internal bool) {
+	s.kick()
+	s.live.Publish(liveEvent(t, internal))
 }
 
 func (s *Service) change(actor Actor, field, from, to, note string) Change {

@@ -140,3 +140,36 @@ func closedAddr(t *testing.T) string {
 func TestStateSuiteRedisCluster(t *testing.T) {
 	runSuiteOn(t, coretest.RedisClusterURL(t))
 }
+
+func TestPubSubSuiteMiniredis(t *testing.T) {
+	mr := miniredis.RunT(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, "redis://"+mr.Addr()), pubsubClient(t, "redis://"+mr.Addr())
+	})
+}
+
+func TestPubSubSuiteRedis(t *testing.T) {
+	url := coretest.RedisURL(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, url), pubsubClient(t, url)
+	})
+}
+
+// A replica subscribed through one node of a Redis Cluster hears what another publishes
+// through any node.
+func TestPubSubSuiteRedisCluster(t *testing.T) {
+	url := coretest.RedisClusterURL(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, url), pubsubClient(t, url)
+	})
+}
+
+// pubsubClient is one replica's Store on rawURL.
+func pubsubClient(t *testing.T, rawURL string) core.PubSub {
+	s, err := redisstate.Open(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}

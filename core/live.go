@@ -1,0 +1,235 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// LiveTopic is the PubSub topic that live ticket changes travel on by default.
+const LiveTopic = "tb:live:tickets"
+
+// PubSub fans short messages out to the subscribers of a topic on every replica (Redis
+// PUBLISH/SUBSCRIBE, or in process). Delivery is at most once: a subscriber that is away or
+// too slow misses messages, so what it shows must be re-read from the database.
+type PubSub interface {
+	// Publish sends payload to every current subscriber of topic; having none is no error.
+	// Errors: unavailable.
+	Publish(ctx context.Context, topic string, payload []byte) error
+	// Subscribe listens to topic: every message published after it returns reaches the
+	// subscription until it is closed. Errors: unavailable.
+	Subscribe(ctx context.Context, topic string) (Subscription, error)
+}
+
+// Subscription is one listener of a PubSub topic.
+type Subscription interface {
+	// Messages delivers the payloads in the order they were published; it is closed by Close.
+	Messages() <-chan []byte
+	// Close stops the subscription. It is safe to call more than once.
+	Close() error
+}
+
+// LiveEvent says that a ticket changed. It carries ids only: a listener re-reads what it
+// shows with its own permissions.
+type LiveEvent struct {
+	TicketID  int64
+	Workspace Workspace
+	// Reporter and Internal scope the event: a requester hears of changes to their own
+	// tickets only, and never of internal notes.
+	Reporter string
+	Internal bool
+}
+
+// liveWire is a LiveEvent as it travels between replicas.
+type liveWire struct {
+	TicketID  int64  `json:"t"`
+	Workspace string `json:"w"`
+	Reporter  string `json:"r,omitempty"`
+	Internal  bool   `json:"i,omitempty"`
+}
+
+// Live tells every replica's listeners (the dashboard's event streams) that tickets changed.
+// The Service publishes after each committed change; Run holds one subscription per process
+// and hands each event to the listeners whose actor may see the ticket. Publishing never
+// blocks a change: events wait in a bounded queue and are dropped (and counted) when it is
+// full.
+type Live struct {
+	ps    PubSub
+	topic string
+	log   *slog.Logger
+	out   chan LiveEvent
+	mu    sync.Mutex
+	subs  map[*liveListener]struct{}
+	// dropped counts events lost to a full queue or a failed publish.
+	dropped int64
+	// retry is how long Run waits before subscribing again after a failure.
+	retry     time.Duration
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+type liveListener struct {
+	actor  Actor
+	ticket int64
+	ch     chan LiveEvent
+}
+
+// liveQueue bounds the events waiting to be published and those waiting for one listener.
+const (
+	liveQueue    = 1024
+	listenQueue  = 16
+	publishLimit = 2 * time.Second
+)
+
+// LiveConfig are a Live's dependencies.
+type LiveConfig struct {
+	PubSub PubSub
+	// Log receives failures to subscribe [discarded].
+	Log *slog.Logger
+	// Topic is the PubSub topic [LiveTopic]; replicas of one deployment share it.
+	Topic string
+}
+
+// NewLive builds a Live; Run must run for events to travel.
+func NewLive(c LiveConfig) *Live {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Topic == "" {
+		c.Topic = LiveTopic
+	}
+	return &Live{ps: c.PubSub, topic: c.Topic, log: c.Log, out: make(chan LiveEvent, liveQueue), subs: map[*liveListener]struct{}{}, retry: time.Second, ready: make(chan struct{})}
+}
+
+// Publish queues ev for every replica. It never blocks.
+func (l *Live) Publish(ev LiveEvent) {
+	if l == nil {
+		return
+	}
+	select {
+	case l.out <- ev:
+	default:
+		l.drop()
+	}
+}
+
+func (l *Live) drop() {
+	l.mu.Lock()
+	l.dropped++
+	l.mu.Unlock()
+}
+
+// Dropped is how many events were lost to a full queue or a failed publish.
+func (l *Live) Dropped() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
+}
+
+// Ready is closed once Run has subscribed for the first time.
+func (l *Live) Ready() <-chan struct{} { return l.ready }
+
+// Listen returns a channel of the events actor may see (with ticket > 0, of that ticket only)
+// and a function that stops it. A listener that does not keep up misses events; it is never
+// sent more than listenQueue of them at once.
+func (l *Live) Listen(actor Actor, ticket int64) (<-chan LiveEvent, func()) {
+	ln := &liveListener{actor: actor, ticket: ticket, ch: make(chan LiveEvent, listenQueue)}
+	l.mu.Lock()
+	l.subs[ln] = struct{}{}
+	l.mu.Unlock()
+	var once sync.Once
+	return ln.ch, func() {
+		once.Do(func() {
+			l.mu.Lock()
+			delete(l.subs, ln)
+			l.mu.Unlock()
+		})
+	}
+}
+
+// Run publishes the queued events and delivers the topic's events to the listeners until ctx
+// ends. A failed subscription is retried.
+func (l *Live) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { l.publishLoop(ctx) })
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		sub, err := l.ps.Subscribe(ctx, l.topic)
+		if err != nil {
+			l.log.Warn("live updates: cannot subscribe; the dashboard polls meanwhile", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(l.retry):
+			}
+			continue
+		}
+		l.readyOnce.Do(func() { close(l.ready) })
+		l.deliverLoop(ctx, sub)
+		_ = sub.Close()
+	}
+}
+
+func (l *Live) publishLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-l.out:
+			b, err := json.Marshal(liveWire{TicketID: ev.TicketID, Workspace: ev.Workspace.String(), Reporter: ev.Reporter, Internal: ev.Internal})
+			if err == nil {
+				pctx, cancel := context.WithTimeout(ctx, publishLimit)
+				err = l.ps.Publish(pctx, l.topic, b)
+				cancel()
+			}
+			if err != nil {
+				l.drop()
+				l.log.Debug("live updates: publish failed", "ticket", strconv.FormatInt(ev.TicketID, 10), "err", err)
+			}
+		}
+	}
+}
+
+func (l *Live) deliverLoop(ctx context.Context, sub Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case b, ok := <-sub.Messages():
+			if !ok {
+				return
+			}
+			var w liveWire
+			if err := json.Unmarshal(b, &w); err != nil {
+				continue
+			}
+			ws, _ := ParseWorkspace(w.Workspace)
+			l.deliver(LiveEvent{TicketID: w.TicketID, Workspace: ws, Reporter: w.Reporter, Internal: w.Internal})
+		}
+	}
+}
+
+func (l *Live) deliver(ev LiveEvent) {
+	t := Ticket{ID: ev.TicketID, Workspace: ev.Workspace, Reporter: UserRef{ID: ev.Reporter}}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for ln := range l.subs {
+		if ln.ticket != 0 && ln.ticket != ev.TicketID {
+			continue
+		}
+		if !canSee(ln.actor, t) || (ev.Internal && !ln.actor.Role.AtLeast(RoleStaff)) {
+			continue
+		}
+		select {
+		case ln.ch <- ev:
+		default: // it has events pending already: it re-reads everything on the next one
+		}
+	}
+}
+
+// liveEvent is the event for a change of t.
+func liveEvent(t Ticket, internal bool) LiveEvent {
+	return LiveEvent{TicketID: t.ID, Workspace: t.Workspace, Reporter: t.Reporter.ID, Internal: internal}
+}
