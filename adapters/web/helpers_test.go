@@ -62,7 +62,8 @@ type harness struct {
 // harnessConfig is what options change: the web.Config and the state store.
 type harnessConfig struct {
 	web.Config
-	state core.StateStore
+	state  core.StateStore
+	server func(*http.Server)
 }
 
 type option func(*harnessConfig)
@@ -70,6 +71,18 @@ type option func(*harnessConfig)
 func withClock(c core.Clock) option { return func(cfg *harnessConfig) { cfg.Clock = c } }
 
 func withWeb(fn func(*web.Config)) option { return func(cfg *harnessConfig) { fn(&cfg.Config) } }
+
+// withLive gives the service and the dashboard live updates over the in-process PubSub.
+func withLive(t *testing.T) option {
+	return func(cfg *harnessConfig) {
+		cfg.Live = core.NewLive(core.LiveConfig{PubSub: memstate.NewPubSub()})
+		go cfg.Live.Run(t.Context())
+		<-cfg.Live.Ready()
+	}
+}
+
+// withServer changes the HTTP server before it starts (timeouts).
+func withServer(fn func(*http.Server)) option { return func(cfg *harnessConfig) { cfg.server = fn } }
 
 // withState runs the service on st instead of a fresh in-process state store.
 func withState(st core.StateStore) option { return func(cfg *harnessConfig) { cfg.state = st } }
@@ -106,7 +119,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	if lim == nil {
 		lim = memstate.New(cfg.Clock)
 	}
-	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log})
+	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log, Live: cfg.Live})
 	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: cfg.Clock, Log: log, Cost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +131,11 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	}
 	mux := http.NewServeMux()
 	srv.Routes(mux)
-	ts := httptest.NewServer(mux)
+	ts := httptest.NewUnstartedServer(mux)
+	if cfg.server != nil {
+		cfg.server(ts.Config)
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
 	h.token = h.issue(core.NewToken{Name: "tester"})

@@ -138,6 +138,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
 		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"liveOn":       func() bool { return s.cfg.Live != nil },
 		"statusLabel":  statusLabel,
 		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
 		"who":          who,

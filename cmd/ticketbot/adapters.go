@@ -23,6 +23,7 @@ type deps struct {
 	throttle   *core.Throttle
 	dispatcher *core.Dispatcher
 	metrics    *metrics
+	live       *core.Live
 }
 
 // buildAdapters builds the web adapter and every chat adapter whose credentials are set,
@@ -88,6 +89,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
 		Slack:   slackSignIn(cfg.Slack, slackRoles),
 		Discord: discordSignIn(cfg.Discord, discordRoles),
+		Live:    d.live,
 	})
 	if err != nil {
 		return nil, err

@@ -113,12 +113,16 @@
   var same = function (el) {
     return el.outerHTML.replace(/<time([^>]*)>[^<]*<\/time>/g, "<time$1></time>").replace(/ focused/g, "");
   };
-  var refresh = function () {
-    if (document.hidden || busy()) { return; }
+  // refresh reads the page again and swaps what changed; skipped (the agent is busy or the tab
+  // hidden), it calls skipped instead.
+  var refresh = function (skipped) {
+    skipped = skipped || function () {};
+    if (document.hidden || busy()) { skipped(); return; }
     fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "X-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (!html || busy()) { return; }
+        if (!html) { return; }
+        if (busy()) { skipped(); return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
         liveIDs.forEach(function (id) {
           var old = document.getElementById(id);
@@ -130,6 +134,49 @@
       })
       .catch(function () {});
   };
-  var live = document.querySelector("[data-live]");
-  if (live) { setInterval(refresh, parseInt(live.getAttribute("data-live"), 10) || 5000); }
+  liveUpdates(refresh);
 })();
+
+// liveUpdates keeps the page current. With a stream (data-events, Server-Sent Events) each
+// event names a changed ticket and the page is read again at once; a stream that (re)opens
+// reads it once to catch up on what it missed. Polling every data-live milliseconds runs only
+// while there is no stream (none offered, no EventSource, or the stream is down). The html
+// element tells which path ran (data-live-mode, and counts in data-live-sse and
+// data-live-poll), for the browser test.
+function liveUpdates(refresh) {
+  "use strict";
+  var live = document.querySelector("[data-live]");
+  if (!live) { return; }
+  var every = parseInt(live.getAttribute("data-live"), 10) || 5000;
+  var root = document.documentElement;
+  var count = function (via) { root.dataset["live" + via] = String((parseInt(root.dataset["live" + via], 10) || 0) + 1); };
+  var poller = null;
+  var poll = function () {
+    root.dataset.liveMode = "poll";
+    if (!poller) { poller = setInterval(function () { count("Poll"); refresh(); }, every); }
+  };
+  // soon refreshes now or, while refresh is skipped (the agent is busy, the tab hidden),
+  // once a second until it is not, so an event is never lost to a busy moment.
+  var waiting = null;
+  var soon = function () {
+    if (waiting) { return; }
+    var attempt = function () {
+      waiting = null;
+      refresh(function () { waiting = setTimeout(attempt, 1000); });
+    };
+    attempt();
+  };
+  var src = document.querySelector("[data-events]");
+  if (!src || !window.EventSource) { poll(); return; }
+  var es = new EventSource(src.getAttribute("data-events"));
+  es.onopen = function () {
+    root.dataset.liveMode = "sse";
+    if (poller) { clearInterval(poller); poller = null; }
+    soon();
+  };
+  es.addEventListener("ticket", function () { count("Sse"); soon(); });
+  // A stream that drops reconnects by itself (retry: in the stream); one refused (not
+  // signed in, live updates off) is closed for good. Either way the page polls meanwhile.
+  es.onerror = function () { poll(); };
+  window.addEventListener("pagehide", function () { es.close(); });
+}
