@@ -59,7 +59,8 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg := web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock,
-		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String(), Live: live}
+		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String(), Live: live,
+		Views: core.NewViews(core.ViewsConfig{Store: store, Clock: clock})}
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -125,6 +125,9 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	cfg.Service, cfg.Accounts, cfg.Throttle = svc, accounts, core.NewThrottle(lim, log)
+	if cfg.Views == nil {
+		cfg.Views = core.NewViews(core.ViewsConfig{Store: store, Clock: cfg.Clock})
+	}
 	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)

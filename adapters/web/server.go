@@ -54,6 +54,8 @@ type Config struct {
 	Live *core.Live
 	// Heartbeat is how often an idle event stream sends a comment [20s].
 	Heartbeat time.Duration
+	// Views, when set, lets staff save the queue's filters as named views.
+	Views *core.Views
 }
 
 // Server serves the REST API v1 and the staff dashboard.
@@ -136,7 +138,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 // routes lists every route: the API's first, then the dashboard's.
 func (s *Server) routes() []route {
-	return slices.Concat(s.apiRoutes(), s.dashboardRoutes(), s.eventsRoutes(), s.portalRoutes(), s.signInRoutes())
+	return slices.Concat(s.apiRoutes(), s.dashboardRoutes(), s.eventsRoutes(), s.viewsRoutes(), s.portalRoutes(), s.signInRoutes())
 }
 
 // apiRoutes are the REST API v1; each is described in the OpenAPI document.

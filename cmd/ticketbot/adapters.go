@@ -90,6 +90,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		Slack:   slackSignIn(cfg.Slack, slackRoles),
 		Discord: discordSignIn(cfg.Discord, discordRoles),
 		Live:    d.live,
+		Views:   core.NewViews(core.ViewsConfig{Store: d.store}),
 	})
 	if err != nil {
 		return nil, err
