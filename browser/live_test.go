@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -152,6 +153,66 @@ func TestBrowserLive(t *testing.T) {
 			t.Errorf("the composer holds %q (%v), want the draft, still focused", draft, err)
 		}
 	})
+}
+
+// TestBrowserSavedViews: the queue's filters saved as a named view come back with one click,
+// marked as the current view; a view is renamed and deleted.
+func TestBrowserSavedViews(t *testing.T) {
+	dbFile := t.TempDir() + "/t.db"
+	h := newHarness(t, "sqlite://"+dbFile)
+	h.account(t, "dana", core.RoleAdmin, "dana-password")
+	seedDemo(t, h, dbFile)
+	c := startChrome(t, 1280, 820)
+	signIn(t, c, h.ts.URL, "dana", "dana-password")
+	c.do(t, "save urgent, unassigned as a view",
+		chromedp.Navigate(h.ts.URL+"/?priority=urgent&assignee=none"),
+		chromedp.WaitVisible(chromedp.ID("views")),
+		chromedp.Click(chromedp.CSS(`#views-manage summary`)),
+		chromedp.WaitVisible(chromedp.ID("view-name")),
+		chromedp.SendKeys(chromedp.ID("view-name"), "Urgent, nobody on it"),
+		chromedp.Click(chromedp.ID("save-view-btn")),
+		chromedp.WaitVisible(chromedp.ID("flash-view_saved")),
+	)
+	c.do(t, "go elsewhere, then back through the view",
+		chromedp.Navigate(h.ts.URL+"/?status=all"),
+		chromedp.WaitVisible(chromedp.CSS(`a.view-link`)),
+	)
+	if got := c.text(t, "a.view-link"); got != "Urgent, nobody on it" {
+		t.Errorf("view link %q", got)
+	}
+	c.do(t, "open the view",
+		chromedp.Click(chromedp.CSS(`a.view-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.view-link.active[aria-current="page"]`)),
+		chromedp.WaitReady(chromedp.CSS(`#priority option[value="urgent"][selected]`)),
+		chromedp.WaitReady(chromedp.CSS(`#assignee option[value="none"][selected]`)),
+	)
+	list := c.text(t, "main")
+	if !strings.Contains(list, "Payroll export") && !strings.Contains(list, "No tickets match") {
+		t.Errorf("the view's list: %q", list)
+	}
+	if *updateScreenshot {
+		c.do(t, "show the views box", chromedp.Click(chromedp.CSS(`#views-manage summary`)), chromedp.WaitVisible(chromedp.ID("view-name")))
+		c.shot(t, "dashboard-views.png", filepath.Join("..", "docs", "dashboard-views.png"))
+	}
+	c.do(t, "rename it",
+		chromedp.Navigate(h.ts.URL+"/"),
+		chromedp.Click(chromedp.CSS(`#views-manage summary`)),
+		chromedp.SetValue(chromedp.CSS(`.view-row input[name="name"]`), "Urgent queue"),
+		chromedp.Submit(chromedp.CSS(`.view-row input[name="name"]`)),
+		chromedp.WaitVisible(chromedp.ID("flash-view_renamed")),
+	)
+	if got := c.text(t, "a.view-link"); got != "Urgent queue" {
+		t.Errorf("renamed view link %q", got)
+	}
+	c.do(t, "delete it",
+		chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`),
+		chromedp.Click(chromedp.CSS(`#views-manage summary`)),
+		chromedp.Click(chromedp.CSS(`.view-row form[action$="/delete"] button`)),
+		chromedp.WaitVisible(chromedp.ID("flash-view_deleted")),
+	)
+	if n, err := chromedp.Run(c.ctx, chromedp.Evaluate[int](`document.querySelectorAll("a.view-link").length`)); err != nil || n != 0 {
+		t.Errorf("%d view links after deleting (%v)", n, err)
+	}
 }
 
 // TestBrowserLivePolls: without live updates the dashboard offers no stream and the queue
