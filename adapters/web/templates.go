@@ -118,7 +118,7 @@ var flashes = map[string]string{
 	"portal_reply":     "Reply sent to the helpdesk.",
 	"portal_closed":    "Ticket closed. Reopen it if you still need help.",
 	"portal_reopened":  "Ticket reopened. The helpdesk has been told.",
-	"view_saved":       "View saved. It is listed above the tabs.",
+	"view_saved":       "View saved. It is listed under the status tabs.",
 	"view_renamed":     "View renamed.",
 	"view_deleted":     "View deleted.",
 }

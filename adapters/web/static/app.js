@@ -113,6 +113,19 @@
   var same = function (el) {
     return el.outerHTML.replace(/<time([^>]*)>[^<]*<\/time>/g, "<time$1></time>").replace(/ focused/g, "");
   };
+  // swapQueue replaces the whole queue (#queue) when a list turned empty or an empty one got
+  // tickets: there are no rows to swap then. Nothing in it is being typed or chosen (busy).
+  var swapQueue = function (doc) {
+    var old = document.getElementById("queue");
+    var now = doc.getElementById("queue");
+    if (!old || !now || !document.getElementById("ticket-rows") === !doc.getElementById("ticket-rows")) { return false; }
+    old.replaceWith(document.importNode(now, true));
+    ["tabs", "totals"].forEach(function (id) {
+      var o = document.getElementById(id), n = doc.getElementById(id);
+      if (o && n) { o.replaceWith(document.importNode(n, true)); }
+    });
+    return true;
+  };
   // refresh reads the page again and swaps what changed; skipped (the agent is busy or the tab
   // hidden), it calls skipped instead.
   var refresh = function (skipped) {
@@ -124,6 +137,7 @@
         if (!html) { return; }
         if (busy()) { skipped(); return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
+        if (swapQueue(doc)) { return; }
         liveIDs.forEach(function (id) {
           var old = document.getElementById(id);
           var now = doc.getElementById(id);
