@@ -129,6 +129,13 @@ func (l *Live) Dropped() int64 {
 	return l.dropped
 }
 
+// Listeners is how many listeners (open event streams) this process has.
+func (l *Live) Listeners() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.subs)
+}
+
 // Ready is closed once Run has subscribed for the first time.
 func (l *Live) Ready() <-chan struct{} { return l.ready }
 

@@ -178,13 +178,16 @@ func (s *Service) Workspaces(ctx context.Context, actor Actor) ([]Workspace, err
 }
 
 func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *Ticket) ([]Change, error)) (Ticket, error) {
+	wrote := false // what the last run of fn decided (the store may run it again)
 	t, err := s.store.UpdateTicket(ctx, id, func(t *Ticket) ([]Change, error) {
 		if !canSee(actor, *t) {
 			return nil, ticketNotFound()
 		}
-		return fn(t)
+		cs, err := fn(t)
+		wrote = err == nil && len(cs) > 0
+		return cs, err
 	})
-	if err == nil {
+	if err == nil && wrote {
 		s.changed(t, false)
 	}
 	return t, err

@@ -64,6 +64,9 @@ func TestServeStreamsLiveUpdatesAcrossReplicas(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" {
 		t.Fatalf("GET /events on A: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	if m := get(t, a.base+"/metrics", http.StatusOK); !strings.Contains(m, "ticketbot_live_streams 1\n") {
+		t.Errorf("A's /metrics does not count the open stream")
+	}
 	data := make(chan string, 10)
 	go func() {
 		defer close(data)

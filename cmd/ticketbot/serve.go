@@ -198,6 +198,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		return nil, err
 	}
 	live := core.NewLive(core.LiveConfig{PubSub: shared.pubsub, Log: log, Topic: topic})
+	m.watchLive(live)
 	svc := core.NewService(core.ServiceConfig{
 		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
 		Committed: disp.Kick, Opened: m.ticketOpened, Live: live,
