@@ -27,13 +27,16 @@ type PubSub interface {
 // Subscription is one listener of a PubSub topic.
 type Subscription interface {
 	// Messages delivers the payloads in the order they were published; it is closed by Close.
+	// A nil payload says the subscription came back after a break (a reconnection): what was
+	// published meanwhile is lost.
 	Messages() <-chan []byte
 	// Close stops the subscription. It is safe to call more than once.
 	Close() error
 }
 
 // LiveEvent says that a ticket changed. It carries ids only: a listener re-reads what it
-// shows with its own permissions.
+// shows with its own permissions. An event with TicketID 0 (a resync) says events may have
+// been lost: every listener should re-read everything it shows.
 type LiveEvent struct {
 	TicketID  int64
 	Workspace Workspace
@@ -69,6 +72,7 @@ type Live struct {
 	retry     time.Duration
 	ready     chan struct{}
 	readyOnce sync.Once
+	up        bool // subscribed now
 }
 
 type liveListener struct {
@@ -136,6 +140,19 @@ func (l *Live) Listeners() int {
 	return len(l.subs)
 }
 
+func (l *Live) setUp(up bool) {
+	l.mu.Lock()
+	l.up = up
+	l.mu.Unlock()
+}
+
+// Up reports whether Run is subscribed now: only then do listeners hear of changes.
+func (l *Live) Up() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.up
+}
+
 // Ready is closed once Run has subscribed for the first time.
 func (l *Live) Ready() <-chan struct{} { return l.ready }
 
@@ -173,9 +190,12 @@ func (l *Live) Run(ctx context.Context) {
 			}
 			continue
 		}
+		l.setUp(true)
 		l.readyOnce.Do(func() { close(l.ready) })
 		l.deliverLoop(ctx, sub)
+		l.setUp(false)
 		_ = sub.Close()
+		l.deliver(LiveEvent{}) // whatever comes next, something may have been missed
 	}
 }
 
@@ -208,6 +228,10 @@ func (l *Live) deliverLoop(ctx context.Context, sub Subscription) {
 			if !ok {
 				return
 			}
+			if b == nil {
+				l.deliver(LiveEvent{})
+				continue
+			}
 			var w liveWire
 			if err := json.Unmarshal(b, &w); err != nil {
 				continue
@@ -223,10 +247,11 @@ func (l *Live) deliver(ev LiveEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for ln := range l.subs {
-		if ln.ticket != 0 && ln.ticket != ev.TicketID {
+		resync := ev.TicketID == 0
+		if !resync && ln.ticket != 0 && ln.ticket != ev.TicketID {
 			continue
 		}
-		if !canSee(ln.actor, t) || (ev.Internal && !ln.actor.Role.AtLeast(RoleStaff)) {
+		if !resync && (!canSee(ln.actor, t) || (ev.Internal && !ln.actor.Role.AtLeast(RoleStaff))) {
 			continue
 		}
 		select {

@@ -68,8 +68,9 @@ func (s *Server) streamHandler(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// events streams one line per ticket change the viewer may see ("event: ticket",
-// data {"id":N}) and a comment every heartbeat. It carries ids only: the page reads what
+// events streams one event per ticket change the viewer may see ("event: ticket",
+// data {"id":N}), "event: resync" when changes may have been missed (Redis reconnected),
+// and a comment every heartbeat. It carries ids only: the page reads what
 // changed through its usual URLs, with the viewer's permissions. The server's WriteTimeout
 // would cut the stream: each write gets a deadline of its own instead.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +116,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case ev := <-ch:
-			if !write(fmt.Sprintf("event: ticket\ndata: {\"id\":%d}\n\n", ev.TicketID)) {
+			msg := fmt.Sprintf("event: ticket\ndata: {\"id\":%d}\n\n", ev.TicketID)
+			if ev.TicketID == 0 { // updates may have been lost: read everything again
+				msg = "event: resync\ndata: {}\n\n"
+			}
+			if !write(msg) {
 				return
 			}
 		}
@@ -136,7 +141,7 @@ func (s *Server) streamViewer(w http.ResponseWriter, r *http.Request) (*viewer, 
 		s.pageError(w, rr, v, errStaffOnly)
 		return nil, 0, false
 	}
-	if s.cfg.Live == nil {
+	if s.cfg.Live == nil || !s.cfg.Live.Up() { // without a subscription nothing would arrive
 		s.pageError(w, rr, v, errLiveOff)
 		return nil, 0, false
 	}

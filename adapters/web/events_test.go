@@ -11,6 +11,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
 // stream is an open GET of an event stream, read line by line.
@@ -69,7 +70,7 @@ func TestEventStreams(t *testing.T) {
 	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withLive(t), withWeb(func(c *web.Config) {
 		c.Heartbeat = 100 * time.Millisecond
 	}), withServer(func(s *http.Server) {
-		s.ReadTimeout, s.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+		s.ReadTimeout, s.WriteTimeout = time.Second, time.Second
 	}))
 	h.account("sam", core.RoleStaff, staffPass)
 	b := h.browser()
@@ -104,12 +105,12 @@ func TestEventStreams(t *testing.T) {
 	})
 	t.Run("the stream outlives the server's timeouts with heartbeats", func(t *testing.T) {
 		start := time.Now()
-		for time.Since(start) < time.Second {
+		for time.Since(start) < 2500*time.Millisecond {
 			queue.next(t, func(l string) bool { return l == ": heartbeat" })
 		}
 		wantStatus(t, h.api(http.MethodPatch, fmt.Sprintf("/api/v1/tickets/%d", one.ID), "-", `{"priority":"low"}`), http.StatusOK)
 		if got := queue.next(t, isData); got != fmt.Sprintf(`data: {"id":%d}`, one.ID) {
-			t.Errorf("after 1s: %q", got)
+			t.Errorf("after 2.5s: %q", got)
 		}
 	})
 	t.Run("shutdown ends the streams and refuses new ones", func(t *testing.T) {
@@ -167,4 +168,62 @@ func TestEventStreamsRefused(t *testing.T) {
 	if got := h.browser().get("/events"); got.status != http.StatusSeeOther {
 		t.Errorf("signed out: status %d", got.status)
 	}
+}
+
+// flakyPubSub is the in-process PubSub whose subscriptions can be made to report a break.
+type flakyPubSub struct {
+	*memstate.PubSub
+	breaks chan []byte
+}
+
+type flakySub struct {
+	core.Subscription
+	out chan []byte
+}
+
+func (f flakyPubSub) Subscribe(ctx context.Context, topic string) (core.Subscription, error) {
+	inner, err := f.PubSub.Subscribe(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	s := flakySub{Subscription: inner, out: make(chan []byte)}
+	go func() {
+		defer close(s.out)
+		for {
+			select {
+			case m, ok := <-inner.Messages():
+				if !ok {
+					return
+				}
+				s.out <- m
+			case m := <-f.breaks:
+				s.out <- m
+			}
+		}
+	}()
+	return s, nil
+}
+
+func (s flakySub) Messages() <-chan []byte { return s.out }
+
+// After a break in the subscription the stream says "resync" (the page reads everything
+// again); while Live is not subscribed no stream opens, so the page polls.
+func TestEventStreamsResyncAndDown(t *testing.T) {
+	ps := flakyPubSub{PubSub: memstate.NewPubSub(), breaks: make(chan []byte)}
+	live := core.NewLive(core.LiveConfig{PubSub: ps})
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withWeb(func(c *web.Config) { c.Live = live }))
+	h.account("sam", core.RoleStaff, staffPass)
+	b := h.browser()
+	b.login("sam", staffPass)
+	if got := b.get("/events"); got.status != http.StatusServiceUnavailable {
+		t.Fatalf("before Live subscribed: status %d", got.status)
+	}
+	go live.Run(t.Context())
+	<-live.Ready()
+	s := b.stream(t, "/events")
+	if s.resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", s.resp.StatusCode)
+	}
+	ps.breaks <- nil
+	s.next(t, func(l string) bool { return l == "event: resync" })
 }

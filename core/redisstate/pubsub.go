@@ -41,7 +41,7 @@ func (s *Store) Subscribe(ctx context.Context, topic string) (core.Subscription,
 		return nil, wrap("redisstate.Subscribe", err)
 	}
 	sub := &subscription{ps: ps, ch: make(chan []byte, subBuffer), done: make(chan struct{})}
-	go sub.pump(ps.Channel(redis.WithChannelSize(subBuffer)))
+	go sub.pump(ps.ChannelWithSubscriptions(redis.WithChannelSize(subBuffer)))
 	return sub, nil
 }
 
@@ -53,7 +53,9 @@ type subscription struct {
 	once sync.Once
 }
 
-func (s *subscription) pump(in <-chan *redis.Message) {
+// pump hands on messages; a subscription confirmation after the first (read by Subscribe)
+// means go-redis reconnected and subscribed again, which it says with a nil payload.
+func (s *subscription) pump(in <-chan any) {
 	defer close(s.ch)
 	for {
 		select {
@@ -63,8 +65,19 @@ func (s *subscription) pump(in <-chan *redis.Message) {
 			if !ok {
 				return
 			}
+			var out []byte
+			switch m := m.(type) {
+			case *redis.Message:
+				out = []byte(m.Payload)
+			case *redis.Subscription:
+				if m.Kind != "subscribe" && m.Kind != "ssubscribe" {
+					continue
+				}
+			default:
+				continue
+			}
 			select {
-			case s.ch <- []byte(m.Payload):
+			case s.ch <- out:
 			case <-s.done:
 				return
 			}

@@ -169,16 +169,20 @@ function liveUpdates(refresh) {
     root.dataset.liveMode = "poll";
     if (!poller) { poller = setInterval(function () { count("Poll"); refresh(); }, every); }
   };
-  // soon refreshes now or, while refresh is skipped (the agent is busy, the tab hidden),
-  // once a second until it is not, so an event is never lost to a busy moment.
+  // soon refreshes at most once a second (a burst of events makes one read, after it), and
+  // while refresh is skipped (the agent is busy, the tab hidden) once a second until it is
+  // not, so an event is never lost to a busy moment.
   var waiting = null;
+  var last = 0;
   var soon = function () {
     if (waiting) { return; }
     var attempt = function () {
       waiting = null;
+      last = Date.now();
       refresh(function () { waiting = setTimeout(attempt, 1000); });
     };
-    attempt();
+    var wait = last + 1000 - Date.now();
+    if (wait > 0) { waiting = setTimeout(attempt, wait); } else { attempt(); }
   };
   var src = document.querySelector("[data-events]");
   if (!src || !window.EventSource) { poll(); return; }
@@ -189,6 +193,7 @@ function liveUpdates(refresh) {
     soon();
   };
   es.addEventListener("ticket", function () { count("Sse"); soon(); });
+  es.addEventListener("resync", function () { soon(); });
   // A stream that drops reconnects by itself (retry: in the stream); one refused (not
   // signed in, live updates off) is closed for good. Either way the page polls meanwhile.
   es.onerror = function () { poll(); };
