@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -107,6 +108,7 @@ func TestBrowserLive(t *testing.T) {
 		c.do(t, "stream open", chromedp.WaitReady(chromedp.CSS(`html[data-live-mode="sse"]`)))
 		c.markPage(t)
 		c.do(t, "type a search without applying it", chromedp.SendKeys(chromedp.ID("q"), "half-typed"))
+		sent := time.Now()
 		status, body := h.api(t, http.MethodPost, "/api/v1/tickets", token, `{"workspace":"slack:T024BE7LD","title":"Badge reader at the side door is dead","priority":"urgent"}`)
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/v1/tickets: %d %s", status, body)
@@ -116,6 +118,7 @@ func TestBrowserLive(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("the new ticket never appeared: %v", err)
 		}
+		t.Logf("the ticket appeared in the queue %v after the API request was sent", time.Since(sent))
 		if !c.samePage(t) {
 			t.Error("the page was reloaded")
 		}

@@ -81,6 +81,7 @@ func TestServeStreamsLiveUpdatesAcrossReplicas(t *testing.T) {
 	open, _ := http.NewRequest(http.MethodPost, b.base+"/api/v1/tickets", strings.NewReader(`{"workspace":"slack:TLIVE","title":"Opened on replica B"}`))
 	open.Header.Set("Authorization", "Bearer "+token)
 	open.Header.Set("Content-Type", "application/json")
+	sent := time.Now()
 	r, err := http.DefaultClient.Do(open)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +97,7 @@ func TestServeStreamsLiveUpdatesAcrossReplicas(t *testing.T) {
 	}
 	select {
 	case got := <-data:
+		t.Logf("B's change reached A's stream %v after the request was sent", time.Since(sent))
 		if want := fmt.Sprintf(`data: {"id":%d}`, id); got != want {
 			t.Errorf("A's stream: %q, want %q", got, want)
 		}
