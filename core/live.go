@@ -86,6 +86,8 @@ const (
 	liveQueue    = 1024
 	listenQueue  = 16
 	publishLimit = 2 * time.Second
+	// maxLiveRetry bounds the wait between two attempts to subscribe.
+	maxLiveRetry = 30 * time.Second
 )
 
 // LiveConfig are a Live's dependencies.
@@ -175,21 +177,30 @@ func (l *Live) Listen(actor Actor, ticket int64) (<-chan LiveEvent, func()) {
 }
 
 // Run publishes the queued events and delivers the topic's events to the listeners until ctx
-// ends. A failed subscription is retried.
+// ends. A failed subscription is retried after 1 s, doubling up to 30 s, and logged once.
 func (l *Live) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { l.publishLoop(ctx) })
 	defer wg.Wait()
+	wait, failing := l.retry, false
 	for ctx.Err() == nil {
 		sub, err := l.ps.Subscribe(ctx, l.topic)
 		if err != nil {
-			l.log.Warn("live updates: cannot subscribe; the dashboard polls meanwhile", "err", err)
+			if !failing { // once per outage, as FailOpen does
+				l.log.Warn("live updates: cannot subscribe; dashboards poll until it works again", "err", err)
+			}
+			failing = true
 			select {
 			case <-ctx.Done():
-			case <-time.After(l.retry):
+			case <-time.After(wait):
 			}
+			wait = min(2*wait, maxLiveRetry)
 			continue
 		}
+		if failing {
+			l.log.Info("live updates: subscribed again")
+		}
+		wait, failing = l.retry, false
 		l.setUp(true)
 		l.readyOnce.Do(func() { close(l.ready) })
 		l.deliverLoop(ctx, sub)

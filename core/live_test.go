@@ -3,28 +3,35 @@ package core_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
-// downPubSub is a Redis that is away.
-type downPubSub struct{}
+// downPubSub is a Redis that is away; it counts the attempts to subscribe.
+type downPubSub struct{ tries atomic.Int64 }
 
-func (downPubSub) Publish(context.Context, string, []byte) error {
+func (*downPubSub) Publish(context.Context, string, []byte) error {
 	return &core.Error{Code: core.EUnavailable, Message: "down"}
 }
 
-func (downPubSub) Subscribe(context.Context, string) (core.Subscription, error) {
+func (d *downPubSub) Subscribe(context.Context, string) (core.Subscription, error) {
+	d.tries.Add(1)
 	return nil, errors.New("down")
 }
 
 // Publishing never blocks a change: without Run the queue fills and further events are
 // dropped and counted; with a PubSub that is away every event is dropped and counted.
 func TestLivePublishNeverBlocks(t *testing.T) {
-	l := core.NewLive(core.LiveConfig{PubSub: downPubSub{}})
+	down := &downPubSub{}
+	logs := &coretest.LogBuffer{}
+	l := core.NewLive(core.LiveConfig{PubSub: down, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	done := make(chan struct{})
 	go func() {
 		for i := range 2000 {
@@ -49,6 +56,18 @@ func TestLivePublishNeverBlocks(t *testing.T) {
 			t.Fatalf("Dropped = %d after Run, want 2000 (every publish failed)", l.Dropped())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	for down.tries.Load() < 2 { // Run tries again after a second, and logs the outage once
+		if time.Now().After(deadline) {
+			t.Fatalf("Run tried to subscribe %d times", down.tries.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := strings.Count(logs.String(), "cannot subscribe"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, logs.String())
+	}
+	if l.Up() {
+		t.Error("Up while nothing is subscribed")
 	}
 	var nilLive *core.Live
 	nilLive.Publish(core.LiveEvent{TicketID: 1}) // a Service without Live
