@@ -2,8 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -35,15 +33,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	err := db.Connection(func(pinned *gorm.DB) error {
 		// Session makes every call below start from the pinned connection's clean statement.
 		conn := pinned.Session(&gorm.Session{})
-		// Named locks are server-wide: the lock is named after the database too, so databases
-		// sharing a server (staging and production, parallel tests) do not wait for each other.
-		var dbName string
-		if err := conn.Raw("SELECT DATABASE()").Scan(&dbName).Error; err != nil {
-			return err
-		}
-		lock := migrateLockName(dbName)
 		var got *int
-		if err := conn.Raw("SELECT GET_LOCK(?, ?)", lock, 60).Scan(&got).Error; err != nil {
+		if err := conn.Raw("SELECT GET_LOCK(?, ?)", migrateLock, 60).Scan(&got).Error; err != nil {
 			return err
 		}
 		if got == nil || *got != 1 {
@@ -51,7 +42,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer func() {
 			// The connection goes back to the pool, so the lock must be released explicitly.
-			if err := conn.Exec("SELECT RELEASE_LOCK(?)", lock).Error; err != nil {
+			if err := conn.Exec("SELECT RELEASE_LOCK(?)", migrateLock).Error; err != nil {
 				s.log.WarnContext(ctx, "could not release the migration lock", "err", err)
 			}
 		}()
@@ -62,16 +53,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return gormigrate.New(mig, &opts, migrations()).Migrate()
 	})
 	return fail(op, err)
-}
-
-// migrateLockName is migrateLock for database db, within MySQL's 64 characters.
-func migrateLockName(db string) string {
-	name := migrateLock + "." + db
-	if len(name) > 64 {
-		sum := sha256.Sum256([]byte(db))
-		name = migrateLock + "." + hex.EncodeToString(sum[:16])
-	}
-	return name
 }
 
 // migrations lists every schema change in order. A migration, once released, never changes:
