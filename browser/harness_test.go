@@ -46,7 +46,14 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 	}
 	clock := core.SystemClock{}
 	state := memstate.New(clock)
-	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: clock, Log: log})
+	// Live updates travel as in a single replica without Redis; a test that sets cfg.Live to
+	// nil gets a dashboard that polls.
+	live := core.NewLive(core.LiveConfig{PubSub: memstate.NewPubSub(), Log: log})
+	liveCtx, stopLive := context.WithCancel(ctx)
+	t.Cleanup(stopLive)
+	go live.Run(liveCtx)
+	<-live.Ready()
+	svc := core.NewService(core.ServiceConfig{Store: store, State: state, Limiter: state, Clock: clock, Log: log, Live: live})
 	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: clock, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +64,8 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 	t.Cleanup(stop)
 	go names.Run(nctx)
 	cfg := web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock,
-		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String(), Names: names}
+		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String(), Names: names, Live: live,
+		Views: core.NewViews(core.ViewsConfig{Store: store, Clock: clock})}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -70,6 +78,7 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 	ts.Config.Handler = mux
 	ts.Start()
 	t.Cleanup(ts.Close)
+	t.Cleanup(srv.CloseStreams) // before ts.Close, which waits for the streams' connections
 	return &harness{store: store, svc: svc, accounts: accounts, ts: ts, names: names}
 }
 

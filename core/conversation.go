@@ -91,7 +91,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	}
 	stored, created, err := s.store.AddMessage(ctx, m, Copies(places, in.PlaceID, internal))
 	if err == nil && created {
-		s.kick()
+		s.changed(t, internal)
 	}
 	return stored, created, err
 }
@@ -135,7 +135,7 @@ func (s *Service) EditMessage(ctx context.Context, actor Actor, ticketID int64, 
 	}
 	out, err := s.store.EditMessage(ctx, ticketID, externalID, content, deleted, Copies(places, m.PlaceID, m.Internal))
 	if err == nil {
-		s.kick()
+		s.changed(t, m.Internal)
 	}
 	return out, err
 }
@@ -340,7 +340,7 @@ func (s *Service) Publish(ctx context.Context, actor Actor, ticketID int64, exte
 	}
 	out, err := s.store.PublishMessage(ctx, ticketID, externalID, newly)
 	if err == nil {
-		s.kick()
+		s.changed(t, false)
 	}
 	return out, err
 }

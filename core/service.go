@@ -33,6 +33,7 @@ type Service struct {
 	log    *slog.Logger
 	kick   func()
 	opened func(Ticket)
+	live   *Live
 }
 
 // ServiceConfig are the Service's dependencies.
@@ -50,6 +51,9 @@ type ServiceConfig struct {
 	Committed func()
 	// Opened is called after a ticket is opened (metrics).
 	Opened func(Ticket)
+	// Live, when set, hears of every committed change of a ticket (the dashboard's live
+	// updates, on every replica).
+	Live *Live
 }
 
 // NewService builds a Service. State and Limiter should already be wrapped with NewFailOpen
@@ -70,7 +74,7 @@ func NewService(c ServiceConfig) *Service {
 	if c.Links == nil {
 		c.Links, _ = c.Store.(LinkStore)
 	}
-	return &Service{store: c.Store, links: c.Links, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened}
+	return &Service{store: c.Store, links: c.Links, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened, live: c.Live}
 }
 
 // OpenInput is what OpenTicket needs.
@@ -136,7 +140,7 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 		}
 		return Ticket{}, err
 	}
-	s.kick()
+	s.changed(t, false)
 	s.opened(t)
 	return t, nil
 }
@@ -185,16 +189,27 @@ func (s *Service) Workspaces(ctx context.Context, actor Actor) ([]Workspace, err
 }
 
 func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *Ticket) ([]Change, error)) (Ticket, error) {
+	wrote := false // what the last run of fn decided (the store may run it again)
 	t, err := s.store.UpdateTicket(ctx, id, func(t *Ticket) ([]Change, error) {
 		if !canSee(actor, *t) {
 			return nil, ticketNotFound()
 		}
-		return fn(t)
+		cs, err := fn(t)
+		wrote = err == nil && len(cs) > 0
+		return cs, err
 	})
-	if err == nil {
-		s.kick()
+	if err == nil && wrote {
+		s.changed(t, false)
 	}
 	return t, err
+}
+
+// changed follows every committed change of ticket t: it wakes the outbox dispatcher and
+// tells the live listeners (internal: the change is an internal note, which requesters never
+// hear of).
+func (s *Service) changed(t Ticket, internal bool) {
+	s.kick()
+	s.live.Publish(liveEvent(t, internal))
 }
 
 func (s *Service) change(actor Actor, field, from, to, note string) Change {

@@ -318,7 +318,8 @@ func TestSignInWithDiscord(t *testing.T) {
 	if bytes.Contains(list.body, []byte("ban appeal")) {
 		t.Fatalf("the portal lists another user's ticket")
 	}
-	if bytes.Contains(list.body, []byte("555")) {
+	// By id or name: the id alone also matches the static files' content hash now and then.
+	if bytes.Contains(list.body, []byte("discord:555")) || bytes.Contains(list.body, []byte("No helpdesk here")) {
 		t.Fatalf("a server without a helpdesk is offered")
 	}
 	wantStatus(t, b.get(ticketPath(mine.ID)), http.StatusOK)

@@ -49,6 +49,11 @@ type listView struct {
 	FirstURL   string
 	Filtered   bool
 	Back       string // this page's URL, where a bulk change returns
+	// ViewsOn, Views and ViewQuery are the saved views (dashboard_views.go) and the filters
+	// a new one would keep.
+	ViewsOn   bool
+	Views     []viewLink
+	ViewQuery string
 }
 
 // listQuery is the queue's query string: the filters, without the cursor.
@@ -155,6 +160,13 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	lv.Filtered = lv.Status != "active" || lv.Workspace != "" || lv.Query != "" || lv.Assignee != "" || lv.Priority != ""
 	base := lv.listQuery(lv.Status)
 	lv.Back = listURL(base)
+	if s.cfg.Views != nil {
+		lv.ViewsOn, lv.ViewQuery = true, cleanViewQuery(base.Encode())
+		if lv.Views, err = s.queueViews(r, v, lv.ViewQuery); err != nil {
+			s.pageError(w, r, v, err)
+			return
+		}
+	}
 	if len(hits) > lv.Size {
 		hits = hits[:lv.Size]
 		next := lv.listQuery(lv.Status)

@@ -63,8 +63,9 @@ type harness struct {
 // harnessConfig is what options change: the web.Config and the state store.
 type harnessConfig struct {
 	web.Config
-	state core.StateStore
-	names bool
+	state  core.StateStore
+	names  bool
+	server func(*http.Server)
 }
 
 // withNames gives the server names kept in the store and the state store (core.Names).
@@ -75,6 +76,18 @@ type option func(*harnessConfig)
 func withClock(c core.Clock) option { return func(cfg *harnessConfig) { cfg.Clock = c } }
 
 func withWeb(fn func(*web.Config)) option { return func(cfg *harnessConfig) { fn(&cfg.Config) } }
+
+// withLive gives the service and the dashboard live updates over the in-process PubSub.
+func withLive(t *testing.T) option {
+	return func(cfg *harnessConfig) {
+		cfg.Live = core.NewLive(core.LiveConfig{PubSub: memstate.NewPubSub()})
+		go cfg.Live.Run(t.Context())
+		<-cfg.Live.Ready()
+	}
+}
+
+// withServer changes the HTTP server before it starts (timeouts).
+func withServer(fn func(*http.Server)) option { return func(cfg *harnessConfig) { cfg.server = fn } }
 
 // withState runs the service on st instead of a fresh in-process state store.
 func withState(st core.StateStore) option { return func(cfg *harnessConfig) { cfg.state = st } }
@@ -111,7 +124,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	if lim == nil {
 		lim = memstate.New(cfg.Clock)
 	}
-	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log})
+	svc := core.NewService(core.ServiceConfig{Store: store, State: cfg.state, Limiter: lim, Clock: cfg.Clock, Log: log, Live: cfg.Live})
 	accounts, err := core.NewAccounts(core.AccountsConfig{Store: store, Sessions: store, Clock: cfg.Clock, Log: log, Cost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
@@ -123,13 +136,20 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 		t.Cleanup(stop)
 		go cfg.Names.Run(nctx)
 	}
+	if cfg.Views == nil {
+		cfg.Views = core.NewViews(core.ViewsConfig{Store: store, Clock: cfg.Clock})
+	}
 	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	mux := http.NewServeMux()
 	srv.Routes(mux)
-	ts := httptest.NewServer(mux)
+	ts := httptest.NewUnstartedServer(mux)
+	if cfg.server != nil {
+		cfg.server(ts.Config)
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs, names: cfg.Names}
 	h.token = h.issue(core.NewToken{Name: "tester"})

@@ -56,6 +56,13 @@ type Config struct {
 	// Slack and Discord, when set, enable Sign in with Slack and with Discord.
 	Slack   *SlackSignIn
 	Discord *DiscordSignIn
+	// Live, when set, streams ticket changes to the dashboard (GET /events); without it the
+	// dashboard polls.
+	Live *core.Live
+	// Heartbeat is how often an idle event stream sends a comment [20s].
+	Heartbeat time.Duration
+	// Views, when set, lets staff save the queue's filters as named views.
+	Views *core.Views
 }
 
 // Server serves the REST API v1 and the staff dashboard.
@@ -71,6 +78,9 @@ type Server struct {
 	cop      *http.CrossOriginProtection
 	// providers are the configured platform sign-ins.
 	providers []signInProvider
+	// streams and heartbeat are the event streams' (events.go).
+	streams   *streams
+	heartbeat time.Duration
 }
 
 // New builds a Server. Errors: invalid (no Service or Accounts), internal (templates).
@@ -90,16 +100,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = defaultSessionTTL
 	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = defaultHeartbeat
+	}
 	if cfg.APILimit == (core.Limit{}) {
 		cfg.APILimit = core.Limit{Rate: 50, Period: time.Second, Burst: 200}
 	}
 	s := &Server{
-		cfg:      cfg,
-		svc:      cfg.Service,
-		accounts: cfg.Accounts,
-		clock:    cfg.Clock,
-		log:      cfg.Log,
-		cop:      http.NewCrossOriginProtection(),
+		cfg:       cfg,
+		svc:       cfg.Service,
+		accounts:  cfg.Accounts,
+		clock:     cfg.Clock,
+		log:       cfg.Log,
+		cop:       http.NewCrossOriginProtection(),
+		streams:   newStreams(),
+		heartbeat: cfg.Heartbeat,
 	}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, nil, &httpError{status: http.StatusForbidden, code: core.EForbidden,
@@ -133,7 +148,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 // routes lists every route: the API's first, then the dashboard's.
 func (s *Server) routes() []route {
-	return slices.Concat(s.apiRoutes(), s.dashboardRoutes(), s.portalRoutes(), s.signInRoutes())
+	return slices.Concat(s.apiRoutes(), s.dashboardRoutes(), s.eventsRoutes(), s.viewsRoutes(), s.portalRoutes(), s.signInRoutes())
 }
 
 // apiRoutes are the REST API v1; each is described in the OpenAPI document.
@@ -193,14 +208,7 @@ func (s *Server) dashboardRoutes() []route {
 // common wraps every handler: security headers, a deadline, and panic recovery.
 func (s *Server) common(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "same-origin")
-		if s.cfg.SecureCookies {
-			hd.Set("Strict-Transport-Security", "max-age=31536000")
-		}
+		s.securityHeaders(w)
 		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 		defer cancel()
 		defer func() {
@@ -217,6 +225,18 @@ func (s *Server) common(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// securityHeaders are set on every response.
+func (s *Server) securityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	if s.cfg.SecureCookies {
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 }
 
 // internalError answers a failure of a request, in JSON under /api/ and as a page elsewhere.

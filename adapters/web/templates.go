@@ -122,6 +122,9 @@ var flashes = map[string]string{
 	"portal_reply":     "Reply sent to the helpdesk.",
 	"portal_closed":    "Ticket closed. Reopen it if you still need help.",
 	"portal_reopened":  "Ticket reopened. The helpdesk has been told.",
+	"view_saved":       "View saved. It is listed under the status tabs.",
+	"view_renamed":     "View renamed.",
+	"view_deleted":     "View deleted.",
 }
 
 // flashMsg is a confirmation to show, and its code (for the page's markup and tests).
@@ -142,6 +145,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
 		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"liveOn":       func() bool { return s.cfg.Live != nil },
 		"statusLabel":  statusLabel,
 		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
 		"who":          who,

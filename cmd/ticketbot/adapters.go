@@ -26,6 +26,7 @@ type deps struct {
 	// names keeps the names of workspaces and people; the web adapter runs its background
 	// work (learnt names kept, missing ones fetched from the chat adapters).
 	names *core.Names
+	live  *core.Live
 }
 
 // buildAdapters builds the web adapter and every chat adapter whose credentials are set,
@@ -91,6 +92,8 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, Names: d.names,
 		Slack:   slackSignIn(cfg.Slack, slackRoles),
 		Discord: discordSignIn(cfg.Discord, discordRoles),
+		Live:    d.live,
+		Views:   core.NewViews(core.ViewsConfig{Store: d.store}),
 	})
 	if err != nil {
 		return nil, err

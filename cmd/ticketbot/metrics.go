@@ -67,6 +67,18 @@ func (m *metrics) watchOutbox(ob core.Outbox, d *core.Dispatcher) {
 	)
 }
 
+// watchLive exports the open event streams and the live updates lost.
+func (m *metrics) watchLive(l *core.Live) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ticketbot_live_streams", Help: "Dashboard event streams open on this replica.",
+		}, func() float64 { return float64(l.Listeners()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_live_dropped_total", Help: "Live updates not published (queue full or Redis unreachable); dashboards catch up on their next event or reconnect.",
+		}, func() float64 { return float64(l.Dropped()) }),
+	)
+}
+
 // watchDiscord exports how many gateway events the Discord adapter dropped because its
 // per-channel queue was full (a slow database).
 func (m *metrics) watchDiscord(a interface{ DroppedGatewayEvents() uint64 }) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,6 +91,8 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 		return err
 	}
 	defer a.close()
+	// Event streams never go idle: Shutdown ends them when it begins instead of waiting.
+	srv.RegisterOnShutdown(a.closeStreams)
 	h.ready(a.mux)
 	log.Info("ready")
 
@@ -97,6 +101,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.disp.Run(runCtx) })
+	wg.Go(func() { a.live.Run(runCtx) })
 	for _, ad := range a.adapters {
 		wg.Go(func() {
 			if err := ad.Run(runCtx); err != nil {
@@ -134,12 +139,27 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	return nil
 }
 
+// liveTopic is the deployment's live-update topic: replicas of one database share it, and two
+// deployments on one Redis never hear each other. It is named by a hash of the deployment id,
+// which keys the session hashes and must not be shown.
+func liveTopic(ctx context.Context, st *gormstore.Store) (string, error) {
+	id, err := st.DeploymentID(ctx)
+	if err != nil {
+		return "", fmt.Errorf("deployment id: %w", err)
+	}
+	sum := sha256.Sum256([]byte("ticketbot live topic\x00" + id))
+	return core.LiveTopic + ":" + hex.EncodeToString(sum[:8]), nil
+}
+
 // app is everything serve runs once start-up is done.
 type app struct {
 	mux      *http.ServeMux
 	disp     *core.Dispatcher
+	live     *core.Live
 	adapters []adapter
-	close    func()
+	// closeStreams ends the dashboard's event streams (at shutdown).
+	closeStreams func()
+	close        func()
 }
 
 // startApp opens and migrates the database (telling h each step), connects the shared state
@@ -174,9 +194,16 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease})
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
+	topic, err := liveTopic(ctx, st)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	live := core.NewLive(core.LiveConfig{PubSub: shared.pubsub, Log: log, Topic: topic})
+	m.watchLive(live)
 	svc := core.NewService(core.ServiceConfig{
 		Store: st, State: shared.state, Limiter: shared.lim, Log: log, Clock: hooks.clock,
-		Committed: disp.Kick, Opened: m.ticketOpened,
+		Committed: disp.Kick, Opened: m.ticketOpened, Live: live,
 	})
 	throttle := core.NewThrottle(shared.lim, log)
 	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
@@ -192,13 +219,17 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
 	names := core.NewNames(core.NamesConfig{Store: st, Cache: core.NewCache(shared.state, "names"), Log: log})
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m, names: names})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m, names: names, live: live})
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
+	closeStreams := func() {}
 	for _, a := range adapters {
 		a.Routes(mux)
+		if w, ok := a.(webAdapter); ok {
+			closeStreams = w.CloseStreams
+		}
 	}
-	return &app{mux: mux, disp: disp, adapters: adapters, close: closeAll}, nil
+	return &app{mux: mux, disp: disp, live: live, adapters: adapters, closeStreams: closeStreams, close: closeAll}, nil
 }

@@ -25,11 +25,13 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorms
 	return st, nil
 }
 
-// sharedState is the StateStore and Limiter of this process.
+// sharedState is the StateStore, Limiter and PubSub of this process.
 type sharedState struct {
 	state core.StateStore
 	lim   core.Limiter
-	close func() error
+	// pubsub carries live updates between replicas (Redis), or within this one.
+	pubsub core.PubSub
+	close  func() error
 }
 
 // openState connects to Redis (wrapped to fail open while it is away) or, without
@@ -38,7 +40,7 @@ func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (shared
 	if cfg.RedisURL == "" {
 		log.Info("TICKETBOT_REDIS_URL is empty: using in-process state; run one replica only")
 		m := memstate.New(nil)
-		return sharedState{state: m, lim: m, close: m.Close}, nil
+		return sharedState{state: m, lim: m, pubsub: memstate.NewPubSub(), close: m.Close}, nil
 	}
 	r, err := redisstate.Open(cfg.RedisURL.Reveal())
 	if err != nil {
@@ -54,7 +56,7 @@ func openState(ctx context.Context, cfg config.Config, log *slog.Logger) (shared
 	}
 	fo := core.NewFailOpenConfig(core.FailOpenConfig{State: r, Limiter: r, Log: log,
 		Timeout: cfg.RedisTimeout, OpenFor: cfg.RedisBreaker, MaxOpen: 6 * cfg.RedisBreaker})
-	return sharedState{state: fo, lim: fo, close: r.Close}, nil
+	return sharedState{state: fo, lim: fo, pubsub: r, close: r.Close}, nil
 }
 
 // withStore loads the configuration, opens and migrates the database, runs fn on it and

@@ -107,6 +107,7 @@ func migrations() []*gormigrate.Migration {
 		migrateIdentity(),
 		migrateNames(),
 		migrateLinks(),
+		migrateViews(),
 	}
 }
 

@@ -87,3 +87,10 @@ func TestSweepNeverDropsLiveEntries(t *testing.T) {
 		t.Fatalf("store holds %d entries, want at most %d", n, 2*64+1)
 	}
 }
+
+func TestPubSubSuite(t *testing.T) {
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		ps := memstate.NewPubSub()
+		return ps, ps
+	})
+}

@@ -1,6 +1,7 @@
 package redisstate_test
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -139,4 +140,77 @@ func closedAddr(t *testing.T) string {
 // go-redis's ClusterClient: a command whose keys span slots would fail here with CROSSSLOT.
 func TestStateSuiteRedisCluster(t *testing.T) {
 	runSuiteOn(t, coretest.RedisClusterURL(t))
+}
+
+func TestPubSubSuiteMiniredis(t *testing.T) {
+	mr := miniredis.RunT(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, "redis://"+mr.Addr()), pubsubClient(t, "redis://"+mr.Addr())
+	})
+}
+
+func TestPubSubSuiteRedis(t *testing.T) {
+	url := coretest.RedisURL(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, url), pubsubClient(t, url)
+	})
+}
+
+// A replica subscribed through one node of a Redis Cluster hears what another publishes
+// through any node.
+func TestPubSubSuiteRedisCluster(t *testing.T) {
+	url := coretest.RedisClusterURL(t)
+	coretest.RunPubSubSuite(t, func(t *testing.T) (core.PubSub, core.PubSub) {
+		return pubsubClient(t, url), pubsubClient(t, url)
+	})
+}
+
+// pubsubClient is one replica's Store on rawURL.
+func pubsubClient(t *testing.T, rawURL string) core.PubSub {
+	s, err := redisstate.Open(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// When the connection breaks, go-redis subscribes again; the subscription says so (a nil
+// message) and Live tells every listener to re-read (a resync), then changes flow again.
+func TestPubSubReconnectSaysMessagesMayBeLost(t *testing.T) {
+	mr := miniredis.RunT(t)
+	ps := pubsubClient(t, "redis://"+mr.Addr())
+	live := core.NewLive(core.LiveConfig{PubSub: ps, Topic: "tb:test:reconnect"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go live.Run(ctx)
+	<-live.Ready()
+	ch, stop := live.Listen(core.Actor{User: core.UserRef{ID: "web:sam"}, Role: core.RoleStaff}, 0)
+	defer stop()
+	mr.Close()
+	if err := mr.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-ch:
+		if ev.TicketID != 0 {
+			t.Fatalf("after the reconnection: %+v, want a resync", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no resync within 10s of the reconnection")
+	}
+	ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "T1"}
+	deadline := time.After(10 * time.Second)
+	for {
+		live.Publish(core.LiveEvent{TicketID: 9, Workspace: ws})
+		select {
+		case ev := <-ch:
+			if ev.TicketID == 9 {
+				return
+			}
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no change arrived after the reconnection")
+		}
+	}
 }

@@ -113,13 +113,31 @@
   var same = function (el) {
     return el.outerHTML.replace(/<time([^>]*)>[^<]*<\/time>/g, "<time$1></time>").replace(/ focused/g, "");
   };
-  var refresh = function () {
-    if (document.hidden || busy()) { return; }
+  // swapQueue replaces the whole queue (#queue) when a list turned empty or an empty one got
+  // tickets: there are no rows to swap then. Nothing in it is being typed or chosen (busy).
+  var swapQueue = function (doc) {
+    var old = document.getElementById("queue");
+    var now = doc.getElementById("queue");
+    if (!old || !now || !document.getElementById("ticket-rows") === !doc.getElementById("ticket-rows")) { return false; }
+    old.replaceWith(document.importNode(now, true));
+    ["tabs", "totals"].forEach(function (id) {
+      var o = document.getElementById(id), n = doc.getElementById(id);
+      if (o && n) { o.replaceWith(document.importNode(n, true)); }
+    });
+    return true;
+  };
+  // refresh reads the page again and swaps what changed; skipped (the agent is busy or the tab
+  // hidden), it calls skipped instead.
+  var refresh = function (skipped) {
+    skipped = skipped || function () {};
+    if (document.hidden || busy()) { skipped(); return; }
     fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "X-Live": "1" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (!html || busy()) { return; }
+        if (!html) { return; }
+        if (busy()) { skipped(); return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
+        if (swapQueue(doc)) { return; }
         liveIDs.forEach(function (id) {
           var old = document.getElementById(id);
           var now = doc.getElementById(id);
@@ -130,6 +148,54 @@
       })
       .catch(function () {});
   };
-  var live = document.querySelector("[data-live]");
-  if (live) { setInterval(refresh, parseInt(live.getAttribute("data-live"), 10) || 5000); }
+  liveUpdates(refresh);
 })();
+
+// liveUpdates keeps the page current. With a stream (data-events, Server-Sent Events) each
+// event names a changed ticket and the page is read again at once; a stream that (re)opens
+// reads it once to catch up on what it missed. Polling every data-live milliseconds runs only
+// while there is no stream (none offered, no EventSource, or the stream is down). The html
+// element tells which path ran (data-live-mode, and counts in data-live-sse and
+// data-live-poll), for the browser test.
+function liveUpdates(refresh) {
+  "use strict";
+  var live = document.querySelector("[data-live]");
+  if (!live) { return; }
+  var every = parseInt(live.getAttribute("data-live"), 10) || 5000;
+  var root = document.documentElement;
+  var count = function (via) { root.dataset["live" + via] = String((parseInt(root.dataset["live" + via], 10) || 0) + 1); };
+  var poller = null;
+  var poll = function () {
+    root.dataset.liveMode = "poll";
+    if (!poller) { poller = setInterval(function () { count("Poll"); refresh(); }, every); }
+  };
+  // soon refreshes at most once a second (a burst of events makes one read, after it), and
+  // while refresh is skipped (the agent is busy, the tab hidden) once a second until it is
+  // not, so an event is never lost to a busy moment.
+  var waiting = null;
+  var last = 0;
+  var soon = function () {
+    if (waiting) { return; }
+    var attempt = function () {
+      waiting = null;
+      last = Date.now();
+      refresh(function () { waiting = setTimeout(attempt, 1000); });
+    };
+    var wait = last + 1000 - Date.now();
+    if (wait > 0) { waiting = setTimeout(attempt, wait); } else { attempt(); }
+  };
+  var src = document.querySelector("[data-events]");
+  if (!src || !window.EventSource) { poll(); return; }
+  var es = new EventSource(src.getAttribute("data-events"));
+  es.onopen = function () {
+    root.dataset.liveMode = "sse";
+    if (poller) { clearInterval(poller); poller = null; }
+    soon();
+  };
+  es.addEventListener("ticket", function () { count("Sse"); soon(); });
+  es.addEventListener("resync", function () { soon(); });
+  // A stream that drops reconnects by itself (retry: in the stream); one refused (not
+  // signed in, live updates off) is closed for good. Either way the page polls meanwhile.
+  es.onerror = function () { poll(); };
+  window.addEventListener("pagehide", function () { es.close(); });
+}

@@ -1,0 +1,229 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/adapters/web"
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/memstate"
+)
+
+// stream is an open GET of an event stream, read line by line.
+type stream struct {
+	resp  *http.Response
+	lines chan string
+}
+
+func (b *browser) stream(t *testing.T, path string) *stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.h.ts.URL+path, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	s := &stream{resp: resp, lines: make(chan string, 100)}
+	go func() {
+		defer close(s.lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+	}()
+	return s
+}
+
+// next returns the next line that satisfies keep, failing after 5 s or at the stream's end.
+func (s *stream) next(t *testing.T, keep func(string) bool) string {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if keep(l) {
+				return l
+			}
+		case <-deadline:
+			t.Fatal("no such line within 5s")
+		}
+	}
+}
+
+func isData(l string) bool { return strings.HasPrefix(l, "data: ") }
+
+// TestEventStreams: the dashboard's streams tell of changes made anywhere (the API here) by
+// ticket id only, the ticket stream only of its ticket, with headers that keep proxies from
+// buffering; they outlive the server's read and write timeouts and end on shutdown.
+func TestEventStreams(t *testing.T) {
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withLive(t), withWeb(func(c *web.Config) {
+		c.Heartbeat = 100 * time.Millisecond
+	}), withServer(func(s *http.Server) {
+		s.ReadTimeout, s.WriteTimeout = time.Second, time.Second
+	}))
+	h.account("sam", core.RoleStaff, staffPass)
+	b := h.browser()
+	b.login("sam", staffPass)
+	one, two := h.open(wsSlack, "Secret title one"), h.open(wsSlack, "Secret title two")
+
+	queue := b.stream(t, "/events")
+	ticket := b.stream(t, fmt.Sprintf("/tickets/%d/events", two.ID))
+	for name, s := range map[string]*stream{"queue": queue, "ticket": ticket} {
+		if s.resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s stream: status %d", name, s.resp.StatusCode)
+		}
+		for k, want := range map[string]string{"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", "X-Accel-Buffering": "no"} {
+			if got := s.resp.Header.Get(k); got != want {
+				t.Errorf("%s stream: %s = %q, want %q", name, k, got, want)
+			}
+		}
+	}
+
+	t.Run("a change through the API reaches the stream as an id", func(t *testing.T) {
+		wantStatus(t, h.api(http.MethodPatch, fmt.Sprintf("/api/v1/tickets/%d", one.ID), "-", `{"priority":"high"}`), http.StatusOK)
+		if got, want := queue.next(t, isData), fmt.Sprintf(`data: {"id":%d}`, one.ID); got != want {
+			t.Errorf("queue stream: %q, want %q", got, want)
+		}
+		wantStatus(t, h.api(http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/messages", two.ID), "-", `{"content":"a reply"}`), http.StatusCreated)
+		if got, want := ticket.next(t, isData), fmt.Sprintf(`data: {"id":%d}`, two.ID); got != want {
+			t.Errorf("ticket stream: %q, want %q (never ticket %d's change)", got, want, one.ID)
+		}
+		if got := queue.next(t, isData); strings.Contains(got, "Secret") || got != fmt.Sprintf(`data: {"id":%d}`, two.ID) {
+			t.Errorf("queue stream: %q", got)
+		}
+	})
+	t.Run("the stream outlives the server's timeouts with heartbeats", func(t *testing.T) {
+		start := time.Now()
+		for time.Since(start) < 2500*time.Millisecond {
+			queue.next(t, func(l string) bool { return l == ": heartbeat" })
+		}
+		wantStatus(t, h.api(http.MethodPatch, fmt.Sprintf("/api/v1/tickets/%d", one.ID), "-", `{"priority":"low"}`), http.StatusOK)
+		if got := queue.next(t, isData); got != fmt.Sprintf(`data: {"id":%d}`, one.ID) {
+			t.Errorf("after 2.5s: %q", got)
+		}
+	})
+	t.Run("shutdown ends the streams and refuses new ones", func(t *testing.T) {
+		h.srv.CloseStreams()
+		for _, s := range []*stream{queue, ticket} {
+			deadline := time.After(5 * time.Second)
+		drain:
+			for {
+				select {
+				case _, ok := <-s.lines:
+					if !ok {
+						break drain
+					}
+				case <-deadline:
+					t.Fatal("a stream stayed open after CloseStreams")
+				}
+			}
+		}
+		if got := b.get("/events"); got.status != http.StatusServiceUnavailable {
+			t.Errorf("a new stream after shutdown: status %d", got.status)
+		}
+	})
+}
+
+// Without live updates, or for a ticket the viewer may not see, or a viewer who is not
+// staff, no stream opens: the page polls.
+func TestEventStreamsRefused(t *testing.T) {
+	off := newHarness(t, "sqlite://"+t.TempDir()+"/t.db")
+	off.account("sam", core.RoleStaff, staffPass)
+	b := off.browser()
+	b.login("sam", staffPass)
+	if got := b.get("/events"); got.status != http.StatusServiceUnavailable {
+		t.Errorf("live off: status %d", got.status)
+	}
+	if strings.Contains(string(b.get("/").body), "data-events") {
+		t.Error("live off: the queue offers a stream")
+	}
+
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withLive(t))
+	h.account("sam", core.RoleStaff, staffPass)
+	h.account("rita", core.RoleRequester, "rita-password-1")
+	staff := h.browser()
+	staff.login("sam", staffPass)
+	if !strings.Contains(string(staff.get("/").body), `data-events="/events"`) {
+		t.Error("live on: the queue does not offer its stream")
+	}
+	if got := staff.get("/tickets/999/events"); got.status != http.StatusNotFound {
+		t.Errorf("unknown ticket: status %d", got.status)
+	}
+	rita := h.browser()
+	rita.login("rita", "rita-password-1")
+	if got := rita.get("/events"); got.status != http.StatusForbidden {
+		t.Errorf("requester: status %d", got.status)
+	}
+	if got := h.browser().get("/events"); got.status != http.StatusSeeOther {
+		t.Errorf("signed out: status %d", got.status)
+	}
+}
+
+// flakyPubSub is the in-process PubSub whose subscriptions can be made to report a break.
+type flakyPubSub struct {
+	*memstate.PubSub
+	breaks chan []byte
+}
+
+type flakySub struct {
+	core.Subscription
+	out chan []byte
+}
+
+func (f flakyPubSub) Subscribe(ctx context.Context, topic string) (core.Subscription, error) {
+	inner, err := f.PubSub.Subscribe(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	s := flakySub{Subscription: inner, out: make(chan []byte)}
+	go func() {
+		defer close(s.out)
+		for {
+			select {
+			case m, ok := <-inner.Messages():
+				if !ok {
+					return
+				}
+				s.out <- m
+			case m := <-f.breaks:
+				s.out <- m
+			}
+		}
+	}()
+	return s, nil
+}
+
+func (s flakySub) Messages() <-chan []byte { return s.out }
+
+// After a break in the subscription the stream says "resync" (the page reads everything
+// again); while Live is not subscribed no stream opens, so the page polls.
+func TestEventStreamsResyncAndDown(t *testing.T) {
+	ps := flakyPubSub{PubSub: memstate.NewPubSub(), breaks: make(chan []byte)}
+	live := core.NewLive(core.LiveConfig{PubSub: ps})
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withWeb(func(c *web.Config) { c.Live = live }))
+	h.account("sam", core.RoleStaff, staffPass)
+	b := h.browser()
+	b.login("sam", staffPass)
+	if got := b.get("/events"); got.status != http.StatusServiceUnavailable {
+		t.Fatalf("before Live subscribed: status %d", got.status)
+	}
+	go live.Run(t.Context())
+	<-live.Ready()
+	s := b.stream(t, "/events")
+	if s.resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", s.resp.StatusCode)
+	}
+	ps.breaks <- nil
+	s.next(t, func(l string) bool { return l == "event: resync" })
+}

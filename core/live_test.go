@@ -1,0 +1,146 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
+	"github.com/ticketbot/ticketbot/core/memstate"
+)
+
+// downPubSub is a Redis that is away; it counts the attempts to subscribe.
+type downPubSub struct{ tries atomic.Int64 }
+
+func (*downPubSub) Publish(context.Context, string, []byte) error {
+	return &core.Error{Code: core.EUnavailable, Message: "down"}
+}
+
+func (d *downPubSub) Subscribe(context.Context, string) (core.Subscription, error) {
+	d.tries.Add(1)
+	return nil, errors.New("down")
+}
+
+// Publishing never blocks a change: without Run the queue fills and further events are
+// dropped and counted; with a PubSub that is away every event is dropped and counted.
+func TestLivePublishNeverBlocks(t *testing.T) {
+	down := &downPubSub{}
+	logs := &coretest.LogBuffer{}
+	l := core.NewLive(core.LiveConfig{PubSub: down, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	done := make(chan struct{})
+	go func() {
+		for i := range 2000 {
+			l.Publish(core.LiveEvent{TicketID: int64(i)})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish blocked")
+	}
+	if got := l.Dropped(); got != 2000-1024 {
+		t.Fatalf("Dropped = %d, want the %d that did not fit the queue", got, 2000-1024)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go l.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Dropped() < 2000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Dropped = %d after Run, want 2000 (every publish failed)", l.Dropped())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for down.tries.Load() < 2 { // Run tries again after a second, and logs the outage once
+		if time.Now().After(deadline) {
+			t.Fatalf("Run tried to subscribe %d times", down.tries.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := strings.Count(logs.String(), "cannot subscribe"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, logs.String())
+	}
+	if l.Up() {
+		t.Error("Up while nothing is subscribed")
+	}
+	var nilLive *core.Live
+	nilLive.Publish(core.LiveEvent{TicketID: 1}) // a Service without Live
+}
+
+// Every committed change of a ticket is published once, by id, after the commit; a change
+// that fails publishes nothing; internal notes are marked so requesters never hear of them.
+func TestServicePublishesEveryChange(t *testing.T) {
+	st := openStore(t, "sqlite://"+t.TempDir()+"/t.db")
+	ps := memstate.NewPubSub()
+	live := core.NewLive(core.LiveConfig{PubSub: ps})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go live.Run(ctx)
+	<-live.Ready()
+	m := memstate.New(nil)
+	defer m.Close()
+	svc := core.NewService(core.ServiceConfig{Store: st, State: m, Limiter: m, Live: live})
+	staffAll := core.Actor{User: core.UserRef{ID: "web:sam"}, Role: core.RoleStaff}
+	all, stopAll := live.Listen(staffAll, 0)
+	defer stopAll()
+	reporter := actor(wsA, "U1", core.RoleRequester)
+	mine, stopMine := live.Listen(reporter, 0)
+	defer stopMine()
+	next := func(ch <-chan core.LiveEvent, what string) core.LiveEvent {
+		t.Helper()
+		select {
+		case ev := <-ch:
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: nothing published", what)
+		}
+		return core.LiveEvent{}
+	}
+
+	tk := mustOpen(t, svc, reporter, "Printer jam")
+	if ev := next(all, "open"); ev.TicketID != tk.ID || ev.Workspace != wsA || ev.Reporter != "U1" {
+		t.Fatalf("open published %+v", ev)
+	}
+	next(mine, "open (reporter)")
+	high := core.PriorityHigh
+	if _, err := svc.UpdateTicket(t.Context(), staffAll, tk.ID, core.TicketUpdate{Priority: &high}); err != nil {
+		t.Fatal(err)
+	}
+	// The same priority again changes nothing: nothing is published.
+	if _, err := svc.UpdateTicket(t.Context(), staffAll, tk.ID, core.TicketUpdate{Priority: &high}); err != nil && !core.IsCode(err, core.EConflict) {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.AddMessage(t.Context(), staffAll, tk.ID, core.MessageInput{ExternalID: "n1", Content: "internal", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.AddMessage(t.Context(), staffAll, tk.ID, core.MessageInput{ExternalID: "r1", Content: "public"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EditMessage(t.Context(), staffAll, tk.ID, "r1", "public, edited", false); err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{false, true, false, false} // update, note, reply, edit: internal?
+	for i, internal := range want {
+		if ev := next(all, "change"); ev.TicketID != tk.ID || ev.Internal != internal {
+			t.Fatalf("change %d published %+v, want internal=%v", i, ev, internal)
+		}
+	}
+	for _, what := range []string{"update", "reply", "edit"} { // never the note
+		if ev := next(mine, what+" (reporter)"); ev.Internal {
+			t.Fatalf("the reporter heard of an internal note: %+v", ev)
+		}
+	}
+	select {
+	case ev := <-all:
+		t.Fatalf("an extra event %+v (the failed change?)", ev)
+	case ev := <-mine:
+		t.Fatalf("the reporter got an extra event %+v", ev)
+	default:
+	}
+}
