@@ -189,8 +189,15 @@ type Ticket struct {
 	// request cannot open a second ticket even when the de-duplication cache is gone.
 	RequestID  string
 	StatusNote string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CategoryID is the ticket's category (0: none); Category is its name when the ticket
+	// was opened, kept when the category is renamed or deleted.
+	CategoryID int64
+	Category   string
+	// Answers are the requester's answers to the category's questions; the store loads them
+	// with a single ticket (Ticket, TicketByNumber), not with lists.
+	Answers   []Answer
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Attachment is a file attached to a message, kept by name and URL.

@@ -37,6 +37,8 @@ type ticketRow struct {
 	ThreadID      string
 	CardID        string
 	StatusNote    string
+	CategoryID    int64
+	CategoryName  string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -183,6 +185,7 @@ func toTicketRow(t core.Ticket) ticketRow {
 		OriginChannel: t.OriginChannel, OriginMessage: t.OriginMessage,
 		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
+		CategoryID: t.CategoryID, CategoryName: t.Category,
 		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 	}
 }
@@ -197,6 +200,7 @@ func (r ticketRow) core() core.Ticket {
 		OriginChannel: r.OriginChannel, OriginMessage: r.OriginMessage,
 		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
+		CategoryID: r.CategoryID, Category: r.CategoryName,
 		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
