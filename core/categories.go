@@ -34,7 +34,9 @@ const (
 )
 
 // QuestionKinds lists every kind.
-func QuestionKinds() []QuestionKind { return []QuestionKind{QuestionShort, QuestionLong, QuestionChoice} }
+func QuestionKinds() []QuestionKind {
+	return []QuestionKind{QuestionShort, QuestionLong, QuestionChoice}
+}
 
 // Question is one thing a category asks a requester when they open a ticket.
 type Question struct {

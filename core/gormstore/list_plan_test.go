@@ -20,8 +20,8 @@ import (
 )
 
 const (
-	planTickets    = 3000 // 3 workspaces × 5 statuses × 4 priorities, 7 assignees, 40 reporters
-	planPage       = 10
+	planTickets = 3000 // 3 workspaces × 5 statuses × 4 priorities, 7 assignees, 40 reporters
+	planPage    = 10
 )
 
 // planCategory is ticket n's category: none for a third, else one of 1…6, each of one

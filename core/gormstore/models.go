@@ -186,7 +186,7 @@ func toTicketRow(t core.Ticket) ticketRow {
 		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
 		CategoryID: t.CategoryID, CategoryName: t.Category,
-		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+		CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 	}
 }
 
@@ -201,7 +201,7 @@ func (r ticketRow) core() core.Ticket {
 		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
 		CategoryID: r.CategoryID, Category: r.CategoryName,
-		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
 
