@@ -254,8 +254,14 @@ type Settings struct {
 	// RequestChannels are channels where people ask for help in messages.
 	RequestChannels []RequestChannel
 	// Replies says whether staff messages in a staff thread reach the requester.
-	Replies   ReplyMode
-	UpdatedAt time.Time
+	Replies ReplyMode
+	// Hours are the support hours (the zero calendar: always open); a ticket opened outside
+	// them gets a line saying when staff are back.
+	Hours Hours
+	// TranscriptChannel is where a closed ticket's HTML transcript is posted (Discord;
+	// empty: nowhere).
+	TranscriptChannel string
+	UpdatedAt         time.Time
 }
 
 // ReplyMode says what becomes of a staff member's message in a ticket's staff thread.

@@ -87,6 +87,7 @@ func migrations() []*gormigrate.Migration {
 		migrateSearch(),
 		migrateIdentity(),
 		migrateCategories(),
+		migrateHoursSettings(),
 	}
 }
 

@@ -130,14 +130,16 @@ type settingsRow struct {
 	Workspace string `gorm:"primaryKey"`
 	// Channel and StaffRole are the settings of before the conversation model; they are kept
 	// (written empty) so rows stay valid for the schema.
-	Channel         string
-	StaffRole       string
-	TriageChannel   string
-	SupportChannel  string
-	StaffGroup      string
-	RequestChannels string // JSON array of core.RequestChannel
-	Replies         string
-	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
+	Channel           string
+	StaffRole         string
+	TriageChannel     string
+	SupportChannel    string
+	StaffGroup        string
+	RequestChannels   string // JSON array of core.RequestChannel
+	Replies           string
+	Hours             string // JSON of core.HoursSpec; "" always open
+	TranscriptChannel string
+	UpdatedAt         time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (settingsRow) TableName() string { return "workspace_settings" }
@@ -328,6 +330,14 @@ func (r settingsRow) core() core.Settings {
 	if r.RequestChannels != "" {
 		_ = json.Unmarshal([]byte(r.RequestChannels), &st.RequestChannels) // written by toSettingsRow
 	}
+	st.TranscriptChannel = r.TranscriptChannel
+	if r.Hours != "" {
+		// Written by toSettingsRow from validated hours; a zone the running binary does not
+		// know (it has its own tzdata) leaves the workspace always open rather than broken.
+		if h, err := core.ParseHours([]byte(r.Hours)); err == nil {
+			st.Hours = h
+		}
+	}
 	return st
 }
 
@@ -338,8 +348,15 @@ func toSettingsRow(st core.Settings, now time.Time) settingsRow {
 			rc = string(b)
 		}
 	}
+	hours := ""
+	if !st.Hours.IsZero() {
+		if b, err := json.Marshal(st.Hours); err == nil {
+			hours = string(b)
+		}
+	}
 	return settingsRow{Workspace: st.Workspace.String(), TriageChannel: st.TriageChannel, SupportChannel: st.SupportChannel,
-		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), UpdatedAt: now}
+		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), Hours: hours,
+		TranscriptChannel: st.TranscriptChannel, UpdatedAt: now}
 }
 
 func (r accountRow) core() core.Account {

@@ -44,7 +44,7 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 		err = tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "workspace"}},
 			DoUpdates: clause.AssignmentColumns([]string{"triage_channel", "support_channel", "staff_group",
-				"request_channels", "replies", "updated_at"}),
+				"request_channels", "replies", "hours", "transcript_channel", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
 			return err
@@ -56,6 +56,8 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 			{"staff_group", old.StaffGroup, row.StaffGroup},
 			{"request_channels", old.RequestChannels, row.RequestChannels},
 			{"replies", old.Replies, row.Replies},
+			{"hours", old.Hours, row.Hours},
+			{"transcript_channel", old.TranscriptChannel, row.TranscriptChannel},
 		} {
 			if c[1] != c[2] {
 				changes = append(changes, core.Change{Actor: by, Field: c[0], From: c[1], To: c[2], At: now})
