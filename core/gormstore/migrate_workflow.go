@@ -123,10 +123,10 @@ func (v5Rating) TableName() string { return "ticket_ratings" }
 
 // v5Lease is a named lease: who holds it until when.
 type v5Lease struct {
-	Name   string    `gorm:"size:64;primaryKey"`
-	Owner  string    `gorm:"size:128;not null"`
-	Until  time.Time `gorm:"precision:6;not null"`
-	Taken  time.Time `gorm:"precision:6;not null"`
+	Name  string    `gorm:"size:64;primaryKey"`
+	Owner string    `gorm:"size:128;not null"`
+	Until time.Time `gorm:"precision:6;not null"`
+	Taken time.Time `gorm:"precision:6;not null"`
 }
 
 func (v5Lease) TableName() string { return "leases" }
