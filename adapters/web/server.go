@@ -138,6 +138,9 @@ func (s *Server) apiRoutes() []route {
 		api("PATCH /api/v1/tickets/{id}", s.apiPatchTicket),
 		api("GET /api/v1/tickets/{id}/messages", s.apiListMessages),
 		api("POST /api/v1/tickets/{id}/messages", s.apiPostMessage),
+		api("GET /api/v1/workspaces", s.apiListWorkspaces),
+		api("GET /api/v1/workspaces/{ws}/settings", s.apiGetSettings),
+		api("PATCH /api/v1/workspaces/{ws}/settings", s.apiPatchSettings),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
