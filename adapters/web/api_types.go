@@ -36,6 +36,10 @@ type ticketJSON struct {
 	Assignee    *userJSON `json:"assignee"`
 	CreatedAt   string    `json:"created_at"`
 	UpdatedAt   string    `json:"updated_at"`
+	// Category is the ticket's category (null: none); Answers its answers to the category's
+	// questions (in lists: omitted).
+	Category *ticketCategoryJSON `json:"category"`
+	Answers  []core.Answer       `json:"answers,omitempty"`
 	// Snippet is the matching text of a search result (q=), its matched words marked.
 	Snippet []snippetJSON `json:"snippet,omitempty"`
 }
@@ -54,12 +58,23 @@ func toSnippetJSON(parts []core.SnippetPart) []snippetJSON {
 	return out
 }
 
+// ticketCategoryJSON names a ticket's category.
+type ticketCategoryJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
 func toTicketJSON(t core.Ticket) ticketJSON {
 	rep := toUserJSON(t.Reporter)
 	if rep == nil {
 		rep = &userJSON{}
 	}
+	var cat *ticketCategoryJSON
+	if t.CategoryID != 0 || t.Category != "" {
+		cat = &ticketCategoryJSON{ID: t.CategoryID, Name: t.Category}
+	}
 	return ticketJSON{
+		Category: cat, Answers: t.Answers,
 		ID: t.ID, Workspace: t.Workspace.String(), Number: t.Number,
 		Title: t.Title, Description: t.Description,
 		Status: string(t.Status), StatusNote: t.StatusNote, Priority: string(t.Priority),

@@ -141,6 +141,12 @@ func (s *Server) apiRoutes() []route {
 		api("GET /api/v1/workspaces", s.apiListWorkspaces),
 		api("GET /api/v1/workspaces/{ws}/settings", s.apiGetSettings),
 		api("PATCH /api/v1/workspaces/{ws}/settings", s.apiPatchSettings),
+		api("GET /api/v1/workspaces/{ws}/categories", s.apiListCategories),
+		api("POST /api/v1/workspaces/{ws}/categories", s.apiCreateCategory),
+		api("GET /api/v1/workspaces/{ws}/categories/{id}", s.apiGetCategory),
+		api("PATCH /api/v1/workspaces/{ws}/categories/{id}", s.apiPatchCategory),
+		api("DELETE /api/v1/workspaces/{ws}/categories/{id}", s.apiDeleteCategory),
+		api("GET /api/v1/tickets/{id}/transcript", s.apiTranscript),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
