@@ -199,6 +199,8 @@ type Ticket struct {
 	Reminded bool
 	// CSATAskedAt is when the requester was asked to rate the ticket (once per ticket).
 	CSATAskedAt *time.Time
+	// Rating is the requester's satisfaction score, 1–5, or 0 while unrated.
+	Rating int
 }
 
 // Attachment is a file attached to a message, kept by name and URL.

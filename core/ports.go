@@ -260,6 +260,7 @@ type Store interface {
 	MessageStore
 	PlaceStore
 	SettingsStore
+	WorkflowStore
 	Outbox
 	AccountStore
 	SessionStore

@@ -43,6 +43,7 @@ type ticketRow struct {
 	StatusChangedAt *time.Time
 	Reminded        bool
 	CSATAskedAt     *time.Time `gorm:"column:csat_asked_at"`
+	Rating          int
 }
 
 func (ticketRow) TableName() string { return "tickets" }
@@ -194,7 +195,7 @@ func toTicketRow(t core.Ticket) ticketRow {
 		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
 		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
-		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt),
+		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt), Rating: t.Rating,
 	}
 }
 
@@ -209,7 +210,7 @@ func (r ticketRow) core() core.Ticket {
 		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
 		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt),
+		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt), Rating: r.Rating,
 	}
 	if r.StatusChangedAt != nil {
 		t.StatusChangedAt = r.StatusChangedAt.UTC()
