@@ -193,8 +193,8 @@ type Ticket struct {
 	// was opened, kept when the category is renamed or deleted.
 	CategoryID int64
 	Category   string
-	// Answers are the requester's answers to the category's questions; the store loads them
-	// with a single ticket (Ticket, TicketByNumber), not with lists.
+	// Answers are the requester's answers to the category's questions (the store loads them
+	// with every ticket it returns).
 	Answers   []Answer
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -206,6 +206,8 @@ type Ticket struct {
 	Reminded bool
 	// CSATAskedAt is when the requester was asked to rate the ticket (once per ticket).
 	CSATAskedAt *time.Time
+	// Rating is the requester's satisfaction score, 1–5, or 0 while unrated.
+	Rating int
 }
 
 // Attachment is a file attached to a message, kept by name and URL.

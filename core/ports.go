@@ -263,6 +263,7 @@ type Store interface {
 	PlaceStore
 	SettingsStore
 	CategoryStore
+	WorkflowStore
 	Outbox
 	AccountStore
 	SessionStore

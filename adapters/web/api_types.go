@@ -37,9 +37,9 @@ type ticketJSON struct {
 	CreatedAt   string    `json:"created_at"`
 	UpdatedAt   string    `json:"updated_at"`
 	// Category is the ticket's category (null: none); Answers its answers to the category's
-	// questions (in lists: omitted).
+	// questions.
 	Category *ticketCategoryJSON `json:"category"`
-	Answers  []core.Answer       `json:"answers,omitempty"`
+	Answers  []core.Answer       `json:"answers"`
 	// Snippet is the matching text of a search result (q=), its matched words marked.
 	Snippet []snippetJSON `json:"snippet,omitempty"`
 }
@@ -73,8 +73,12 @@ func toTicketJSON(t core.Ticket) ticketJSON {
 	if t.CategoryID != 0 || t.Category != "" {
 		cat = &ticketCategoryJSON{ID: t.CategoryID, Name: t.Category}
 	}
+	answers := t.Answers
+	if answers == nil {
+		answers = []core.Answer{}
+	}
 	return ticketJSON{
-		Category: cat, Answers: t.Answers,
+		Category: cat, Answers: answers,
 		ID: t.ID, Workspace: t.Workspace.String(), Number: t.Number,
 		Title: t.Title, Description: t.Description,
 		Status: string(t.Status), StatusNote: t.StatusNote, Priority: string(t.Priority),

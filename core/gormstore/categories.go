@@ -191,3 +191,26 @@ func (s *Store) answers(db *gorm.DB, id int64) ([]core.Answer, error) {
 	}
 	return out, nil
 }
+
+// fillAnswers loads the answers of the tickets of ts that have a category, in one query.
+func (s *Store) fillAnswers(db *gorm.DB, ts []core.Ticket) error {
+	var ids []int64
+	at := map[int64]int{}
+	for i, t := range ts {
+		if t.CategoryID != 0 {
+			ids, at[t.ID] = append(ids, t.ID), i
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []answerRow
+	if err := db.Where("ticket_id IN ?", ids).Order("ticket_id, position").Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t := &ts[at[r.TicketID]]
+		t.Answers = append(t.Answers, core.Answer{QuestionID: r.QuestionID, Question: r.Question, Value: r.Value})
+	}
+	return nil
+}

@@ -209,7 +209,7 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	const op = "gormstore.ListTickets"
 	if f.Query != "" {
 		hits, err := s.SearchTickets(ctx, f)
-		out := make([]core.Ticket, len(hits))
+		out := make([]core.Ticket, len(hits)) // SearchTickets filled their answers
 		for i, h := range hits {
 			out[i] = h.Ticket
 		}
@@ -226,6 +226,9 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	out := make([]core.Ticket, len(rows))
 	for i, r := range rows {
 		out[i] = r.core()
+	}
+	if err := s.fillAnswers(s.db.WithContext(ctx), out); err != nil {
+		return nil, fail(op, err)
 	}
 	return out, nil
 }

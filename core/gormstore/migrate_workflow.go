@@ -23,7 +23,7 @@ func migrateWorkflow() *gormigrate.Migration {
 					return fmt.Errorf("add workspace_settings.%s: %w", col, err)
 				}
 			}
-			for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt"} {
+			for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt", "Rating"} {
 				if err := m.AddColumn(&v5Ticket{}, col); err != nil {
 					return fmt.Errorf("add tickets.%s: %w", col, err)
 				}
@@ -51,7 +51,7 @@ func migrateWorkflow() *gormigrate.Migration {
 			if err := m.DropIndex(&v5Ticket{}, "ix_tickets_ws_status_timer"); err != nil {
 				return err
 			}
-			for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt"} {
+			for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt", "Rating"} {
 				if err := m.DropColumn(&v5Ticket{}, col); err != nil {
 					return err
 				}
@@ -89,6 +89,7 @@ type v5Ticket struct {
 	Reminded        bool       `gorm:"not null;default:false;index:ix_tickets_ws_status_timer,priority:3"`
 	StatusChangedAt *time.Time `gorm:"precision:6;index:ix_tickets_ws_status_timer,priority:4"`
 	CSATAskedAt     *time.Time `gorm:"column:csat_asked_at;precision:6"`
+	Rating          int        `gorm:"not null;default:0"`
 }
 
 func (v5Ticket) TableName() string { return "tickets" }

@@ -45,6 +45,7 @@ type ticketRow struct {
 	StatusChangedAt *time.Time
 	Reminded        bool
 	CSATAskedAt     *time.Time `gorm:"column:csat_asked_at"`
+	Rating          int
 }
 
 func (ticketRow) TableName() string { return "tickets" }
@@ -199,7 +200,7 @@ func toTicketRow(t core.Ticket) ticketRow {
 		StatusNote: t.StatusNote,
 		CategoryID: t.CategoryID, CategoryName: t.Category,
 		CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
-		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt),
+		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt), Rating: t.Rating,
 	}
 }
 
@@ -215,7 +216,7 @@ func (r ticketRow) core() core.Ticket {
 		StatusNote: r.StatusNote,
 		CategoryID: r.CategoryID, Category: r.CategoryName,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt),
+		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt), Rating: r.Rating,
 	}
 	if r.StatusChangedAt != nil {
 		t.StatusChangedAt = r.StatusChangedAt.UTC()

@@ -152,10 +152,17 @@ func (s *Store) SearchTickets(ctx context.Context, f core.ListFilter) ([]core.Se
 	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fail(op, err)
 	}
+	ts := make([]core.Ticket, len(rows))
+	for i, r := range rows {
+		ts[i] = r.Row.core()
+	}
+	if err := s.fillAnswers(db, ts); err != nil {
+		return nil, fail(op, err)
+	}
 	hits := make([]core.SearchHit, len(rows))
 	var needMessage, needAnswer []int64
 	for i, r := range rows {
-		t := r.Row.core()
+		t := ts[i]
 		hits[i] = core.SearchHit{Ticket: t, Score: r.Score, Snippet: core.Snippet(t.Title, terms)}
 		if hits[i].Snippet == nil {
 			hits[i].Snippet = core.Snippet(t.Description, terms)

@@ -238,6 +238,11 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 	if err != nil {
 		return core.Ticket{}, err
 	}
+	if out.CategoryID != 0 {
+		if out.Answers, err = s.answers(s.db.WithContext(ctx), out.ID); err != nil {
+			return core.Ticket{}, fail(op, err)
+		}
+	}
 	return out, nil
 }
 
