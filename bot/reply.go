@@ -16,8 +16,12 @@ type Reply struct {
 	Card      *Card
 	// Tickets is a listing, rendered one line each.
 	Tickets []core.Ticket
-	// Modal asks the adapter to open the "open a ticket" form instead of replying.
-	Modal bool
+	// Modal asks the adapter to open the "open a ticket" form instead of replying; with
+	// Category, the form asks that category's questions, and Categories are the workspace's
+	// categories to choose from (the form asks for one when there are any).
+	Modal      bool
+	Category   *core.Category
+	Categories []core.Category
 	// Panel asks the adapter to post the "Open a ticket" panel into this channel.
 	Panel string
 	// Error is set when the reply reports a failure: its code and, for invalid input, the
@@ -37,6 +41,9 @@ type Field struct {
 	Value string
 	// UserID is set when Value names a user, so adapters may render a mention.
 	UserID string
+	// Answer marks a requester's answer to a category question (Name is the question):
+	// user text, possibly long, that adapters show in full width.
+	Answer bool
 }
 
 // ButtonStyle hints how a button looks.
@@ -91,6 +98,12 @@ func TicketCard(t core.Ticket) Card {
 			{Name: "Assignee", Value: assignee, UserID: t.Assignee.ID},
 		},
 		StatusMenu: Action{Verb: "status", TicketID: t.ID}.String(),
+	}
+	if t.Category != "" {
+		c.Fields = append(c.Fields, Field{Name: "Category", Value: t.Category})
+	}
+	for _, a := range t.Answers {
+		c.Fields = append(c.Fields, Field{Name: a.Question, Value: a.Value, Answer: true})
 	}
 	if t.Status.Terminal() {
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}

@@ -33,6 +33,9 @@ const (
 	ArgGroup
 	// ArgFlag is a switch: present or not (the word Name in text, a boolean option).
 	ArgFlag
+	// ArgCategory is a ticket category of the workspace, by name (one word in text, a
+	// string option with autocomplete of the workspace's categories).
+	ArgCategory
 )
 
 // Surface is a way commands reach the bot: typed text after the command ("/ticket status 3
