@@ -109,6 +109,8 @@ func commandOption(a bot.Arg) *discordgo.ApplicationCommandOption {
 		o.Type = discordgo.ApplicationCommandOptionRole
 	case bot.ArgFlag:
 		o.Type = discordgo.ApplicationCommandOptionBoolean
+	case bot.ArgCategory:
+		o.Type, o.MaxLength, o.Autocomplete = discordgo.ApplicationCommandOptionString, a.MaxLen, a.Autocomplete
 	default:
 		o.Type, o.MaxLength = discordgo.ApplicationCommandOptionString, a.MaxLen
 		for _, c := range a.AllChoices() {

@@ -255,13 +255,27 @@ func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *disc
 }
 
 func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
-	if d.CustomID != customOpenModal {
-		return ephemeral("This form is no longer supported.")
-	}
 	v := modalValues(d.Components)
-	req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], v["priority"])}
-	if v["title"] == "" {
-		return ephemeral("A ticket needs a title.")
+	switch {
+	case d.CustomID == customOpenModal:
+		req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], v["priority"])}
+		if v["title"] == "" {
+			return ephemeral("A ticket needs a title.")
+		}
+	case strings.HasPrefix(d.CustomID, customCategoryModal):
+		id, err := strconv.ParseInt(strings.TrimPrefix(d.CustomID, customCategoryModal), 10, 64)
+		if err != nil || id <= 0 {
+			return ephemeral("This form is no longer supported.")
+		}
+		answers := map[string]string{}
+		for k, val := range v {
+			if q, ok := strings.CutPrefix(k, questionInput); ok && val != "" {
+				answers[q] = val
+			}
+		}
+		req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], "").WithCategory(id, answers)}
+	default:
+		return ephemeral("This form is no longer supported.")
 	}
 	reply := a.dispatch(ctx, o, req)
 	if reply.Modal { // a modal cannot answer a modal
@@ -309,7 +323,7 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 		return resp
 	}
 	arg, ok := sub.OptionArg(num.Name)
-	if !ok || arg.Type != bot.ArgTicket || !arg.Autocomplete {
+	if !ok || (arg.Type != bot.ArgTicket && arg.Type != bot.ArgCategory) || !arg.Autocomplete {
 		return resp
 	}
 	typed := strings.TrimPrefix(strings.TrimSpace(fmt.Sprint(num.Value)), "#")
@@ -322,6 +336,10 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 	}
 	role, err := a.memberRole(ctx, req.Workspace, m)
 	if err != nil {
+		return resp
+	}
+	if arg.Type == bot.ArgCategory {
+		resp.Data.Choices = a.categoryChoices(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace}, typed)
 		return resp
 	}
 	ts, err := a.svc.ListTickets(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace},
@@ -386,4 +404,25 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// categoryChoices are the server's categories whose name contains typed (ignoring case).
+func (a *Adapter) categoryChoices(ctx context.Context, actor core.Actor, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	out := []*discordgo.ApplicationCommandOptionChoice{}
+	cs, err := a.svc.Categories(ctx, actor, actor.Workspace)
+	if err != nil {
+		a.log.Warn("discord: category autocomplete failed", "err", err)
+		return out
+	}
+	lower := strings.ToLower(typed)
+	for _, c := range cs {
+		if typed != "" && !strings.Contains(strings.ToLower(c.Name), lower) {
+			continue
+		}
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, maxChoiceName), Value: c.Name})
+		if len(out) == maxChoices {
+			break
+		}
+	}
+	return out
 }
