@@ -99,12 +99,7 @@ func TicketCard(t core.Ticket) Card {
 		},
 		StatusMenu: Action{Verb: "status", TicketID: t.ID}.String(),
 	}
-	if t.Category != "" {
-		c.Fields = append(c.Fields, Field{Name: "Category", Value: t.Category})
-	}
-	for _, a := range t.Answers {
-		c.Fields = append(c.Fields, Field{Name: a.Question, Value: a.Value, Answer: true})
-	}
+	c.Fields = append(c.Fields, answerFields(t)...)
 	if t.Status.Terminal() {
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
 		return c
@@ -203,10 +198,24 @@ func RequesterCard(t core.Ticket) Card {
 			{Name: "Handled by", Value: assignee},
 		},
 	}
+	c.Fields = append(c.Fields, answerFields(t)...)
 	if t.Status.Terminal() {
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
 	} else {
 		c.Buttons = []Button{{ID: Action{Verb: "close", TicketID: t.ID}.String(), Label: "Close", Style: StyleDanger}}
 	}
 	return c
+}
+
+// answerFields are the card fields of t's category and the requester's answers to its
+// questions (shown to the requester too: they wrote them).
+func answerFields(t core.Ticket) []Field {
+	var out []Field
+	if t.Category != "" {
+		out = append(out, Field{Name: "Category", Value: t.Category})
+	}
+	for _, a := range t.Answers {
+		out = append(out, Field{Name: a.Question, Value: a.Value, Answer: true})
+	}
+	return out
 }

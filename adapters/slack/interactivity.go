@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -89,15 +90,19 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	}
 	req := a.request(ws, user, cb.View.PrivateMetadata)
 	req.RequestID = submissionID(cb)
+	catID, answers := formCategory(cb)
 	req.Command = bot.Command{Name: "open",
-		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value)}
+		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value).WithCategory(catID, answers)}
 	reply := a.bot.Dispatch(ctx, req)
 	switch {
 	case reply.Modal:
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply
 	case reply.Error != nil:
 		field := reply.Error.Field
-		if !modalFields[field] {
+		if q, ok := strings.CutPrefix(field, "answers."); ok {
+			field = questionBlock + q // the question's block
+		}
+		if !modalFields[field] && field != categoryBlock && !strings.HasPrefix(field, questionBlock) {
 			field = "title"
 		}
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply
@@ -105,8 +110,56 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply
 }
 
+// formCategory reads the form's chosen category and its answers (by question id).
+func formCategory(cb slackgo.InteractionCallback) (int64, map[string]string) {
+	if cb.View.State == nil {
+		return 0, nil
+	}
+	id, _ := strconv.ParseInt(cb.View.State.Values[categoryBlock][categoryBlock].SelectedOption.Value, 10, 64)
+	answers := map[string]string{}
+	for block, acts := range cb.View.State.Values {
+		q, ok := strings.CutPrefix(block, questionBlock)
+		if !ok {
+			continue
+		}
+		act := acts[block]
+		v := act.Value
+		if act.SelectedOption.Value != "" {
+			v = act.SelectedOption.Value
+		}
+		if strings.TrimSpace(v) != "" {
+			answers[q] = v
+		}
+	}
+	return id, answers
+}
+
+// onCategoryChosen updates the open ticket form with the chosen category's questions (what
+// was typed so far stays: Slack keeps the state of inputs whose block ids stay).
+func (a *Adapter) onCategoryChosen(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback, act slackgo.BlockAction) {
+	actor := core.Actor{User: user, Role: core.RoleRequester, Workspace: ws}
+	cats, err := a.svc.Categories(ctx, actor, ws)
+	if err != nil {
+		a.log.Warn("slack: could not read the categories for the ticket form", "err", err)
+		return
+	}
+	var chosen *core.Category
+	for i, c := range cats {
+		if strconv.FormatInt(c.ID, 10) == act.SelectedOption.Value {
+			chosen = &cats[i]
+		}
+	}
+	if err := a.api.updateView(ctx, cb.View.ID, cb.View.Hash, openModal(cb.View.PrivateMetadata, cats, chosen)); err != nil {
+		a.log.Warn("slack: could not show the category's questions", "err", err)
+	}
+}
+
 // blockAction runs a pressed card button, status menu or draft button.
 func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback, act slackgo.BlockAction) {
+	if cb.View.CallbackID == openCallbackID && act.ActionID == categoryBlock {
+		a.onCategoryChosen(ctx, ws, user, cb, act)
+		return
+	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
