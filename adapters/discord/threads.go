@@ -230,6 +230,11 @@ func (a *Adapter) ticketChanged(ctx context.Context, ev core.Event) error {
 			return err
 		}
 	}
+	if statusChanged && to == core.StatusClosed {
+		if err := a.postTranscript(ctx, ev, t); err != nil {
+			return err
+		}
+	}
 	if statusChanged && isSnowflake(t.Reporter.ID) && ev.Actor.ID != t.Reporter.ID {
 		dm := t // the DM tells about this change, even if later ones followed
 		dm.Status, dm.StatusNote = to, note
