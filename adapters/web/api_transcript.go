@@ -55,3 +55,13 @@ func (s *Server) serveTranscript(w http.ResponseWriter, r *http.Request, actor c
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
+
+// transcriptDownload serves the dashboard's GET /tickets/{id}/transcript (same query).
+func (s *Server) transcriptDownload(w http.ResponseWriter, r *http.Request, v *viewer) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.pageError(w, r, v, core.Errorf(core.ENotFound, "ticket not found"))
+		return
+	}
+	s.serveTranscript(w, r, v.Actor(), id)
+}

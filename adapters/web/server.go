@@ -171,6 +171,7 @@ func (s *Server) dashboardRoutes() []route {
 		page("POST /tickets/{id}/priority", s.postPriority),
 		page("POST /tickets/{id}/assignee", s.postAssignee),
 		page("POST /tickets/{id}/messages", s.postReply),
+		page("GET /tickets/{id}/transcript", s.transcriptDownload),
 		page("POST /tickets/bulk", s.postBulk),
 		admin("GET /admin/accounts", s.accountsPage),
 		admin("POST /admin/accounts", s.postAccount),
@@ -182,6 +183,10 @@ func (s *Server) dashboardRoutes() []route {
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),
 		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),
+		admin("GET /admin/helpdesk", s.helpdeskPage),
+		admin("POST /admin/helpdesk/hours", s.postHours),
+		admin("POST /admin/helpdesk/categories", s.postCategory),
+		admin("POST /admin/helpdesk/categories/{id}", s.postCategoryEdit),
 		{"GET /static/", s.common(s.staticHandler())},
 	}
 }

@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "helpdesk"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -118,6 +118,9 @@ var flashes = map[string]string{
 	"portal_reply":     "Reply sent to the helpdesk.",
 	"portal_closed":    "Ticket closed. Reopen it if you still need help.",
 	"portal_reopened":  "Ticket reopened. The helpdesk has been told.",
+	"hours":            "Support hours saved.",
+	"category":         "Category saved.",
+	"category_gone":    "Category deleted. Its tickets keep their answers.",
 }
 
 // flashMsg is a confirmation to show, and its code (for the page's markup and tests).
@@ -134,29 +137,30 @@ func flash(r *http.Request) flashMsg {
 // templateFuncs are the helpers the templates use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"rel":          func(t time.Time) string { return relTime(s.clock.Now(), t) },
-		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
-		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
-		"statusLabel":  statusLabel,
-		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
-		"who":          who,
-		"initials":     initials,
-		"avatarClass":  avatarClass,
-		"wsLabel":      wsLabel,
-		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
-		"deref":        func(t *time.Time) time.Time { return *t },
-		"platform":     func(ws core.Workspace) string { return string(ws.Platform) },
-		"statuses":     core.Statuses,
-		"priorities":   core.Priorities,
-		"sourceLabel":  sourceLabel,
-		"roleLabel":    func(r core.Role) string { return upperFirst(string(r)) },
-		"truncate":     truncate,
-		"changeText":   changeText,
-		"isActive":     func(st core.Status) bool { return !st.Terminal() },
-		"ticketURL":    func(id int64) string { return fmt.Sprintf("/tickets/%d", id) },
-		"pluralize":    pluralize,
-		"isAPIAccount": func(u core.UserRef) bool { return strings.HasPrefix(u.ID, "api:") },
+		"rel":           func(t time.Time) string { return relTime(s.clock.Now(), t) },
+		"abs":           func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
+		"iso":           func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":         func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"statusLabel":   statusLabel,
+		"prioLabel":     func(p core.Priority) string { return upperFirst(string(p)) },
+		"who":           who,
+		"initials":      initials,
+		"avatarClass":   avatarClass,
+		"wsLabel":       wsLabel,
+		"scopes":        func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
+		"deref":         func(t *time.Time) time.Time { return *t },
+		"platform":      func(ws core.Workspace) string { return string(ws.Platform) },
+		"statuses":      core.Statuses,
+		"priorities":    core.Priorities,
+		"sourceLabel":   sourceLabel,
+		"roleLabel":     func(r core.Role) string { return upperFirst(string(r)) },
+		"truncate":      truncate,
+		"changeText":    changeText,
+		"isActive":      func(st core.Status) bool { return !st.Terminal() },
+		"ticketURL":     func(id int64) string { return fmt.Sprintf("/tickets/%d", id) },
+		"pluralize":     pluralize,
+		"isAPIAccount":  func(u core.UserRef) bool { return strings.HasPrefix(u.ID, "api:") },
+		"questionsText": questionsText,
 	}
 }
 
