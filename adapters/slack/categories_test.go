@@ -75,8 +75,9 @@ func TestCategoryForm(t *testing.T) {
 			if tk.Category != "VPN" || len(tk.Answers) != 2 || tk.Answers[0].Value != "ThinkPad X1" || tk.Answers[1].Value != "Lisbon" {
 				t.Fatalf("ticket = %+v", tk.Ticket)
 			}
-			s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("tb:card:answers"),
+			card := s.fake.Wait(t, "chat.postMessage", slacktest.Param("channel", helpdesk), slacktest.Containing("tb:card:answers"),
 				slacktest.Containing("ThinkPad X1"), slacktest.Containing("Lisbon"))
+			golden(t, "card_answers.json", card.Params["blocks"])
 		})
 	}
 }
