@@ -111,6 +111,7 @@ func commandOption(a bot.Arg) *discordgo.ApplicationCommandOption {
 		o.Type = discordgo.ApplicationCommandOptionBoolean
 	default:
 		o.Type, o.MaxLength = discordgo.ApplicationCommandOptionString, a.MaxLen
+		o.Autocomplete = a.Autocomplete && a.SuggestWords != nil
 		for _, c := range a.AllChoices() {
 			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: strings.ReplaceAll(c, "_", " "), Value: c})
 		}
