@@ -13,9 +13,9 @@ import (
 
 // Custom ids of the components this adapter handles itself (card buttons carry bot.Action ids).
 const (
-	customOpenModal  = "tbd:open"
+	customOpenModal = "tbd:open"
 	// customRateModal + "ID:SCORE" is the rating comment form.
-	customRateModal = "tbd:rate:"
+	customRateModal  = "tbd:rate:"
 	customPanelOpen  = "tbd:panel"
 	customJoinPrefix = "tbd:join:"
 )
