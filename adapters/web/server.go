@@ -141,6 +141,11 @@ func (s *Server) apiRoutes() []route {
 		api("GET /api/v1/workspaces", s.apiListWorkspaces),
 		api("GET /api/v1/workspaces/{ws}/settings", s.apiGetSettings),
 		api("PATCH /api/v1/workspaces/{ws}/settings", s.apiPatchSettings),
+		api("GET /api/v1/workspaces/{ws}/saved-replies", s.apiListSavedReplies),
+		api("POST /api/v1/workspaces/{ws}/saved-replies", s.apiCreateSavedReply),
+		api("GET /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiGetSavedReply),
+		api("PATCH /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiPatchSavedReply),
+		api("DELETE /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiDeleteSavedReply),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
