@@ -181,6 +181,11 @@ func (s *Server) dashboardRoutes() []route {
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),
 		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),
+		admin("GET /admin/saved-replies", s.savedRepliesPage),
+		admin("POST /admin/saved-replies", s.postSavedReply),
+		admin("POST /admin/saved-replies/{id}/delete", s.postDeleteSavedReply),
+		admin("GET /admin/settings", s.settingsPage),
+		admin("POST /admin/settings", s.postSettings),
 		{"GET /static/", s.common(s.staticHandler())},
 	}
 }
