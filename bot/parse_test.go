@@ -86,7 +86,8 @@ func TestParse(t *testing.T) {
 		{text: "assign 6 <@U42|bob>", want: cmd("assign", bot.Args{"number": int64(6), "user": core.UserRef{ID: "U42", Name: "bob"}})},
 		{text: "assign 6 bob", wantErr: true},
 		{text: "reply 7 have you tried turning it off\nand on", want: cmd("reply", bot.Args{"number": int64(7), "text": "have you tried turning it off\nand on"})},
-		{text: "reply 7", wantErr: true},
+		{text: "reply 7", want: cmd("reply", bot.Args{"number": int64(7)})}, // Run asks for the text
+		{text: "reply 7 !vpn", want: cmd("reply", bot.Args{"number": int64(7), "text": "!vpn"})},
 		{text: "note 7 VIP customer", want: cmd("note", bot.Args{"number": int64(7), "text": "VIP customer"})},
 		{text: "setup", want: cmd("setup", bot.Args{})},
 		{text: "setup <#C9|helpdesk>", want: cmd("setup", bot.Args{"triage": "C9"})},

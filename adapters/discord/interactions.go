@@ -210,6 +210,9 @@ func (a *Adapter) onComponent(ctx context.Context, o *outcome, req bot.Request, 
 		}
 		return a.join(ctx, o, req, m, n)
 	}
+	if id, score, ok := bot.ParseRateAction(d.CustomID); ok {
+		return rateModalResponse(id, score)
+	}
 	act, err := bot.ParseAction(d.CustomID)
 	if err != nil {
 		return ephemeral("This button is no longer supported.")
@@ -255,6 +258,13 @@ func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *disc
 }
 
 func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
+	if rest, ok := strings.CutPrefix(d.CustomID, customRateModal); ok {
+		id, score, ok := bot.ParseRateAction("tb:rate:" + rest)
+		if !ok {
+			return ephemeral("This form is no longer supported.")
+		}
+		return replyResponse(a.bot.Rate(ctx, req, id, score, modalValues(d.Components)["comment"]))
+	}
 	v := modalValues(d.Components)
 	switch {
 	case d.CustomID == customOpenModal:
@@ -323,6 +333,9 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 		return resp
 	}
 	arg, ok := sub.OptionArg(num.Name)
+	if ok && arg.Type == bot.ArgWord && arg.SuggestWords != nil {
+		return a.suggestWords(ctx, req, m, arg, fmt.Sprint(num.Value), resp)
+	}
 	if !ok || (arg.Type != bot.ArgTicket && arg.Type != bot.ArgCategory) || !arg.Autocomplete {
 		return resp
 	}
@@ -358,6 +371,26 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 			Name:  truncate(fmt.Sprintf("#%d %s (%s)", t.Number, strings.Join(strings.Fields(t.Title), " "), bot.StatusLabel(t.Status)), maxChoiceName),
 			Value: t.Number,
 		})
+		if len(resp.Data.Choices) == maxChoices {
+			break
+		}
+	}
+	return resp
+}
+
+// suggestWords answers an autocomplete of a word argument (saved reply names) with the
+// declared suggestions that contain what was typed.
+func (a *Adapter) suggestWords(ctx context.Context, req bot.Request, m *discordgo.Member, arg bot.Arg, typed string, resp *discordgo.InteractionResponse) *discordgo.InteractionResponse {
+	limit := core.Limit{Rate: 120, Period: time.Minute, Burst: 20}
+	if d := a.bot.Throttle().Allow(ctx, "autocomplete:"+req.Workspace.String()+":"+req.User.ID, limit); !d.Allowed {
+		return resp
+	}
+	role, err := a.memberRole(ctx, req.Workspace, m)
+	if err != nil {
+		return resp
+	}
+	for _, w := range a.bot.Suggest(ctx, req, role, arg, typed) {
+		resp.Data.Choices = append(resp.Data.Choices, &discordgo.ApplicationCommandOptionChoice{Name: truncate(w, maxChoiceName), Value: w})
 		if len(resp.Data.Choices) == maxChoices {
 			break
 		}

@@ -17,7 +17,9 @@ const (
 	// customCategoryModal + a category id is the form of that category's questions.
 	customCategoryModal = "tbd:open:cat:"
 	// questionInput + a question id is the custom id of a question's text input.
-	questionInput    = "q:"
+	questionInput = "q:"
+	// customRateModal + "ID:SCORE" is the rating comment form.
+	customRateModal  = "tbd:rate:"
 	customPanelOpen  = "tbd:panel"
 	customJoinPrefix = "tbd:join:"
 )
@@ -162,6 +164,21 @@ func categoryModal(c core.Category) *discordgo.InteractionResponse {
 	}
 }
 
+// rateModalResponse asks for an optional comment with the rating score of ticket id.
+func rateModalResponse(id int64, score int) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: customRateModal + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(score),
+			Title:    truncate("Rate it "+bot.RatingLabel(score), 45),
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{CustomID: "comment", Label: "Anything to add? (optional)", Style: discordgo.TextInputParagraph,
+					MaxLength: core.MaxRatingCommentRunes},
+			}}},
+		},
+	}
+}
+
 // cardEmbed renders a ticket card as an embed: heading, description, and the card's fields
 // (status, priority, reporter, assignee).
 func cardEmbed(c bot.Card) *discordgo.MessageEmbed {
@@ -196,8 +213,13 @@ func cardComponents(c bot.Card) []discordgo.MessageComponent {
 		buttons = append(buttons, discordgo.Button{CustomID: b.ID, Label: truncate(b.Label, maxButtonLabel), Style: style})
 	}
 	var rows []discordgo.MessageComponent
-	if len(buttons) > 0 {
-		rows = append(rows, discordgo.ActionsRow{Components: buttons})
+	for len(buttons) > 0 { // at most five buttons a row
+		n := min(len(buttons), 5)
+		if len(buttons) > 5 && len(buttons) <= 10 && c.Status == core.StatusClosed {
+			n = len(buttons) - 5 // Reopen alone, the five ratings together
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: buttons[:n]})
+		buttons = buttons[n:]
 	}
 	if c.StatusMenu != "" {
 		var opts []discordgo.SelectMenuOption
@@ -215,7 +237,7 @@ func cardComponents(c bot.Card) []discordgo.MessageComponent {
 // cardMessage is the first message of a ticket's thread: a greeting that pings the reporter
 // (and nobody else), the card, its buttons.
 func cardMessage(t core.Ticket) *discordgo.MessageSend {
-	c := bot.TicketCard(t)
+	c := bot.ThreadCard(t)
 	return &discordgo.MessageSend{
 		Content: truncate(fmt.Sprintf("Ticket #%d for %s. The helpdesk answers in this thread; add anything that helps (steps, screenshots, error messages).",
 			t.Number, userMention(t.Reporter.ID)), maxContent),
@@ -234,7 +256,7 @@ func reporterPing(t core.Ticket) string {
 
 // cardEdit updates the card in place (embed and components; the greeting stays).
 func cardEdit(t core.Ticket, th thread) *discordgo.MessageEdit {
-	c := bot.TicketCard(t)
+	c := bot.ThreadCard(t)
 	embeds := []*discordgo.MessageEmbed{cardEmbed(c)}
 	comps := cardComponents(c)
 	return &discordgo.MessageEdit{

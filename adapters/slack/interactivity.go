@@ -33,6 +33,9 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 	user := core.UserRef{ID: cb.User.ID, Name: cb.User.Name}
 	switch cb.Type {
 	case slackgo.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == rateCallbackID {
+			return a.submitRating(ctx, ws, user, cb), nil
+		}
 		if cb.View.CallbackID != openCallbackID {
 			return nil, nil
 		}
@@ -175,6 +178,13 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 		a.replyTo(ctx, cb, channel, bot.Reply{Ephemeral: true, Text: "OK, no ticket then."}, true)
 		return
 	}
+	if id, score, ok := bot.ParseRateAction(act.ActionID); ok {
+		// The rating's optional comment is asked in a form; the rating is saved on submit.
+		a.background(ctx, "open the rating form", func(ctx context.Context) error {
+			return a.api.openView(ctx, cb.TriggerID, rateModal(id, score))
+		})
+		return
+	}
 	action, err := bot.ParseAction(act.ActionID)
 	if err != nil {
 		return // not ours (a link button, another app's element)
@@ -190,6 +200,25 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 	}
 	req.Command = cmd
 	a.replyTo(ctx, cb, channel, a.bot.Dispatch(ctx, req), false)
+}
+
+// submitRating saves the rating of the rating form and answers with the form's next view.
+func (a *Adapter) submitRating(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) any {
+	id, score, ok := bot.ParseRateAction("tb:rate:" + cb.View.PrivateMetadata)
+	if !ok {
+		return nil
+	}
+	comment := ""
+	if cb.View.State != nil {
+		comment = cb.View.State.Values["comment"]["comment"].Value
+	}
+	reply := a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
+	if reply.Error != nil && reply.Error.Field == "comment" {
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"comment": cut(reply.Text, 500)})
+	}
+	v := doneModal(reply.Text)
+	v.Title = plain("Rating")
+	return slackgo.NewUpdateViewSubmissionResponse(v)
 }
 
 // replyTo sends reply to the user who acted, after the acknowledgement: through the

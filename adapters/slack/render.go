@@ -287,6 +287,27 @@ func questionInput(q core.Question) *slackgo.InputBlock {
 	return slackgo.NewInputBlock(id, plain(q.Label), nil, el).WithOptional(!q.Required)
 }
 
+// rateCallbackID is the callback id of the rating form.
+const rateCallbackID = "tb_rate"
+
+// rateModal asks for an optional comment with the rating score of ticket id (both ride
+// along in private_metadata as "ID:SCORE").
+func rateModal(id int64, score int) slackgo.ModalViewRequest {
+	comment := slackgo.NewInputBlock("comment", plain("Anything to add?"), nil,
+		slackgo.NewPlainTextInputBlockElement(plain("What went well, what could be better"), "comment").
+			WithMultiline(true).WithMaxLength(core.MaxRatingCommentRunes)).WithOptional(true)
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      rateCallbackID,
+		Title:           plain("Rate your ticket"),
+		Submit:          plain("Send rating"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: strconv.FormatInt(id, 10) + ":" + strconv.Itoa(score),
+		Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{
+			section("tb:rate:score", "Your rating: *"+bot.RatingLabel(score)+"*"), comment}},
+	}
+}
+
 // doneModal replaces the form after a successful submission.
 func doneModal(text string) *slackgo.ModalViewRequest {
 	return &slackgo.ModalViewRequest{

@@ -293,7 +293,7 @@ func (k idKind) valid(v string) bool {
 		if k == slackGroup {
 			first = "S"
 		}
-		return len(v) >= 3 && strings.ContainsRune(first, rune(v[0])) && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
+		return len(v) >= 2 && strings.ContainsRune(first, rune(v[0])) && strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
 	default:
 		return len(v) >= 5 && len(v) <= 20 && strings.Trim(v, "0123456789") == ""
 	}

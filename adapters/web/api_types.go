@@ -40,6 +40,8 @@ type ticketJSON struct {
 	// questions.
 	Category *ticketCategoryJSON `json:"category"`
 	Answers  []core.Answer       `json:"answers"`
+	// Rating is the requester's satisfaction score (1–5), null while unrated.
+	Rating *int `json:"rating"`
 	// Snippet is the matching text of a search result (q=), its matched words marked.
 	Snippet []snippetJSON `json:"snippet,omitempty"`
 }
@@ -83,8 +85,15 @@ func toTicketJSON(t core.Ticket) ticketJSON {
 		Title: t.Title, Description: t.Description,
 		Status: string(t.Status), StatusNote: t.StatusNote, Priority: string(t.Priority),
 		Reporter: rep, Assignee: toUserJSON(t.Assignee),
-		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt),
+		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt), Rating: rating(t.Rating),
 	}
+}
+
+func rating(score int) *int {
+	if score == 0 {
+		return nil
+	}
+	return &score
 }
 
 // messageJSON is one message of a ticket's conversation.

@@ -62,6 +62,10 @@ type ticketView struct {
 	Nonce string
 	// Form keeps what the user typed when a form failed.
 	Form struct{ Note, Content, Assignee string }
+	// SavedReplies are the workspace's saved replies the composer offers.
+	SavedReplies []core.SavedReply
+	// Rating is the requester's rating, when given.
+	Rating *core.Rating
 }
 
 // ticketPage serves GET /tickets/{id}.
@@ -90,6 +94,13 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, s
 	if tv.History, err = s.svc.History(ctx, actor, id); err != nil {
 		s.pageError(w, r, v, err)
 		return
+	}
+	// Saved replies and the rating are extras: the page shows without them.
+	tv.SavedReplies, _ = s.svc.SavedReplies(ctx, actor, t.Workspace)
+	if t.Rating > 0 {
+		if rt, err := s.svc.Rating(ctx, actor, id); err == nil {
+			tv.Rating = &rt
+		}
 	}
 	if keep != nil {
 		keep(&tv)

@@ -147,6 +147,11 @@ func (s *Server) apiRoutes() []route {
 		api("PATCH /api/v1/workspaces/{ws}/categories/{id}", s.apiPatchCategory),
 		api("DELETE /api/v1/workspaces/{ws}/categories/{id}", s.apiDeleteCategory),
 		api("GET /api/v1/tickets/{id}/transcript", s.apiTranscript),
+		api("GET /api/v1/workspaces/{ws}/saved-replies", s.apiListSavedReplies),
+		api("POST /api/v1/workspaces/{ws}/saved-replies", s.apiCreateSavedReply),
+		api("GET /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiGetSavedReply),
+		api("PATCH /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiPatchSavedReply),
+		api("DELETE /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiDeleteSavedReply),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
@@ -187,6 +192,11 @@ func (s *Server) dashboardRoutes() []route {
 		admin("POST /admin/helpdesk/hours", s.postHours),
 		admin("POST /admin/helpdesk/categories", s.postCategory),
 		admin("POST /admin/helpdesk/categories/{id}", s.postCategoryEdit),
+		admin("GET /admin/saved-replies", s.savedRepliesPage),
+		admin("POST /admin/saved-replies", s.postSavedReply),
+		admin("POST /admin/saved-replies/{id}/delete", s.postDeleteSavedReply),
+		admin("GET /admin/settings", s.settingsPage),
+		admin("POST /admin/settings", s.postSettings),
 		{"GET /static/", s.common(s.staticHandler())},
 	}
 }

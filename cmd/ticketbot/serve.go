@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -50,6 +52,10 @@ type adapter interface {
 type startHooks struct {
 	// migrate replaces st.Migrate.
 	migrate func(ctx context.Context, st *gormstore.Store) error
+	// clock replaces the system clock of the store and the service (tests move it).
+	clock core.Clock
+	// timerInterval replaces the workflow scheduler's round interval.
+	timerInterval time.Duration
 }
 
 // serve runs until ctx ends (SIGINT/SIGTERM), then stops taking requests, finishes the
@@ -95,6 +101,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.disp.Run(runCtx) })
+	wg.Go(func() { a.timers.Run(runCtx) })
 	for _, ad := range a.adapters {
 		wg.Go(func() {
 			if err := ad.Run(runCtx); err != nil {
@@ -136,6 +143,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 type app struct {
 	mux      *http.ServeMux
 	disp     *core.Dispatcher
+	timers   *core.Scheduler
 	adapters []adapter
 	close    func()
 }
@@ -169,13 +177,21 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		_ = st.Close()
 	}
 
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease})
+	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease, Clock: hooks.clock})
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
+	if hooks.clock != nil {
+		st.SetClock(hooks.clock)
+	}
 	svc := core.NewService(core.ServiceConfig{
-		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
+		Store: st, State: shared.state, Limiter: shared.lim, Log: log, Clock: hooks.clock,
 		Committed: disp.Kick, Opened: m.ticketOpened,
 	})
+	timers, err := core.NewScheduler(core.SchedulerConfig{Service: svc, Owner: replicaName(), Interval: hooks.timerInterval, Log: log})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	throttle := core.NewThrottle(shared.lim, log)
 	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
 		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
@@ -197,5 +213,14 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	for _, a := range adapters {
 		a.Routes(mux)
 	}
-	return &app{mux: mux, disp: disp, adapters: adapters, close: closeAll}, nil
+	return &app{mux: mux, disp: disp, timers: timers, adapters: adapters, close: closeAll}, nil
+}
+
+// replicaName names this process in the scheduler's lease: host name and process id.
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "ticketbot"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid()) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)
 }

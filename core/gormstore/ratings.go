@@ -58,7 +58,10 @@ func (s *Store) RateTicket(ctx context.Context, r core.Rating, change core.Chang
 		if err := fn(t, old); err != nil {
 			return fnError{err}
 		}
-		now := s.now()
+		now := stamp(r.RatedAt)
+		if r.RatedAt.IsZero() {
+			now = s.now()
+		}
 		row := ratingRow{TicketID: t.ID, Workspace: trow.Workspace, Score: r.Score, Comment: r.Comment,
 			RaterID: r.Rater.ID, RaterName: r.Rater.Name, FirstRatedAt: now, RatedAt: now}
 		if old != nil {
