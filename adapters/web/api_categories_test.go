@@ -149,6 +149,14 @@ func TestTranscriptAPI(t *testing.T) {
 	if _, err := h.svc.UpdateTicket(ctx, staff, tk.ID, core.TicketUpdate{Status: &waiting, Note: "client updated"}); err != nil {
 		t.Fatal(err)
 	}
+	clock.Advance(time.Minute)
+	closed := core.StatusClosed
+	if _, err := h.svc.UpdateTicket(ctx, req, tk.ID, core.TicketUpdate{Status: &closed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Rate(ctx, req, tk.ID, 5, "Quick & kind <3"); err != nil {
+		t.Fatal(err)
+	}
 	admin2 := h.issue(core.NewToken{Name: "reader", Scope: core.ScopeRead})
 	for _, f := range []string{"html", "md", "json"} {
 		for _, variant := range []string{"staff", "requester"} {
@@ -161,6 +169,9 @@ func TestTranscriptAPI(t *testing.T) {
 				body := string(r.body)
 				if strings.Contains(body, "Secret: the VPN gateway") != (variant == "staff") {
 					t.Errorf("internal note in the %s variant: %v", variant, !strings.Contains(body, "Secret"))
+				}
+				if !strings.Contains(body, "Quick") {
+					t.Errorf("the %s transcript lacks the rating", f)
 				}
 				if f == "html" && (strings.Contains(body, "<script>") || strings.Contains(body, "<b>bold") || strings.Contains(body, "src=") || strings.Contains(body, "href=")) {
 					t.Errorf("the HTML transcript has unescaped markup or external references")
