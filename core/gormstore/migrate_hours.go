@@ -12,6 +12,10 @@ func migrateHoursSettings() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "202612010102_hours_settings",
 		Migrate: func(tx *gorm.DB) error {
+			if tx.Dialector.Name() == "mysql" { // one ALTER, one pass
+				return tx.Exec(`ALTER TABLE workspace_settings ADD COLUMN hours VARCHAR(2000) NOT NULL DEFAULT '',
+					ADD COLUMN transcript_channel VARCHAR(128) NOT NULL DEFAULT ''`).Error
+			}
 			for _, c := range cols {
 				if err := tx.Migrator().AddColumn(&v5SettingsHours{}, c); err != nil {
 					return err
