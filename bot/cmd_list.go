@@ -19,6 +19,8 @@ func listCommand() Subcommand {
 		Args: []Arg{
 			{Name: "status", Type: ArgStatus, Choices: []string{"all"}, Placeholder: "STATUS|all", Help: "Only tickets with this status (active ones if not given)"},
 			{Name: "mine", Type: ArgFlag, Help: "Staff: only tickets assigned to you"},
+			{Name: "category", Type: ArgCategory, Keyword: "category", Autocomplete: true, MaxLen: core.MaxCategoryName, Placeholder: "NAME",
+				Help: "Only tickets of this category"},
 			{Name: "query", Type: ArgText, Keyword: "q", MaxLen: 200, Placeholder: "WORDS",
 				Help: "Only tickets with these words in the title, description or messages, best match first"},
 		},
@@ -47,11 +49,22 @@ func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 			f.Assignee = req.User.ID
 		}
 	}
+	var cat core.Category
+	if name := a.Str("category"); name != "" {
+		c, err := b.findCategory(ctx, req, role, name)
+		if err != nil {
+			return Reply{}, err
+		}
+		cat, f.Category = c, c.ID
+	}
 	ts, err := b.svc.ListTickets(ctx, req.actor(role), f)
 	if err != nil {
 		return Reply{}, err
 	}
 	what := strings.TrimSpace(owner + label + " tickets")
+	if cat.ID != 0 {
+		what += fmt.Sprintf(" in %q", cat.Name)
+	}
 	if f.Assignee != "" {
 		what += " assigned to you"
 	}
@@ -70,4 +83,34 @@ func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 		head = fmt.Sprintf("%s (the latest %d)", capitalise(what), listLimit)
 	}
 	return Reply{Ephemeral: true, Text: head + ":", Tickets: ts}, nil
+}
+
+// findCategory finds the workspace's category called name: the exact name (ignoring case), or
+// else the one category whose name starts with it (one word typed for "Access and VPN").
+// Errors: not_found (listing the categories there are), unavailable, internal.
+func (b *Bot) findCategory(ctx context.Context, req Request, role core.Role, name string) (core.Category, error) {
+	cs, err := b.svc.Categories(ctx, req.actor(role), req.Workspace)
+	if err != nil {
+		return core.Category{}, err
+	}
+	var prefixed []core.Category
+	for _, c := range cs {
+		if strings.EqualFold(c.Name, name) {
+			return c, nil
+		}
+		if strings.HasPrefix(strings.ToLower(c.Name), strings.ToLower(name)) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0], nil
+	}
+	if len(cs) == 0 {
+		return core.Category{}, core.Errorf(core.ENotFound, "this %s has no categories", req.Words.orDefault().Workspace)
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return core.Category{}, core.Errorf(core.ENotFound, "there is no category %q (there are: %s)", name, strings.Join(names, ", "))
 }

@@ -20,6 +20,8 @@ func setupCommand() Subcommand {
 			{Name: "staff", Type: ArgGroup, Keyword: "staff", OptionName: "staff_role", Help: "Members of this group handle tickets"},
 			{Name: "requests", Type: ArgChannel, Keyword: "requests", Surfaces: SurfaceText, Help: "A channel where people ask for help"},
 			{Name: "auto", Type: ArgFlag, Surfaces: SurfaceText, Help: "Every new message in the request channel opens a ticket"},
+			{Name: "transcript", Type: ArgChannel, OptionName: "transcript_channel", Surfaces: SurfaceOptions,
+				Help: "Where each closed ticket's transcript is posted as an HTML file (staff only should see it)"},
 			{Name: "replies", Type: ArgWord, Keyword: "replies", Choices: []string{string(core.RepliesAll), string(core.RepliesNotes)}, Surfaces: SurfaceText,
 				Help: "all: staff replies in the ticket's staff thread reach the requester; notes: they stay internal unless sent with reply"},
 		},
@@ -34,7 +36,7 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 		return Reply{}, err
 	}
 	changed := false
-	for _, name := range []string{"triage", "support", "staff", "requests", "replies"} {
+	for _, name := range []string{"triage", "support", "staff", "requests", "replies", "transcript"} {
 		changed = changed || a.Has(name)
 	}
 	if !changed {
@@ -75,6 +77,14 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 		} else {
 			done = append(done, "the request channel is known (react with :ticket: to a message there to open a ticket)")
 		}
+	}
+	if ch := a.Str("transcript"); ch != "" {
+		name, err := b.checkChannel(ctx, req, ch, true)
+		if err != nil {
+			return Reply{}, err
+		}
+		st.TranscriptChannel = ch
+		done = append(done, "the transcript of each closed ticket is posted in "+name)
 	}
 	if m := a.Str("replies"); m != "" {
 		st.Replies = core.ReplyMode(m)
@@ -185,6 +195,8 @@ func (b *Bot) describeSettings(ctx context.Context, req Request, st core.Setting
 				lines = append(lines, "• request channels: "+strings.Join(rc, ", "))
 			case "replies":
 				lines = append(lines, "• replies in a staff thread: "+string(st.ReplyMode()))
+			case "transcript":
+				lines = append(lines, "• transcripts of closed tickets: "+mention(st.TranscriptChannel))
 			}
 		}
 	}

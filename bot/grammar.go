@@ -190,7 +190,7 @@ func decodeString(a Arg, word string, syn Syntax) (any, error) {
 			return nil, core.Errorf(core.EInvalid, "%q is not one of %s", word, strings.Join(a.Choices, ", "))
 		}
 		return word, checkLen(a, word)
-	case ArgText:
+	case ArgText, ArgCategory:
 		return word, checkLen(a, word)
 	}
 	return nil, core.Errorf(core.EInvalid, "unexpected %q", word)

@@ -86,7 +86,8 @@ func TestParse(t *testing.T) {
 		{text: "assign 6 <@U42|bob>", want: cmd("assign", bot.Args{"number": int64(6), "user": core.UserRef{ID: "U42", Name: "bob"}})},
 		{text: "assign 6 bob", wantErr: true},
 		{text: "reply 7 have you tried turning it off\nand on", want: cmd("reply", bot.Args{"number": int64(7), "text": "have you tried turning it off\nand on"})},
-		{text: "reply 7", wantErr: true},
+		{text: "reply 7", want: cmd("reply", bot.Args{"number": int64(7)})}, // Run asks for the text
+		{text: "reply 7 !vpn", want: cmd("reply", bot.Args{"number": int64(7), "text": "!vpn"})},
 		{text: "note 7 VIP customer", want: cmd("note", bot.Args{"number": int64(7), "text": "VIP customer"})},
 		{text: "setup", want: cmd("setup", bot.Args{})},
 		{text: "setup <#C9|helpdesk>", want: cmd("setup", bot.Args{"triage": "C9"})},
@@ -238,7 +239,7 @@ func TestHelpListsWhatTheCallerMayRunOnTheirSurface(t *testing.T) {
 	}{
 		{"text, requester", slack, core.RoleRequester, []string{"/ticket new [TEXT] — ", "/ticket status N STATUS [note] — "}, []string{"/ticket claim", "/ticket setup", "panel"}},
 		{"text, admin", slack, core.RoleAdmin, []string{"/ticket setup [#channel] [staff @group] [requests #channel] [auto] [replies all|notes] — ", "/ticket note N TEXT — "}, []string{"panel"}},
-		{"options, admin", discord, core.RoleAdmin, []string{"/ticket-admin setup [channel:] [staff_channel:] [staff_role:] — ", "/ticket-admin panel [channel:] — ", "/ticket open [title:] [description:] [priority:] — ", "/ticket help — "}, []string{"replies"}},
+		{"options, admin", discord, core.RoleAdmin, []string{"/ticket-admin setup [channel:] [staff_channel:] [staff_role:] [transcript_channel:] — ", "/ticket-admin panel [channel:] — ", "/ticket open [title:] [description:] [priority:] [category:] — ", "/ticket help — "}, []string{"replies"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			help := reg.Help(tt.req, tt.role)

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,8 +17,12 @@ type Reply struct {
 	Card      *Card
 	// Tickets is a listing, rendered one line each.
 	Tickets []core.Ticket
-	// Modal asks the adapter to open the "open a ticket" form instead of replying.
-	Modal bool
+	// Modal asks the adapter to open the "open a ticket" form instead of replying; with
+	// Category, the form asks that category's questions, and Categories are the workspace's
+	// categories to choose from (the form asks for one when there are any).
+	Modal      bool
+	Category   *core.Category
+	Categories []core.Category
 	// Panel asks the adapter to post the "Open a ticket" panel into this channel.
 	Panel string
 	// Error is set when the reply reports a failure: its code and, for invalid input, the
@@ -37,6 +42,9 @@ type Field struct {
 	Value string
 	// UserID is set when Value names a user, so adapters may render a mention.
 	UserID string
+	// Answer marks a requester's answer to a category question (Name is the question):
+	// user text, possibly long, that adapters show in full width.
+	Answer bool
 }
 
 // ButtonStyle hints how a button looks.
@@ -95,6 +103,10 @@ func TicketCard(t core.Ticket) Card {
 		},
 		StatusMenu: Action{Verb: "status", TicketID: t.ID}.String(),
 	}
+	if t.Rating > 0 {
+		c.Fields = append(c.Fields, Field{Name: "Rating", Value: RatingLabel(t.Rating)})
+	}
+	c.Fields = append(c.Fields, answerFields(t)...)
 	if t.Status.Terminal() {
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
 		return c
@@ -198,10 +210,117 @@ func RequesterCard(t core.Ticket) Card {
 			{Name: "Handled by", Value: assignee},
 		},
 	}
-	if t.Status.Terminal() {
+	c.Fields = append(c.Fields, answerFields(t)...)
+	switch {
+	case t.Status == core.StatusResolved:
+		// Staff think it is solved: the requester confirms (closes) or says it is not (reopens).
+		c.Buttons = []Button{
+			{ID: Action{Verb: "close", TicketID: t.ID}.String(), Label: "Yes, close it", Style: StylePrimary},
+			{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "No, I still need help"},
+		}
+	case t.Status.Terminal():
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
-	} else {
+		if t.Rating > 0 {
+			c.Fields = append(c.Fields, Field{Name: "Your rating", Value: RatingLabel(t.Rating)})
+		} else if t.CSATAskedAt != nil {
+			c.Fields = append(c.Fields, Field{Name: "How did we do?", Value: "Rate this ticket from 1 (poor) to 5 (great)."})
+			for n := 1; n <= 5; n++ {
+				c.Buttons = append(c.Buttons, Button{ID: RateAction(t.ID, n), Label: strconv.Itoa(n)})
+			}
+		}
+	default:
 		c.Buttons = []Button{{ID: Action{Verb: "close", TicketID: t.ID}.String(), Label: "Close", Style: StyleDanger}}
 	}
 	return c
+}
+
+// answerFields are the card fields of t's category and the requester's answers to its
+// questions (shown to the requester too: they wrote them).
+func answerFields(t core.Ticket) []Field {
+	var out []Field
+	if t.Category != "" {
+		out = append(out, Field{Name: "Category", Value: t.Category})
+	}
+	for _, a := range t.Answers {
+		out = append(out, Field{Name: a.Question, Value: a.Value, Answer: true})
+	}
+	return out
+}
+
+// ThreadCard is the card of a place both sides read (a Discord private thread): the staff
+// card, with the requester's workflow buttons: Yes/No while resolved, and the 1–5 rating
+// buttons once the closed ticket asks for its rating. Core decides who may press what.
+func ThreadCard(t core.Ticket) Card {
+	c := TicketCard(t)
+	r := RequesterCard(t)
+	switch {
+	case t.Status == core.StatusResolved:
+		c.Buttons = r.Buttons
+	case t.Status == core.StatusClosed && t.Rating == 0 && t.CSATAskedAt != nil:
+		c.Buttons = r.Buttons
+		c.Fields = append(c.Fields, Field{Name: "How did we do?", Value: "The requester can rate this ticket from 1 (poor) to 5 (great)."})
+	}
+	return c
+}
+
+// RatingLabel renders a rating: "4/5 ★★★★☆".
+func RatingLabel(score int) string {
+	if score < 1 || score > 5 {
+		return ""
+	}
+	return strconv.Itoa(score) + "/5 " + strings.Repeat("★", score) + strings.Repeat("☆", 5-score)
+}
+
+// RateAction is the id of the button that rates ticket id with score: "tb:rate:ID:SCORE".
+// Adapters handle it themselves (it opens the comment form), so it is no Action.
+func RateAction(id int64, score int) string {
+	return "tb:rate:" + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(score)
+}
+
+// ParseRateAction decodes a RateAction id.
+func ParseRateAction(s string) (id int64, score int, ok bool) {
+	rest, ok := strings.CutPrefix(s, "tb:rate:")
+	if !ok {
+		return 0, 0, false
+	}
+	idStr, scoreStr, _ := strings.Cut(rest, ":")
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	score, err2 := strconv.Atoi(scoreStr)
+	if err != nil || err2 != nil || id <= 0 || score < 1 || score > 5 {
+		return 0, 0, false
+	}
+	return id, score, true
+}
+
+// Rate records req's user's rating of ticket id and says thanks, or what went wrong.
+func (b *Bot) Rate(ctx context.Context, req Request, id int64, score int, comment string) Reply {
+	r, err := b.svc.Rate(ctx, core.Actor{User: req.User, Role: core.RoleRequester, Workspace: req.Workspace}, id, score, comment)
+	if err != nil {
+		return b.errorReply(req, err)
+	}
+	return Reply{Ephemeral: true, Text: "Thanks for your rating: " + RatingLabel(r.Score) + "."}
+}
+
+// WorkflowLine is the requester side's line about a workflow change of ev, or "": the
+// scheduler's reminder, and the request for a rating after the close.
+func WorkflowLine(ev core.Event, t core.Ticket) string {
+	for _, c := range ev.Changes {
+		switch {
+		case c.Field == "reminder":
+			return fmt.Sprintf("Reminder: ticket #%d \"%s\" is waiting for your reply. If we don't hear from you, it will be closed automatically.", t.Number, t.Title)
+		case c.Field == "csat" && c.To == "asked":
+			closing := ""
+			for _, s := range ev.Changes {
+				if s.Field == "status" && s.To == string(core.StatusClosed) {
+					closing = fmt.Sprintf("Ticket #%d is closed", t.Number)
+					if s.Note != "" {
+						closing += " (" + s.Note + ")"
+					}
+					closing += ". "
+				}
+			}
+			return closing + "How did we do? Rate it from 1 to 5 with the buttons on the ticket's card."
+		}
+	}
+	return ""
 }

@@ -33,6 +33,9 @@ const (
 	ArgGroup
 	// ArgFlag is a switch: present or not (the word Name in text, a boolean option).
 	ArgFlag
+	// ArgCategory is a ticket category of the workspace, by name (one word in text, a
+	// string option with autocomplete of the workspace's categories).
+	ArgCategory
 )
 
 // Surface is a way commands reach the bot: typed text after the command ("/ticket status 3
@@ -63,6 +66,8 @@ type Arg struct {
 	Choices []string
 	// Autocomplete asks structured surfaces to suggest values while typing (ticket numbers).
 	Autocomplete bool
+	// SuggestWords lists the values an autocompleted ArgWord offers (saved reply names).
+	SuggestWords func(ctx context.Context, b *Bot, req Request, role core.Role) ([]string, error)
 	// Suggest are the statuses of the tickets an autocompleted ticket argument offers.
 	Suggest []core.Status
 	// MaxLen bounds a text argument in runes (0: none).

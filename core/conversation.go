@@ -54,11 +54,13 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 		return Message{}, false, err
 	}
 	internal := in.Internal
+	var place Place
 	if in.PlaceID != 0 {
 		p, ok := placeByID(places, in.PlaceID)
 		if !ok || p.Workspace != actor.Workspace || !s.linkedPlace(ctx, t, p) {
 			return Message{}, false, ticketNotFound()
 		}
+		place = p
 		st, err := s.Settings(ctx, p.Workspace)
 		if err != nil {
 			return Message{}, false, err
@@ -92,6 +94,12 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	stored, created, err := s.store.AddMessage(ctx, m, Copies(places, in.PlaceID, internal))
 	if err == nil && created {
 		s.changed(t, internal)
+		if writtenByRequester(actor, t, place, internal) {
+			if rerr := s.requesterReplied(ctx, t, actor.User); rerr != nil {
+				// The message is stored; the status stays and staff see the reply anyway.
+				s.log.WarnContext(ctx, "could not reopen a ticket its requester replied to", "ticket", t.ID, "err", rerr)
+			}
+		}
 	}
 	return stored, created, err
 }

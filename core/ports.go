@@ -19,6 +19,8 @@ type ListFilter struct {
 	Assignees []string
 	// Unassigned keeps only tickets nobody is assigned to (Assignee must be empty).
 	Unassigned bool
+	// Category keeps only tickets of that category (an id).
+	Category int64
 	// Query is a full-text search over titles, descriptions and messages (see SearchTerms;
 	// case and accents are ignored); its results are ordered by how well they match, and
 	// Sort does not apply.
@@ -126,6 +128,9 @@ type SettingsStore interface {
 	// SaveSettings creates or replaces s and writes a settings.changed event.
 	// Errors: unavailable, internal.
 	SaveSettings(ctx context.Context, s Settings, by UserRef) error
+	// AllSettings lists every workspace's settings in workspace order.
+	// Errors: unavailable, internal.
+	AllSettings(ctx context.Context) ([]Settings, error)
 }
 
 // Outbox hands committed events to dispatchers. A claim is a lease: only its owner may mark
@@ -263,6 +268,8 @@ type Store interface {
 	MessageStore
 	PlaceStore
 	SettingsStore
+	CategoryStore
+	WorkflowStore
 	Outbox
 	AccountStore
 	SessionStore

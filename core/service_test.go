@@ -257,6 +257,7 @@ func TestHistoryRecordsEveryChange(t *testing.T) {
 			{Actor: staff.User, Field: "assignee", From: "", To: "S1"},
 			{Actor: staff.User, Field: "priority", From: "normal", To: "high"},
 			{Actor: staff.User, Field: "status", From: "open", To: "closed", Note: "replaced toner"},
+			{Actor: core.System().User, Field: "csat", To: "asked"}, // the close asks for a rating
 		}
 		if len(h) != len(want) {
 			t.Fatalf("history = %+v", h)

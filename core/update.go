@@ -52,6 +52,13 @@ func (s *Service) updateTicket(ctx context.Context, actor Actor, id int64, u Tic
 	if u.Status == nil && u.Priority == nil && u.Assignee == nil && u.Note == "" {
 		return Ticket{}, Errorf(EInvalid, "nothing to change")
 	}
+	csat := false
+	if u.Status != nil && *u.Status == StatusClosed {
+		var err error
+		if csat, err = s.csatOn(ctx, id); err != nil {
+			return Ticket{}, err
+		}
+	}
 	return s.update(ctx, actor, id, func(t *Ticket) ([]Change, error) {
 		var cs []Change
 		if u.Priority != nil {
@@ -98,6 +105,7 @@ func (s *Service) updateTicket(ctx context.Context, actor Actor, id int64, u Tic
 				t.Status = to
 				t.StatusNote = u.Note
 				u.Note = ""
+				cs = append(cs, s.askRating(t, csat)...)
 			}
 		}
 		if u.Note != "" {

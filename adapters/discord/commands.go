@@ -109,8 +109,11 @@ func commandOption(a bot.Arg) *discordgo.ApplicationCommandOption {
 		o.Type = discordgo.ApplicationCommandOptionRole
 	case bot.ArgFlag:
 		o.Type = discordgo.ApplicationCommandOptionBoolean
+	case bot.ArgCategory:
+		o.Type, o.MaxLength, o.Autocomplete = discordgo.ApplicationCommandOptionString, a.MaxLen, a.Autocomplete
 	default:
 		o.Type, o.MaxLength = discordgo.ApplicationCommandOptionString, a.MaxLen
+		o.Autocomplete = a.Autocomplete && a.SuggestWords != nil
 		for _, c := range a.AllChoices() {
 			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: strings.ReplaceAll(c, "_", " "), Value: c})
 		}

@@ -16,3 +16,6 @@ type Thread = thread
 
 // FixedThread is the thread of the golden files' ticket.
 var FixedThread = thread{ThreadID: "1100000000000000003", CardID: "1100000000000000004"}
+
+// CategoryModal exposes categoryModal to the tests.
+var CategoryModal = categoryModal

@@ -211,6 +211,9 @@ func (a *Adapter) onComponent(ctx context.Context, o *outcome, req bot.Request, 
 		}
 		return a.join(ctx, o, req, m, n)
 	}
+	if id, score, ok := bot.ParseRateAction(d.CustomID); ok {
+		return rateModalResponse(id, score)
+	}
 	act, err := bot.ParseAction(d.CustomID)
 	if err != nil {
 		return ephemeral("This button is no longer supported.")
@@ -256,13 +259,34 @@ func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *disc
 }
 
 func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
-	if d.CustomID != customOpenModal {
-		return ephemeral("This form is no longer supported.")
+	if rest, ok := strings.CutPrefix(d.CustomID, customRateModal); ok {
+		id, score, ok := bot.ParseRateAction("tb:rate:" + rest)
+		if !ok {
+			return ephemeral("This form is no longer supported.")
+		}
+		return replyResponse(a.bot.Rate(ctx, req, id, score, modalValues(d.Components)["comment"]))
 	}
 	v := modalValues(d.Components)
-	req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], v["priority"])}
-	if v["title"] == "" {
-		return ephemeral("A ticket needs a title.")
+	switch {
+	case d.CustomID == customOpenModal:
+		req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], v["priority"])}
+		if v["title"] == "" {
+			return ephemeral("A ticket needs a title.")
+		}
+	case strings.HasPrefix(d.CustomID, customCategoryModal):
+		id, err := strconv.ParseInt(strings.TrimPrefix(d.CustomID, customCategoryModal), 10, 64)
+		if err != nil || id <= 0 {
+			return ephemeral("This form is no longer supported.")
+		}
+		answers := map[string]string{}
+		for k, val := range v {
+			if q, ok := strings.CutPrefix(k, questionInput); ok && val != "" {
+				answers[q] = val
+			}
+		}
+		req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], "").WithCategory(id, answers)}
+	default:
+		return ephemeral("This form is no longer supported.")
 	}
 	reply := a.dispatch(ctx, o, req)
 	if reply.Modal { // a modal cannot answer a modal
@@ -310,7 +334,10 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 		return resp
 	}
 	arg, ok := sub.OptionArg(num.Name)
-	if !ok || arg.Type != bot.ArgTicket || !arg.Autocomplete {
+	if ok && arg.Type == bot.ArgWord && arg.SuggestWords != nil {
+		return a.suggestWords(ctx, req, m, arg, fmt.Sprint(num.Value), resp)
+	}
+	if !ok || (arg.Type != bot.ArgTicket && arg.Type != bot.ArgCategory) || !arg.Autocomplete {
 		return resp
 	}
 	typed := strings.TrimPrefix(strings.TrimSpace(fmt.Sprint(num.Value)), "#")
@@ -323,6 +350,10 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 	}
 	role, err := a.memberRole(ctx, req.Workspace, m)
 	if err != nil {
+		return resp
+	}
+	if arg.Type == bot.ArgCategory {
+		resp.Data.Choices = a.categoryChoices(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace}, typed)
 		return resp
 	}
 	ts, err := a.svc.ListTickets(ctx, core.Actor{User: req.User, Role: role, Workspace: req.Workspace},
@@ -341,6 +372,26 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, m *discor
 			Name:  truncate(fmt.Sprintf("#%d %s (%s)", t.Number, strings.Join(strings.Fields(t.Title), " "), bot.StatusLabel(t.Status)), maxChoiceName),
 			Value: t.Number,
 		})
+		if len(resp.Data.Choices) == maxChoices {
+			break
+		}
+	}
+	return resp
+}
+
+// suggestWords answers an autocomplete of a word argument (saved reply names) with the
+// declared suggestions that contain what was typed.
+func (a *Adapter) suggestWords(ctx context.Context, req bot.Request, m *discordgo.Member, arg bot.Arg, typed string, resp *discordgo.InteractionResponse) *discordgo.InteractionResponse {
+	limit := core.Limit{Rate: 120, Period: time.Minute, Burst: 20}
+	if d := a.bot.Throttle().Allow(ctx, "autocomplete:"+req.Workspace.String()+":"+req.User.ID, limit); !d.Allowed {
+		return resp
+	}
+	role, err := a.memberRole(ctx, req.Workspace, m)
+	if err != nil {
+		return resp
+	}
+	for _, w := range a.bot.Suggest(ctx, req, role, arg, typed) {
+		resp.Data.Choices = append(resp.Data.Choices, &discordgo.ApplicationCommandOptionChoice{Name: truncate(w, maxChoiceName), Value: w})
 		if len(resp.Data.Choices) == maxChoices {
 			break
 		}
@@ -387,4 +438,25 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// categoryChoices are the server's categories whose name contains typed (ignoring case).
+func (a *Adapter) categoryChoices(ctx context.Context, actor core.Actor, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	out := []*discordgo.ApplicationCommandOptionChoice{}
+	cs, err := a.svc.Categories(ctx, actor, actor.Workspace)
+	if err != nil {
+		a.log.Warn("discord: category autocomplete failed", "err", err)
+		return out
+	}
+	lower := strings.ToLower(typed)
+	for _, c := range cs {
+		if typed != "" && !strings.Contains(strings.ToLower(c.Name), lower) {
+			continue
+		}
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, maxChoiceName), Value: c.Name})
+		if len(out) == maxChoices {
+			break
+		}
+	}
+	return out
 }

@@ -13,7 +13,13 @@ import (
 
 // Custom ids of the components this adapter handles itself (card buttons carry bot.Action ids).
 const (
-	customOpenModal  = "tbd:open"
+	customOpenModal = "tbd:open"
+	// customCategoryModal + a category id is the form of that category's questions.
+	customCategoryModal = "tbd:open:cat:"
+	// questionInput + a question id is the custom id of a question's text input.
+	questionInput = "q:"
+	// customRateModal + "ID:SCORE" is the rating comment form.
+	customRateModal  = "tbd:rate:"
 	customPanelOpen  = "tbd:panel"
 	customJoinPrefix = "tbd:join:"
 )
@@ -24,6 +30,11 @@ const (
 	maxEmbedTitle  = 256
 	maxEmbedDesc   = 4096
 	maxFieldValue  = 1024
+	maxFieldName   = 256
+	maxModalTitle  = 45
+	maxInputLabel  = 45
+	maxPlaceholder = 100
+	maxModalInputs = 5
 	maxThreadName  = 100
 	maxChoiceName  = 100
 	maxChoices     = 25
@@ -47,6 +58,9 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 // Cards in replies carry no buttons: the buttons live on the card in the ticket's thread.
 func replyResponse(r bot.Reply) *discordgo.InteractionResponse {
 	if r.Modal {
+		if r.Category != nil {
+			return categoryModal(*r.Category)
+		}
 		return modalResponse()
 	}
 	return &discordgo.InteractionResponse{
@@ -112,6 +126,59 @@ func modalResponse() *discordgo.InteractionResponse {
 	}
 }
 
+// categoryModal is the form of category c: its questions (at most five, a modal's limit),
+// after a title when there is room for one and a description when there is room for that too.
+// A choice question is a text input whose placeholder lists the options (a modal holds only
+// text inputs); the core matches the answer to an option, ignoring case.
+func categoryModal(c core.Category) *discordgo.InteractionResponse {
+	row := func(c discordgo.TextInput) discordgo.MessageComponent {
+		return discordgo.ActionsRow{Components: []discordgo.MessageComponent{c}}
+	}
+	var rows []discordgo.MessageComponent
+	if len(c.Questions) < maxModalInputs {
+		rows = append(rows, row(discordgo.TextInput{CustomID: "title", Label: "Title", Style: discordgo.TextInputShort,
+			Placeholder: "What do you need help with?", Required: true, MinLength: 1, MaxLength: core.MaxTitleRunes}))
+	}
+	if len(c.Questions) < maxModalInputs-1 {
+		rows = append(rows, row(discordgo.TextInput{CustomID: "description", Label: "Description", Style: discordgo.TextInputParagraph,
+			Placeholder: "Steps, error messages, what you already tried", MaxLength: core.MaxDescriptionRunes}))
+	}
+	for _, q := range c.Questions {
+		in := discordgo.TextInput{CustomID: questionInput + q.ID, Label: truncate(q.Label, maxInputLabel), Style: discordgo.TextInputShort,
+			Required: q.Required, MaxLength: q.MaxAnswer()}
+		switch q.Kind {
+		case core.QuestionLong:
+			in.Style = discordgo.TextInputParagraph
+		case core.QuestionChoice:
+			in.Placeholder = truncate("One of: "+strings.Join(q.Options, ", "), maxPlaceholder)
+		}
+		rows = append(rows, row(in))
+	}
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID:   customCategoryModal + strconv.FormatInt(c.ID, 10),
+			Title:      truncate("Open a ticket: "+c.Name, maxModalTitle),
+			Components: rows,
+		},
+	}
+}
+
+// rateModalResponse asks for an optional comment with the rating score of ticket id.
+func rateModalResponse(id int64, score int) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: customRateModal + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(score),
+			Title:    truncate("Rate it "+bot.RatingLabel(score), 45),
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{CustomID: "comment", Label: "Anything to add? (optional)", Style: discordgo.TextInputParagraph,
+					MaxLength: core.MaxRatingCommentRunes},
+			}}},
+		},
+	}
+}
+
 // cardEmbed renders a ticket card as an embed: heading, description, and the card's fields
 // (status, priority, reporter, assignee).
 func cardEmbed(c bot.Card) *discordgo.MessageEmbed {
@@ -127,7 +194,8 @@ func cardEmbed(c bot.Card) *discordgo.MessageEmbed {
 			// Someone of another platform (a linked helpdesk's staff) is shown by name.
 			v = userMention(f.UserID)
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: f.Name, Value: truncate(v, maxFieldValue), Inline: true})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(escapeText(f.Name), maxFieldName),
+			Value: truncate(v, maxFieldValue), Inline: !f.Answer})
 	}
 	return e
 }
@@ -146,8 +214,13 @@ func cardComponents(c bot.Card) []discordgo.MessageComponent {
 		buttons = append(buttons, discordgo.Button{CustomID: b.ID, Label: truncate(b.Label, maxButtonLabel), Style: style})
 	}
 	var rows []discordgo.MessageComponent
-	if len(buttons) > 0 {
-		rows = append(rows, discordgo.ActionsRow{Components: buttons})
+	for len(buttons) > 0 { // at most five buttons a row
+		n := min(len(buttons), 5)
+		if len(buttons) > 5 && len(buttons) <= 10 && c.Status == core.StatusClosed {
+			n = len(buttons) - 5 // Reopen alone, the five ratings together
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: buttons[:n]})
+		buttons = buttons[n:]
 	}
 	if c.StatusMenu != "" {
 		var opts []discordgo.SelectMenuOption
@@ -165,7 +238,7 @@ func cardComponents(c bot.Card) []discordgo.MessageComponent {
 // cardMessage is the first message of a ticket's thread: a greeting that pings the reporter
 // (and nobody else), the card, its buttons.
 func cardMessage(t core.Ticket) *discordgo.MessageSend {
-	c := bot.TicketCard(t)
+	c := bot.ThreadCard(t)
 	return &discordgo.MessageSend{
 		Content: truncate(fmt.Sprintf("Ticket #%d for %s. The helpdesk answers in this thread; add anything that helps (steps, screenshots, error messages).",
 			t.Number, userMention(t.Reporter.ID)), maxContent),
@@ -184,7 +257,7 @@ func reporterPing(t core.Ticket) string {
 
 // cardEdit updates the card in place (embed and components; the greeting stays).
 func cardEdit(t core.Ticket, th thread) *discordgo.MessageEdit {
-	c := bot.TicketCard(t)
+	c := bot.ThreadCard(t)
 	embeds := []*discordgo.MessageEmbed{cardEmbed(c)}
 	comps := cardComponents(c)
 	return &discordgo.MessageEdit{

@@ -137,11 +137,33 @@ func (a sessionAPI) SendOnce(ctx context.Context, channelID, nonce string, m *di
 		m.AllowedMentions = noMentions()
 	}
 	ep := discordgo.EndpointChannelMessages(channelID)
-	id, err := a.requestID(ctx, http.MethodPost, ep, ep, nonceSend{MessageSend: m, Nonce: nonce, EnforceNonce: true})
+	body := nonceSend{MessageSend: m, Nonce: nonce, EnforceNonce: true}
+	if len(m.Files) > 0 {
+		return a.sendFiles(ctx, ep, channelID, body)
+	}
+	id, err := a.requestID(ctx, http.MethodPost, ep, ep, body)
 	if err != nil {
 		return nil, err
 	}
 	return &discordgo.Message{ID: id, ChannelID: channelID}, nil
+}
+
+// sendFiles posts a message with its files as multipart/form-data (payload_json and one part
+// per file), as discordgo's ChannelMessageSendComplex does, keeping the nonce fields.
+func (a sessionAPI) sendFiles(ctx context.Context, ep, channelID string, body nonceSend) (*discordgo.Message, error) {
+	ctype, b, err := discordgo.MultipartBodyWithJSON(body, body.Files)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.s.RequestRaw(http.MethodPost, ep, ctype, b, ep, 0, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	var v idOnly
+	if err := json.Unmarshal(resp, &v); err != nil || v.ID == "" {
+		return nil, fmt.Errorf("%w: POST %s answered without an id", discordgo.ErrJSONUnmarshal, ep)
+	}
+	return &discordgo.Message{ID: v.ID, ChannelID: channelID}, nil
 }
 
 func (a sessionAPI) DeleteMessage(ctx context.Context, channelID, messageID string) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -225,8 +226,22 @@ func (a *Adapter) ticketChanged(ctx context.Context, ev core.Event) error {
 			note = c.Note
 		}
 	}
+	if line := bot.WorkflowLine(ev, t); line != "" && threadErr == nil && th.ThreadID != "" {
+		// Before the close archives the thread: the reminder, or the request for a rating.
+		msg := &discordgo.MessageSend{Content: truncate(escapeText(line), maxContent), AllowedMentions: noMentions()}
+		if _, err := a.api.SendOnce(ctx, th.ThreadID, truncate(fmt.Sprintf("tbw%x", ev.ID), 25), msg); err != nil {
+			if err := a.failed("post a workflow line into the thread", t, deliveryError("SendMessage", err)); err != nil {
+				return err
+			}
+		}
+	}
 	if threadErr == nil {
 		if err := a.updateThread(ctx, ev, t, th, created); err != nil {
+			return err
+		}
+	}
+	if statusChanged && to == core.StatusClosed {
+		if err := a.postTranscript(ctx, ev, t); err != nil {
 			return err
 		}
 	}

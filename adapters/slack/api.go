@@ -30,6 +30,8 @@ type slackAPI interface {
 	respond(ctx context.Context, responseURL string, m message, replace bool) error
 	// openView is views.open.
 	openView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error
+	// updateView is views.update of the open view id, if it still has hash.
+	updateView(ctx context.Context, viewID, hash string, v slackgo.ModalViewRequest) error
 	// user is users.info.
 	user(ctx context.Context, id string) (*slackgo.User, error)
 	// teamName is team.info's name of the token's team.
@@ -137,6 +139,13 @@ func (s sdkAPI) respond(ctx context.Context, responseURL string, m message, repl
 func (s sdkAPI) openView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error {
 	if _, err := s.c.OpenViewContext(ctx, triggerID, v); err != nil {
 		return classify("views.open", err)
+	}
+	return nil
+}
+
+func (s sdkAPI) updateView(ctx context.Context, viewID, hash string, v slackgo.ModalViewRequest) error {
+	if _, err := s.c.UpdateViewContext(ctx, v, "", hash, viewID); err != nil {
+		return classify("views.update", err)
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 	if sc.TriggerID == "" {
 		return commandReply(bot.Reply{Ephemeral: true, Text: "Type /ticket followed by what you need help with."})
 	}
-	if err := a.api.openView(ctx, sc.TriggerID, openModal(sc.ChannelID)); err != nil {
+	if err := a.api.openView(ctx, sc.TriggerID, openModal(sc.ChannelID, reply.Categories, nil)); err != nil {
 		a.log.Warn("slack: could not open the ticket form", "err", err)
 		return commandReply(bot.Reply{Ephemeral: true, Text: "I couldn't open the form; type /ticket followed by what you need help with instead."})
 	}

@@ -126,7 +126,11 @@ func errOf(r bot.Reply) error {
 func (a *Adapter) onShortcut(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) {
 	switch cb.CallbackID {
 	case ShortcutOpenTicket:
-		if err := a.api.openView(ctx, cb.TriggerID, openModal("")); err != nil {
+		cats, err := a.svc.Categories(ctx, core.Actor{User: user, Role: core.RoleRequester, Workspace: ws}, ws)
+		if err != nil {
+			a.log.Warn("slack: could not read the categories for the ticket form", "err", err)
+		}
+		if err := a.api.openView(ctx, cb.TriggerID, openModal("", cats, nil)); err != nil {
 			a.log.Warn("slack: could not open the ticket form from the shortcut", "err", err)
 		}
 	case ShortcutOpenFromMessage:

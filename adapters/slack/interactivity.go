@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -33,6 +34,9 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 	a.learn(ws, cb.User.ID, cb.User.Name, false)
 	switch cb.Type {
 	case slackgo.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == rateCallbackID {
+			return a.submitRating(ctx, ws, user, cb), nil
+		}
 		if cb.View.CallbackID != openCallbackID {
 			return nil, nil
 		}
@@ -90,15 +94,19 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	}
 	req := a.request(ws, user, cb.View.PrivateMetadata)
 	req.RequestID = submissionID(cb)
+	catID, answers := formCategory(cb)
 	req.Command = bot.Command{Name: "open",
-		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value)}
+		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value).WithCategory(catID, answers)}
 	reply := a.bot.Dispatch(ctx, req)
 	switch {
 	case reply.Modal:
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply
 	case reply.Error != nil:
 		field := reply.Error.Field
-		if !modalFields[field] {
+		if q, ok := strings.CutPrefix(field, "answers."); ok {
+			field = questionBlock + q // the question's block
+		}
+		if !modalFields[field] && field != categoryBlock && !strings.HasPrefix(field, questionBlock) {
 			field = "title"
 		}
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply
@@ -106,8 +114,56 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply
 }
 
+// formCategory reads the form's chosen category and its answers (by question id).
+func formCategory(cb slackgo.InteractionCallback) (int64, map[string]string) {
+	if cb.View.State == nil {
+		return 0, nil
+	}
+	id, _ := strconv.ParseInt(cb.View.State.Values[categoryBlock][categoryBlock].SelectedOption.Value, 10, 64)
+	answers := map[string]string{}
+	for block, acts := range cb.View.State.Values {
+		q, ok := strings.CutPrefix(block, questionBlock)
+		if !ok {
+			continue
+		}
+		act := acts[block]
+		v := act.Value
+		if act.SelectedOption.Value != "" {
+			v = act.SelectedOption.Value
+		}
+		if strings.TrimSpace(v) != "" {
+			answers[q] = v
+		}
+	}
+	return id, answers
+}
+
+// onCategoryChosen updates the open ticket form with the chosen category's questions (what
+// was typed so far stays: Slack keeps the state of inputs whose block ids stay).
+func (a *Adapter) onCategoryChosen(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback, act slackgo.BlockAction) {
+	actor := core.Actor{User: user, Role: core.RoleRequester, Workspace: ws}
+	cats, err := a.svc.Categories(ctx, actor, ws)
+	if err != nil {
+		a.log.Warn("slack: could not read the categories for the ticket form", "err", err)
+		return
+	}
+	var chosen *core.Category
+	for i, c := range cats {
+		if strconv.FormatInt(c.ID, 10) == act.SelectedOption.Value {
+			chosen = &cats[i]
+		}
+	}
+	if err := a.api.updateView(ctx, cb.View.ID, cb.View.Hash, openModal(cb.View.PrivateMetadata, cats, chosen)); err != nil {
+		a.log.Warn("slack: could not show the category's questions", "err", err)
+	}
+}
+
 // blockAction runs a pressed card button, status menu or draft button.
 func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback, act slackgo.BlockAction) {
+	if cb.View.CallbackID == openCallbackID && act.ActionID == categoryBlock {
+		a.onCategoryChosen(ctx, ws, user, cb, act)
+		return
+	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
@@ -121,6 +177,13 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 	case draftCancelAction:
 		_, _ = a.bot.TakeDraft(ctx, ws, user.ID, act.Value)
 		a.replyTo(ctx, cb, channel, bot.Reply{Ephemeral: true, Text: "OK, no ticket then."}, true)
+		return
+	}
+	if id, score, ok := bot.ParseRateAction(act.ActionID); ok {
+		// The rating's optional comment is asked in a form; the rating is saved on submit.
+		a.background(ctx, "open the rating form", func(ctx context.Context) error {
+			return a.api.openView(ctx, cb.TriggerID, rateModal(id, score))
+		})
 		return
 	}
 	action, err := bot.ParseAction(act.ActionID)
@@ -138,6 +201,25 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 	}
 	req.Command = cmd
 	a.replyTo(ctx, cb, channel, a.bot.Dispatch(ctx, req), false)
+}
+
+// submitRating saves the rating of the rating form and answers with the form's next view.
+func (a *Adapter) submitRating(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) any {
+	id, score, ok := bot.ParseRateAction("tb:rate:" + cb.View.PrivateMetadata)
+	if !ok {
+		return nil
+	}
+	comment := ""
+	if cb.View.State != nil {
+		comment = cb.View.State.Values["comment"]["comment"].Value
+	}
+	reply := a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
+	if reply.Error != nil && reply.Error.Field == "comment" {
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"comment": cut(reply.Text, 500)})
+	}
+	v := doneModal(reply.Text)
+	v.Title = plain("Rating")
+	return slackgo.NewUpdateViewSubmissionResponse(v)
 }
 
 // replyTo sends reply to the user who acted, after the acknowledgement: through the

@@ -272,6 +272,9 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 // statusLine is the requester side's line about a status change someone else made ("Sam
 // marked this resolved: reason"), or "".
 func statusLine(ev core.Event, t core.Ticket) string {
+	if line := bot.WorkflowLine(ev, t); line != "" {
+		return escape(line)
+	}
 	for _, c := range ev.Changes {
 		if c.Field != "status" || c.Actor.ID == t.Reporter.ID {
 			continue

@@ -68,7 +68,12 @@ func cardBlocks(c bot.Card, posted bool) []slackgo.Block {
 		blocks = append(blocks, section("tb:card:desc:"+id, escapeCut(c.Description, maxSectionText)))
 	}
 	fields := make([]*slackgo.TextBlockObject, 0, len(c.Fields))
+	var answers []string
 	for _, f := range c.Fields {
+		if f.Answer {
+			answers = append(answers, "*"+escape(f.Name)+"*\n"+fieldValue(f))
+			continue
+		}
 		fields = append(fields, mrkdwn("*"+escape(f.Name)+"*\n"+fieldValue(f)))
 	}
 	if len(fields) > 10 {
@@ -76,6 +81,10 @@ func cardBlocks(c bot.Card, posted bool) []slackgo.Block {
 	}
 	if len(fields) > 0 {
 		blocks = append(blocks, slackgo.NewSectionBlock(nil, fields, nil, slackgo.SectionBlockOptionBlockID("tb:card:fields:"+id)))
+	}
+	if len(answers) > 0 {
+		// The answers to the category's questions, full width: they can be long.
+		blocks = append(blocks, section("tb:card:answers:"+id, cut(strings.Join(answers, "\n"), maxSectionText)))
 	}
 	var elems []slackgo.BlockElement
 	for _, b := range c.Buttons {
@@ -184,8 +193,18 @@ func commandReply(r bot.Reply) commandResponse {
 	return commandResponse{ResponseType: rt, Text: m.Text, Blocks: m.Blocks}
 }
 
+// Block and action ids of the ticket form's category parts.
+const (
+	categoryBlock = "category"
+	// questionBlock + a question id is the block (and action) of a question's input.
+	questionBlock = "q:"
+)
+
 // openModal is the "open a ticket" form; originChannel rides along in private_metadata.
-func openModal(originChannel string) slackgo.ModalViewRequest {
+// With categories it starts with a category menu (choosing one updates the form through a
+// block action, see onCategoryChosen); with chosen, that category's questions follow the
+// priority: short and long text inputs, and a menu of a choice's options.
+func openModal(originChannel string, cats []core.Category, chosen *core.Category) slackgo.ModalViewRequest {
 	title := slackgo.NewInputBlock("title", plain("Title"), plain("One line: what do you need help with?"),
 		slackgo.NewPlainTextInputBlockElement(plain("My VPN is down"), "title").WithMaxLength(core.MaxTitleRunes))
 	desc := slackgo.NewInputBlock("description", plain("Description"), nil,
@@ -202,6 +221,16 @@ func openModal(originChannel string) slackgo.ModalViewRequest {
 	}
 	prio := slackgo.NewInputBlock("priority", plain("Priority"), nil,
 		slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Priority"), "priority", opts...).WithInitialOption(normal))
+	var blocks []slackgo.Block
+	if len(cats) > 0 {
+		blocks = append(blocks, categoryMenu(cats, chosen))
+	}
+	blocks = append(blocks, title, desc, prio)
+	if chosen != nil {
+		for _, q := range chosen.Questions {
+			blocks = append(blocks, questionInput(q))
+		}
+	}
 	return slackgo.ModalViewRequest{
 		Type:            slackgo.VTModal,
 		CallbackID:      openCallbackID,
@@ -209,7 +238,73 @@ func openModal(originChannel string) slackgo.ModalViewRequest {
 		Submit:          plain("Open"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: originChannel,
-		Blocks:          slackgo.Blocks{BlockSet: []slackgo.Block{title, desc, prio}},
+		Blocks:          slackgo.Blocks{BlockSet: blocks},
+	}
+}
+
+// categoryMenu is the form's category menu; choosing an option dispatches a block action.
+func categoryMenu(cats []core.Category, chosen *core.Category) *slackgo.InputBlock {
+	var opts []*slackgo.OptionBlockObject
+	var initial *slackgo.OptionBlockObject
+	for _, c := range cats {
+		var hint *slackgo.TextBlockObject
+		if c.Description != "" {
+			hint = plain(cut(c.Description, 75))
+		}
+		o := slackgo.NewOptionBlockObject(strconv.FormatInt(c.ID, 10), plain(cut(c.Name, 75)), hint)
+		if chosen != nil && c.ID == chosen.ID {
+			initial = o
+		}
+		opts = append(opts, o)
+	}
+	menu := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose a category"), categoryBlock, opts...)
+	if initial != nil {
+		menu = menu.WithInitialOption(initial)
+	}
+	b := slackgo.NewInputBlock(categoryBlock, plain("Category"), plain("Its questions follow below"), menu)
+	b.DispatchAction = true
+	return b
+}
+
+// questionInput is the input of one category question.
+func questionInput(q core.Question) *slackgo.InputBlock {
+	id := questionBlock + q.ID
+	var el slackgo.BlockElement
+	switch q.Kind {
+	case core.QuestionChoice:
+		opts := make([]*slackgo.OptionBlockObject, len(q.Options))
+		for i, o := range q.Options {
+			opts[i] = slackgo.NewOptionBlockObject(o, plain(cut(o, 75)), nil)
+		}
+		el = slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose one"), id, opts...)
+	default:
+		in := slackgo.NewPlainTextInputBlockElement(nil, id).WithMaxLength(q.MaxAnswer())
+		if q.Kind == core.QuestionLong {
+			in = in.WithMultiline(true)
+		}
+		el = in
+	}
+	return slackgo.NewInputBlock(id, plain(q.Label), nil, el).WithOptional(!q.Required)
+}
+
+// rateCallbackID is the callback id of the rating form.
+const rateCallbackID = "tb_rate"
+
+// rateModal asks for an optional comment with the rating score of ticket id (both ride
+// along in private_metadata as "ID:SCORE").
+func rateModal(id int64, score int) slackgo.ModalViewRequest {
+	comment := slackgo.NewInputBlock("comment", plain("Anything to add?"), nil,
+		slackgo.NewPlainTextInputBlockElement(plain("What went well, what could be better"), "comment").
+			WithMultiline(true).WithMaxLength(core.MaxRatingCommentRunes)).WithOptional(true)
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      rateCallbackID,
+		Title:           plain("Rate your ticket"),
+		Submit:          plain("Send rating"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: strconv.FormatInt(id, 10) + ":" + strconv.Itoa(score),
+		Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{
+			section("tb:rate:score", "Your rating: *"+bot.RatingLabel(score)+"*"), comment}},
 	}
 }
 

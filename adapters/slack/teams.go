@@ -169,6 +169,14 @@ func (r routedAPI) openView(ctx context.Context, triggerID string, v slackgo.Mod
 	return c.openView(ctx, triggerID, v)
 }
 
+func (r routedAPI) updateView(ctx context.Context, viewID, hash string, v slackgo.ModalViewRequest) error {
+	c, err := r.t.client(ctx, teamOf(ctx))
+	if err != nil {
+		return err
+	}
+	return c.updateView(ctx, viewID, hash, v)
+}
+
 func (r routedAPI) user(ctx context.Context, id string) (*slackgo.User, error) {
 	c, err := r.t.client(ctx, teamOf(ctx))
 	if err != nil {

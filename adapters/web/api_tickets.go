@@ -26,6 +26,10 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 		s.apiError(w, r, err)
 		return
 	}
+	if f.Category, err = categoryParam(q.Get("category")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	if !actor.Workspace.IsZero() && !f.Workspace.IsZero() && f.Workspace != actor.Workspace {
 		s.apiError(w, r, core.Errorf(core.ENotFound, "workspace not found"))
 		return
@@ -146,6 +150,9 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor c
 		Title       string  `json:"title"`
 		Description string  `json:"description"`
 		Priority    *string `json:"priority"`
+		// Category is a category id of the workspace, Answers its answers by question id.
+		Category int64             `json:"category"`
+		Answers  map[string]string `json:"answers"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.apiError(w, r, err)
@@ -163,6 +170,7 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor c
 	}
 	t, err := s.svc.OpenTicket(r.Context(), actor, core.OpenInput{
 		Workspace: ws, Title: in.Title, Description: in.Description, Priority: string(prio),
+		CategoryID: in.Category, Answers: in.Answers,
 	})
 	if err != nil {
 		s.apiError(w, r, err)
@@ -315,4 +323,17 @@ func (s *Server) apiAssignee(r *http.Request, actor core.Actor, assignee string,
 		f.Assignee = assignee
 	}
 	return nil
+}
+
+// categoryParam reads the category= filter: a category id, "" for every category.
+// Errors: invalid.
+func categoryParam(v string) (int64, error) {
+	if strings.TrimSpace(v) == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, core.FieldError("category", "category must be a category id such as 3")
+	}
+	return id, nil
 }

@@ -36,6 +36,12 @@ type ticketJSON struct {
 	Assignee    *userJSON `json:"assignee"`
 	CreatedAt   string    `json:"created_at"`
 	UpdatedAt   string    `json:"updated_at"`
+	// Category is the ticket's category (null: none); Answers its answers to the category's
+	// questions.
+	Category *ticketCategoryJSON `json:"category"`
+	Answers  []core.Answer       `json:"answers"`
+	// Rating is the requester's satisfaction score (1–5), null while unrated.
+	Rating *int `json:"rating"`
 	// Snippet is the matching text of a search result (q=), its matched words marked.
 	Snippet []snippetJSON `json:"snippet,omitempty"`
 }
@@ -54,18 +60,40 @@ func toSnippetJSON(parts []core.SnippetPart) []snippetJSON {
 	return out
 }
 
+// ticketCategoryJSON names a ticket's category.
+type ticketCategoryJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
 func toTicketJSON(t core.Ticket) ticketJSON {
 	rep := toUserJSON(t.Reporter)
 	if rep == nil {
 		rep = &userJSON{}
 	}
+	var cat *ticketCategoryJSON
+	if t.CategoryID != 0 || t.Category != "" {
+		cat = &ticketCategoryJSON{ID: t.CategoryID, Name: t.Category}
+	}
+	answers := t.Answers
+	if answers == nil {
+		answers = []core.Answer{}
+	}
 	return ticketJSON{
+		Category: cat, Answers: answers,
 		ID: t.ID, Workspace: t.Workspace.String(), Number: t.Number,
 		Title: t.Title, Description: t.Description,
 		Status: string(t.Status), StatusNote: t.StatusNote, Priority: string(t.Priority),
 		Reporter: rep, Assignee: toUserJSON(t.Assignee),
-		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt),
+		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt), Rating: rating(t.Rating),
 	}
+}
+
+func rating(score int) *int {
+	if score == 0 {
+		return nil
+	}
+	return &score
 }
 
 // messageJSON is one message of a ticket's conversation.

@@ -76,6 +76,10 @@ type ticketView struct {
 	Form struct{ Note, Content, Assignee string }
 	// Mine says the ticket is assigned to the viewer (or an identity linked to them).
 	Mine bool
+	// SavedReplies are the workspace's saved replies the composer offers.
+	SavedReplies []core.SavedReply
+	// Rating is the requester's rating, when given.
+	Rating *core.Rating
 }
 
 // ticketPage serves GET /tickets/{id}.
@@ -104,6 +108,13 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, s
 	if tv.History, err = s.svc.History(ctx, actor, id); err != nil {
 		s.pageError(w, r, v, err)
 		return
+	}
+	// Saved replies and the rating are extras: the page shows without them.
+	tv.SavedReplies, _ = s.svc.SavedReplies(ctx, actor, t.Workspace)
+	if t.Rating > 0 {
+		if rt, err := s.svc.Rating(ctx, actor, id); err == nil {
+			tv.Rating = &rt
+		}
 	}
 	if keep != nil {
 		keep(&tv)

@@ -78,16 +78,24 @@ func (s *Server) postReply(w http.ResponseWriter, r *http.Request, v *viewer) {
 		m       core.Message
 		created bool
 	)
+	saved := strings.TrimSpace(r.PostForm.Get("saved"))
 	err := s.withTicket(r, func(id int64) error {
 		var err error
-		m, created, err = s.svc.AddMessage(r.Context(), v.Actor(), id, core.MessageInput{
-			ExternalID: "web:" + nonce, Content: content, Source: "web", Deliver: true, Internal: note,
-		})
+		in := core.MessageInput{ExternalID: "web:" + nonce, Content: content, Source: "web", Deliver: true, Internal: note}
+		if saved != "" && !note {
+			// The composer's saved reply choice: sent as it is, a public reply.
+			m, _, err = s.svc.SendSavedReply(r.Context(), v.Actor(), id, saved, in)
+			created = true
+			return err
+		}
+		m, created, err = s.svc.AddMessage(r.Context(), v.Actor(), id, in)
 		return err
 	})
 	done := "reply"
 	if note {
 		done = "note"
+	} else if saved != "" {
+		done = "saved_reply"
 	}
 	if err == nil && !created {
 		done = "reply_dup"

@@ -39,9 +39,12 @@ type listView struct {
 	Query     string
 	Assignee  string // "", "me" or "none"
 	Priority  string
-	Sort      string
-	Size      int
-	Sizes     []int
+	// Category is the category filter (an id, ""); Categories are the chosen workspace's.
+	Category   string
+	Categories []core.Category
+	Sort       string
+	Size       int
+	Sizes      []int
 	// Total is the number of tickets in the chosen tab (before the search narrows it).
 	Total      int64
 	Workspaces []core.Workspace
@@ -69,6 +72,7 @@ func (lv listView) listQuery(status string) url.Values {
 	set("q", lv.Query, "")
 	set("assignee", lv.Assignee, "")
 	set("priority", lv.Priority, "")
+	set("category", lv.Category, "")
 	set("sort", lv.Sort, string(core.SortCreated))
 	set("size", strconv.Itoa(lv.Size), strconv.Itoa(listPageSize))
 	return v
@@ -87,7 +91,7 @@ func listURL(v url.Values) string {
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := r.URL.Query()
 	lv := listView{Status: q.Get("status"), Workspace: q.Get("workspace"), Query: strings.TrimSpace(q.Get("q")),
-		Assignee: q.Get("assignee"), Priority: q.Get("priority"), Sort: q.Get("sort"), Size: listPageSize, Sizes: listPageSizes}
+		Assignee: q.Get("assignee"), Priority: q.Get("priority"), Category: q.Get("category"), Sort: q.Get("sort"), Size: listPageSize, Sizes: listPageSizes}
 	if q.Get("mine") == "1" { // the old "Assigned to me" checkbox
 		lv.Assignee = "me"
 	}
@@ -121,6 +125,16 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	f.Limit = lv.Size + 1
+	if f.Category, err = categoryParam(lv.Category); err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
+	if !f.Workspace.IsZero() {
+		if lv.Categories, err = s.svc.Categories(r.Context(), v.Actor(), f.Workspace); err != nil {
+			s.pageError(w, r, v, err)
+			return
+		}
+	}
 	switch lv.Assignee {
 	case "":
 	case "me":
@@ -157,7 +171,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	lv.Tabs, lv.Total = queueTabs(lv, counts)
-	lv.Filtered = lv.Status != "active" || lv.Workspace != "" || lv.Query != "" || lv.Assignee != "" || lv.Priority != ""
+	lv.Filtered = lv.Status != "active" || lv.Workspace != "" || lv.Query != "" || lv.Assignee != "" || lv.Priority != "" || lv.Category != ""
 	base := lv.listQuery(lv.Status)
 	lv.Back = listURL(base)
 	if s.cfg.Views != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 func dashPath(id int64) string { return "/tickets/" + itoa(id) }
 

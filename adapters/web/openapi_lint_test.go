@@ -105,6 +105,7 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 	tk := h.open(wsSlack, "conformance")
 	id := fmt.Sprint(tk.ID)
 	read := h.issue(core.NewToken{Name: "reader", Scope: core.ScopeRead})
+	admin := h.issue(core.NewToken{Name: "admin", Scope: core.ScopeAdmin})
 	for _, tc := range []struct {
 		name, method, path, body, token string
 		as                              string // validate as this method (for 405s)
@@ -123,6 +124,18 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"post a message", "POST", "/api/v1/tickets/" + id + "/messages", `{"content":"hello"}`, "-", "", 201},
 		{"list messages", "GET", "/api/v1/tickets/" + id + "/messages", "", "-", "", 200},
 		{"a method the path does not serve", "DELETE", "/api/v1/tickets/" + id, "", "-", "GET", 405},
+		{"list workspaces", "GET", "/api/v1/workspaces", "", "-", "", 200},
+		{"get settings", "GET", "/api/v1/workspaces/slack:T123/settings", "", admin, "", 200},
+		{"get discord settings", "GET", "/api/v1/workspaces/discord:42/settings", "", admin, "", 200},
+		{"patch settings", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"48h","csat":true}`, admin, "", 200},
+		{"patch settings with a bad delay", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"0s"}`, admin, "", 422},
+		{"get settings with a write token", "GET", "/api/v1/workspaces/slack:T123/settings", "", "-", "", 403},
+		{"create a saved reply", "POST", "/api/v1/workspaces/slack:T123/saved-replies", `{"name":"vpn","content":"Restart it."}`, admin, "", 201},
+		{"create a saved reply with a bad name", "POST", "/api/v1/workspaces/slack:T123/saved-replies", `{"name":"a b","content":"x"}`, admin, "", 422},
+		{"list saved replies", "GET", "/api/v1/workspaces/slack:T123/saved-replies", "", "-", "", 200},
+		{"get a saved reply", "GET", "/api/v1/workspaces/slack:T123/saved-replies/1", "", "-", "", 200},
+		{"patch a saved reply", "PATCH", "/api/v1/workspaces/slack:T123/saved-replies/1", `{"content":"Restart it again."}`, admin, "", 200},
+		{"delete a saved reply", "DELETE", "/api/v1/workspaces/slack:T123/saved-replies/1", "", admin, "", 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.with(t).api(tc.method, tc.path, tc.token, tc.body)

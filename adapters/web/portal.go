@@ -102,14 +102,50 @@ type portalNewView struct {
 	Workspaces []core.Workspace
 	Form       struct{ Workspace, Title, Description, Priority string }
 	names      *nameBook
+	// Categories are the chosen workspace's; Category is the one chosen (its questions are
+	// asked), Answers what was typed for them.
+	Categories []core.Category
+	Category   *core.Category
+	Answers    map[string]string
 }
 
-// portalNew serves GET /portal/new.
+// portalNew serves GET /portal/new?workspace=&category=: choosing a category (a plain GET
+// form, no script) shows its questions.
 func (s *Server) portalNew(w http.ResponseWriter, r *http.Request, v *viewer) {
 	nv := portalNewView{Workspaces: portalWorkspaces(v)}
 	nv.names = s.named(r.Context(), nv.Workspaces)
 	nv.Form.Priority = string(core.PriorityNormal)
+	nv.Form.Workspace = r.URL.Query().Get("workspace")
+	if err := s.portalCategories(r, v, &nv, r.URL.Query().Get("category")); err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
 	s.renderPortal(w, r, v, http.StatusOK, "portal_new", "New ticket", "", nv)
+}
+
+// portalCategories fills nv's categories for its workspace (the viewer's only one when not
+// chosen) and the chosen category. Errors: those of Service.Categories.
+func (s *Server) portalCategories(r *http.Request, v *viewer, nv *portalNewView, chosen string) error {
+	var actor core.Actor
+	for _, a := range v.portalActors() {
+		if a.Workspace.String() == nv.Form.Workspace || len(v.portalActors()) == 1 {
+			actor = a
+		}
+	}
+	if actor.Workspace.IsZero() {
+		return nil
+	}
+	cs, err := s.svc.Categories(r.Context(), actor, actor.Workspace)
+	if err != nil {
+		return err
+	}
+	nv.Categories = cs
+	for i, c := range cs {
+		if strconv.FormatInt(c.ID, 10) == chosen {
+			nv.Category = &cs[i]
+		}
+	}
+	return nil
 }
 
 func portalWorkspaces(v *viewer) []core.Workspace {
@@ -129,6 +165,8 @@ type portalTicketView struct {
 	Nonce   string
 	Form    struct{ Content string }
 	names   *nameBook
+	// Offline is the support-hours line shown after the ticket was just opened outside them.
+	Offline string
 }
 
 // portalTicket serves GET /portal/tickets/{id}.
@@ -179,6 +217,12 @@ func (s *Server) showPortalTicket(w http.ResponseWriter, r *http.Request, v *vie
 	one := []core.Ticket{tv.T}
 	tv.names = s.named(ctx, []core.Workspace{t.Workspace}, ticketRefs(one), messageRefs(t.Workspace, tv.Messages), historyRefs(t.Workspace, tv.History))
 	tv.T = one[0]
+	if r.URL.Query().Get("done") == "opened" {
+		if tv.Offline, err = s.svc.OfflineNotice(ctx, t.Workspace); err != nil {
+			s.pageError(w, r, v, err)
+			return
+		}
+	}
 	title := "#" + strconv.FormatInt(t.Number, 10) + " " + t.Title
 	s.renderPortal(w, r, v, status, "portal_ticket", title, errMsg, tv)
 }

@@ -16,9 +16,19 @@ import (
 // priority). The workspace may be left out when the viewer belongs to one.
 func (s *Server) portalPostTicket(w http.ResponseWriter, r *http.Request, v *viewer) {
 	f := r.PostForm
-	nv := portalNewView{Workspaces: portalWorkspaces(v)}
+	nv := portalNewView{Workspaces: portalWorkspaces(v), Answers: map[string]string{}}
 	nv.Form.Workspace, nv.Form.Title, nv.Form.Description, nv.Form.Priority =
 		f.Get("workspace"), f.Get("title"), f.Get("description"), f.Get("priority")
+	for k, vals := range f {
+		if q, ok := strings.CutPrefix(k, "q:"); ok && len(vals) > 0 && strings.TrimSpace(vals[0]) != "" {
+			nv.Answers[q] = vals[0]
+		}
+	}
+	catID, _ := strconv.ParseInt(f.Get("category"), 10, 64)
+	if err := s.portalCategories(r, v, &nv, f.Get("category")); err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
 	refuse := func(err error) {
 		code := core.ErrorCode(err)
 		if code == core.EInvalid || code == core.EForbidden || code == core.ERateLimited {
@@ -46,7 +56,8 @@ func (s *Server) portalPostTicket(w http.ResponseWriter, r *http.Request, v *vie
 		return
 	}
 	t, err := s.svc.OpenTicket(r.Context(), actor, core.OpenInput{Workspace: actor.Workspace,
-		Title: nv.Form.Title, Description: nv.Form.Description, Priority: nv.Form.Priority})
+		Title: nv.Form.Title, Description: nv.Form.Description, Priority: nv.Form.Priority,
+		CategoryID: catID, Answers: nv.Answers})
 	if err != nil {
 		refuse(err)
 		return

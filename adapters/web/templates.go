@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "workspace"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "workspace", "saved_replies", "settings", "helpdesk"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -125,6 +125,14 @@ var flashes = map[string]string{
 	"view_saved":       "View saved. It is listed under the status tabs.",
 	"view_renamed":     "View renamed.",
 	"view_deleted":     "View deleted.",
+	"hours":            "Support hours saved.",
+	"category":         "Category saved.",
+	"category_gone":    "Category deleted. Its tickets keep their answers.",
+	"portal_rated":     "Thanks for your rating.",
+	"saved_reply":      "Saved reply sent to the requester.",
+	"saved":            "Saved reply saved.",
+	"saved_gone":       "Saved reply deleted.",
+	"settings":         "Settings saved.",
 }
 
 // flashMsg is a confirmation to show, and its code (for the page's markup and tests).
@@ -141,30 +149,38 @@ func flash(r *http.Request) flashMsg {
 // templateFuncs are the helpers the templates use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"rel":          func(t time.Time) string { return relTime(s.clock.Now(), t) },
-		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
-		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
-		"liveOn":       func() bool { return s.cfg.Live != nil },
-		"statusLabel":  statusLabel,
-		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
-		"who":          who,
-		"initials":     initials,
-		"avatarClass":  avatarClass,
-		"wsLabel":      wsLabel,
-		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
-		"deref":        func(t *time.Time) time.Time { return *t },
-		"platform":     func(ws core.Workspace) string { return string(ws.Platform) },
-		"statuses":     core.Statuses,
-		"priorities":   core.Priorities,
-		"sourceLabel":  sourceLabel,
-		"roleLabel":    func(r core.Role) string { return upperFirst(string(r)) },
-		"truncate":     truncate,
-		"changeText":   changeText,
-		"isActive":     func(st core.Status) bool { return !st.Terminal() },
-		"ticketURL":    func(id int64) string { return fmt.Sprintf("/tickets/%d", id) },
-		"pluralize":    pluralize,
-		"isAPIAccount": func(u core.UserRef) bool { return strings.HasPrefix(u.ID, "api:") },
+		"rel":         func(t time.Time) string { return relTime(s.clock.Now(), t) },
+		"abs":         func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":       func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"statusLabel": statusLabel,
+		"liveOn":      func() bool { return s.cfg.Live != nil },
+		"stars":       func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(5-n, 0)) },
+		"prioLabel":   func(p core.Priority) string { return upperFirst(string(p)) },
+		"who":         who,
+		"initials":    initials,
+		"avatarClass": avatarClass,
+		"wsLabel":     wsLabel,
+		"scopes":      func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
+		"deref":       func(t *time.Time) time.Time { return *t },
+		"strp": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"platform":      func(ws core.Workspace) string { return string(ws.Platform) },
+		"statuses":      core.Statuses,
+		"priorities":    core.Priorities,
+		"sourceLabel":   sourceLabel,
+		"roleLabel":     func(r core.Role) string { return upperFirst(string(r)) },
+		"truncate":      truncate,
+		"changeText":    changeText,
+		"isActive":      func(st core.Status) bool { return !st.Terminal() },
+		"ticketURL":     func(id int64) string { return fmt.Sprintf("/tickets/%d", id) },
+		"pluralize":     pluralize,
+		"isAPIAccount":  func(u core.UserRef) bool { return strings.HasPrefix(u.ID, "api:") },
+		"questionsText": questionsText,
 	}
 }
 
@@ -287,6 +303,15 @@ func changeText(c core.Change) string {
 			return "assigned the ticket to " + userIDText(c.To)
 		}
 		return "reassigned the ticket from " + userIDText(c.From) + " to " + userIDText(c.To)
+	case "reminder":
+		return "reminded the requester that the ticket waits for their reply"
+	case "csat":
+		return "asked the requester to rate the ticket"
+	case "rating":
+		if c.From != "" {
+			return "changed the rating from " + c.From + "/5 to " + c.To + "/5"
+		}
+		return "rated the ticket " + c.To + "/5"
 	}
 	if c.From == "" && c.To == "" {
 		return "changed " + c.Field

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -52,8 +54,11 @@ type adapter interface {
 type startHooks struct {
 	// migrate replaces st.Migrate.
 	migrate func(ctx context.Context, st *gormstore.Store) error
-	// clock replaces the Service's wall clock (tests: link codes expiring).
+	// clock replaces the system clock of the store and the service (tests move it; link codes
+	// expiring).
 	clock core.Clock
+	// timerInterval replaces the workflow scheduler's round interval.
+	timerInterval time.Duration
 }
 
 // serve runs until ctx ends (SIGINT/SIGTERM), then stops taking requests, finishes the
@@ -102,6 +107,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	var wg sync.WaitGroup
 	wg.Go(func() { a.disp.Run(runCtx) })
 	wg.Go(func() { a.live.Run(runCtx) })
+	wg.Go(func() { a.timers.Run(runCtx) })
 	for _, ad := range a.adapters {
 		wg.Go(func() {
 			if err := ad.Run(runCtx); err != nil {
@@ -156,6 +162,7 @@ type app struct {
 	mux      *http.ServeMux
 	disp     *core.Dispatcher
 	live     *core.Live
+	timers   *core.Scheduler
 	adapters []adapter
 	// closeStreams ends the dashboard's event streams (at shutdown).
 	closeStreams func()
@@ -191,7 +198,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 		_ = st.Close()
 	}
 
-	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease})
+	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease, Clock: hooks.clock})
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
 	topic, err := liveTopic(ctx, st)
@@ -201,10 +208,18 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	}
 	live := core.NewLive(core.LiveConfig{PubSub: shared.pubsub, Log: log, Topic: topic})
 	m.watchLive(live)
+	if hooks.clock != nil {
+		st.SetClock(hooks.clock)
+	}
 	svc := core.NewService(core.ServiceConfig{
 		Store: st, State: shared.state, Limiter: shared.lim, Log: log, Clock: hooks.clock,
 		Committed: disp.Kick, Opened: m.ticketOpened, Live: live,
 	})
+	timers, err := core.NewScheduler(core.SchedulerConfig{Service: svc, Owner: replicaName(), Interval: hooks.timerInterval, Log: log})
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	throttle := core.NewThrottle(shared.lim, log)
 	b, err := bot.New(bot.Config{Service: svc, State: shared.state, Drafts: core.NewDrafts(core.DraftsConfig{Store: st, TTL: bot.DraftTTL}), Dedupe: core.NewDedupe(shared.state, log), Throttle: throttle, Log: log, Limits: bot.Limits{
 		Open:    core.Limit{Rate: cfg.OpenLimit, Period: cfg.OpenWindow, Burst: cfg.OpenLimit},
@@ -231,5 +246,14 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 			closeStreams = w.CloseStreams
 		}
 	}
-	return &app{mux: mux, disp: disp, live: live, adapters: adapters, closeStreams: closeStreams, close: closeAll}, nil
+	return &app{mux: mux, disp: disp, live: live, timers: timers, adapters: adapters, closeStreams: closeStreams, close: closeAll}, nil
+}
+
+// replicaName names this process in the scheduler's lease: host name and process id.
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "ticketbot"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid()) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)
 }

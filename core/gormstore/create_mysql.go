@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -24,9 +25,11 @@ INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_I
 SET @tb_number = LAST_INSERT_ID();
 INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
-  assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note, created_at, updated_at)
-  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
+  category_id, category_name, created_at, updated_at, status_changed_at)
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
+%s
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
   VALUES (@tb_ticket, ?, ?, 'created', '', ?, '', ?);
 INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
@@ -49,23 +52,35 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		return 0, 0, err
 	}
 	r := toTicketRow(nt)
+	// The answers join the batch as one more INSERT, after the ticket's id is known.
+	answers, answerArgs := "", []any(nil)
+	if rows := answerRows(nt); len(rows) > 0 {
+		vals := make([]string, len(rows))
+		for i, a := range rows {
+			vals[i] = "(@tb_ticket, ?, ?, ?, ?)"
+			answerArgs = append(answerArgs, a.Position, a.QuestionID, a.Question, a.Value)
+		}
+		answers = "INSERT INTO ticket_answers (ticket_id, position, question_id, question, value) VALUES " +
+			strings.Join(vals, ", ") + ";"
+	}
+	args := []any{r.Workspace,
+		r.Workspace, r.Status, r.Priority,
+		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
+		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
+		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt}
+	args = append(append(args, answerArgs...),
+		nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
+		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+		// the same event for the platform of a workspace that staffs this one (links.go)
+		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+		ev.Workspace, string(nt.Workspace.Platform))
 	conn, err := s.batch.Conn(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer conn.Close()
 	err = func() error {
-		rows, err := conn.QueryContext(ctx, createTicketBatch,
-			r.Workspace,
-			r.Workspace, r.Status, r.Priority,
-			r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
-			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
-			r.StatusNote, r.CreatedAt, r.UpdatedAt,
-			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
-			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
-			// the same event for the platform of a workspace that staffs this one (links.go)
-			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
-			ev.Workspace, string(nt.Workspace.Platform))
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf(createTicketBatch, answers), args...)
 		if err != nil {
 			return err
 		}

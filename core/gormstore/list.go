@@ -39,7 +39,14 @@ type listPlan struct {
 // listIndex names the index a range of f reads: the equality columns (workspace, then
 // reporter or assignee) lead, status follows, then the sort key. A person's tickets sorted by
 // update or priority read the person's index and sort the person's tickets of that status.
+//
+// A category's tickets read ix_tickets_category_status_id (category ids are unique across
+// workspaces): like a person's, sorted by update or priority they are the category's tickets
+// of the status, sorted.
 func listIndex(f core.ListFilter) string {
+	if f.Category != 0 {
+		return "ix_tickets_category_status_id"
+	}
 	var b strings.Builder
 	b.WriteString("ix_tickets_")
 	if !f.Workspace.IsZero() {
@@ -84,6 +91,9 @@ func planList(f core.ListFilter) listPlan {
 	people := core.AssigneeSet(f)
 	if f.Unassigned {
 		people = []string{""}
+	}
+	if f.Category != 0 {
+		common, args = append(common, "category_id = ?"), append(args, f.Category)
 	}
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
@@ -210,7 +220,7 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	const op = "gormstore.ListTickets"
 	if f.Query != "" {
 		hits, err := s.SearchTickets(ctx, f)
-		out := make([]core.Ticket, len(hits))
+		out := make([]core.Ticket, len(hits)) // SearchTickets filled their answers
 		for i, h := range hits {
 			out[i] = h.Ticket
 		}
@@ -228,12 +238,15 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	for i, r := range rows {
 		out[i] = r.core()
 	}
+	if err := s.fillAnswers(s.db.WithContext(ctx), out); err != nil {
+		return nil, fail(op, err)
+	}
 	return out, nil
 }
 
-// CountTickets counts the tickets matching f's workspace, reporter, assignee and priorities
-// per status: from ticket_counts when no person is named (a few rows per workspace), else by
-// counting the person's tickets in the person's index. Errors: unavailable, internal.
+// CountTickets counts the tickets matching f's workspace, reporter, assignee, category and
+// priorities per status: from ticket_counts when no person or category is named (a few rows
+// per workspace), else by counting in the person's (or category's) index. Errors: unavailable, internal.
 func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.StatusCounts, error) {
 	const op = "gormstore.CountTickets"
 	var q *gorm.DB
@@ -241,7 +254,7 @@ func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.Statu
 	if f.Unassigned {
 		people = []string{""}
 	}
-	if f.Reporter == "" && len(people) == 0 {
+	if f.Reporter == "" && len(people) == 0 && f.Category == 0 {
 		q = s.db.WithContext(ctx).Table("ticket_counts").Select("status, SUM(n) AS n")
 	} else {
 		g := f
@@ -252,6 +265,9 @@ func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.Statu
 		}
 		if len(people) > 0 {
 			q = q.Where("assignee_id IN ?", people)
+		}
+		if f.Category != 0 {
+			q = q.Where("category_id = ?", f.Category)
 		}
 	}
 	if !f.Workspace.IsZero() {

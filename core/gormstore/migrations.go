@@ -108,6 +108,9 @@ func migrations() []*gormigrate.Migration {
 		migrateNames(),
 		migrateLinks(),
 		migrateViews(),
+		migrateWorkflow(),
+		migrateCategories(),
+		migrateHoursSettings(),
 	}
 }
 

@@ -236,3 +236,24 @@ func MessageAction(team string, u User, callbackID string, msg Target, responseU
 	it["response_url"] = responseURL
 	return it
 }
+
+// ViewBlockActions is user changing an element of the open view v (a modal), as Slack sends
+// it for an input block with dispatch_action: the view with its id, hash and state.
+func ViewBlockActions(team string, u User, v View, values map[string]map[string]any, actions ...map[string]any) Interaction {
+	it := interaction("block_actions", team, u)
+	vals := map[string]any{}
+	for block, acts := range values {
+		vals[block] = acts
+	}
+	it["container"] = map[string]any{"type": "view", "view_id": v.ID}
+	it["view"] = map[string]any{
+		"id": v.ID, "team_id": team, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+		"hash": v.Hash, "app_id": AppID, "bot_id": BotID, "state": map[string]any{"values": vals},
+	}
+	acts := make([]any, len(actions))
+	for i, a := range actions {
+		acts[i] = a
+	}
+	it["actions"] = acts
+	return it
+}
