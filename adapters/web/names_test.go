@@ -16,7 +16,6 @@ import (
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
-
 func dashPath(id int64) string { return "/tickets/" + itoa(id) }
 
 // A name that tries to be markup and mentions: it must be shown as text.
