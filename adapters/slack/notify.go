@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -326,6 +327,13 @@ func changeNote(changes []core.Change) string {
 			s = fmt.Sprintf("Priority: %s → *%s*, by %s.", escape(c.From), escape(c.To), by)
 		case "note":
 			s = "Note by " + by + "."
+		case "reminder":
+			s = "The requester was reminded that this ticket waits for their reply."
+		case "csat":
+			s = "The requester was asked to rate this ticket."
+		case "rating":
+			n, _ := strconv.Atoi(c.To)
+			s = "Rated *" + bot.RatingLabel(n) + "* by " + by + "."
 		default:
 			s = fmt.Sprintf("%s: %s → %s, by %s.", escape(c.Field), escapeCut(c.From, 200), escapeCut(c.To, 200), by)
 		}
