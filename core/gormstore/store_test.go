@@ -145,20 +145,24 @@ func TestConcurrentMigrateMySQL(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// The lock is server-wide, so another package's test (or another checkout's) may hold it
-	// for a moment while it migrates: wait for it a while. A lock leaked by one of the three
-	// stores stays held by its pooled connection until Cleanup, and the wait times out.
+	// The lock is this database's: a lock leaked by one of the three stores stays held by its
+	// pooled connection until Cleanup, and the wait times out.
 	ctx := context.Background()
 	conn, err := rawMySQL(t, u).Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	var db string
+	if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	lock := gormstore.MigrationLock(db)
 	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('ticketbot.migrate', 20)").Scan(&got); err != nil || got != 1 {
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 20)", lock).Scan(&got); err != nil || got != 1 {
 		t.Fatalf("migration lock still held after Migrate: GET_LOCK = %d, %v", got, err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK('ticketbot.migrate')"); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lock); err != nil {
 		t.Fatal(err)
 	}
 }
