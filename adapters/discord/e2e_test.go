@@ -525,7 +525,8 @@ func testAutocomplete(t *testing.T, be backend) {
 			}
 			var ns []int64
 			for _, c := range r.Data.Choices {
-				ns = append(ns, c.Value)
+				n, _ := c.Value.(float64)
+				ns = append(ns, int64(n))
 			}
 			return ns
 		}

@@ -202,7 +202,7 @@ type reply struct {
 		} `json:"allowed_mentions"`
 		Choices []struct {
 			Name  string `json:"name"`
-			Value int64  `json:"value"`
+			Value any    `json:"value"` // a ticket number (float64) or a word (string)
 		} `json:"choices"`
 	} `json:"data"`
 }

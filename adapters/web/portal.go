@@ -34,6 +34,7 @@ func (s *Server) portalRoutes() []route {
 		p("POST /portal/tickets/{id}/messages", s.portalPostReply),
 		p("POST /portal/tickets/{id}/close", s.portalPostClose),
 		p("POST /portal/tickets/{id}/reopen", s.portalPostReopen),
+		p("POST /portal/tickets/{id}/rating", s.portalPostRating),
 	}
 }
 

@@ -107,6 +107,19 @@ func (s *Server) portalPostReopen(w http.ResponseWriter, r *http.Request, v *vie
 	s.afterPortalForm(w, r, v, err, "portal_reopened", "")
 }
 
+// portalPostRating serves POST /portal/tickets/{id}/rating (fields score 1–5, comment).
+func (s *Server) portalPostRating(w http.ResponseWriter, r *http.Request, v *viewer) {
+	err := s.portalAct(r, v, func(actor core.Actor, t core.Ticket) error {
+		score, err := strconv.Atoi(r.PostForm.Get("score"))
+		if err != nil {
+			return core.FieldError("score", "choose a rating from 1 to 5")
+		}
+		_, err = s.svc.Rate(r.Context(), actor, t.ID, score, r.PostForm.Get("comment"))
+		return err
+	})
+	s.afterPortalForm(w, r, v, err, "portal_rated", "")
+}
+
 // portalAct calls fn with the viewer's actor for ticket {id}.
 func (s *Server) portalAct(r *http.Request, v *viewer, fn func(core.Actor, core.Ticket) error) error {
 	actor, t, err := s.portalActorFor(r, v)

@@ -149,20 +149,21 @@ func flash(r *http.Request) flashMsg {
 // templateFuncs are the helpers the templates use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"rel":         func(t time.Time) string { return relTime(s.clock.Now(), t) },
-		"abs":         func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
-		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"asset":       func(name string) string { return "/static/" + name + "?v=" + s.assetV },
-		"statusLabel": statusLabel,
-		"liveOn":      func() bool { return s.cfg.Live != nil },
-		"stars":       func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(5-n, 0)) },
-		"prioLabel":   func(p core.Priority) string { return upperFirst(string(p)) },
-		"who":         who,
-		"initials":    initials,
-		"avatarClass": avatarClass,
-		"wsLabel":     wsLabel,
-		"scopes":      func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
-		"deref":       func(t *time.Time) time.Time { return *t },
+		"rel":          func(t time.Time) string { return relTime(s.clock.Now(), t) },
+		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
+		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"statusLabel":  statusLabel,
+		"liveOn":       func() bool { return s.cfg.Live != nil },
+		"stars":        func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(5-n, 0)) },
+		"ratingScores": func() []int { return []int{1, 2, 3, 4, 5} },
+		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
+		"who":          who,
+		"initials":     initials,
+		"avatarClass":  avatarClass,
+		"wsLabel":      wsLabel,
+		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
+		"deref":        func(t *time.Time) time.Time { return *t },
 		"strp": func(p *string) string {
 			if p == nil {
 				return ""

@@ -18,22 +18,39 @@ func migrateWorkflow() *gormigrate.Migration {
 		ID: "202612020001_workflow",
 		Migrate: func(tx *gorm.DB) error {
 			m := tx.Migrator()
-			for _, col := range []string{"Name", "ReminderAfter", "CloseWaitingAfter", "CloseResolvedAfter", "CSATOff"} {
-				if err := m.AddColumn(&v5Settings{}, col); err != nil {
-					return fmt.Errorf("add workspace_settings.%s: %w", col, err)
+			if tx.Dialector.Name() == "mysql" {
+				// One ALTER per table: each is a table rebuild (or a metadata lock) under the
+				// migration lock, so the columns and the index go together.
+				for _, q := range []string{
+					"ALTER TABLE workspace_settings ADD COLUMN name varchar(255) NOT NULL DEFAULT '', " +
+						"ADD COLUMN reminder_after bigint NOT NULL DEFAULT 0, ADD COLUMN close_waiting_after bigint NOT NULL DEFAULT 0, " +
+						"ADD COLUMN close_resolved_after bigint NOT NULL DEFAULT 0, ADD COLUMN csat_off tinyint(1) NOT NULL DEFAULT 0",
+					"ALTER TABLE tickets ADD COLUMN status_changed_at datetime(6) NULL, ADD COLUMN reminded tinyint(1) NOT NULL DEFAULT 0, " +
+						"ADD COLUMN csat_asked_at datetime(6) NULL, ADD COLUMN rating int NOT NULL DEFAULT 0, " +
+						"ADD INDEX ix_tickets_ws_status_timer (workspace, status, reminded, status_changed_at)",
+				} {
+					if err := tx.Exec(q).Error; err != nil {
+						return err
+					}
 				}
-			}
-			for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt", "Rating"} {
-				if err := m.AddColumn(&v5Ticket{}, col); err != nil {
-					return fmt.Errorf("add tickets.%s: %w", col, err)
+			} else {
+				for _, col := range []string{"Name", "ReminderAfter", "CloseWaitingAfter", "CloseResolvedAfter", "CSATOff"} {
+					if err := m.AddColumn(&v5Settings{}, col); err != nil {
+						return fmt.Errorf("add workspace_settings.%s: %w", col, err)
+					}
+				}
+				for _, col := range []string{"StatusChangedAt", "Reminded", "CSATAskedAt", "Rating"} {
+					if err := m.AddColumn(&v5Ticket{}, col); err != nil {
+						return fmt.Errorf("add tickets.%s: %w", col, err)
+					}
+				}
+				if err := m.CreateIndex(&v5Ticket{}, "ix_tickets_ws_status_timer"); err != nil {
+					return err
 				}
 			}
 			// Existing tickets count from their last update: the closest stored time to
 			// their last status change.
 			if err := tx.Exec("UPDATE tickets SET status_changed_at = updated_at").Error; err != nil {
-				return err
-			}
-			if err := m.CreateIndex(&v5Ticket{}, "ix_tickets_ws_status_timer"); err != nil {
 				return err
 			}
 			for _, t := range []any{&v5SavedReply{}, &v5Rating{}, &v5Lease{}} {
