@@ -34,8 +34,19 @@ func (s *Server) apiListWorkspaces(w http.ResponseWriter, r *http.Request, actor
 	out := struct {
 		Workspaces []workspaceJSON `json:"workspaces"`
 	}{Workspaces: make([]workspaceJSON, 0, len(all))}
+	// The name an admin gave in the settings wins; else the team's or server's own name
+	// (core.Names, learnt from Slack or Discord); else the id.
+	wss := make([]core.Workspace, len(all))
+	for i, st := range all {
+		wss[i] = st.Workspace
+	}
+	book := s.named(r.Context(), wss)
 	for _, st := range all {
-		out.Workspaces = append(out.Workspaces, workspaceJSON{ID: st.Workspace.String(), Name: st.DisplayName(),
+		name := st.Name
+		if name == "" {
+			name = book.Name(st.Workspace)
+		}
+		out.Workspaces = append(out.Workspaces, workspaceJSON{ID: st.Workspace.String(), Name: name,
 			Platform: string(st.Workspace.Platform)})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -131,6 +131,19 @@ func TestNamesOnTheDashboardPortalAndAPI(t *testing.T) {
 				t.Errorf("messages = %+v", msgs)
 			}
 		})
+		t.Run("the API's workspaces carry the team's name unless an admin named it", func(t *testing.T) {
+			var got struct {
+				Workspaces []struct{ ID, Name string }
+			}
+			h.api("GET", "/api/v1/workspaces", h.token, "").json(t, &got)
+			names := map[string]string{}
+			for _, w := range got.Workspaces {
+				names[w.ID] = w.Name
+			}
+			if names[wsSlack.String()] != "Acme & Co" {
+				t.Errorf("workspaces = %+v, want %s named Acme & Co", got.Workspaces, wsSlack)
+			}
+		})
 		t.Run("the portal names the workspace and the person handling the ticket", func(t *testing.T) {
 			h.account("rita", core.RoleRequester, "correct horse battery")
 			mine, err := h.svc.OpenTicket(ctx, core.Account{Name: "rita", Role: core.RoleRequester, Workspace: wsSlack}.Actor(), core.OpenInput{Title: "my own"})
