@@ -44,6 +44,11 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		return 0, 0, err
 	}
 	r := toTicketRow(nt)
+	leave, err := s.gate.Enter(ctx, core.DepDatabase)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer leave()
 	conn, err := s.batch.Conn(ctx)
 	if err != nil {
 		return 0, 0, err

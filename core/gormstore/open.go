@@ -26,7 +26,9 @@ type Store struct {
 	// batch is a second MySQL pool that allows multi-statement batches (createMySQL).
 	batch *sql.DB
 	mysql bool
-	log   *slog.Logger
+	// gate bounds the database work under way at once (gate.go).
+	gate *core.Gate
+	log  *slog.Logger
 	now   func() time.Time
 }
 
@@ -125,10 +127,14 @@ func open(ctx context.Context, rawURL string, log *slog.Logger, pool Pool) (*Sto
 		closeAll()
 		return nil, fail(op, err)
 	}
+	gate := pool.gate(dial.Name() == "mysql")
+	db.ConnPool = gatedPool{db: sqlDB, gate: gate}
+	db.Statement.ConnPool = db.ConnPool
 	return &Store{
 		db:    db,
 		sqlDB: sqlDB,
 		batch: batchDB,
+		gate:  gate,
 		mysql: dial.Name() == "mysql",
 		log:   log,
 		now:   func() time.Time { return stamp(time.Now()) },
