@@ -29,7 +29,7 @@ type Store struct {
 	// gate bounds the database work under way at once (gate.go).
 	gate *core.Gate
 	log  *slog.Logger
-	now   func() time.Time
+	now  func() time.Time
 }
 
 var _ core.Store = (*Store)(nil)
