@@ -26,6 +26,7 @@ func suites() []suite {
 		{"store", runStore},
 		{"api", runAPI},
 		{"discord", runDiscord},
+		{"outbox", runOutbox},
 		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
 	}
 }

@@ -306,8 +306,9 @@ type slackLive struct {
 	fake  *slacktest.Server
 	stack *stack
 	// onCall, when set, sees every call the fake records (the relay times copies with it).
-	onCall atomic.Pointer[func(slacktest.Call)]
-	close  func()
+	onCall      atomic.Pointer[func(slacktest.Call)]
+	startOutbox func()
+	close       func()
 }
 
 // pending counts the undelivered outbox events.
@@ -324,6 +325,17 @@ func (l *slackLive) pending(ctx context.Context) int64 {
 // Notifier, the bot with its default limits, and the adapter's routes — the adapter talking to
 // slacktest's fake Web API (every user id known, the call log bounded).
 func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (*slackLive, error) {
+	l, err := slackLiveServerIdle(ctx, e, dbURL, team)
+	if err != nil {
+		return nil, err
+	}
+	l.startOutbox()
+	return l, nil
+}
+
+// slackLiveServerIdle is slackLiveServer with the outbox dispatcher not yet running: start
+// it with startOutbox (the outbox benchmark lets a backlog build first).
+func slackLiveServerIdle(ctx context.Context, e *env, dbURL, team string) (*slackLive, error) {
 	sk, err := e.newStack(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -347,7 +359,7 @@ func slackLiveServer(ctx context.Context, e *env, dbURL, team string) (*slackLiv
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { sk.disp.Run(rctx) })
+	l.startOutbox = sync.OnceFunc(func() { wg.Go(func() { sk.disp.Run(rctx) }) })
 	wg.Go(func() { _ = a.Run(rctx) })
 	mux := http.NewServeMux()
 	a.Routes(mux)

@@ -186,9 +186,13 @@ func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.T
 // postOnce posts m unless this step of ev already went out, and returns where it landed.
 func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, thread string, m message) (string, string, error) {
 	key := stepKey(ev, step)
-	if v, err := a.cache.Get(ctx, key); err == nil {
-		ch, ts, _ := strings.Cut(string(v), " ")
-		return ch, ts, nil
+	// On an event's first claim no step of it can have gone out yet: the look-up is saved
+	// (one Redis round trip per post). Other attempts (and direct calls) look.
+	if ev.Attempts != 1 {
+		if v, err := a.cache.Get(ctx, key); err == nil {
+			ch, ts, _ := strings.Cut(string(v), " ")
+			return ch, ts, nil
+		}
 	}
 	id := postID(ev, step)
 	if ev.Attempts > 1 {
