@@ -24,6 +24,7 @@ type suite struct {
 func suites() []suite {
 	return []suite{
 		{"store", runStore},
+		{"scale", runScale}, // 1M tickets (flag -scale-tickets)
 		{"api", runAPI},
 		{"discord", runDiscord},
 		{"outbox", runOutbox},
