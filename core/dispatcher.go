@@ -24,7 +24,9 @@ type DispatcherConfig struct {
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one pass claims [64].
+	// Batch is how many events one pass claims [16]. A pass delivers at most one event
+	// per ticket (its oldest undelivered) and ends when all are delivered, so a larger
+	// batch makes a busy ticket's next event wait for a longer pass.
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -80,7 +82,7 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 	def(&c.Timeout, 15*time.Second)
 	def(&c.Retention, 7*24*time.Hour)
 	if c.Batch <= 0 {
-		c.Batch = 64
+		c.Batch = 16
 	}
 	if c.Workers <= 0 {
 		c.Workers = 4
