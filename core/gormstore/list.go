@@ -139,7 +139,8 @@ func planList(f core.ListFilter) listPlan {
 				// split the range in two and sort their union); the rest only skips the
 				// rows of the cursor's instant at or above it.
 				base = base.and("updated_at <= ? AND (updated_at < ? OR id < ?)", u, u, f.After.ID)
-			case core.SortCreated:
+			case core.SortPriority: // per priority, below
+			default:
 				base = base.and("id < ?", f.After.ID)
 			}
 		}
@@ -217,25 +218,29 @@ func (s *Store) sql(p listPlan) (string, []any) {
 	if len(p.ranges) == 0 {
 		return "", nil
 	}
-	one := func(r listRange) string {
+	one := func(r listRange, cols string) string {
 		hint := " INDEXED BY " + r.index
 		if s.mysql {
 			hint = " FORCE INDEX (" + r.index + ")"
 		}
-		return fmt.Sprintf("SELECT * FROM tickets%s WHERE %s ORDER BY %s LIMIT %d",
-			hint, strings.Join(r.where, " AND "), p.order, p.limit)
+		return fmt.Sprintf("SELECT %s FROM tickets%s WHERE %s ORDER BY %s LIMIT %d",
+			cols, hint, strings.Join(r.where, " AND "), p.order, p.limit)
 	}
 	var args []any
 	if len(p.ranges) == 1 {
-		return one(p.ranges[0]), p.ranges[0].args
+		return one(p.ranges[0], "*"), p.ranges[0].args
 	}
+	// The ranges carry only the merge's keys (read from their indexes): whole rows, with
+	// their long texts, would be copied into every range's temporary table (on disk in
+	// MariaDB, whose memory tables hold no TEXT). The page's rows are read by id after.
 	parts := make([]string, len(p.ranges))
 	for i, r := range p.ranges {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r), i)
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority"), i)
 		args = append(args, r.args...)
 	}
-	return fmt.Sprintf("SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d",
-		strings.Join(parts, " UNION ALL "), p.merge, p.limit), args
+	qualified := strings.NewReplacer("updated_at", "t.updated_at", "id DESC", "t.id DESC", "CASE priority", "CASE t.priority").Replace(p.merge)
+	return fmt.Sprintf("SELECT t.* FROM (SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d) AS pg JOIN tickets t ON t.id = pg.id ORDER BY %s",
+		strings.Join(parts, " UNION ALL "), p.merge, p.limit, qualified), args
 }
 
 // ListTickets returns at most f.Limit (default 50, at most 200) tickets matching f in f.Sort's
