@@ -61,6 +61,7 @@ func main() {
 		e.log.Info("suite done", "suite", s.name, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if failed {
+		e.Close() // os.Exit skips the deferred Close: drop this run's databases first
 		os.Exit(1)
 	}
 }
@@ -82,4 +83,5 @@ func (e *env) Close() {
 	for i := len(e.cleanup) - 1; i >= 0; i-- {
 		e.cleanup[i]()
 	}
+	e.cleanup = nil
 }
