@@ -26,6 +26,8 @@ const (
 	sqliteCantOpen         = 14
 	sqliteConstraintPK     = 1555
 	sqliteConstraintUnique = 2067
+	// sqliteConstraintForeignKey is SQLITE_CONSTRAINT_FOREIGNKEY.
+	sqliteConstraintForeignKey = 787
 )
 
 // MySQL server error numbers.
@@ -35,6 +37,7 @@ const (
 	myDeadlock        = 1213
 	myTooManyConns    = 1040
 	myServerShutdown  = 1053
+	myNoParentRow     = 1452
 )
 
 // fail wraps err with op, giving it a core code: unique violations and unknown rows keep the
@@ -113,6 +116,20 @@ func isUnique(err error) bool {
 		return se.Code() == sqliteConstraintUnique || se.Code() == sqliteConstraintPK
 	}
 	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// isForeignKey reports whether err is a row referring to a parent that does not exist
+// (MySQL 1452, SQLite SQLITE_CONSTRAINT_FOREIGNKEY).
+func isForeignKey(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == myNoParentRow
+	}
+	var se *gosqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqliteConstraintForeignKey
+	}
+	return false
 }
 
 // isRetryable reports whether err means "another transaction was in the way": MySQL deadlock or

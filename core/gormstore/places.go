@@ -31,6 +31,22 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 	// No lock is taken: a locking read of a row that does not exist yet locks a gap in MySQL,
 	// and two concurrent first deliveries then deadlock. The unique key on the thread makes the
 	// insert the decision; the loser reads the winner's row.
+	if p.ThreadID != "" {
+		// The insert alone, in the common case (one round trip, not three: the outbox
+		// records a place per card it posts): the unique key finds a place already there,
+		// the foreign key a ticket that is not.
+		row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
+			ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
+		err := db.Create(&row).Error
+		switch {
+		case err == nil:
+			return row.core(), nil
+		case isForeignKey(err):
+			return core.Place{}, fail(op, notFound("ticket"))
+		case !isUnique(err):
+			return core.Place{}, fail(op, err)
+		}
+	}
 	if got, ok, err := find(); err != nil || ok {
 		return got, fail(op, err)
 	}
