@@ -30,6 +30,10 @@ const (
 const (
 	myStatementTimeout = 1969 // MariaDB: max_statement_time exceeded
 	myMaxExecutionTime = 3024 // MySQL: MAX_EXECUTION_TIME exceeded
+	// myFTSStopped is the handler error InnoDB's full-text search answers when it is stopped
+	// in its matching (by the time limit, or past its result cache: too many matches either
+	// way); MariaDB passes it on as "Unknown error 188".
+	myFTSStopped = 188
 )
 
 // bounded is q (a SELECT) with the search budget as its time limit on MySQL and MariaDB.
@@ -45,7 +49,7 @@ func (s *Store) bounded(q string) string {
 
 func isStatementTimeout(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == myStatementTimeout || me.Number == myMaxExecutionTime)
+	return errors.As(err, &me) && (me.Number == myStatementTimeout || me.Number == myMaxExecutionTime || me.Number == myFTSStopped)
 }
 
 // recentMatches is a search of f bounded by recency: tickets among the newest whose title or
