@@ -262,5 +262,8 @@ func (b *Bot) ticket(ctx context.Context, req Request, role core.Role) (core.Tic
 	if req.Command.TicketID > 0 {
 		return b.svc.Ticket(ctx, actor, req.Command.TicketID)
 	}
+	if ref, ok := req.Command.Args.Ref("number"); ok {
+		return b.linkedTicket(ctx, req, role, ref)
+	}
 	return b.svc.TicketByNumber(ctx, actor, req.Workspace, req.Command.Args.Int("number"))
 }

@@ -43,9 +43,9 @@ func assign(ctx context.Context, b *Bot, req Request, role core.Role, to core.Us
 	if err != nil {
 		return Reply{}, err
 	}
-	card := TicketCard(t)
+	card := b.card(ctx, req, t)
 	if to.ID == req.User.ID {
-		return Reply{Ephemeral: true, Text: fmt.Sprintf("You now own ticket #%d.", t.Number), Card: &card}, nil
+		return Reply{Ephemeral: true, Text: fmt.Sprintf("You now own ticket %s.", RefOf(t, req.Workspace)), Card: &card}, nil
 	}
-	return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket #%d is assigned to %s.", t.Number, userLabel(t.Assignee)), Card: &card}, nil
+	return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket %s is assigned to %s.", RefOf(t, req.Workspace), userLabel(t.Assignee)), Card: &card}, nil
 }

@@ -188,5 +188,6 @@ func (b *Bot) describeSettings(ctx context.Context, req Request, st core.Setting
 			}
 		}
 	}
+	lines = append(lines, b.describeLink(ctx, req))
 	return strings.Join(lines, "\n")
 }

@@ -23,7 +23,7 @@ func showCommand() Subcommand {
 			if err != nil {
 				return Reply{}, err
 			}
-			card := TicketCard(t)
+			card := b.card(ctx, req, t)
 			return Reply{Ephemeral: true, Card: &card}, nil
 		},
 	}

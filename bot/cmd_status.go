@@ -69,6 +69,6 @@ func changeStatus(ctx context.Context, b *Bot, req Request, role core.Role, to c
 	if err != nil {
 		return Reply{}, err
 	}
-	card := TicketCard(t)
-	return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket #%d is now %s.", t.Number, StatusLabel(t.Status)), Card: &card}, nil
+	card := b.card(ctx, req, t)
+	return Reply{Ephemeral: true, Text: fmt.Sprintf("Ticket %s is now %s.", RefOf(t, req.Workspace), StatusLabel(t.Status)), Card: &card}, nil
 }

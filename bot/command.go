@@ -24,8 +24,20 @@ type Args map[string]any
 // Str returns a text, word, channel or group argument ("" when absent).
 func (a Args) Str(name string) string { s, _ := a[name].(string); return s }
 
-// Int returns a ticket number argument (0 when absent).
-func (a Args) Int(name string) int64 { n, _ := a[name].(int64); return n }
+// Int returns a ticket number argument (0 when absent); for a linked ticket's reference, its
+// number in the linked workspace.
+func (a Args) Int(name string) int64 {
+	switch n := a[name].(type) {
+	case int64:
+		return n
+	case TicketRef:
+		return n.Number
+	}
+	return 0
+}
+
+// Ref returns a ticket argument given as a linked ticket's reference ("d12").
+func (a Args) Ref(name string) (TicketRef, bool) { r, ok := a[name].(TicketRef); return r, ok }
 
 // Bool returns a flag (false when absent).
 func (a Args) Bool(name string) bool { b, _ := a[name].(bool); return b }

@@ -31,6 +31,13 @@ func (r *Registry) Parse(text string, syn Syntax) (Command, error) {
 		return Command{Name: fb.Name, Args: Args{}}, nil
 	}
 	first, rest := cutWord(text)
+	if second, tail := cutWord(rest); second != "" {
+		// A subcommand typed in two words ("setup link") goes before the one typed in its
+		// first word.
+		if _, ok := r.byWord(strings.ToLower(first + " " + second)); ok {
+			first, rest = first+" "+second, tail
+		}
+	}
 	if s, ok := r.byWord(strings.ToLower(first)); ok {
 		c, err := parseArgs(s, rest, syn)
 		if err != nil {
@@ -208,7 +215,16 @@ func checkLen(a Arg, s string) error {
 }
 
 // ticketNumber reads "12" or "#12".
-func ticketNumber(w string) (int64, error) {
+// ticketNumber reads "12" or "#12" (a ticket of this workspace, an int64) or a linked ticket's
+// reference such as "d12" (a TicketRef, see ParseTicketRef).
+func ticketNumber(w string) (any, error) {
+	if ref, ok := ParseTicketRef(w); ok {
+		return ref, nil
+	}
+	return localNumber(w)
+}
+
+func localNumber(w string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(w), "#"), 10, 64)
 	if err != nil || n <= 0 {
 		return 0, core.Errorf(core.EInvalid, "%q is not a ticket number", w)

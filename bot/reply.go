@@ -58,8 +58,11 @@ type Button struct {
 
 // Card is a ticket card: title line, fields, buttons, and whether it offers a status menu.
 type Card struct {
-	TicketID    int64
-	Number      int64
+	TicketID int64
+	Number   int64
+	// Ref is how the card's reader refers to the ticket when it is not "#N" (a linked
+	// workspace's ticket, "d12").
+	Ref         string
 	Title       string
 	Description string
 	Status      core.Status
@@ -104,7 +107,12 @@ func TicketCard(t core.Ticket) Card {
 }
 
 // Heading is the card's title line, e.g. "#12 VPN is down".
-func (c Card) Heading() string { return fmt.Sprintf("#%d %s", c.Number, c.Title) }
+func (c Card) Heading() string {
+	if c.Ref != "" {
+		return c.Ref + " " + c.Title
+	}
+	return fmt.Sprintf("#%d %s", c.Number, c.Title)
+}
 
 // StatusLabel is a status for people: "in progress".
 func StatusLabel(s core.Status) string { return strings.ReplaceAll(string(s), "_", " ") }

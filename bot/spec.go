@@ -340,6 +340,8 @@ func builtins() []Subcommand {
 		replyCommand(),
 		noteCommand(),
 		setupCommand(),
+		linkCommand(),
+		unlinkCommand(),
 		panelCommand(),
 		helpCommand(),
 	}

@@ -22,6 +22,7 @@ type harness struct {
 	svc      *core.Service
 	accounts *core.Accounts
 	ts       *httptest.Server
+	names    *core.Names
 }
 
 func newHarness(t *testing.T, dbURL string) *harness {
@@ -51,8 +52,12 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 		t.Fatal(err)
 	}
 	ts := httptest.NewUnstartedServer(nil)
+	names := core.NewNames(core.NamesConfig{Store: store, Cache: core.NewCache(state, "names"), Clock: clock, Log: log})
+	nctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go names.Run(nctx)
 	cfg := web.Config{Service: svc, Accounts: accounts, Throttle: core.NewThrottle(state, log), Log: log, Clock: clock,
-		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String()}
+		SessionTTL: time.Hour, PublicURL: "http://" + ts.Listener.Addr().String(), Names: names}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -65,7 +70,7 @@ func newHarnessWith(t *testing.T, dbURL string, configure func(*web.Config)) *ha
 	ts.Config.Handler = mux
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &harness{store: store, svc: svc, accounts: accounts, ts: ts}
+	return &harness{store: store, svc: svc, accounts: accounts, ts: ts, names: names}
 }
 
 // account creates a dashboard account.
@@ -91,4 +96,19 @@ func (h *harness) apiStatus(t *testing.T, path, token string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// learn keeps names as if a chat adapter had told them, and waits until they are kept.
+func (h *harness) learn(t *testing.T, names map[core.NameKey]string) {
+	t.Helper()
+	for k, n := range names {
+		h.names.Learn(k, n, true)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !h.names.Idle() {
+		if time.Now().After(deadline) {
+			t.Fatal("names not kept")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -28,7 +28,8 @@ const (
 type Accounts struct {
 	store      AccountStore
 	sessions   SessionStore
-	identities IdentityStore // platform sign-ins; nil refuses them
+	identities IdentityStore     // platform sign-ins; nil refuses them
+	links      IdentityLinkStore // accounts' linked identities; nil: none
 	clock      Clock
 	log        *slog.Logger
 	cost       int
@@ -44,7 +45,9 @@ type AccountsConfig struct {
 	Sessions SessionStore
 	// Identities keeps platform sign-in sessions and states [Sessions, when it does].
 	Identities IdentityStore
-	Clock      Clock
+	// Links keeps accounts' linked platform identities [Sessions, when it does].
+	Links IdentityLinkStore
+	Clock Clock
 	// Log receives failed sign-ins and sign-in delays (never a password).
 	Log *slog.Logger
 	// Cost is the bcrypt cost [PasswordCost]; tests lower it.
@@ -69,7 +72,10 @@ func NewAccounts(c AccountsConfig) (*Accounts, error) {
 	if c.Identities == nil {
 		c.Identities, _ = c.Sessions.(IdentityStore)
 	}
-	return &Accounts{store: c.Store, sessions: c.Sessions, identities: c.Identities, clock: c.Clock, log: c.Log, cost: c.Cost, dummy: dummy}, nil
+	if c.Links == nil {
+		c.Links, _ = c.Sessions.(IdentityLinkStore)
+	}
+	return &Accounts{store: c.Store, sessions: c.Sessions, identities: c.Identities, links: c.Links, clock: c.Clock, log: c.Log, cost: c.Cost, dummy: dummy}, nil
 }
 
 // NormalizeName returns the canonical form of an account or token name: trimmed and lower

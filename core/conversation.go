@@ -56,7 +56,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	internal := in.Internal
 	if in.PlaceID != 0 {
 		p, ok := placeByID(places, in.PlaceID)
-		if !ok || p.Workspace != actor.Workspace {
+		if !ok || p.Workspace != actor.Workspace || !s.linkedPlace(ctx, t, p) {
 			return Message{}, false, ticketNotFound()
 		}
 		st, err := s.Settings(ctx, p.Workspace)
@@ -66,7 +66,11 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 		internal = Visibility(p, actor.Role, st.ReplyMode(), content, in.Reply)
 	} else {
 		if !canSee(actor, t) {
-			return Message{}, false, ticketNotFound()
+			a, ok := s.staffFrom(ctx, actor, t)
+			if !ok {
+				return Message{}, false, ticketNotFound()
+			}
+			actor = a
 		}
 		if !actor.Role.AtLeast(RoleStaff) && t.Reporter.ID != actor.User.ID {
 			return Message{}, false, Errorf(EForbidden, "only staff and the reporter can write to ticket #%d", t.Number)

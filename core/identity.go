@@ -46,6 +46,11 @@ type IdentitySession struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	LastSeen  time.Time
+	// Workspace is the workspace chosen for the dashboard (zero: none chosen yet).
+	Workspace Workspace
+	// RolesCheckedAt is when the memberships' roles were last asked of the platform (zero:
+	// at sign-in, CreatedAt).
+	RolesCheckedAt time.Time
 }
 
 // SignInState is what a sign-in started with, kept server-side until the platform sends the
@@ -73,6 +78,12 @@ type IdentityStore interface {
 	// PurgeIdentitySessions deletes sessions and sign-in states that expired before before.
 	// Errors: unavailable, internal.
 	PurgeIdentitySessions(ctx context.Context, before time.Time) (int64, error)
+	// SetIdentityWorkspace records the workspace chosen in session id. Errors: unavailable,
+	// internal.
+	SetIdentityWorkspace(ctx context.Context, id int64, ws Workspace) error
+	// SetIdentityRoles replaces session id's memberships and when they were checked.
+	// Errors: unavailable, internal.
+	SetIdentityRoles(ctx context.Context, id int64, ms []Membership, checkedAt time.Time) error
 	// SaveSignInState stores st. Errors: conflict, unavailable, internal.
 	SaveSignInState(ctx context.Context, st SignInState) error
 	// TakeSignInState deletes the state with hash and returns it; only one caller ever gets
@@ -229,4 +240,80 @@ func DecodeMemberships(s string) ([]Membership, error) {
 		return nil, Internal("core.DecodeMemberships", err)
 	}
 	return ms, nil
+}
+
+// ChooseWorkspace makes ws the dashboard workspace of session s; it must be one of its
+// memberships. Errors: forbidden, unavailable, internal.
+func (a *Accounts) ChooseWorkspace(ctx context.Context, s IdentitySession, ws Workspace) (IdentitySession, error) {
+	st, err := a.identityStore("core.ChooseWorkspace")
+	if err != nil {
+		return s, err
+	}
+	if _, ok := s.Identity.Membership(ws); !ok {
+		return s, Errorf(EForbidden, "you are not a member of %s", ws)
+	}
+	if err := st.SetIdentityWorkspace(ctx, s.ID, ws); err != nil {
+		return s, err
+	}
+	s.Workspace = ws
+	return s, nil
+}
+
+// Membership returns id's membership of ws.
+func (id Identity) Membership(ws Workspace) (Membership, bool) {
+	for _, m := range id.Memberships {
+		if m.Workspace == ws {
+			return m, true
+		}
+	}
+	return Membership{}, false
+}
+
+// RoleLookup asks the platform for user's role in ws now. Errors: unavailable, internal.
+type RoleLookup func(ctx context.Context, ws Workspace, user string) (Role, error)
+
+// rolesRetry is how soon roles that could not be checked are asked for again.
+const rolesRetry = time.Minute
+
+// RecheckRoles asks lookup again for the role of each of s's memberships once every (since
+// sign-in or the last check), so that someone removed from the staff loses the dashboard
+// within every, not at the end of the session. A membership whose role cannot be checked
+// keeps its role and is asked for again a minute later. Errors: unavailable, internal (the
+// store).
+func (a *Accounts) RecheckRoles(ctx context.Context, s IdentitySession, every time.Duration, lookup RoleLookup) (IdentitySession, error) {
+	if lookup == nil || every <= 0 {
+		return s, nil
+	}
+	st, err := a.identityStore("core.RecheckRoles")
+	if err != nil {
+		return s, err
+	}
+	now := a.clock.Now()
+	last := s.RolesCheckedAt
+	if last.IsZero() {
+		last = s.CreatedAt
+	}
+	if now.Sub(last) < every {
+		return s, nil
+	}
+	ms := make([]Membership, len(s.Identity.Memberships))
+	checked := now
+	for i, m := range s.Identity.Memberships {
+		ms[i] = m
+		role, err := lookup(ctx, m.Workspace, s.Identity.User.ID)
+		if err != nil {
+			a.log.Warn("could not re-check a signed-in user's role; keeping it for now", "workspace", m.Workspace.String(), "user", s.Identity.User.ID, "err", err)
+			checked = now.Add(rolesRetry - every)
+			continue
+		}
+		if role != m.Role {
+			a.log.Info("a signed-in user's role changed", "workspace", m.Workspace.String(), "user", s.Identity.User.ID, "from", m.Role, "to", role)
+		}
+		ms[i].Role = role
+	}
+	if err := st.SetIdentityRoles(ctx, s.ID, ms, checked); err != nil {
+		return s, err
+	}
+	s.Identity.Memberships, s.RolesCheckedAt = ms, checked
+	return s, nil
 }

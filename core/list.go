@@ -72,6 +72,20 @@ func (c StatusCounts) Total() int64 {
 	return n
 }
 
+// MaxAssignees bounds ListFilter.Assignees: each is one more index range per status.
+const MaxAssignees = 8
+
+// AssigneeSet is every assignee id f names (Assignee and Assignees), each once, in order.
+func AssigneeSet(f ListFilter) []string {
+	var out []string
+	for _, a := range append([]string{f.Assignee}, f.Assignees...) {
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // scopeList narrows f to what actor may see (requesters only ever their own tickets,
 // workspace-bound actors only their workspace) and bounds its page to 1…200 (50 if unset). Errors: invalid, forbidden.
 func scopeList(actor Actor, f ListFilter) (ListFilter, error) {
@@ -86,8 +100,16 @@ func scopeList(actor Actor, f ListFilter) (ListFilter, error) {
 	if !actor.Role.AtLeast(RoleStaff) {
 		f.Reporter = actor.User.ID
 	}
-	if f.Unassigned && f.Assignee != "" {
+	f.Assignees = AssigneeSet(f)
+	f.Assignee = ""
+	if len(f.Assignees) == 1 {
+		f.Assignee, f.Assignees = f.Assignees[0], nil
+	}
+	if f.Unassigned && (f.Assignee != "" || len(f.Assignees) > 0) {
 		return f, Errorf(EInvalid, "a list is either unassigned or assigned to someone")
+	}
+	if len(f.Assignees) > MaxAssignees {
+		return f, Errorf(EInvalid, "a list names at most %d assignees", MaxAssignees)
 	}
 	f.Internal = actor.Role.AtLeast(RoleStaff)
 	if f.Sort == "" {

@@ -14,6 +14,9 @@ type ListFilter struct {
 	Priorities []Priority
 	Reporter   string
 	Assignee   string
+	// Assignees keeps tickets assigned to any of these ids (the linked identities of one
+	// person: "web:alice", U123, a Discord id), besides Assignee; at most MaxAssignees.
+	Assignees []string
 	// Unassigned keeps only tickets nobody is assigned to (Assignee must be empty).
 	Unassigned bool
 	// Query is a full-text search over titles, descriptions and messages (see SearchTerms;

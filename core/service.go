@@ -26,6 +26,7 @@ const (
 // the Actor they resolved; it never talks to a chat platform itself.
 type Service struct {
 	store  Store
+	links  LinkStore
 	state  StateStore
 	lim    Limiter
 	clock  Clock
@@ -36,7 +37,10 @@ type Service struct {
 
 // ServiceConfig are the Service's dependencies.
 type ServiceConfig struct {
-	Store   Store
+	Store Store
+	// Links keeps workspace links; nil takes Store's when it is a LinkStore too (no links
+	// otherwise).
+	Links   LinkStore
 	State   StateStore
 	Limiter Limiter
 	Clock   Clock
@@ -63,7 +67,10 @@ func NewService(c ServiceConfig) *Service {
 	if c.Opened == nil {
 		c.Opened = func(Ticket) {}
 	}
-	return &Service{store: c.Store, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened}
+	if c.Links == nil {
+		c.Links, _ = c.Store.(LinkStore)
+	}
+	return &Service{store: c.Store, links: c.Links, state: c.State, lim: c.Limiter, clock: c.Clock, log: c.Log, kick: c.Committed, opened: c.Opened}
 }
 
 // OpenInput is what OpenTicket needs.
@@ -141,7 +148,9 @@ func (s *Service) Ticket(ctx context.Context, actor Actor, id int64) (Ticket, er
 		return Ticket{}, err
 	}
 	if !canSee(actor, t) {
-		return Ticket{}, ticketNotFound()
+		if _, ok := s.staffFrom(ctx, actor, t); !ok {
+			return Ticket{}, ticketNotFound()
+		}
 	}
 	return t, nil
 }
@@ -156,7 +165,9 @@ func (s *Service) TicketByNumber(ctx context.Context, actor Actor, ws Workspace,
 		return Ticket{}, err
 	}
 	if !canSee(actor, t) {
-		return Ticket{}, Errorf(ENotFound, "ticket #%d not found", n)
+		if _, ok := s.staffFrom(ctx, actor, t); !ok {
+			return Ticket{}, Errorf(ENotFound, "ticket #%d not found", n)
+		}
 	}
 	return t, nil
 }

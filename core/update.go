@@ -23,6 +23,18 @@ type TicketUpdate struct {
 // the reporter may only close their ticket or reopen it.
 // Errors: invalid, not_found, forbidden, conflict, unavailable, internal.
 func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, u TicketUpdate) (Ticket, error) {
+	t, err := s.updateTicket(ctx, actor, id, u)
+	if IsCode(err, ENotFound) {
+		// Not the actor's workspace: staff of a workspace linked to the ticket's act as its
+		// staff (staffFrom). Checked only then, so the common case costs no extra read.
+		if a := s.actorFor(ctx, actor, id); a != actor {
+			return s.updateTicket(ctx, a, id, u)
+		}
+	}
+	return t, err
+}
+
+func (s *Service) updateTicket(ctx context.Context, actor Actor, id int64, u TicketUpdate) (Ticket, error) {
 	if u.Status != nil {
 		if _, err := ParseStatus(string(*u.Status)); err != nil {
 			return Ticket{}, FieldError("status", "%s", ErrorMessage(err))

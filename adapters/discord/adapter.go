@@ -44,6 +44,9 @@ type Config struct {
 	Log        *slog.Logger
 	// MaxBody caps an HTTP interaction's body [1 MiB].
 	MaxBody int64
+	// Names keeps the names of servers and people: the adapter tells it the members that
+	// come with interactions and messages and answers its look-ups [none].
+	Names *core.Names
 }
 
 // Adapter connects Discord guilds to the helpdesk. It is safe for concurrent use.
@@ -137,6 +140,7 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		clock: c.Clock,
 		log:   log,
 	}
+	c.Names.SetSource(core.PlatformDiscord, a)
 	if c.AppID != "" {
 		log.Info("discord: invite the bot to a server with this URL", "url", InviteURL(c.AppID), "permissions", Permissions)
 		if err := a.registerCommands(ctx); err != nil {

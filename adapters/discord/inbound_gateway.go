@@ -225,6 +225,9 @@ func (a *Adapter) onMessage(ctx context.Context, m *discordgo.Message) {
 	if m.Member != nil && m.Member.Nick != "" {
 		author.Name = m.Member.Nick
 	}
+	if !m.Author.Bot {
+		a.learn(workspace(m.GuildID), author)
+	}
 	// Discord already decided who may write in the place (a private ticket thread: the
 	// reporter, staff who joined, people they added; a staff thread: staff); the place decides
 	// the message's visibility, so the role only has to be the caller's.

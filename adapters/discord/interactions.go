@@ -123,6 +123,7 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 		return ephemeral("ticketbot works inside a server: use /ticket in one of its channels.")
 	}
 	ws := workspace(it.GuildID)
+	a.learn(ws, memberRef(it.Member))
 	req := bot.Request{
 		Workspace: ws,
 		User:      memberRef(it.Member),

@@ -123,7 +123,8 @@ func cardEmbed(c bot.Card) *discordgo.MessageEmbed {
 	}
 	for _, f := range c.Fields {
 		v := escapeText(f.Value)
-		if f.UserID != "" {
+		if isSnowflake(f.UserID) {
+			// Someone of another platform (a linked helpdesk's staff) is shown by name.
 			v = userMention(f.UserID)
 		}
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: f.Name, Value: truncate(v, maxFieldValue), Inline: true})

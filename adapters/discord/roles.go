@@ -67,3 +67,13 @@ func (p platformInfo) Channel(ctx context.Context, id string) (bot.ChannelInfo, 
 	}
 	return info, nil
 }
+
+// WorkspaceName is the guild's name (bot.WorkspaceNamer), shown on the cards of a helpdesk
+// that staffs it. Errors: unavailable.
+func (p platformInfo) WorkspaceName(ctx context.Context) (string, error) {
+	g, err := p.a.api.Guild(ctx, p.guild)
+	if err != nil {
+		return "", &core.Error{Code: core.EUnavailable, Message: "Discord did not answer about this server", Err: err}
+	}
+	return g.Name, nil
+}

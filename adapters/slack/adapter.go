@@ -52,6 +52,9 @@ type Config struct {
 	// BotToken may then be empty.
 	Installs                          *core.Installs
 	ClientID, ClientSecret, PublicURL string
+	// Names keeps the names of workspaces and people: the adapter tells it the names that
+	// come with requests and answers its look-ups (team.info, users.info) [none].
+	Names *core.Names
 }
 
 // Adapter connects one Slack workspace's app to the bot: inbound HTTP routes or a Socket Mode
@@ -73,6 +76,7 @@ type Adapter struct {
 	teams    *teams
 	installs *core.Installs
 	oauth    *oauthApp
+	names    *core.Names
 }
 
 // identity is who the app is in its workspace (auth.test).
@@ -137,7 +141,9 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		log:      c.Log.With("adapter", "slack"),
 		maxBody:  c.MaxBody,
 		cache:    c.Bot.Cache("slack"),
+		names:    c.Names,
 	}
+	c.Names.SetSource(core.PlatformSlack, a)
 	if c.BotToken == "" {
 		a.teams = newTeams(c.Installs, "", nil, c.Clock, base)
 		a.api = routedAPI{t: a.teams}

@@ -32,6 +32,8 @@ type slackAPI interface {
 	openView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error
 	// user is users.info.
 	user(ctx context.Context, id string) (*slackgo.User, error)
+	// teamName is team.info's name of the token's team.
+	teamName(ctx context.Context) (string, error)
 	// members is conversations.members, every page (at most maxMemberPages).
 	members(ctx context.Context, channel string) ([]string, error)
 	// openDM is conversations.open with one user; it returns the DM channel.
@@ -145,6 +147,14 @@ func (s sdkAPI) user(ctx context.Context, id string) (*slackgo.User, error) {
 		return nil, classify("users.info", err)
 	}
 	return u, nil
+}
+
+func (s sdkAPI) teamName(ctx context.Context) (string, error) {
+	t, err := s.c.GetTeamInfoContext(ctx)
+	if err != nil {
+		return "", classify("team.info", err)
+	}
+	return t.Name, nil
 }
 
 func (s sdkAPI) members(ctx context.Context, channel string) ([]string, error) {

@@ -79,6 +79,7 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		return nil
 	}
 	ws := workspace(sc.TeamID)
+	a.learn(ws, sc.UserID, sc.UserName, false)
 	req := a.request(ws, core.UserRef{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID)
 	req.RequestID = sc.TriggerID
 	cmd, err := a.bot.Registry().Parse(sc.Text, syntax{})

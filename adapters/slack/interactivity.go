@@ -30,6 +30,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 	}
 	ws := workspace(team)
 	user := core.UserRef{ID: cb.User.ID, Name: cb.User.Name}
+	a.learn(ws, cb.User.ID, cb.User.Name, false)
 	switch cb.Type {
 	case slackgo.InteractionTypeViewSubmission:
 		if cb.View.CallbackID != openCallbackID {

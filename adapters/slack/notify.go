@@ -30,16 +30,18 @@ const stepTTL = 24 * time.Hour
 func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 	ctx = withEventTeam(ctx, ev) // the Web API calls use the event's team's token (teams.go)
 	var err error
-	switch ev.Kind {
-	case core.EventTicketOpened:
+	switch {
+	case ev.Workspace.Platform != core.PlatformSlack:
+		err = a.notifyLinked(ctx, ev) // a ticket of a workspace this one staffs (linked.go)
+	case ev.Kind == core.EventTicketOpened:
 		err = a.notifyOpened(ctx, ev)
-	case core.EventTicketChanged:
+	case ev.Kind == core.EventTicketChanged:
 		err = a.notifyChanged(ctx, ev)
-	case core.EventMessageAdded:
+	case ev.Kind == core.EventMessageAdded:
 		err = a.notifyAdded(ctx, ev)
-	case core.EventMessageCopy:
+	case ev.Kind == core.EventMessageCopy:
 		err = a.notifyCopy(ctx, ev)
-	case core.EventSettingsChange:
+	case ev.Kind == core.EventSettingsChange:
 		err = a.notifySettings(ctx, ev)
 	}
 	if err != nil {

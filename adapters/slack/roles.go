@@ -91,6 +91,7 @@ func (a *Adapter) person(ctx context.Context, ws core.Workspace, user string) (p
 				return person{}, &core.Error{Code: core.EUnavailable, Op: "slack.person", Message: "Slack did not say who you are", Err: err}
 			default:
 				p.Name = u.Name
+				a.learn(ws, user, displayName(u), true)
 				p.Admin = !u.Deleted && (u.IsAdmin || u.IsOwner || u.IsPrimaryOwner)
 			}
 		}

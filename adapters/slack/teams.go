@@ -177,6 +177,14 @@ func (r routedAPI) user(ctx context.Context, id string) (*slackgo.User, error) {
 	return c.user(ctx, id)
 }
 
+func (r routedAPI) teamName(ctx context.Context) (string, error) {
+	c, err := r.t.client(ctx, teamOf(ctx))
+	if err != nil {
+		return "", err
+	}
+	return c.teamName(ctx)
+}
+
 func (r routedAPI) members(ctx context.Context, channel string) ([]string, error) {
 	c, err := r.t.client(ctx, teamOf(ctx))
 	if err != nil {

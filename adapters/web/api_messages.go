@@ -25,6 +25,11 @@ func (s *Server) apiListMessages(w http.ResponseWriter, r *http.Request, actor c
 		s.apiError(w, r, err)
 		return
 	}
+	if len(ms) > 0 {
+		if t, err := s.svc.Ticket(r.Context(), actor, id); err == nil {
+			s.named(r.Context(), nil, messageRefs(t.Workspace, ms))
+		}
+	}
 	out := struct {
 		Messages []messageJSON `json:"messages"`
 	}{Messages: make([]messageJSON, 0, len(ms))}

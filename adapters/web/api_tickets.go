@@ -19,6 +19,9 @@ const (
 func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	q := r.URL.Query()
 	f, limit, err := listFilter(q.Get("workspace"), q["status"], q.Get("sort"), q.Get("q"), q.Get("limit"), q.Get("cursor"))
+	if err == nil {
+		err = s.apiAssignee(r, actor, q.Get("assignee"), &f)
+	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -40,8 +43,13 @@ func (s *Server) apiListTickets(w http.ResponseWriter, r *http.Request, actor co
 		hits = hits[:limit]
 		out.NextCursor = nextCursor(f, hits[limit-1])
 	}
-	for _, h := range hits {
-		tj := toTicketJSON(h.Ticket)
+	ts := make([]core.Ticket, len(hits))
+	for i, h := range hits {
+		ts[i] = h.Ticket
+	}
+	s.named(r.Context(), nil, ticketRefs(ts))
+	for i, h := range hits {
+		tj := toTicketJSON(ts[i])
 		if f.Query != "" {
 			tj.Snippet = toSnippetJSON(h.Snippet)
 		}
@@ -127,7 +135,7 @@ func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request, actor core
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTicketJSON(t))
+	writeJSON(w, http.StatusOK, s.namedTicketJSON(r, t))
 }
 
 // apiCreateTicket serves POST /api/v1/tickets. The workspace must have a helpdesk (set up
@@ -161,7 +169,7 @@ func (s *Server) apiCreateTicket(w http.ResponseWriter, r *http.Request, actor c
 		return
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
-	writeJSON(w, http.StatusCreated, toTicketJSON(t))
+	writeJSON(w, http.StatusCreated, s.namedTicketJSON(r, t))
 }
 
 // helpdeskWorkspace parses a ticket's workspace and checks that it has a helpdesk and that
@@ -216,7 +224,7 @@ func (s *Server) apiPatchTicket(w http.ResponseWriter, r *http.Request, actor co
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTicketJSON(t))
+	writeJSON(w, http.StatusOK, s.namedTicketJSON(r, t))
 }
 
 func (s *Server) patchTicket(r *http.Request, actor core.Actor, id int64, in patchInput) (core.Ticket, error) {
@@ -278,4 +286,33 @@ func parseAssignee(id string) (core.UserRef, error) {
 		}
 	}
 	return u, nil
+}
+
+// namedTicketJSON is t in the API with its reporter's and assignee's names.
+func (s *Server) namedTicketJSON(r *http.Request, t core.Ticket) ticketJSON {
+	one := []core.Ticket{t}
+	s.named(r.Context(), nil, ticketRefs(one))
+	return toTicketJSON(one[0])
+}
+
+// apiAssignee applies the list's assignee= to f: "me" (the token's user and the identities
+// linked to it), "none" (unassigned) or a user id. Errors: invalid, unavailable, internal.
+func (s *Server) apiAssignee(r *http.Request, actor core.Actor, assignee string, f *core.ListFilter) error {
+	switch assignee {
+	case "":
+	case "me":
+		ids, err := s.accounts.SameAs(r.Context(), actor.Workspace.Platform, actor.User.ID)
+		if err != nil {
+			return err
+		}
+		f.Assignees = ids
+	case "none":
+		f.Unassigned = true
+	default:
+		if len(assignee) > 128 || strings.ContainsAny(assignee, " ,") {
+			return core.FieldError("assignee", "assignee must be me, none or a user id")
+		}
+		f.Assignee = assignee
+	}
+	return nil
 }

@@ -76,6 +76,14 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request, p signInPro
 		return
 	}
 	next := safeNext(r.URL.Query().Get("next"))
+	if r.URL.Query().Get("link") == "1" {
+		// Linking: the callback links the identity to the account signed in here.
+		if v, err := s.session(r); err != nil || v == nil || v.identity != nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape("/account/password"), http.StatusSeeOther)
+			return
+		}
+		next = linkNext
+	}
 	verifier := oauth2.GenerateVerifier()
 	var nonce string
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
@@ -136,16 +144,31 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, p signInPr
 		s.pageError(w, r, nil, err)
 		return
 	}
-	if err := s.startIdentitySession(ctx, w, r, id); err != nil {
+	for _, m := range id.Memberships {
+		s.cfg.Names.Learn(core.PersonKey(m.Workspace, id.User.ID), id.User.Name, true)
+	}
+	if st.Next == linkNext {
+		if acc, err := s.session(r); err == nil && acc != nil && acc.identity == nil {
+			s.setCookie(w, "tb_signin", "", -1)
+			s.linkIdentity(w, r, acc, id)
+			return
+		}
+		st.Next = "/"
+	}
+	sess, err := s.startIdentitySession(ctx, w, r, id)
+	if err != nil {
 		s.pageError(w, r, nil, err)
 		return
 	}
 	s.setCookie(w, "tb_signin", "", -1)
-	v := identityViewer(id)
+	v := identityViewer(sess)
 	s.log.Info("web: signed in", "provider", p.name(), "user", id.User.ID, "role", v.Role, "workspace", v.Workspace.String(), "client", s.clientIP(r))
 	next := st.Next
-	if next == "/" && !v.IsStaff() {
+	switch {
+	case next == "/" && !v.IsStaff():
 		next = "/portal"
+	case v.mustChoose() && next != "/portal" && !strings.HasPrefix(next, "/portal/"):
+		next = "/workspace?next=" + url.QueryEscape(next)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -74,6 +74,7 @@ type discordUser struct {
 
 type discordGuild struct {
 	ID          string `json:"id"`
+	Name        string `json:"name"`
 	Owner       bool   `json:"owner"`
 	Permissions string `json:"permissions"`
 }
@@ -118,6 +119,7 @@ func (p *discordProvider) identify(ctx context.Context, code string, st core.Sig
 	}
 	for _, ws := range known {
 		g := perms[ws]
+		p.s.cfg.Names.Learn(core.WorkspaceKey(ws), g.Name, true)
 		n, _ := strconv.ParseInt(g.Permissions, 10, 64)
 		role := core.RoleAdmin
 		if !g.Owner && n&discordAdminPermissions == 0 {

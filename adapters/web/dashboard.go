@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -34,6 +35,17 @@ func (s *Server) dashboard(h func(http.ResponseWriter, *http.Request, *viewer), 
 			s.pageError(w, r, v, errStaffOnly)
 			return
 		}
+		if v.mustChoose() && r.URL.Path != "/workspace" && r.URL.Path != "/logout" {
+			if r.Method == http.MethodGet {
+				chooseFirst(w, r)
+				return
+			}
+			s.pageError(w, r, v, core.Errorf(core.EForbidden, "choose the workspace to work in first"))
+			return
+		}
+		if len(v.staffIn) > 1 {
+			v.Choices = s.choices(r, v)
+		}
 		if adminOnly && !v.IsAdmin() {
 			s.pageError(w, r, v, errAdminOnly)
 			return
@@ -62,6 +74,8 @@ type ticketView struct {
 	Nonce string
 	// Form keeps what the user typed when a form failed.
 	Form struct{ Note, Content, Assignee string }
+	// Mine says the ticket is assigned to the viewer (or an identity linked to them).
+	Mine bool
 }
 
 // ticketPage serves GET /tickets/{id}.
@@ -94,8 +108,19 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, v *viewer, s
 	if keep != nil {
 		keep(&tv)
 	}
+	if !t.Assignee.IsZero() {
+		mine, err := s.myIDs(ctx, v)
+		if err != nil {
+			s.pageError(w, r, v, err)
+			return
+		}
+		tv.Mine = slices.Contains(mine, t.Assignee.ID)
+	}
+	one := []core.Ticket{tv.T}
+	book := s.named(ctx, []core.Workspace{t.Workspace}, ticketRefs(one), messageRefs(t.Workspace, tv.Messages), historyRefs(t.Workspace, tv.History))
+	tv.T = one[0]
 	title := "#" + strconv.FormatInt(t.Number, 10) + " " + t.Title
-	s.render(w, r, status, "ticket", page{Title: title, Nav: "tickets", Viewer: v, Flash: flash(r), Error: errMsg, Body: tv})
+	s.render(w, r, status, "ticket", page{Title: title, Nav: "tickets", Viewer: v, Flash: flash(r), Error: errMsg, Body: tv, Names: book})
 }
 
 // nextStatuses lists the statuses the core lets a ticket in from move to.

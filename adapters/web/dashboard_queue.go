@@ -119,7 +119,10 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	switch lv.Assignee {
 	case "":
 	case "me":
-		f.Assignee = v.Actor().User.ID
+		if f.Assignees, err = s.myIDs(r.Context(), v); err != nil {
+			s.pageError(w, r, v, err)
+			return
+		}
 	case "none":
 		f.Unassigned = true
 	default:
@@ -168,7 +171,8 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 			lv.Snippets[h.Ticket.ID] = h.Snippet
 		}
 	}
-	s.render(w, r, http.StatusOK, "list", page{Title: "Tickets", Nav: "tickets", Viewer: v, Flash: flash(r), Body: lv})
+	book := s.named(r.Context(), ticketWorkspaces(lv.Tickets, lv.Workspaces...), ticketRefs(lv.Tickets))
+	s.render(w, r, http.StatusOK, "list", page{Title: "Tickets", Nav: "tickets", Viewer: v, Flash: flash(r), Body: lv, Names: book})
 }
 
 // queueTabs are the tabs Active, each status and All with their counts, and the count of the

@@ -57,13 +57,18 @@ type harness struct {
 	clock    core.Clock
 	logs     *bytes.Buffer
 	token    string // a valid API token called "tester" (scope write, every workspace)
+	names    *core.Names
 }
 
 // harnessConfig is what options change: the web.Config and the state store.
 type harnessConfig struct {
 	web.Config
 	state core.StateStore
+	names bool
 }
+
+// withNames gives the server names kept in the store and the state store (core.Names).
+func withNames() option { return func(cfg *harnessConfig) { cfg.names = true } }
 
 type option func(*harnessConfig)
 
@@ -112,6 +117,12 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	cfg.Service, cfg.Accounts, cfg.Throttle = svc, accounts, core.NewThrottle(lim, log)
+	if cfg.names {
+		cfg.Names = core.NewNames(core.NamesConfig{Store: store, Cache: core.NewCache(cfg.state, "names"), Clock: cfg.Clock, Log: log})
+		nctx, stop := context.WithCancel(context.Background())
+		t.Cleanup(stop)
+		go cfg.Names.Run(nctx)
+	}
 	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -120,7 +131,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	srv.Routes(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
+	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs, names: cfg.Names}
 	h.token = h.issue(core.NewToken{Name: "tester"})
 	for _, ws := range helpdesks {
 		h.helpdesk(ws)

@@ -18,7 +18,23 @@ func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, v *viewer)
 		s.pageError(w, r, v, errNoPassword)
 		return
 	}
-	s.render(w, r, http.StatusOK, "password", page{Title: "Change password", Nav: "password", Viewer: v, Flash: flash(r)})
+	pv := passwordView{}
+	for _, p := range s.providers {
+		pv.Providers = append(pv.Providers, p.name())
+	}
+	var err error
+	if pv.Links, err = s.accounts.Links(r.Context(), v.Name); err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "password", page{Title: "Change password", Nav: "password", Viewer: v, Flash: flash(r), Body: pv})
+}
+
+// passwordView is the account page's data: its linked identities and the platforms it can
+// link.
+type passwordView struct {
+	Links     []core.IdentityLink
+	Providers []string
 }
 
 // postPassword serves POST /account/password (fields current, password, confirm).

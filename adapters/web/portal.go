@@ -60,6 +60,7 @@ type portalListView struct {
 	Status     string // "active", "all" or a status
 	Workspaces []core.Workspace
 	Staff      bool // the viewer may use the dashboard too
+	names      *nameBook
 }
 
 // portalList serves GET /portal: the viewer's tickets in every workspace, newest first.
@@ -92,6 +93,7 @@ func (s *Server) portalList(w http.ResponseWriter, r *http.Request, v *viewer) {
 		lv.Workspaces = append(lv.Workspaces, actor.Workspace)
 	}
 	slices.SortFunc(lv.Tickets, func(a, b core.Ticket) int { return cmp.Compare(b.ID, a.ID) })
+	lv.names = s.named(r.Context(), ticketWorkspaces(lv.Tickets, lv.Workspaces...), ticketRefs(lv.Tickets))
 	s.renderPortal(w, r, v, http.StatusOK, "portal_list", "My tickets", "", lv)
 }
 
@@ -99,11 +101,13 @@ func (s *Server) portalList(w http.ResponseWriter, r *http.Request, v *viewer) {
 type portalNewView struct {
 	Workspaces []core.Workspace
 	Form       struct{ Workspace, Title, Description, Priority string }
+	names      *nameBook
 }
 
 // portalNew serves GET /portal/new.
 func (s *Server) portalNew(w http.ResponseWriter, r *http.Request, v *viewer) {
 	nv := portalNewView{Workspaces: portalWorkspaces(v)}
+	nv.names = s.named(r.Context(), nv.Workspaces)
 	nv.Form.Priority = string(core.PriorityNormal)
 	s.renderPortal(w, r, v, http.StatusOK, "portal_new", "New ticket", "", nv)
 }
@@ -124,6 +128,7 @@ type portalTicketView struct {
 	History []core.Change
 	Nonce   string
 	Form    struct{ Content string }
+	names   *nameBook
 }
 
 // portalTicket serves GET /portal/tickets/{id}.
@@ -171,11 +176,22 @@ func (s *Server) showPortalTicket(w http.ResponseWriter, r *http.Request, v *vie
 			tv.History = append(tv.History, c)
 		}
 	}
+	one := []core.Ticket{tv.T}
+	tv.names = s.named(ctx, []core.Workspace{t.Workspace}, ticketRefs(one), messageRefs(t.Workspace, tv.Messages), historyRefs(t.Workspace, tv.History))
+	tv.T = one[0]
 	title := "#" + strconv.FormatInt(t.Number, 10) + " " + t.Title
 	s.renderPortal(w, r, v, status, "portal_ticket", title, errMsg, tv)
 }
 
 // renderPortal renders portal page name.
 func (s *Server) renderPortal(w http.ResponseWriter, r *http.Request, v *viewer, status int, name, title, errMsg string, body any) {
-	s.render(w, r, status, name, page{Title: title, Nav: "portal", Viewer: v, Flash: flash(r), Error: errMsg, Body: body})
+	p := page{Title: title, Nav: "portal", Viewer: v, Flash: flash(r), Error: errMsg, Body: body}
+	if nb, ok := body.(interface{ book() *nameBook }); ok {
+		p.Names = nb.book()
+	}
+	s.render(w, r, status, name, p)
 }
+
+func (v portalListView) book() *nameBook   { return v.names }
+func (v portalNewView) book() *nameBook    { return v.names }
+func (v portalTicketView) book() *nameBook { return v.names }

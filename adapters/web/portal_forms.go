@@ -22,6 +22,7 @@ func (s *Server) portalPostTicket(w http.ResponseWriter, r *http.Request, v *vie
 	refuse := func(err error) {
 		code := core.ErrorCode(err)
 		if code == core.EInvalid || code == core.EForbidden || code == core.ERateLimited {
+			nv.names = s.named(r.Context(), nv.Workspaces)
 			s.renderPortal(w, r, v, statusOf(code), "portal_new", "New ticket", upperFirst(core.ErrorMessage(err))+".", nv)
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,8 +73,10 @@ func TestPortalRequesterSeesOwnTicketsAndPublicMessagesOnly(t *testing.T) {
 		wantStatus(t, tp, http.StatusOK)
 		wantBody(t, tp, "Have you tried water?")
 		wantBody(t, tp, "Sam Staff")
-		for _, leak := range []string{"SECRET-NOTE", "C1", "triage"} {
-			if bytes.Contains(tp.body, []byte(leak)) {
+		// C1 (the triage channel's id) counts only as a word of its own: the form's random
+		// nonce may contain those two letters.
+		for _, leak := range []string{"SECRET-NOTE", "triage", `[^A-Za-z0-9_-]C1[^A-Za-z0-9_-]`} {
+			if regexp.MustCompile(leak).Match(tp.body) {
 				t.Fatalf("the portal's ticket page shows %q: %s", leak, tp.body)
 			}
 		}

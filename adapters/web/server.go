@@ -17,6 +17,8 @@ import (
 // Defaults of Config's optional fields.
 const (
 	defaultSessionTTL = 12 * time.Hour
+	// defaultRoleRecheck is how often a platform sign-in's roles are checked again.
+	defaultRoleRecheck = 10 * time.Minute
 	// requestTimeout bounds the work one request may do.
 	requestTimeout = 10 * time.Second
 )
@@ -46,6 +48,11 @@ type Config struct {
 	// PublicURL is where people reach ticketbot (TICKETBOT_PUBLIC_URL); sign-in redirects
 	// come back under it [http://localhost:8080].
 	PublicURL string
+	// Names are the names of workspaces and people shown instead of ids [ids only].
+	Names *core.Names
+	// RoleRecheck is how often a platform sign-in's roles are asked of the platform again
+	// [10m]; a negative value never asks again.
+	RoleRecheck time.Duration
 	// Slack and Discord, when set, enable Sign in with Slack and with Discord.
 	Slack   *SlackSignIn
 	Discord *DiscordSignIn
@@ -76,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RoleRecheck == 0 {
+		cfg.RoleRecheck = defaultRoleRecheck
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = defaultSessionTTL
@@ -169,6 +179,9 @@ func (s *Server) dashboardRoutes() []route {
 		admin("POST /admin/accounts/{name}/role", s.postAccountRole),
 		admin("POST /admin/accounts/{name}/password", s.postAccountPassword),
 		page("GET /account/password", s.passwordPage),
+		page("POST /account/links/delete", s.postUnlink),
+		page("GET /workspace", s.workspacePage),
+		page("POST /workspace", s.postWorkspace),
 		page("POST /account/password", s.postPassword),
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),

@@ -24,6 +24,12 @@ type viewer struct {
 	// identity is set for a person signed in with Slack or Discord: Role and Workspace are
 	// then their highest role and its workspace (see identityViewer).
 	identity *core.Identity
+	// session is the platform sign-in session (when identity is set).
+	session core.IdentitySession
+	// staffIn are the workspaces a platform sign-in is staff in (the dashboard's choice).
+	staffIn []core.Membership
+	// Choices are staffIn named, for the header's switcher (set on dashboard pages).
+	Choices []wsChoice
 }
 
 // Actor is who the viewer is to the core.

@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "workspace"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -31,6 +31,8 @@ type page struct {
 	Flash  flashMsg
 	Error  string
 	Body   any
+	// Names are the names of the workspaces the page shows (nil: shown by id).
+	Names *nameBook
 }
 
 // parseTemplates parses the layout with each page.
@@ -113,6 +115,8 @@ var flashes = map[string]string{
 	"account_role":     "Role changed. That account was signed out everywhere.",
 	"account_password": "Password reset. That account was signed out everywhere.",
 	"password":         "Password changed. Your other sessions were signed out.",
+	"linked":           "Linked. Tickets assigned to that identity in chat are yours here.",
+	"unlinked":         "Unlinked.",
 	"token_gone":       "Token revoked. Requests with it now fail.",
 	"opened":           "Ticket opened. The helpdesk has been told; replies appear here.",
 	"portal_reply":     "Reply sent to the helpdesk.",

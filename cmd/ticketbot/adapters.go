@@ -23,6 +23,9 @@ type deps struct {
 	throttle   *core.Throttle
 	dispatcher *core.Dispatcher
 	metrics    *metrics
+	// names keeps the names of workspaces and people; the web adapter runs its background
+	// work (learnt names kept, missing ones fetched from the chat adapters).
+	names *core.Names
 }
 
 // buildAdapters builds the web adapter and every chat adapter whose credentials are set,
@@ -41,7 +44,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 		sc := slack.Config{
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
-			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log,
+			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log, Names: d.names,
 		}
 		if cfg.Slack.Installs() {
 			if sc.Installs, err = newInstalls(cfg, d.store, d.state); err != nil {
@@ -66,7 +69,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Discord.BotToken.Reveal(), AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
 			APIURL: cfg.Discord.APIURL, Gateway: cfg.Discord.Gateway,
-			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log,
+			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log, Names: d.names,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
@@ -85,20 +88,25 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 	}
 	w, err := web.New(web.Config{
 		Service: d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
-		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, Names: d.names,
 		Slack:   slackSignIn(cfg.Slack, slackRoles),
 		Discord: discordSignIn(cfg.Discord, discordRoles),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return append([]adapter{webAdapter{w}}, out...), nil
+	return append([]adapter{webAdapter{w, d.names}}, out...), nil
 }
 
-// webAdapter gives the web server the adapter shape; it holds no connections of its own.
-type webAdapter struct{ *web.Server }
+// webAdapter gives the web server the adapter shape; it holds no connections of its own and
+// runs the names' background work.
+type webAdapter struct {
+	*web.Server
+	names *core.Names
+}
 
-func (webAdapter) Run(ctx context.Context) error {
+func (a webAdapter) Run(ctx context.Context) error {
+	a.names.Run(ctx)
 	<-ctx.Done()
 	return nil
 }

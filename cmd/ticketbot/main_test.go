@@ -252,7 +252,8 @@ func runServe(t *testing.T, env map[string]string, hooks startHooks) server {
 // waitStarted polls /readyz until it no longer answers with a start-up phase.
 func waitStarted(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: migrating a fresh MariaDB database takes seconds on a loaded machine.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
@@ -264,7 +265,7 @@ func waitStarted(t *testing.T, base string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve still %s after 15 s", body)
+			t.Fatalf("serve still %s after 60 s", body)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

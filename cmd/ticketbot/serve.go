@@ -50,6 +50,8 @@ type adapter interface {
 type startHooks struct {
 	// migrate replaces st.Migrate.
 	migrate func(ctx context.Context, st *gormstore.Store) error
+	// clock replaces the Service's wall clock (tests: link codes expiring).
+	clock core.Clock
 }
 
 // serve runs until ctx ends (SIGINT/SIGTERM), then stops taking requests, finishes the
@@ -173,7 +175,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	m.watchOutbox(st, disp)
 	m.watchPools(st.PoolStats)
 	svc := core.NewService(core.ServiceConfig{
-		Store: st, State: shared.state, Limiter: shared.lim, Log: log,
+		Store: st, State: shared.state, Limiter: shared.lim, Log: log, Clock: hooks.clock,
 		Committed: disp.Kick, Opened: m.ticketOpened,
 	})
 	throttle := core.NewThrottle(shared.lim, log)
@@ -189,7 +191,8 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	mux := http.NewServeMux()
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m})
+	names := core.NewNames(core.NamesConfig{Store: st, Cache: core.NewCache(shared.state, "names"), Log: log})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m, names: names})
 	if err != nil {
 		closeAll()
 		return nil, err

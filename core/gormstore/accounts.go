@@ -138,6 +138,9 @@ func (s *Store) DeleteAccount(ctx context.Context, name string, fn func(a core.A
 		if err := tx.Where("account_id = ?", row.ID).Delete(&sessionRow{}).Error; err != nil {
 			return err
 		}
+		if err := tx.Where("account = ?", row.Name).Delete(&identityLinkRow{}).Error; err != nil {
+			return err
+		}
 		return tx.Where("id = ?", row.ID).Delete(&accountRow{}).Error
 	})
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the number,
-// the ticket, its "created" change and its ticket.opened event travel as one multi-statement
+// the ticket, its "created" change and its ticket.opened event (and its copy for a linked
+// workspace's platform, see linkedPlatform) travel as one multi-statement
 // batch. Opening tickets is the hot path, and every open in a workspace waits for the
 // workspace's counter row: sent statement by statement, that lock is held across several
 // network round trips; in one batch it is held only while the server runs the batch and
@@ -31,6 +32,10 @@ INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, 
 INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
   attempts, next_attempt_at, last_error)
   VALUES (?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '');
+INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
+  attempts, next_attempt_at, last_error, platform)
+  SELECT ?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '', SUBSTRING_INDEX(l.staff_workspace, ':', 1)
+  FROM workspace_links l WHERE l.workspace = ? AND SUBSTRING_INDEX(l.staff_workspace, ':', 1) <> ?;
 SELECT @tb_ticket, @tb_number;
 COMMIT`
 
@@ -62,7 +67,10 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
 			r.StatusNote, r.CreatedAt, r.UpdatedAt,
 			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
-			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt)
+			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+			// the same event for the platform of a workspace that staffs this one (links.go)
+			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+			ev.Workspace, string(nt.Workspace.Platform))
 		if err != nil {
 			return err
 		}

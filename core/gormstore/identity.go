@@ -21,6 +21,9 @@ type identitySessionRow struct {
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 	ExpiresAt   time.Time
 	LastSeen    time.Time
+	// ActiveWorkspace is the workspace chosen for the dashboard ("" for none).
+	ActiveWorkspace string
+	RolesCheckedAt  *time.Time
 }
 
 func (identitySessionRow) TableName() string { return "identity_sessions" }
@@ -71,9 +74,36 @@ func (s *Store) IdentitySessionByHash(ctx context.Context, hash []byte) (core.Id
 	if err != nil {
 		return core.IdentitySession{}, err
 	}
-	return core.IdentitySession{ID: row.ID, Hash: row.Hash, CSRF: row.CSRF,
+	out := core.IdentitySession{ID: row.ID, Hash: row.Hash, CSRF: row.CSRF,
 		Identity:  core.Identity{Platform: core.Platform(row.Platform), User: core.UserRef{ID: row.UserID, Name: row.UserName}, Memberships: ms},
-		CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC(), LastSeen: row.LastSeen.UTC()}, nil
+		CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC(), LastSeen: row.LastSeen.UTC()}
+	if row.ActiveWorkspace != "" {
+		out.Workspace, _ = core.ParseWorkspace(row.ActiveWorkspace)
+	}
+	if row.RolesCheckedAt != nil {
+		out.RolesCheckedAt = row.RolesCheckedAt.UTC()
+	}
+	return out, nil
+}
+
+// SetIdentityWorkspace records the workspace chosen in session id. Errors: unavailable, internal.
+func (s *Store) SetIdentityWorkspace(ctx context.Context, id int64, ws core.Workspace) error {
+	err := s.db.WithContext(ctx).Model(&identitySessionRow{}).Where("id = ?", id).Update("active_workspace", ws.String()).Error
+	return fail("gormstore.SetIdentityWorkspace", err)
+}
+
+// SetIdentityRoles replaces session id's memberships and when they were checked.
+// Errors: unavailable, internal.
+func (s *Store) SetIdentityRoles(ctx context.Context, id int64, ms []core.Membership, checkedAt time.Time) error {
+	const op = "gormstore.SetIdentityRoles"
+	enc, err := core.EncodeMemberships(ms)
+	if err != nil {
+		return fail(op, err)
+	}
+	at := stamp(checkedAt)
+	err = s.db.WithContext(ctx).Model(&identitySessionRow{}).Where("id = ?", id).
+		Updates(map[string]any{"memberships": enc, "roles_checked_at": &at}).Error
+	return fail(op, err)
 }
 
 // TouchIdentitySession sets session id's LastSeen. Errors: unavailable, internal.

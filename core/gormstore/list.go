@@ -48,7 +48,7 @@ func listIndex(f core.ListFilter) string {
 	if !f.Workspace.IsZero() {
 		b.WriteString("ws_")
 	}
-	reporter, assignee := f.Reporter != "", f.Assignee != "" || f.Unassigned
+	reporter, assignee := f.Reporter != "", f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
 	if reporter {
 		b.WriteString("reporter_")
 	}
@@ -79,8 +79,9 @@ func listIndex(f core.ListFilter) string {
 // filtered by it — except a person's tickets sorted by update (no such index) and a
 // reporter's tickets assigned to someone (their pair's index).
 func byPriority(f core.ListFilter) bool {
-	person := f.Reporter != "" || f.Assignee != "" || f.Unassigned
-	if f.Reporter != "" && (f.Assignee != "" || f.Unassigned) {
+	assignee := f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
+	person := f.Reporter != "" || assignee
+	if f.Reporter != "" && assignee {
 		return false
 	}
 	switch {
@@ -110,8 +111,9 @@ func planList(f core.ListFilter) listPlan {
 	if f.Reporter != "" {
 		common, args = append(common, "reporter_id = ?"), append(args, f.Reporter)
 	}
-	if f.Assignee != "" || f.Unassigned {
-		common, args = append(common, "assignee_id = ?"), append(args, f.Assignee)
+	people := core.AssigneeSet(f)
+	if f.Unassigned {
+		people = []string{""}
 	}
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
@@ -170,6 +172,16 @@ func planList(f core.ListFilter) listPlan {
 			}
 			p.ranges = append(p.ranges, r)
 		}
+	}
+	if len(people) > 0 {
+		// One range per person: each reads its own part of the assignee index in order.
+		var split []listRange
+		for _, r := range p.ranges {
+			for _, who := range people {
+				split = append(split, r.and("assignee_id = ?", who))
+			}
+		}
+		p.ranges = split
 	}
 	return p
 }
@@ -276,7 +288,11 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.StatusCounts, error) {
 	const op = "gormstore.CountTickets"
 	var q *gorm.DB
-	if f.Reporter == "" && f.Assignee == "" && !f.Unassigned {
+	people := core.AssigneeSet(f)
+	if f.Unassigned {
+		people = []string{""}
+	}
+	if f.Reporter == "" && len(people) == 0 {
 		q = s.db.WithContext(ctx).Table("ticket_counts").Select("status, SUM(n) AS n")
 	} else {
 		g := f
@@ -285,8 +301,8 @@ func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.Statu
 		if f.Reporter != "" {
 			q = q.Where("reporter_id = ?", f.Reporter)
 		}
-		if f.Assignee != "" || f.Unassigned {
-			q = q.Where("assignee_id = ?", f.Assignee)
+		if len(people) > 0 {
+			q = q.Where("assignee_id IN ?", people)
 		}
 	}
 	if !f.Workspace.IsZero() {

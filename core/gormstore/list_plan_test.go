@@ -84,7 +84,7 @@ func planShapes() []planShape {
 		core.SortPriority: {ID: planTickets / 2, Priority: core.PriorityNormal},
 	}
 	for _, w := range []core.Workspace{{}, ws} {
-		for _, person := range []string{"", "reporter", "assignee", "unassigned", "both"} {
+		for _, person := range []string{"", "reporter", "assignee", "unassigned", "both", "linked"} {
 			for _, sts := range [][]core.Status{nil, {core.StatusOpen}, {core.StatusOpen, core.StatusInProgress, core.StatusWaiting}} {
 				for _, sort := range core.ListSorts() {
 					for _, page := range []string{"first", "deep", "urgent"} {
@@ -98,6 +98,8 @@ func planShapes() []planShape {
 							f.Unassigned = true
 						case "both":
 							f.Reporter, f.Assignee = "R3", "U3"
+						case "linked": // one person's linked identities: a range each
+							f.Assignee, f.Assignees = "U2", []string{"U3", "web:u1"}
 						}
 						switch page {
 						case "deep":

@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -11,12 +13,24 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// migrationTable records which migrations have run; migrateLock is the MySQL named lock
-// held while migrating.
+// migrationTable records which migrations have run; migrateLock prefixes the MySQL named
+// lock held while migrating.
 const (
 	migrationTable = "schema_migrations"
 	migrateLock    = "ticketbot.migrate"
 )
+
+// MigrateLockName is the named lock that serialises migrations of database db. Named locks are
+// server-wide, so the name carries the database: deployments (or test databases) sharing one
+// server do not wait for each other. MySQL allows 64 characters; a longer name is hashed.
+func MigrateLockName(db string) string {
+	name := migrateLock + "." + db
+	if len(name) > 64 {
+		sum := sha256.Sum256([]byte(db))
+		name = migrateLock + "." + hex.EncodeToString(sum[:])[:40]
+	}
+	return name
+}
 
 // Migrate applies the schema migrations that have not run yet; running it again is a no-op.
 // On MySQL a named lock serialises replicas that start at the same moment.
@@ -33,8 +47,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	err := db.Connection(func(pinned *gorm.DB) error {
 		// Session makes every call below start from the pinned connection's clean statement.
 		conn := pinned.Session(&gorm.Session{})
+		var dbName string
+		if err := conn.Raw("SELECT DATABASE()").Scan(&dbName).Error; err != nil {
+			return err
+		}
+		lock := MigrateLockName(dbName)
 		var got *int
-		if err := conn.Raw("SELECT GET_LOCK(?, ?)", migrateLock, 60).Scan(&got).Error; err != nil {
+		if err := conn.Raw("SELECT GET_LOCK(?, ?)", lock, 60).Scan(&got).Error; err != nil {
 			return err
 		}
 		if got == nil || *got != 1 {
@@ -42,7 +61,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer func() {
 			// The connection goes back to the pool, so the lock must be released explicitly.
-			if err := conn.Exec("SELECT RELEASE_LOCK(?)", migrateLock).Error; err != nil {
+			if err := conn.Exec("SELECT RELEASE_LOCK(?)", lock).Error; err != nil {
 				s.log.WarnContext(ctx, "could not release the migration lock", "err", err)
 			}
 		}()
@@ -86,6 +105,8 @@ func migrations() []*gormigrate.Migration {
 		migrateLists(),
 		migrateSearch(),
 		migrateIdentity(),
+		migrateNames(),
+		migrateLinks(),
 		migrateListShapes(),
 	}
 }

@@ -113,8 +113,11 @@ func searchFilters(f core.ListFilter) ([]string, []any) {
 	if f.Reporter != "" {
 		add("t.reporter_id = ?", f.Reporter)
 	}
-	if f.Assignee != "" || f.Unassigned {
-		add("t.assignee_id = ?", f.Assignee)
+	switch people := core.AssigneeSet(f); {
+	case f.Unassigned:
+		add("t.assignee_id = ?", "")
+	case len(people) > 0:
+		add("t.assignee_id IN ?", people)
 	}
 	return where, args
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,21 +146,36 @@ func TestConcurrentMigrateMySQL(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// The lock is server-wide, so another package's test (or another checkout's) may hold it
-	// for a moment while it migrates: wait for it a while. A lock leaked by one of the three
-	// stores stays held by its pooled connection until Cleanup, and the wait times out.
+	// The lock is this database's: a lock leaked by one of the three stores stays held by its
+	// pooled connection until Cleanup, and a short wait for it times out.
 	ctx := context.Background()
 	conn, err := rawMySQL(t, u).Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('ticketbot.migrate', 20)").Scan(&got); err != nil || got != 1 {
-		t.Fatalf("migration lock still held after Migrate: GET_LOCK = %d, %v", got, err)
-	}
-	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK('ticketbot.migrate')"); err != nil {
+	var dbName string
+	if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&dbName); err != nil {
 		t.Fatal(err)
+	}
+	lock := gormstore.MigrateLockName(dbName)
+	var got int
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 2)", lock).Scan(&got); err != nil || got != 1 {
+		t.Fatalf("migration lock %s still held after Migrate: GET_LOCK = %d, %v", lock, got, err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lock); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrationLocksArePerDatabase(t *testing.T) {
+	a, b := gormstore.MigrateLockName("tb_prod"), gormstore.MigrateLockName("tb_staging")
+	if a == b || !strings.HasPrefix(a, "ticketbot.migrate.") {
+		t.Errorf("lock names %q and %q", a, b)
+	}
+	long := gormstore.MigrateLockName(strings.Repeat("d", 64))
+	if len(long) > 64 || long == gormstore.MigrateLockName(strings.Repeat("e", 64)) {
+		t.Errorf("a 64-character database name gives lock %q (%d characters)", long, len(long))
 	}
 }
 

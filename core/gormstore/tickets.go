@@ -127,7 +127,7 @@ func (s *Store) nextNumber(tx *gorm.DB, ws string) (int64, error) {
 }
 
 // writeChanges fills and inserts changes of t and writes one outbox event of kind carrying
-// them, with the first change's actor.
+// them, with the first change's actor (and one more for a linked platform).
 func (s *Store) writeChanges(tx *gorm.DB, t core.Ticket, changes []core.Change, kind core.EventKind) error {
 	now := s.now()
 	rows := make([]changeRow, len(changes))
@@ -141,8 +141,20 @@ func (s *Store) writeChanges(tx *gorm.DB, t core.Ticket, changes []core.Change, 
 	for i := range changes {
 		changes[i].ID = rows[i].ID
 	}
-	return s.writeEvent(tx, core.Event{Kind: kind, Workspace: t.Workspace, TicketID: t.ID,
-		Actor: changes[0].Actor, Changes: changes, CreatedAt: now})
+	ev := core.Event{Kind: kind, Workspace: t.Workspace, TicketID: t.ID,
+		Actor: changes[0].Actor, Changes: changes, CreatedAt: now}
+	if err := s.writeEvent(tx, ev); err != nil {
+		return err
+	}
+	// A workspace staffed from another platform's (a link) gets the same event there, so that
+	// platform's Notifier keeps its card; its own order per ticket and platform keeps one
+	// platform's outage from holding the other's.
+	p, err := s.linkedPlatform(tx, t.Workspace)
+	if err != nil || p == "" {
+		return err
+	}
+	ev.Platform = p
+	return s.writeEvent(tx, ev)
 }
 
 // lock adds SELECT … FOR UPDATE on MySQL; SQLite's BEGIN IMMEDIATE already holds the database.
