@@ -11,8 +11,9 @@ import (
 type GateConfig struct {
 	// Slots is how many holders may be inside at once [16].
 	Slots int
-	// Reserve is the time a holder needs once inside: a caller whose deadline is nearer than
-	// this is not let in, since its work could not finish in time anyway [300ms].
+	// Reserve is the time a holder needs once inside: a caller waits until its deadline less
+	// the Reserve (less half the time left, when that is shorter), so that its work can
+	// still finish after the wait [300ms].
 	Reserve time.Duration
 	// MaxWait bounds the wait of a caller without a deadline [5s].
 	MaxWait time.Duration
@@ -72,7 +73,10 @@ func (g *Gate) Enter(ctx context.Context, dep string) (leave func(), err error) 
 	}
 	budget := g.cfg.MaxWait
 	if dl, ok := ctx.Deadline(); ok {
-		budget = time.Until(dl) - g.cfg.Reserve
+		// What is left, less the Reserve — or half of it, for a short deadline (a lease's
+		// heartbeat) that a whole Reserve would turn away without a wait.
+		left := time.Until(dl)
+		budget = left - min(g.cfg.Reserve, left/2)
 	}
 	if budget <= 0 {
 		return nil, g.refuse(dep, "no time left to wait for the "+dep)

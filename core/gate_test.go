@@ -39,10 +39,10 @@ func TestGateBoundsTheWorkUnderWay(t *testing.T) {
 			t.Fatalf("stats %+v", st)
 		}
 	})
-	t.Run("a caller whose deadline is within the reserve is told busy at once", func(t *testing.T) {
-		g := core.NewGate(core.GateConfig{Slots: 2, Reserve: time.Hour})
+	t.Run("a caller whose deadline has passed is told busy at once", func(t *testing.T) {
+		g := core.NewGate(core.GateConfig{Slots: 2})
 		defer fill(t, g, 2)()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 		defer cancel()
 		_, err := g.Enter(ctx, core.DepDatabase)
 		if !core.IsBusy(err) || !core.IsCode(err, core.EUnavailable) || core.IsOutcomeUnknown(err) || core.Dependency(err) != core.DepDatabase {
@@ -100,6 +100,27 @@ func TestGateBoundsTheWorkUnderWay(t *testing.T) {
 		}
 		if d := time.Since(start); d < 90*time.Millisecond {
 			t.Errorf("gave up after %v; the budget was 100ms", d)
+		}
+	})
+	t.Run("a deadline shorter than the reserve waits half of what is left", func(t *testing.T) {
+		g := core.NewGate(core.GateConfig{Slots: 1, Reserve: time.Hour})
+		release := fill(t, g, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		got := make(chan error, 1)
+		go func() {
+			leave, err := g.Enter(ctx, core.DepDatabase)
+			if err == nil {
+				leave()
+			}
+			got <- err
+		}()
+		for g.Stats().Waiting != 1 {
+			time.Sleep(time.Millisecond)
+		}
+		release()
+		if err := <-got; err != nil {
+			t.Fatalf("the waiter was turned away instead of let in when a slot came free: %v", err)
 		}
 	})
 	t.Run("a nil gate lets everyone in", func(t *testing.T) {
