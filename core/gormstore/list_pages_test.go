@@ -63,7 +63,7 @@ func reference(all []core.Ticket, f core.ListFilter) []int64 {
 		switch {
 		case !f.Workspace.IsZero() && tk.Workspace != f.Workspace,
 			f.Reporter != "" && tk.Reporter.ID != f.Reporter,
-			f.Assignee != "" && tk.Assignee.ID != f.Assignee,
+			len(core.AssigneeSet(f)) > 0 && !slices.Contains(core.AssigneeSet(f), tk.Assignee.ID),
 			f.Unassigned && tk.Assignee.ID != "",
 			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, tk.Status),
 			len(f.Priorities) > 0 && !slices.Contains(f.Priorities, tk.Priority):
