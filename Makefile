@@ -40,9 +40,10 @@ test-race:
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) MODULES="$(MODULES)" scripts/fuzz
 
-## bench: measure against the local MariaDB and Redis; prints "bench: NAME VALUE UNIT" lines
+## bench: measure against the local MariaDB and Redis; prints "bench: NAME VALUE UNIT" lines.
+## BENCHFLAGS passes flags: -suite scale, -scale-messages 5 (5M messages), -scale-tickets 10000000
 bench:
-	cd bench && $(GO) run .
+	cd bench && $(GO) run . $(BENCHFLAGS)
 
 ## build: a static binary in bin/ (no cgo needed: SQLite is pure Go)
 build:

@@ -24,8 +24,10 @@ type suite struct {
 func suites() []suite {
 	return []suite{
 		{"store", runStore},
+		{"scale", runScale}, // 1M tickets (flag -scale-tickets)
 		{"api", runAPI},
 		{"discord", runDiscord},
+		{"outbox", runOutbox},
 		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
 	}
 }
@@ -59,6 +61,7 @@ func main() {
 		e.log.Info("suite done", "suite", s.name, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if failed {
+		e.Close() // os.Exit skips the deferred Close: drop this run's databases first
 		os.Exit(1)
 	}
 }
@@ -80,4 +83,5 @@ func (e *env) Close() {
 	for i := len(e.cleanup) - 1; i >= 0; i-- {
 		e.cleanup[i]()
 	}
+	e.cleanup = nil
 }

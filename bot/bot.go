@@ -39,7 +39,10 @@ type Config struct {
 	Limits   Limits
 	Clock    core.Clock
 	Log      *slog.Logger
-	// Timeout bounds one command (Slack and Discord want an answer within 3 s) [2.5s].
+	// Timeout bounds one command (Slack and Discord want an answer within 3 s) [2.5s]. An
+	// adapter that answers the platform on its own when the work runs late (Slack's "queued"
+	// acknowledgement, Discord's deferred response) marks its context with Deferred; such
+	// work runs until the context's deadline instead.
 	Timeout time.Duration
 	// Drafts keeps DM drafts in the database; without it SaveDraft answers unavailable.
 	Drafts *core.Drafts
@@ -123,10 +126,14 @@ func (b *Bot) Service() *core.Service { return b.svc }
 func (b *Bot) Registry() *Registry { return b.reg }
 
 // Dispatch runs req: resolves the caller's role, checks the command rate, bounds the time,
-// recovers a panic, and turns any error into a short reply. It always returns a Reply.
+// recovers a panic, and turns any error into a short reply. It always returns a Reply. The
+// time is the bot's Timeout, or ctx's own deadline when ctx is Deferred.
 func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
-	ctx, cancel := context.WithTimeout(ctx, b.timeout)
-	defer cancel()
+	if _, ok := ctx.Deadline(); !ok || ctx.Value(deferredKey{}) == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			reply = b.errorReply(req, fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
@@ -171,6 +178,16 @@ func (b *Bot) Dispatch(ctx context.Context, req Request) (reply Reply) {
 		return b.errorReply(req, err)
 	}
 	return reply
+}
+
+type deferredKey struct{}
+
+// Deferred marks ctx as the context of work whose adapter answers the platform on its own
+// when the work runs late ("busy — your request is queued"), then delivers the real reply:
+// Dispatch lets such work run until ctx's deadline rather than the bot's Timeout, so a busy
+// database delays an answer instead of cutting a change short with its outcome unknown.
+func Deferred(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, true)
 }
 
 func roleUncheckedReply() Reply {

@@ -34,6 +34,8 @@ func TestUnavailableRepliesSayWhatHappened(t *testing.T) {
 	refused := fmt.Errorf("gormstore.CreateTicket: %w", &core.Error{Code: core.EUnavailable,
 		Dependency: core.DepDatabase, Message: "refused"})
 	state := &core.Error{Code: core.EUnavailable, Dependency: core.DepStateStore, Message: "redis"}
+	busy := fmt.Errorf("gormstore.CreateTicket: %w", &core.Error{Code: core.EUnavailable,
+		Dependency: core.DepDatabase, Busy: true, Message: "busy"})
 	tests := []struct {
 		name string
 		err  error
@@ -45,6 +47,8 @@ func TestUnavailableRepliesSayWhatHappened(t *testing.T) {
 			bot.Command{Name: "open", Args: bot.Args{"title": "VPN down"}}, []string{"could not confirm", "/ticket list", "opened"}, []string{"can't reach"}},
 		{"a change whose commit is unknown points at the ticket", unknown,
 			bot.Command{Name: "close", Args: bot.Args{"number": int64(3)}}, []string{"could not confirm", "/ticket show 3"}, []string{"can't reach"}},
+		{"a busy database says so, not that it is out of reach", busy,
+			bot.Command{Name: "open", Args: bot.Args{"title": "VPN down"}}, []string{"busy", "nothing was changed", "try again"}, []string{"can't reach", "confirm"}},
 		{"a refused database is a plain failure", refused,
 			bot.Command{Name: "open", Args: bot.Args{"title": "VPN down"}}, []string{"can't reach its database"}, []string{"confirm"}},
 		{"the state store is named as such", state,

@@ -24,7 +24,9 @@ type DispatcherConfig struct {
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one pass claims [16].
+	// Batch is how many events one pass claims [16]. A pass delivers at most one event
+	// per ticket (its oldest undelivered) and ends when all are delivered, so a larger
+	// batch makes a busy ticket's next event wait for a longer pass.
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -206,11 +208,22 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	var hb sync.WaitGroup
 	hb.Go(func() { d.heartbeat(hbCtx, held) })
 	work := make(chan Event)
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		delivered []int64
+	)
 	for range min(d.cfg.Workers, len(evs)) {
 		wg.Go(func() {
 			for ev := range work {
-				d.deliver(ctx, ev)
+				if d.deliver(ctx, ev) {
+					// Marked with the rest of the pass below; held (and its lease renewed)
+					// until then.
+					mu.Lock()
+					delivered = append(delivered, ev.ID)
+					mu.Unlock()
+					continue
+				}
 				held.drop(ev.ID)
 			}
 		})
@@ -220,9 +233,27 @@ func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
 	}
 	close(work)
 	wg.Wait()
+	d.markDelivered(ctx, delivered)
 	stopHeartbeat()
 	hb.Wait()
 	return len(evs), nil
+}
+
+// markDelivered records a pass's deliveries in one write, with a deadline of its own: a
+// pass that used up its time must still mark them, or they would be delivered again.
+func (d *Dispatcher) markDelivered(ctx context.Context, ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	n, err := d.cfg.Outbox.MarkDeliveredMany(mctx, ids, d.cfg.Owner, d.cfg.Clock.Now())
+	switch {
+	case err != nil:
+		d.cfg.Log.Error("outbox: could not mark delivered events; they will be delivered again", "events", len(ids), "err", err)
+	case n < int64(len(ids)):
+		d.cfg.Log.Error("outbox: some delivered events were no longer leased; they may be delivered again", "events", len(ids), "marked", n)
+	}
 }
 
 // heartbeat renews the leases of the events of a batch not yet delivered, every Lease/3,
@@ -290,10 +321,11 @@ func (d *Dispatcher) platforms() []Platform {
 	return out
 }
 
-// deliver hands ev to its notifier and records the outcome. It runs to the end even when ctx
-// is cancelled (shutdown), bounded by the delivery timeout, unless the dispatcher is Cut:
-// then the delivery is cancelled and its event released for the next process.
-func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
+// deliver hands ev to its notifier and records a failure; it reports whether ev was
+// delivered (or given up on as permanent), which the caller marks. It runs to the end even
+// when ctx is cancelled (shutdown), bounded by the delivery timeout, unless the dispatcher is
+// Cut: then the delivery is cancelled and its event released for the next process.
+func (d *Dispatcher) deliver(ctx context.Context, ev Event) (delivered bool) {
 	base := context.WithoutCancel(ctx)
 	nctx, cancel := context.WithTimeout(base, d.cfg.Timeout)
 	defer cancel()
@@ -326,7 +358,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, now, "cut by shutdown: "+err.Error()); merr != nil {
 			log.Error("outbox: could not release the event; it waits for its lease", "err", merr)
 		}
-		return
+		return false
 	case IsPaced(err):
 		// Waiting its turn (a channel's pace) is no failure: no backoff, no warning.
 		next := now.Add(RetryAfterOf(err))
@@ -334,7 +366,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, next, "paced: "+err.Error()); merr != nil {
 			log.Error("outbox: could not record the wait", "err", merr)
 		}
-		return
+		return false
 	default:
 		d.failed.Add(1)
 		next := now.Add(d.backoff(ev.Attempts, RetryAfterOf(err)))
@@ -342,11 +374,9 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) {
 		if merr := d.cfg.Outbox.MarkFailed(mctx, ev.ID, d.cfg.Owner, next, err.Error()); merr != nil {
 			log.Error("outbox: could not record failure", "err", merr)
 		}
-		return
+		return false
 	}
-	if merr := d.cfg.Outbox.MarkDelivered(mctx, ev.ID, d.cfg.Owner, now); merr != nil {
-		log.Error("outbox: could not mark delivered; it will be delivered again", "err", merr)
-	}
+	return true
 }
 
 func safeNotify(ctx context.Context, n Notifier, ev Event) (err error) {

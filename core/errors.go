@@ -33,7 +33,10 @@ type Error struct {
 	// been committed (the deadline passed while the database was committing), as opposed to
 	// a refusal that changed nothing.
 	OutcomeUnknown bool
-	Err            error
+	// Busy marks an unavailable error from a dependency that is up but had no room for the
+	// work in time (see Gate): nothing was started, so trying again is safe.
+	Busy bool
+	Err  error
 }
 
 // Dependencies an unavailable error can name.

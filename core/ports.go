@@ -150,6 +150,10 @@ type Outbox interface {
 	// MarkDelivered records that owner delivered event id. Errors: conflict (lease lost or
 	// unknown id), unavailable, internal.
 	MarkDelivered(ctx context.Context, id int64, owner string, at time.Time) error
+	// MarkDeliveredMany is MarkDelivered of many events in one write (the dispatcher marks
+	// a pass's deliveries together); events owner does not hold are left alone, and the
+	// count it marked is returned. Errors: unavailable, internal.
+	MarkDeliveredMany(ctx context.Context, ids []int64, owner string, at time.Time) (int64, error)
 	// MarkFailed releases owner's lease on event id and makes it due again at next.
 	// Errors: conflict (lease lost or unknown id), unavailable, internal.
 	MarkFailed(ctx context.Context, id int64, owner string, next time.Time, reason string) error

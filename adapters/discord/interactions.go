@@ -16,8 +16,9 @@ import (
 
 const (
 	// ackBudget is how long an interaction's work may run before Discord gets a deferred
-	// response instead of the answer (Discord wants the first response within 3 s; the bot
-	// dispatcher's own deadline is 2.5 s, so this fallback is for slow REST calls).
+	// response instead of the answer (Discord wants the first response within 3 s); the
+	// work goes on (bot.Deferred: up to workTimeout) and its answer replaces the deferral, so
+	// a busy database delays an answer instead of cutting a change short.
 	ackBudget = 2 * time.Second
 	// workTimeout bounds an interaction's work including a deferred follow-up.
 	workTimeout = 15 * time.Second
@@ -30,7 +31,7 @@ const (
 // in the background by editing that response. A nil response means "duplicate, already
 // answered"; send decides what that means for its transport.
 func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, send func(*discordgo.InteractionResponse) error) {
-	workCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
+	workCtx, cancel := context.WithTimeout(bot.Deferred(context.WithoutCancel(ctx)), workTimeout)
 	done := make(chan *discordgo.InteractionResponse, 1)
 	a.work.Go(func() { done <- a.handle(workCtx, it) })
 	timer := time.NewTimer(ackBudget)

@@ -87,7 +87,15 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		return commandReply(bot.Reply{Ephemeral: true, Text: capitalise(core.ErrorMessage(err)) + "."})
 	}
 	req.Command = cmd
-	reply := a.bot.Dispatch(ctx, req)
+	reply, late := a.dispatchInTime(ctx, req, func(ctx context.Context, reply bot.Reply) {
+		if refused(reply) {
+			a.forgetTrigger(ctx, key)
+		}
+		a.lateCommandReply(ctx, sc, reply)
+	})
+	if late {
+		return commandReply(queuedReply())
+	}
 	if refused(reply) {
 		a.forgetTrigger(ctx, key)
 	}

@@ -188,9 +188,13 @@ func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.T
 // postOnce posts m unless this step of ev already went out, and returns where it landed.
 func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, thread string, m message) (string, string, error) {
 	key := stepKey(ev, step)
-	if v, err := a.cache.Get(ctx, key); err == nil {
-		ch, ts, _ := strings.Cut(string(v), " ")
-		return ch, ts, nil
+	// On an event's first claim no step of it can have gone out yet: the look-up is saved
+	// (one Redis round trip per post). Other attempts (and direct calls) look.
+	if ev.Attempts != 1 {
+		if v, err := a.cache.Get(ctx, key); err == nil {
+			ch, ts, _ := strings.Cut(string(v), " ")
+			return ch, ts, nil
+		}
 	}
 	id := postID(ev, step)
 	if ev.Attempts > 1 {
@@ -410,7 +414,9 @@ func (a *Adapter) notifySettings(ctx context.Context, ev core.Event) error {
 // made until its Retry-After has passed.
 func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) error {
 	if d, ok := a.paused(ctx, ws, "chat"); ok {
-		return core.RetryAfter(fmt.Errorf("slack asked to wait before more chat calls"), d)
+		// Waiting out Slack's Retry-After is no failure of this event (pauseOn logged the
+		// pause once): no backoff, no warning per event.
+		return core.Paced(fmt.Errorf("slack asked to wait before more chat calls"), d)
 	}
 	d := a.bot.Throttle().Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
 	if d.Allowed {
@@ -441,6 +447,8 @@ func (a *Adapter) pauseOn(ctx context.Context, ws core.Workspace, family string,
 		return
 	}
 	until := a.clock.Now().Add(d)
+	// One line per pause: the events that wait it out are paced, not failed, and say nothing.
+	a.log.Warn("slack: Slack asked to wait (429); calls of this family pause", "team", ws.ExternalID, "family", family, "for", d)
 	_ = a.cache.Set(ctx, "pause:"+ws.ExternalID+":"+family, []byte(until.Format(time.RFC3339Nano)), d)
 }
 
@@ -449,7 +457,7 @@ func (a *Adapter) pauseOn(ctx context.Context, ws core.Workspace, family string,
 func (a *Adapter) update(ctx context.Context, ev core.Event, ws core.Workspace, channel, ts string, m message) error {
 	return a.once(ctx, ev, "update:"+channel+":"+ts, func() error {
 		if d, ok := a.paused(ctx, ws, "chat"); ok {
-			return core.RetryAfter(fmt.Errorf("slack asked to wait before more chat calls"), d)
+			return core.Paced(fmt.Errorf("slack asked to wait before more chat calls"), d)
 		}
 		err := a.api.update(ctx, channel, ts, m)
 		a.pauseOn(ctx, ws, "chat", err)

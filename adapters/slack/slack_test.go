@@ -812,6 +812,8 @@ func testNotifyFailures(t *testing.T, b backend) {
 		_ = s.bot.Cache("slack").Delete(ctx, "pause:"+s.ws.ExternalID+":chat") // the next subtests post again
 	})
 	t.Run("after a 429 no chat call reaches Slack until its Retry-After has passed", func(t *testing.T) {
+		const pauseLine = "Slack asked to wait (429)"
+		lines := strings.Count(s.log.String(), pauseLine)
 		s.fake.RateLimitTimes("chat.postMessage", 30*time.Second, 1)
 		err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn("First of many", "CPAUSE1").ID))
 		if core.RetryAfterOf(err) != 30*time.Second {
@@ -820,9 +822,12 @@ func testNotifyFailures(t *testing.T, b backend) {
 		before := len(s.fake.Attempts("chat.postMessage"))
 		for i := range 5 {
 			err := s.adapter.Notify(ctx, s.outboxEvent(core.EventTicketOpened, s.openIn(fmt.Sprint("Waiting ", i), "CPAUSE2").ID))
-			if d := core.RetryAfterOf(err); d <= 0 || d > 30*time.Second {
-				t.Fatalf("event %d: err = %v, want to wait for Slack's Retry-After", i, err)
+			if d := core.RetryAfterOf(err); d <= 0 || d > 30*time.Second || !core.IsPaced(err) {
+				t.Fatalf("event %d: err = %v, want to wait (paced, not failed) for Slack's Retry-After", i, err)
 			}
+		}
+		if n := strings.Count(s.log.String(), pauseLine) - lines; n != 1 {
+			t.Errorf("%d log lines about the pause; want one for the pause, none per waiting event", n)
 		}
 		if n := len(s.fake.Attempts("chat.postMessage")) - before; n != 0 {
 			t.Errorf("%d chat.postMessage calls reached Slack during its Retry-After", n)

@@ -418,6 +418,20 @@ type faultStore struct {
 	mode atomic.Int32
 	hits atomic.Int64 // lookups that failed or panicked
 	adds atomic.Int64 // AddMessage calls
+	// hold, when set, makes CreateTicket wait until it is closed: a database too busy to
+	// answer within Slack's 3 s, reproduced without timing (overload_test.go).
+	hold atomic.Pointer[chan struct{}]
+}
+
+func (f *faultStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
+	if h := f.hold.Load(); h != nil {
+		select {
+		case <-*h:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return f.Store.CreateTicket(ctx, t)
 }
 
 func (f *faultStore) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {

@@ -87,6 +87,30 @@ func outboxTests() []storeTest {
 				t.Fatalf("RenewLeases of nothing = %d, %v", n, err)
 			}
 		}},
+		{"MarkDeliveredMany marks the owner's events in one call and leaves the others", func(t *testing.T, s core.Store) {
+			for _, title := range []string{"a", "b", "c"} {
+				mkTicket(t, s, wsA, title)
+			}
+			now := time.Now().Add(time.Second)
+			mine := claim(t, s, "d1", now, time.Minute, 2)
+			theirs := claim(t, s, "d2", now, time.Minute, 10)
+			if len(mine) != 2 || len(theirs) != 1 {
+				t.Fatalf("claimed %v and %v", ids(mine), ids(theirs))
+			}
+			n, err := s.MarkDeliveredMany(t.Context(), append(ids(mine), theirs[0].ID), "d1", now)
+			if err != nil || n != 2 {
+				t.Fatalf("MarkDeliveredMany = %d, %v; want 2 (d2's event is not d1's)", n, err)
+			}
+			if n, err := s.MarkDeliveredMany(t.Context(), ids(mine), "d1", now); err != nil || n != 0 {
+				t.Fatalf("marking again = %d, %v; want 0", n, err)
+			}
+			if p, err := s.PendingEvents(t.Context()); err != nil || p != 1 {
+				t.Fatalf("pending = %d, %v; want d2's event", p, err)
+			}
+			if n, err := s.MarkDeliveredMany(t.Context(), nil, "d1", now); err != nil || n != 0 {
+				t.Fatalf("marking nothing = %d, %v", n, err)
+			}
+		}},
 		{"PurgeDelivered deletes only events delivered before the cut-off", func(t *testing.T, s core.Store) {
 			a := mkTicket(t, s, wsA, "a") // one event, delivered below
 			mkTicket(t, s, wsA, "b")      // one event, left pending

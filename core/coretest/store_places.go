@@ -58,6 +58,8 @@ func placeTests() []storeTest {
 			mustCode(t, s.UpdatePlace(t.Context(), core.Place{ID: 424242}), core.ENotFound)
 			_, err = s.AddPlace(t.Context(), core.Place{TicketID: 424242, Kind: core.PlaceTriage, Workspace: wsA, ChannelID: "C"})
 			mustCode(t, err, core.ENotFound)
+			_, err = s.AddPlace(t.Context(), core.Place{TicketID: 424242, Kind: core.PlaceTriage, Workspace: wsA, ChannelID: "C", ThreadID: "9.9"})
+			mustCode(t, err, core.ENotFound)
 		}},
 		{"RecordCopy keeps one copy per message and place; CopyOf and MessageByCopy find it", func(t *testing.T, s core.Store) {
 			tk := mkTicket(t, s, wsA, "x")

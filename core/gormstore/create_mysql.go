@@ -74,6 +74,11 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		// the same event for the platform of a workspace that staffs this one (links.go)
 		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
 		ev.Workspace, string(nt.Workspace.Platform))
+	leave, err := s.gate.Enter(ctx, core.DepDatabase)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer leave()
 	conn, err := s.batch.Conn(ctx)
 	if err != nil {
 		return 0, 0, err

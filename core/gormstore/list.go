@@ -37,8 +37,11 @@ type listPlan struct {
 }
 
 // listIndex names the index a range of f reads: the equality columns (workspace, then
-// reporter or assignee) lead, status follows, then the sort key. A person's tickets sorted by
-// update or priority read the person's index and sort the person's tickets of that status.
+// reporter and/or assignee) lead, status follows, then priority when the ranges are split by
+// priority (see byPriority), then the sort key. Reporter and assignee together read their
+// pair's index by id whatever the sort: the pair's tickets of a status are few, and sorted
+// there. A person's tickets filtered by priority and sorted by update read the person's
+// update index and filter.
 //
 // A category's tickets read ix_tickets_category_status_id (category ids are unique across
 // workspaces): like a person's, sorted by update or priority they are the category's tickets
@@ -52,25 +55,52 @@ func listIndex(f core.ListFilter) string {
 	if !f.Workspace.IsZero() {
 		b.WriteString("ws_")
 	}
-	person := true
-	switch {
-	case f.Reporter != "":
+	reporter, assignee := f.Reporter != "", f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
+	if reporter {
 		b.WriteString("reporter_")
-	case f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned:
+	}
+	if assignee {
 		b.WriteString("assignee_")
-	default:
-		person = false
 	}
 	b.WriteString("status_")
 	switch {
-	case !person && f.Sort == core.SortUpdated:
+	case reporter && assignee:
+		b.WriteString("id")
+	case byPriority(f):
+		b.WriteString("priority_")
+		if f.Sort == core.SortUpdated {
+			b.WriteString("updated")
+		} else {
+			b.WriteString("id")
+		}
+	case f.Sort == core.SortUpdated:
 		b.WriteString("updated")
-	case !person && f.Sort == core.SortPriority:
-		b.WriteString("priority_id")
 	default:
 		b.WriteString("id")
 	}
 	return b.String()
+}
+
+// byPriority reports whether f's ranges are one per status and priority (read from an
+// index with priority after status) rather than one per status: sorted by priority, or
+// filtered by it — except a person's tickets sorted by update (no such index) and a
+// reporter's tickets assigned to someone (their pair's index).
+func byPriority(f core.ListFilter) bool {
+	assignee := f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
+	person := f.Reporter != "" || assignee
+	if f.Reporter != "" && assignee {
+		return false
+	}
+	switch {
+	case f.Sort == core.SortPriority:
+		return true
+	case len(f.Priorities) == 0:
+		return false
+	case f.Sort == core.SortUpdated:
+		return !person
+	default:
+		return true
+	}
 }
 
 // planList turns f into a listPlan.
@@ -99,42 +129,59 @@ func planList(f core.ListFilter) listPlan {
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
 	slices.Reverse(priorities) // most urgent first
 	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC"}
+	switch f.Sort {
+	case core.SortPriority:
+		p.merge = priorityOrder() + " DESC, id DESC"
+	case core.SortUpdated:
+		p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
+	}
 	index := listIndex(f)
+	split := byPriority(f)
+	if f.Sort == core.SortPriority && !split {
+		p.order = p.merge // a range of several priorities: sorted (a pair's few tickets)
+	}
 	for _, st := range statuses {
 		base := listRange{index: index, where: append(append([]string(nil), common...), "status = ?"),
 			args: append(append([]any(nil), args...), string(st))}
-		switch f.Sort {
-		case core.SortPriority:
-			// Within a range the priority is one value: the range reads its index by id.
-			p.merge = priorityOrder() + " DESC, id DESC"
-			for _, pr := range priorities {
-				r := base.and("priority = ?", string(pr))
-				if f.After.ID > 0 {
-					if pr.Rank() > f.After.Priority.Rank() {
-						continue // listed on earlier pages
-					}
-					if pr == f.After.Priority {
-						r = r.and("id < ?", f.After.ID)
-					}
-				}
-				p.ranges = append(p.ranges, r)
-			}
-			continue
-		case core.SortUpdated:
-			p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
-			if f.After.ID > 0 {
+		if f.After.ID > 0 {
+			switch f.Sort {
+			case core.SortUpdated:
 				u := stamp(f.After.Updated)
-				base = base.and("(updated_at < ? OR (updated_at = ? AND id < ?))", u, u, f.After.ID)
-			}
-		default:
-			if f.After.ID > 0 {
+				// The leading bound is what the index range reads (an OR alone lets SQLite
+				// split the range in two and sort their union); the rest only skips the
+				// rows of the cursor's instant at or above it.
+				base = base.and("updated_at <= ? AND (updated_at < ? OR id < ?)", u, u, f.After.ID)
+			case core.SortPriority: // per priority, below
+			default:
 				base = base.and("id < ?", f.After.ID)
 			}
 		}
-		if len(f.Priorities) > 0 {
-			base = base.and("priority IN ?", priorityStrings(priorities))
+		if !split {
+			if f.Sort == core.SortPriority && f.After.ID > 0 {
+				// The pair's index: the cursor's priority rank and id, as the merge orders.
+				rank := priorityOrder()
+				base = base.and("("+rank+" < ? OR ("+rank+" = ? AND id < ?))",
+					f.After.Priority.Rank(), f.After.Priority.Rank(), f.After.ID)
+			}
+			if len(f.Priorities) > 0 {
+				base = base.and("priority IN ?", priorityStrings(priorities))
+			}
+			p.ranges = append(p.ranges, base)
+			continue
 		}
-		p.ranges = append(p.ranges, base)
+		// Within a range the priority is one value: the range reads its index in the sort.
+		for _, pr := range priorities {
+			r := base.and("priority = ?", string(pr))
+			if f.Sort == core.SortPriority && f.After.ID > 0 {
+				if pr.Rank() > f.After.Priority.Rank() {
+					continue // listed on earlier pages
+				}
+				if pr == f.After.Priority {
+					r = r.and("id < ?", f.After.ID)
+				}
+			}
+			p.ranges = append(p.ranges, r)
+		}
 	}
 	if len(people) > 0 {
 		// One range per person: each reads its own part of the assignee index in order.
@@ -193,25 +240,29 @@ func (s *Store) sql(p listPlan) (string, []any) {
 	if len(p.ranges) == 0 {
 		return "", nil
 	}
-	one := func(r listRange) string {
+	one := func(r listRange, cols string) string {
 		hint := " INDEXED BY " + r.index
 		if s.mysql {
 			hint = " FORCE INDEX (" + r.index + ")"
 		}
-		return fmt.Sprintf("SELECT * FROM tickets%s WHERE %s ORDER BY %s LIMIT %d",
-			hint, strings.Join(r.where, " AND "), p.order, p.limit)
+		return fmt.Sprintf("SELECT %s FROM tickets%s WHERE %s ORDER BY %s LIMIT %d",
+			cols, hint, strings.Join(r.where, " AND "), p.order, p.limit)
 	}
 	var args []any
 	if len(p.ranges) == 1 {
-		return one(p.ranges[0]), p.ranges[0].args
+		return one(p.ranges[0], "*"), p.ranges[0].args
 	}
+	// The ranges carry only the merge's keys (read from their indexes): whole rows, with
+	// their long texts, would be copied into every range's temporary table (on disk in
+	// MariaDB, whose memory tables hold no TEXT). The page's rows are read by id after.
 	parts := make([]string, len(p.ranges))
 	for i, r := range p.ranges {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r), i)
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority"), i)
 		args = append(args, r.args...)
 	}
-	return fmt.Sprintf("SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d",
-		strings.Join(parts, " UNION ALL "), p.merge, p.limit), args
+	qualified := strings.NewReplacer("updated_at", "t.updated_at", "id DESC", "t.id DESC", "CASE priority", "CASE t.priority").Replace(p.merge)
+	return fmt.Sprintf("SELECT t.* FROM (SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d) AS pg JOIN tickets t ON t.id = pg.id ORDER BY %s",
+		strings.Join(parts, " UNION ALL "), p.merge, p.limit, qualified), args
 }
 
 // ListTickets returns at most f.Limit (default 50, at most 200) tickets matching f in f.Sort's

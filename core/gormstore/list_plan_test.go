@@ -75,9 +75,10 @@ func genTickets(t *testing.T, s *Store) {
 type planShape struct {
 	name string
 	f    core.ListFilter
-	// personBound: a person's tickets sorted by update or priority are sorted per range, and
-	// a reporter's tickets filtered by assignee too are filtered: the rows read are that
-	// person's tickets of the status, not a page.
+	// personBound: a reporter's tickets assigned to one assignee sorted by update or
+	// priority are sorted per range, and a person's tickets filtered by priority and sorted
+	// by update are filtered: the rows read are that pair's (or person's) tickets of the
+	// status, not a page.
 	personBound bool
 }
 
@@ -95,7 +96,7 @@ func planShapes() []planShape {
 		for _, person := range []string{"", "reporter", "assignee", "unassigned", "both", "linked"} {
 			for _, sts := range [][]core.Status{nil, {core.StatusOpen}, {core.StatusOpen, core.StatusInProgress, core.StatusWaiting}} {
 				for _, sort := range core.ListSorts() {
-					for _, page := range []string{"first", "deep"} {
+					for _, page := range []string{"first", "deep", "urgent"} {
 						f := core.ListFilter{Workspace: w, Statuses: sts, Sort: sort, Limit: planPage}
 						switch person {
 						case "reporter":
@@ -109,13 +110,20 @@ func planShapes() []planShape {
 						case "linked": // one person's linked identities: a range each
 							f.Assignee, f.Assignees = "U2", []string{"U3", "web:u1"}
 						}
-						if page == "deep" {
+						switch page {
+						case "deep":
 							f.After = deep[sort]
+						case "urgent": // a priority filter, deep
+							f.After = deep[sort]
+							f.After.Priority = core.PriorityUrgent
+							f.Priorities = []core.Priority{core.PriorityUrgent, core.PriorityHigh}
 						}
+						personal := f.Reporter != "" || f.Assignee != "" || f.Unassigned
 						out = append(out, planShape{
-							name:        fmt.Sprintf("ws=%v/%s/statuses=%d/%s/%s", !w.IsZero(), person, len(sts), sort, page),
-							f:           f,
-							personBound: (f.Reporter != "" || f.Assignee != "" || f.Unassigned) && sort != core.SortCreated || person == "both",
+							name: fmt.Sprintf("ws=%v/%s/statuses=%d/%s/%s", !w.IsZero(), person, len(sts), sort, page),
+							f:    f,
+							personBound: person == "both" && sort != core.SortCreated ||
+								personal && sort == core.SortUpdated && len(f.Priorities) > 0,
 						})
 					}
 				}

@@ -111,6 +111,7 @@ func migrations() []*gormigrate.Migration {
 		migrateWorkflow(),
 		migrateCategories(),
 		migrateHoursSettings(),
+		migrateListShapes(),
 	}
 }
 

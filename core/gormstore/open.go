@@ -26,8 +26,14 @@ type Store struct {
 	// batch is a second MySQL pool that allows multi-statement batches (createMySQL).
 	batch *sql.DB
 	mysql bool
-	log   *slog.Logger
-	now   func() time.Time
+	// mariadb tells MariaDB from MySQL (how a statement's time is bounded: search_budget.go).
+	mariadb bool
+	// searchBudget bounds a ranked full-text search before it falls back to recent tickets.
+	searchBudget time.Duration
+	// gate bounds the database work under way at once (gate.go).
+	gate *core.Gate
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 var _ core.Store = (*Store)(nil)
@@ -125,14 +131,28 @@ func open(ctx context.Context, rawURL string, log *slog.Logger, pool Pool) (*Sto
 		closeAll()
 		return nil, fail(op, err)
 	}
-	return &Store{
-		db:    db,
-		sqlDB: sqlDB,
-		batch: batchDB,
-		mysql: dial.Name() == "mysql",
-		log:   log,
-		now:   func() time.Time { return stamp(time.Now()) },
-	}, nil
+	gate := pool.gate(dial.Name() == "mysql")
+	db.ConnPool = gatedPool{db: sqlDB, gate: gate}
+	db.Statement.ConnPool = db.ConnPool
+	st := &Store{
+		db:           db,
+		sqlDB:        sqlDB,
+		batch:        batchDB,
+		gate:         gate,
+		mysql:        dial.Name() == "mysql",
+		log:          log,
+		now:          func() time.Time { return stamp(time.Now()) },
+		searchBudget: defaultSearchBudget,
+	}
+	if st.mysql {
+		var version string
+		if err := sqlDB.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+			closeAll()
+			return nil, fail(op, err)
+		}
+		st.mariadb = strings.Contains(strings.ToLower(version), "mariadb")
+	}
+	return st, nil
 }
 
 // SetClock makes the store read the time from c (created, updated and delivered times, due

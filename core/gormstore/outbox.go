@@ -139,6 +139,21 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64, owner string, at ti
 	return nil
 }
 
+// MarkDeliveredMany records that owner delivered the events ids, in one UPDATE, and returns
+// how many it marked. Errors: unavailable, internal.
+func (s *Store) MarkDeliveredMany(ctx context.Context, ids []int64, owner string, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Model(&eventRow{}).
+		Where("id IN ? AND locked_by = ? AND delivered_at IS NULL", ids, owner).
+		Updates(map[string]any{"delivered_at": stamp(at), "locked_until": nil, "last_error": ""})
+	if res.Error != nil {
+		return 0, fail("gormstore.MarkDeliveredMany", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
 // MarkFailed releases owner's lease on event id, records reason and makes the event due again
 // at next. Errors: conflict (the event is not leased by owner), unavailable, internal.
 func (s *Store) MarkFailed(ctx context.Context, id int64, owner string, next time.Time, reason string) error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -19,6 +20,24 @@ type Pool struct {
 	MaxIdle int
 	// BatchOpen caps the pool that sends CreateTicket's statements as one multi-statement batch.
 	BatchOpen int
+	// MaxActive caps the statements and transactions under way at once over both pools (a
+	// core.Gate in front of them): more wait there, each as long as its deadline allows, and
+	// are then told the database is busy, having changed nothing. A 2-core MariaDB serves a
+	// few dozen at once no faster than 16, and slower once they contend for locks and the
+	// buffer pool [16, at most MaxOpen+BatchOpen; SQLite: 1].
+	MaxActive int
+}
+
+// gate builds the Gate the pool's MaxActive describes.
+func (p Pool) gate(mysql bool) *core.Gate {
+	c := core.GateConfig{Slots: p.MaxActive}
+	if !mysql {
+		// One connection; a writer may hold it for SQLite's busy_timeout (10 s).
+		c.Slots, c.MaxWait = 1, 30*time.Second
+	} else if c.Slots <= 0 {
+		c.Slots = min(16, p.MaxOpen+p.BatchOpen)
+	}
+	return core.NewGate(c)
 }
 
 // DefaultPool is 24 + 8 = 32 connections per replica: four replicas fit in MySQL's default
@@ -27,7 +46,7 @@ func DefaultPool() Pool { return Pool{MaxOpen: 24, MaxIdle: 8, BatchOpen: 8} }
 
 // validate reports a pool that database/sql would silently reinterpret (0 means unlimited).
 func (p Pool) validate() error {
-	if p.MaxOpen < 1 || p.BatchOpen < 1 || p.MaxIdle < 0 || p.MaxIdle > p.MaxOpen {
+	if p.MaxOpen < 1 || p.BatchOpen < 1 || p.MaxIdle < 0 || p.MaxIdle > p.MaxOpen || p.MaxActive < 0 {
 		return core.Errorf(core.EInvalid, "pool sizes must be at least 1 (idle between 0 and the maximum), got %+v", p)
 	}
 	return nil

@@ -1,0 +1,68 @@
+package slack
+
+import (
+	"context"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/ticketbot/ticketbot/bot"
+)
+
+// ackMargin is what is kept of a request's deadline for writing the acknowledgement once the
+// work is given up waiting for.
+const ackMargin = 400 * time.Millisecond
+
+// dispatchInTime runs req with a context of its own (backgroundTimeout, marked bot.Deferred)
+// and waits for its reply as long as ctx's deadline allows, less ackMargin. When the reply
+// comes in time it is returned; otherwise late is true, the work goes on, and then hands its
+// reply to later (with a context that outlives the request). A busy database thus delays an
+// answer — the user is told the request is queued — instead of cutting a change short
+// with an outcome nobody knows.
+func (a *Adapter) dispatchInTime(ctx context.Context, req bot.Request, later func(ctx context.Context, r bot.Reply)) (reply bot.Reply, late bool) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+	done := make(chan bot.Reply, 1)
+	a.bg.Go(func() { done <- a.bot.Dispatch(bot.Deferred(wctx), req) })
+	wait := 2 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl) - ackMargin
+	}
+	t := time.NewTimer(max(wait, 0))
+	defer t.Stop()
+	select {
+	case r := <-done:
+		cancel()
+		return r, false
+	case <-t.C:
+	}
+	a.bg.Go(func() {
+		defer cancel()
+		later(wctx, <-done)
+	})
+	return bot.Reply{}, true
+}
+
+// queuedReply is the acknowledgement of a command still running when Slack's 3 s are up.
+func queuedReply() bot.Reply {
+	return bot.Reply{Ephemeral: true, Text: "The helpdesk is busy — your request is queued, and the answer will follow here shortly. No need to send it again."}
+}
+
+// lateCommandReply sends the reply of a slash command that outlasted its acknowledgement
+// through the command's response_url. A form cannot be opened any more (its trigger expired
+// with the 3 s), so the user is told how to open a ticket without one.
+func (a *Adapter) lateCommandReply(ctx context.Context, sc slackgo.SlashCommand, reply bot.Reply) {
+	if reply.Modal {
+		reply = bot.Reply{Ephemeral: true, Text: "Type /ticket followed by what you need help with."}
+	}
+	m := replyMessage(reply)
+	if m.Text == "" && len(m.Blocks) == 0 {
+		return
+	}
+	if sc.ResponseURL == "" {
+		a.log.Warn("slack: a late command reply has nowhere to go (no response_url)", "team", sc.TeamID, "user", sc.UserID)
+		return
+	}
+	if err := a.api.respond(ctx, sc.ResponseURL, m, false); err != nil {
+		a.log.Warn("slack: could not send a late command reply", "err", bot.Redact(err))
+	}
+}
