@@ -160,7 +160,7 @@ func (w *Webhooks) apply(ctx context.Context, a Actor, e *WebhookEndpoint, in We
 	}
 	if in.URL != nil {
 		u, err := url.Parse(*in.URL)
-		if err != nil || u.Host == "" || len(*in.URL) > 2000 {
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || len(*in.URL) > 2000 {
 			return &Error{Code: EInvalid, Field: "url", Message: "url must be an absolute https URL"}
 		}
 		if err := w.c.CheckURL(ctx, *in.URL); err != nil {

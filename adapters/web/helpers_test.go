@@ -57,6 +57,7 @@ type harness struct {
 	clock    core.Clock
 	logs     *bytes.Buffer
 	token    string // a valid API token called "tester" (scope write, every workspace)
+	webhooks *core.Webhooks
 }
 
 // harnessConfig is what options change: the web.Config and the state store.
@@ -112,6 +113,15 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	cfg.Service, cfg.Accounts, cfg.Throttle = svc, accounts, core.NewThrottle(lim, log)
+	if cfg.Webhooks == nil {
+		sealer, err := core.NewSealer(bytes.Repeat([]byte{7}, core.SecretKeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Webhooks, err = core.NewWebhooks(core.WebhooksConfig{Store: store, Sealer: sealer, Clock: cfg.Clock}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -120,7 +130,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	srv.Routes(mux)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs}
+	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs, webhooks: cfg.Webhooks}
 	h.token = h.issue(core.NewToken{Name: "tester"})
 	for _, ws := range helpdesks {
 		h.helpdesk(ws)

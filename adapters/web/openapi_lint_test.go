@@ -105,6 +105,12 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 	tk := h.open(wsSlack, "conformance")
 	id := fmt.Sprint(tk.ID)
 	read := h.issue(core.NewToken{Name: "reader", Scope: core.ScopeRead})
+	adm := h.issue(core.NewToken{Name: "conformance-admin", Scope: core.ScopeAdmin})
+	hook := h.api("POST", "/api/v1/webhooks", adm, `{"url":"https://example.com/h"}`)
+	wantStatus(t, hook, http.StatusCreated)
+	var hk struct{ ID int64 }
+	hook.json(t, &hk)
+	hid := fmt.Sprint(hk.ID)
 	for _, tc := range []struct {
 		name, method, path, body, token string
 		as                              string // validate as this method (for 405s)
@@ -122,6 +128,13 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"patch unassign", "PATCH", "/api/v1/tickets/" + id, `{"assignee":null}`, "-", "", 200},
 		{"post a message", "POST", "/api/v1/tickets/" + id + "/messages", `{"content":"hello"}`, "-", "", 201},
 		{"list messages", "GET", "/api/v1/tickets/" + id + "/messages", "", "-", "", 200},
+		{"list webhooks", "GET", "/api/v1/webhooks", "", adm, "", 200},
+		{"create a webhook", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x","events":["message.added"],"workspace":"slack:T123"}`, adm, "", 201},
+		{"create a webhook with a write token", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x"}`, "-", "", 403},
+		{"get a webhook", "GET", "/api/v1/webhooks/" + hid, "", adm, "", 200},
+		{"patch a webhook", "PATCH", "/api/v1/webhooks/" + hid, `{"events":[]}`, adm, "", 200},
+		{"send a test event", "POST", "/api/v1/webhooks/" + hid + "/test", "", adm, "", 202},
+		{"delivery log", "GET", "/api/v1/webhooks/" + hid + "/deliveries", "", adm, "", 200},
 		{"a method the path does not serve", "DELETE", "/api/v1/tickets/" + id, "", "-", "GET", 405},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,8 @@ type Config struct {
 	// Slack and Discord, when set, enable Sign in with Slack and with Discord.
 	Slack   *SlackSignIn
 	Discord *DiscordSignIn
+	// Webhooks, when set, serves /api/v1/webhooks and the dashboard's webhooks page.
+	Webhooks *core.Webhooks
 }
 
 // Server serves the REST API v1 and the staff dashboard.
@@ -138,6 +140,13 @@ func (s *Server) apiRoutes() []route {
 		api("PATCH /api/v1/tickets/{id}", s.apiPatchTicket),
 		api("GET /api/v1/tickets/{id}/messages", s.apiListMessages),
 		api("POST /api/v1/tickets/{id}/messages", s.apiPostMessage),
+		api("GET /api/v1/webhooks", s.apiListWebhooks),
+		api("POST /api/v1/webhooks", s.apiCreateWebhook),
+		api("GET /api/v1/webhooks/{id}", s.apiGetWebhook),
+		api("PATCH /api/v1/webhooks/{id}", s.apiPatchWebhook),
+		api("DELETE /api/v1/webhooks/{id}", s.apiDeleteWebhook),
+		api("GET /api/v1/webhooks/{id}/deliveries", s.apiWebhookDeliveries),
+		api("POST /api/v1/webhooks/{id}/test", s.apiTestWebhook),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
@@ -173,6 +182,9 @@ func (s *Server) dashboardRoutes() []route {
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),
 		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),
+		admin("GET /admin/webhooks", s.webhooksPage),
+		admin("POST /admin/webhooks", s.postWebhook),
+		admin("POST /admin/webhooks/{id}/{action}", s.postWebhookAction),
 		{"GET /static/", s.common(s.staticHandler())},
 	}
 }

@@ -398,3 +398,13 @@ func TestWebhooksAdminOnly(t *testing.T) {
 		t.Fatalf("unknown event = %v, want invalid", err)
 	}
 }
+
+// TestSignMatchesPython: the vector was computed by the README's Python recipe
+// (hmac.new(b"whsec_x", b"1700000000." + body, hashlib.sha256).hexdigest()).
+func TestSignMatchesPython(t *testing.T) {
+	got := webhook.Sign("whsec_x", time.Unix(1700000000, 0), []byte(`{"a":1}`))
+	want := "t=1700000000,v1=b3438763ab46d9634b9844c8722818eaf523f803db1327484c6067462a5fd6d1"
+	if got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
