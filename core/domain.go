@@ -191,6 +191,16 @@ type Ticket struct {
 	StatusNote string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// StatusChangedAt is when the ticket got its status (its creation for a new ticket); the
+	// scheduler's timers (reminder, auto-close) count from it. The store sets it.
+	StatusChangedAt time.Time
+	// Reminded says the requester got the reminder of the ticket's current waiting spell;
+	// the store clears it whenever the status changes.
+	Reminded bool
+	// CSATAskedAt is when the requester was asked to rate the ticket (once per ticket).
+	CSATAskedAt *time.Time
+	// Rating is the requester's satisfaction score, 1–5, or 0 while unrated.
+	Rating int
 }
 
 // Attachment is a file attached to a message, kept by name and URL.
@@ -247,9 +257,65 @@ type Settings struct {
 	// RequestChannels are channels where people ask for help in messages.
 	RequestChannels []RequestChannel
 	// Replies says whether staff messages in a staff thread reach the requester.
-	Replies   ReplyMode
+	Replies ReplyMode
+	// Name is the workspace's display name (the team's or the server's) ["" = its id].
+	Name string
+	// ReminderAfter is how long a waiting ticket waits before its requester gets one reminder
+	// [0 = DefaultReminderAfter].
+	ReminderAfter time.Duration
+	// CloseWaitingAfter is how long a waiting ticket waits before it is closed with the reason
+	// "no reply" [0 = DefaultCloseWaitingAfter].
+	CloseWaitingAfter time.Duration
+	// CloseResolvedAfter is how long a resolved ticket stays resolved before it is closed
+	// [0 = DefaultCloseResolvedAfter].
+	CloseResolvedAfter time.Duration
+	// CSATOff turns off the satisfaction rating asked on close (it is on by default).
+	CSATOff   bool
 	UpdatedAt time.Time
 }
+
+// Defaults of the workflow settings.
+const (
+	DefaultReminderAfter      = 72 * time.Hour
+	DefaultCloseWaitingAfter  = 7 * 24 * time.Hour
+	DefaultCloseResolvedAfter = 7 * 24 * time.Hour
+	// MinDelay is the shortest delay a workflow setting may have.
+	MinDelay = time.Second
+)
+
+// Delays are a workspace's effective timer delays, defaults filled in.
+type Delays struct {
+	ReminderAfter, CloseWaitingAfter, CloseResolvedAfter time.Duration
+}
+
+// Delays returns the workspace's timer delays, defaults for those unset.
+func (s Settings) Delays() Delays {
+	or := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	return Delays{
+		ReminderAfter:      or(s.ReminderAfter, DefaultReminderAfter),
+		CloseWaitingAfter:  or(s.CloseWaitingAfter, DefaultCloseWaitingAfter),
+		CloseResolvedAfter: or(s.CloseResolvedAfter, DefaultCloseResolvedAfter),
+	}
+}
+
+// CSAT reports whether requesters are asked to rate closed tickets.
+func (s Settings) CSAT() bool { return !s.CSATOff }
+
+// DisplayName is the workspace's name, or its id when it has none.
+func (s Settings) DisplayName() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Workspace.ExternalID
+}
+
+// HasHelpdesk reports whether the workspace was set up (it has a staff or support channel).
+func (s Settings) HasHelpdesk() bool { return s.TriageChannel != "" || s.SupportChannel != "" }
 
 // ReplyMode says what becomes of a staff member's message in a ticket's staff thread.
 type ReplyMode string

@@ -120,6 +120,9 @@ type SettingsStore interface {
 	// SaveSettings creates or replaces s and writes a settings.changed event.
 	// Errors: unavailable, internal.
 	SaveSettings(ctx context.Context, s Settings, by UserRef) error
+	// AllSettings lists every workspace's settings in workspace order.
+	// Errors: unavailable, internal.
+	AllSettings(ctx context.Context) ([]Settings, error)
 }
 
 // Outbox hands committed events to dispatchers. A claim is a lease: only its owner may mark
@@ -257,6 +260,7 @@ type Store interface {
 	MessageStore
 	PlaceStore
 	SettingsStore
+	WorkflowStore
 	Outbox
 	AccountStore
 	SessionStore

@@ -219,12 +219,71 @@ func (s *Service) UpdateSettings(ctx context.Context, actor Actor, st Settings) 
 	if st.Replies != "" && st.Replies != RepliesAll && st.Replies != RepliesNotes {
 		return FieldError("replies", "replies must be all or notes")
 	}
+	if err := checkSettings(st); err != nil {
+		return err
+	}
 	st.UpdatedAt = s.clock.Now()
 	if err := s.store.SaveSettings(ctx, st, actor.User); err != nil {
 		return err
 	}
 	s.kick()
 	return nil
+}
+
+// AdminSettings returns ws's settings for an admin who may act in ws; a workspace without a
+// helpdesk is not found. Errors: forbidden, not_found, unavailable, internal.
+func (s *Service) AdminSettings(ctx context.Context, actor Actor, ws Workspace) (Settings, error) {
+	if !actor.Workspace.IsZero() && actor.Workspace != ws {
+		return Settings{}, Errorf(ENotFound, "workspace %s has no helpdesk", ws)
+	}
+	if !actor.Role.AtLeast(RoleAdmin) {
+		return Settings{}, Errorf(EForbidden, "only workspace admins can see the helpdesk settings")
+	}
+	st, err := s.Settings(ctx, ws)
+	if err != nil {
+		return Settings{}, err
+	}
+	if !st.HasHelpdesk() {
+		return Settings{}, Errorf(ENotFound, "workspace %s has no helpdesk; set one up with /ticket setup (Slack) or /ticket-admin setup (Discord)", ws)
+	}
+	return st, nil
+}
+
+// checkSettings checks the workflow settings: delays are unset (the default) or at least
+// MinDelay, and a name is a line of at most 255 characters. Errors: invalid, naming the field.
+func checkSettings(st Settings) error {
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"reminder_after", st.ReminderAfter}, {"close_waiting_after", st.CloseWaitingAfter}, {"close_resolved_after", st.CloseResolvedAfter}} {
+		if d.v != 0 && d.v < MinDelay {
+			return FieldError(d.field, "%s must be at least %s, e.g. \"72h\"", d.field, MinDelay)
+		}
+	}
+	if n := utf8.RuneCountInString(st.Name); n > 255 || strings.ContainsAny(st.Name, "\r\n") {
+		return FieldError("name", "name must be one line of at most 255 characters")
+	}
+	return nil
+}
+
+// HelpdeskWorkspaces lists the settings of the workspaces that have a helpdesk and that
+// actor may see (its own, or all for staff not bound to one). Errors: forbidden,
+// unavailable, internal.
+func (s *Service) HelpdeskWorkspaces(ctx context.Context, actor Actor) ([]Settings, error) {
+	if !actor.Role.AtLeast(RoleStaff) {
+		return nil, Errorf(EForbidden, "only staff can list workspaces")
+	}
+	all, err := s.store.AllSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, st := range all {
+		if st.HasHelpdesk() && (actor.Workspace.IsZero() || actor.Workspace == st.Workspace) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // Ready checks the database and the state store answer. Errors: unavailable.

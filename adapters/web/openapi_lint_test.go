@@ -105,6 +105,7 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 	tk := h.open(wsSlack, "conformance")
 	id := fmt.Sprint(tk.ID)
 	read := h.issue(core.NewToken{Name: "reader", Scope: core.ScopeRead})
+	admin := h.issue(core.NewToken{Name: "admin", Scope: core.ScopeAdmin})
 	adm := h.issue(core.NewToken{Name: "conformance-admin", Scope: core.ScopeAdmin})
 	hook := h.api("POST", "/api/v1/webhooks", adm, `{"url":"https://example.com/h"}`)
 	wantStatus(t, hook, http.StatusCreated)
@@ -136,6 +137,12 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"send a test event", "POST", "/api/v1/webhooks/" + hid + "/test", "", adm, "", 202},
 		{"delivery log", "GET", "/api/v1/webhooks/" + hid + "/deliveries", "", adm, "", 200},
 		{"a method the path does not serve", "DELETE", "/api/v1/tickets/" + id, "", "-", "GET", 405},
+		{"list workspaces", "GET", "/api/v1/workspaces", "", "-", "", 200},
+		{"get settings", "GET", "/api/v1/workspaces/slack:T123/settings", "", admin, "", 200},
+		{"get discord settings", "GET", "/api/v1/workspaces/discord:42/settings", "", admin, "", 200},
+		{"patch settings", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"48h","csat":true}`, admin, "", 200},
+		{"patch settings with a bad delay", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"0s"}`, admin, "", 422},
+		{"get settings with a write token", "GET", "/api/v1/workspaces/slack:T123/settings", "", "-", "", 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.with(t).api(tc.method, tc.path, tc.token, tc.body)

@@ -34,6 +34,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) core.Store) {
 	tests = append(tests, sessionTests()...)
 	tests = append(tests, draftTests()...)
 	tests = append(tests, identityTests()...)
+	tests = append(tests, workflowTests()...)
 	tests = append(tests, storeTest{"Ping answers", func(t *testing.T, s core.Store) {
 		if err := s.Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)

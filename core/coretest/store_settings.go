@@ -37,6 +37,34 @@ func settingsTests() []storeTest {
 			_, err = s.Settings(ctx, wsA)
 			mustCode(t, err, core.ENotFound)
 		}},
+		{"SaveSettings keeps the workflow settings", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			in := core.Settings{Workspace: wsA, TriageChannel: "C1", Name: "Acme", ReminderAfter: 90 * time.Minute,
+				CloseWaitingAfter: 48 * time.Hour, CloseResolvedAfter: time.Second, CSATOff: true}
+			if err := s.SaveSettings(ctx, in, staff); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Settings(ctx, wsA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Name != "Acme" || got.ReminderAfter != 90*time.Minute || got.CloseWaitingAfter != 48*time.Hour ||
+				got.CloseResolvedAfter != time.Second || got.CSAT() {
+				t.Errorf("settings = %+v", got)
+			}
+			all, err := s.AllSettings(ctx)
+			if err != nil || len(all) != 1 || all[0].Name != "Acme" {
+				t.Errorf("AllSettings = %+v, %v", all, err)
+			}
+			in.CSATOff, in.ReminderAfter = false, 0
+			if err := s.SaveSettings(ctx, in, staff); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.Settings(ctx, wsA)
+			if !got.CSAT() || got.Delays().ReminderAfter != core.DefaultReminderAfter {
+				t.Errorf("settings back to defaults = %+v", got)
+			}
+		}},
 		{"SaveSettings writes a settings.changed event", func(t *testing.T, s core.Store) {
 			if err := s.SaveSettings(t.Context(), core.Settings{Workspace: wsA, TriageChannel: "C1"}, staff); err != nil {
 				t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 // migrateWebhooks adds webhook endpoints and their delivery log.
 func migrateWebhooks() *gormigrate.Migration {
 	return &gormigrate.Migration{
-		ID: "202612010010_webhooks",
+		ID: "202612020010_webhooks",
 		Migrate: func(tx *gorm.DB) error {
 			return tx.Migrator().CreateTable(&v10WebhookEndpoint{}, &v10WebhookDelivery{})
 		},
@@ -20,7 +20,7 @@ func migrateWebhooks() *gormigrate.Migration {
 	}
 }
 
-// v10WebhookEndpoint is the webhook_endpoints table of 202612010010_webhooks; Workspace is
+// v10WebhookEndpoint is the webhook_endpoints table of 202612020010_webhooks; Workspace is
 // empty for an endpoint of every workspace.
 type v10WebhookEndpoint struct {
 	ID            int64     `gorm:"primaryKey;autoIncrement"`

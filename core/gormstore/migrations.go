@@ -86,6 +86,7 @@ func migrations() []*gormigrate.Migration {
 		migrateLists(),
 		migrateSearch(),
 		migrateIdentity(),
+		migrateWorkflow(),
 		migrateWebhooks(),
 	}
 }

@@ -39,6 +39,11 @@ type ticketRow struct {
 	StatusNote    string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+	// StatusChangedAt is NULL only in rows a process older than the workflow migration wrote.
+	StatusChangedAt *time.Time
+	Reminded        bool
+	CSATAskedAt     *time.Time `gorm:"column:csat_asked_at"`
+	Rating          int
 }
 
 func (ticketRow) TableName() string { return "tickets" }
@@ -135,7 +140,13 @@ type settingsRow struct {
 	StaffGroup      string
 	RequestChannels string // JSON array of core.RequestChannel
 	Replies         string
-	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
+	Name            string
+	// The delays are nanoseconds; 0 is the default.
+	ReminderAfter      int64
+	CloseWaitingAfter  int64
+	CloseResolvedAfter int64
+	CSATOff            bool      `gorm:"column:csat_off"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (settingsRow) TableName() string { return "workspace_settings" }
@@ -184,11 +195,12 @@ func toTicketRow(t core.Ticket) ticketRow {
 		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
 		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt), Rating: t.Rating,
 	}
 }
 
 func (r ticketRow) core() core.Ticket {
-	return core.Ticket{
+	t := core.Ticket{
 		ID: r.ID, Workspace: parseWorkspace(r.Workspace), Number: r.Number,
 		Title: r.Title, Description: r.Description,
 		Status: core.Status(r.Status), Priority: core.Priority(r.Priority),
@@ -198,7 +210,21 @@ func (r ticketRow) core() core.Ticket {
 		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
 		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt), Rating: r.Rating,
 	}
+	if r.StatusChangedAt != nil {
+		t.StatusChangedAt = r.StatusChangedAt.UTC()
+	}
+	return t
+}
+
+// stampPtr is stamp(t) as a nullable column value: NULL for the zero time.
+func stampPtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := stamp(t)
+	return &v
 }
 
 // nullable is s as a column value: NULL when empty.
@@ -319,7 +345,9 @@ func (r eventRow) core() (core.Event, error) {
 
 func (r settingsRow) core() core.Settings {
 	st := core.Settings{Workspace: parseWorkspace(r.Workspace), TriageChannel: r.TriageChannel,
-		SupportChannel: r.SupportChannel, StaffGroup: r.StaffGroup, Replies: core.ReplyMode(r.Replies),
+		SupportChannel: r.SupportChannel, StaffGroup: r.StaffGroup, Replies: core.ReplyMode(r.Replies), Name: r.Name,
+		ReminderAfter: time.Duration(r.ReminderAfter), CloseWaitingAfter: time.Duration(r.CloseWaitingAfter),
+		CloseResolvedAfter: time.Duration(r.CloseResolvedAfter), CSATOff: r.CSATOff,
 		UpdatedAt: r.UpdatedAt.UTC()}
 	if r.RequestChannels != "" {
 		_ = json.Unmarshal([]byte(r.RequestChannels), &st.RequestChannels) // written by toSettingsRow
@@ -335,7 +363,9 @@ func toSettingsRow(st core.Settings, now time.Time) settingsRow {
 		}
 	}
 	return settingsRow{Workspace: st.Workspace.String(), TriageChannel: st.TriageChannel, SupportChannel: st.SupportChannel,
-		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), UpdatedAt: now}
+		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), Name: st.Name,
+		ReminderAfter: int64(st.ReminderAfter), CloseWaitingAfter: int64(st.CloseWaitingAfter),
+		CloseResolvedAfter: int64(st.CloseResolvedAfter), CSATOff: st.CSATOff, UpdatedAt: now}
 }
 
 func (r accountRow) core() core.Account {

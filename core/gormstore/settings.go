@@ -3,6 +3,8 @@ package gormstore
 import (
 	"context"
 	"errors"
+	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -44,7 +46,8 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 		err = tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "workspace"}},
 			DoUpdates: clause.AssignmentColumns([]string{"triage_channel", "support_channel", "staff_group",
-				"request_channels", "replies", "updated_at"}),
+				"request_channels", "replies", "name", "reminder_after", "close_waiting_after", "close_resolved_after",
+				"csat_off", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
 			return err
@@ -56,6 +59,11 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 			{"staff_group", old.StaffGroup, row.StaffGroup},
 			{"request_channels", old.RequestChannels, row.RequestChannels},
 			{"replies", old.Replies, row.Replies},
+			{"name", old.Name, row.Name},
+			{"reminder_after", durText(old.ReminderAfter), durText(row.ReminderAfter)},
+			{"close_waiting_after", durText(old.CloseWaitingAfter), durText(row.CloseWaitingAfter)},
+			{"close_resolved_after", durText(old.CloseResolvedAfter), durText(row.CloseResolvedAfter)},
+			{"csat", strconv.FormatBool(!old.CSATOff), strconv.FormatBool(!row.CSATOff)},
 		} {
 			if c[1] != c[2] {
 				changes = append(changes, core.Change{Actor: by, Field: c[0], From: c[1], To: c[2], At: now})
@@ -64,4 +72,12 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 		return s.writeEvent(tx, core.Event{Kind: core.EventSettingsChange, Workspace: st.Workspace,
 			Actor: by, Changes: changes, CreatedAt: now})
 	})
+}
+
+// durText renders a stored delay for the history ("" for the default).
+func durText(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return time.Duration(ns).String()
 }

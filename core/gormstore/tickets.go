@@ -92,7 +92,7 @@ func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
 // newTicket is t as CreateTicket stores it: no id yet, created and updated now, open and of
 // normal priority unless it says otherwise.
 func newTicket(t core.Ticket, now time.Time) core.Ticket {
-	t.ID, t.CreatedAt, t.UpdatedAt = 0, now, now
+	t.ID, t.CreatedAt, t.UpdatedAt, t.StatusChangedAt, t.Reminded = 0, now, now, now, false
 	if t.Status == "" {
 		t.Status = core.StatusOpen
 	}
@@ -205,11 +205,15 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 		}
 		// The identity of a ticket is not fn's to change.
 		t.ID, t.Workspace, t.Number, t.CreatedAt, t.UpdatedAt = old.ID, old.Workspace, old.Number, old.CreatedAt, s.now()
+		if t.Status != old.Status {
+			// A new status starts its timers afresh.
+			t.StatusChangedAt, t.Reminded = t.UpdatedAt, false
+		}
 		nr := toTicketRow(t)
 		err = tx.Model(&nr).Select(
 			"title", "description", "status", "priority", "reporter_id", "reporter_name",
 			"assignee_id", "assignee_name", "origin_channel", "thread_channel", "thread_id",
-			"card_id", "status_note", "updated_at").Updates(&nr).Error
+			"card_id", "status_note", "updated_at", "status_changed_at", "reminded", "csat_asked_at").Updates(&nr).Error
 		if err != nil {
 			return err
 		}
