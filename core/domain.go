@@ -189,8 +189,15 @@ type Ticket struct {
 	// request cannot open a second ticket even when the de-duplication cache is gone.
 	RequestID  string
 	StatusNote string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CategoryID is the ticket's category (0: none); Category is its name when the ticket
+	// was opened, kept when the category is renamed or deleted.
+	CategoryID int64
+	Category   string
+	// Answers are the requester's answers to the category's questions; the store loads them
+	// with a single ticket (Ticket, TicketByNumber), not with lists.
+	Answers   []Answer
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// StatusChangedAt is when the ticket got its status (its creation for a new ticket); the
 	// scheduler's timers (reminder, auto-close) count from it. The store sets it.
 	StatusChangedAt time.Time
@@ -270,8 +277,14 @@ type Settings struct {
 	// [0 = DefaultCloseResolvedAfter].
 	CloseResolvedAfter time.Duration
 	// CSATOff turns off the satisfaction rating asked on close (it is on by default).
-	CSATOff   bool
-	UpdatedAt time.Time
+	CSATOff bool
+	// Hours are the support hours (the zero calendar: always open); a ticket opened outside
+	// them gets a line saying when staff are back.
+	Hours Hours
+	// TranscriptChannel is where a closed ticket's HTML transcript is posted (Discord;
+	// empty: nowhere).
+	TranscriptChannel string
+	UpdatedAt         time.Time
 }
 
 // Defaults of the workflow settings.

@@ -16,6 +16,8 @@ type ListFilter struct {
 	Assignee   string
 	// Unassigned keeps only tickets nobody is assigned to (Assignee must be empty).
 	Unassigned bool
+	// Category keeps only tickets of that category (an id).
+	Category int64
 	// Query is a full-text search over titles, descriptions and messages (see SearchTerms;
 	// case and accents are ignored); its results are ordered by how well they match, and
 	// Sort does not apply.
@@ -261,6 +263,7 @@ type Store interface {
 	PlaceStore
 	SettingsStore
 	WorkflowStore
+	CategoryStore
 	Outbox
 	AccountStore
 	SessionStore

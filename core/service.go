@@ -79,6 +79,10 @@ type OpenInput struct {
 	// RequestID is the platform's id of the request (Slack trigger_id, Discord interaction
 	// id); a second open with the same id returns the first ticket. Empty means none.
 	RequestID string
+	// CategoryID is the ticket's category (0: none) and Answers its answers by question id
+	// (see CheckAnswers).
+	CategoryID int64
+	Answers    map[string]string
 }
 
 // OpenTicket opens a ticket reported by actor. A request id already used in the workspace
@@ -109,7 +113,14 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 	if err != nil {
 		return Ticket{}, FieldError("priority", "%s", ErrorMessage(err))
 	}
+	cat, answers, err := s.openCategory(ctx, in.Workspace, in)
+	if err != nil {
+		return Ticket{}, err
+	}
 	t := Ticket{
+		CategoryID:    cat.ID,
+		Category:      cat.Name,
+		Answers:       answers,
 		Workspace:     in.Workspace,
 		Title:         title,
 		Description:   desc,

@@ -35,6 +35,8 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) core.Store) {
 	tests = append(tests, draftTests()...)
 	tests = append(tests, identityTests()...)
 	tests = append(tests, workflowTests()...)
+	tests = append(tests, categoryTests()...)
+	tests = append(tests, hoursSettingsTests()...)
 	tests = append(tests, storeTest{"Ping answers", func(t *testing.T, s core.Store) {
 		if err := s.Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)

@@ -6,13 +6,14 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
 )
 
 // createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the number,
-// the ticket, its "created" change and its ticket.opened event travel as one multi-statement
+// the ticket, its "created" change and its ticket.opened event (and its webhook twin) travel as one multi-statement
 // batch. Opening tickets is the hot path, and every open in a workspace waits for the
 // workspace's counter row: sent statement by statement, that lock is held across several
 // network round trips; in one batch it is held only while the server runs the batch and
@@ -23,14 +24,20 @@ INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_I
 SET @tb_number = LAST_INSERT_ID();
 INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
-  assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note, created_at, updated_at, status_changed_at)
-  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
+  category_id, category_name, created_at, updated_at, status_changed_at)
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
+%s
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
   VALUES (@tb_ticket, ?, ?, 'created', '', ?, '', ?);
 INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
   attempts, next_attempt_at, last_error)
   VALUES (?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '');
+INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
+  attempts, next_attempt_at, last_error, platform)
+  SELECT ?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '', 'webhook' FROM DUAL
+  WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE workspace IN (?, '') AND active = 1);
 SELECT @tb_ticket, @tb_number;
 COMMIT`
 
@@ -44,20 +51,34 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		return 0, 0, err
 	}
 	r := toTicketRow(nt)
+	// The answers join the batch as one more INSERT, after the ticket's id is known.
+	answers, answerArgs := "", []any(nil)
+	if rows := answerRows(nt); len(rows) > 0 {
+		vals := make([]string, len(rows))
+		for i, a := range rows {
+			vals[i] = "(@tb_ticket, ?, ?, ?, ?)"
+			answerArgs = append(answerArgs, a.Position, a.QuestionID, a.Question, a.Value)
+		}
+		answers = "INSERT INTO ticket_answers (ticket_id, position, question_id, question, value) VALUES " +
+			strings.Join(vals, ", ") + ";"
+	}
+	args := []any{r.Workspace,
+		r.Workspace, r.Status, r.Priority,
+		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
+		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
+		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt}
+	args = append(append(args, answerArgs...),
+		nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
+		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
+		// the webhook twin (see writeWebhookTwin), written only while an endpoint wants it
+		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt, ev.Workspace)
 	conn, err := s.batch.Conn(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer conn.Close()
 	err = func() error {
-		rows, err := conn.QueryContext(ctx, createTicketBatch,
-			r.Workspace,
-			r.Workspace, r.Status, r.Priority,
-			r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
-			r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
-			r.StatusNote, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt,
-			nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
-			ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt)
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf(createTicketBatch, answers), args...)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,14 @@ type listPlan struct {
 // listIndex names the index a range of f reads: the equality columns (workspace, then
 // reporter or assignee) lead, status follows, then the sort key. A person's tickets sorted by
 // update or priority read the person's index and sort the person's tickets of that status.
+//
+// A category's tickets read ix_tickets_category_status_id (category ids are unique across
+// workspaces): like a person's, sorted by update or priority they are the category's tickets
+// of the status, sorted.
 func listIndex(f core.ListFilter) string {
+	if f.Category != 0 {
+		return "ix_tickets_category_status_id"
+	}
 	var b strings.Builder
 	b.WriteString("ix_tickets_")
 	if !f.Workspace.IsZero() {
@@ -83,6 +90,9 @@ func planList(f core.ListFilter) listPlan {
 	}
 	if f.Assignee != "" || f.Unassigned {
 		common, args = append(common, "assignee_id = ?"), append(args, f.Assignee)
+	}
+	if f.Category != 0 {
+		common, args = append(common, "category_id = ?"), append(args, f.Category)
 	}
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
@@ -220,13 +230,13 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	return out, nil
 }
 
-// CountTickets counts the tickets matching f's workspace, reporter, assignee and priorities
-// per status: from ticket_counts when no person is named (a few rows per workspace), else by
-// counting the person's tickets in the person's index. Errors: unavailable, internal.
+// CountTickets counts the tickets matching f's workspace, reporter, assignee, category and
+// priorities per status: from ticket_counts when no person or category is named (a few rows
+// per workspace), else by counting in the person's (or category's) index. Errors: unavailable, internal.
 func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.StatusCounts, error) {
 	const op = "gormstore.CountTickets"
 	var q *gorm.DB
-	if f.Reporter == "" && f.Assignee == "" && !f.Unassigned {
+	if f.Reporter == "" && f.Assignee == "" && !f.Unassigned && f.Category == 0 {
 		q = s.db.WithContext(ctx).Table("ticket_counts").Select("status, SUM(n) AS n")
 	} else {
 		g := f
@@ -237,6 +247,9 @@ func (s *Store) CountTickets(ctx context.Context, f core.ListFilter) (core.Statu
 		}
 		if f.Assignee != "" || f.Unassigned {
 			q = q.Where("assignee_id = ?", f.Assignee)
+		}
+		if f.Category != 0 {
+			q = q.Where("category_id = ?", f.Category)
 		}
 	}
 	if !f.Workspace.IsZero() {

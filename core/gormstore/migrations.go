@@ -88,6 +88,8 @@ func migrations() []*gormigrate.Migration {
 		migrateIdentity(),
 		migrateWorkflow(),
 		migrateWebhooks(),
+		migrateCategories(),
+		migrateHoursSettings(),
 	}
 }
 

@@ -37,6 +37,8 @@ type ticketRow struct {
 	ThreadID      string
 	CardID        string
 	StatusNote    string
+	CategoryID    int64
+	CategoryName  string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 	// StatusChangedAt is NULL only in rows a process older than the workflow migration wrote.
@@ -145,7 +147,9 @@ type settingsRow struct {
 	ReminderAfter      int64
 	CloseWaitingAfter  int64
 	CloseResolvedAfter int64
-	CSATOff            bool      `gorm:"column:csat_off"`
+	CSATOff            bool   `gorm:"column:csat_off"`
+	Hours              string // JSON of core.HoursSpec; "" always open
+	TranscriptChannel  string
 	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
 
@@ -194,7 +198,8 @@ func toTicketRow(t core.Ticket) ticketRow {
 		OriginChannel: t.OriginChannel, OriginMessage: t.OriginMessage,
 		RequestID:  nullable(t.RequestID),
 		StatusNote: t.StatusNote,
-		CreatedAt:  stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
+		CategoryID: t.CategoryID, CategoryName: t.Category,
+		CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt), Rating: t.Rating,
 	}
 }
@@ -209,7 +214,8 @@ func (r ticketRow) core() core.Ticket {
 		OriginChannel: r.OriginChannel, OriginMessage: r.OriginMessage,
 		RequestID:  deref(r.RequestID),
 		StatusNote: r.StatusNote,
-		CreatedAt:  r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CategoryID: r.CategoryID, Category: r.CategoryName,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		StatusChangedAt: r.UpdatedAt.UTC(), Reminded: r.Reminded, CSATAskedAt: utcPtr(r.CSATAskedAt), Rating: r.Rating,
 	}
 	if r.StatusChangedAt != nil {
@@ -352,6 +358,14 @@ func (r settingsRow) core() core.Settings {
 	if r.RequestChannels != "" {
 		_ = json.Unmarshal([]byte(r.RequestChannels), &st.RequestChannels) // written by toSettingsRow
 	}
+	st.TranscriptChannel = r.TranscriptChannel
+	if r.Hours != "" {
+		// Written by toSettingsRow from validated hours; a zone the running binary does not
+		// know (it has its own tzdata) leaves the workspace always open rather than broken.
+		if h, err := core.ParseHours([]byte(r.Hours)); err == nil {
+			st.Hours = h
+		}
+	}
 	return st
 }
 
@@ -362,10 +376,17 @@ func toSettingsRow(st core.Settings, now time.Time) settingsRow {
 			rc = string(b)
 		}
 	}
+	hours := ""
+	if !st.Hours.IsZero() {
+		if b, err := json.Marshal(st.Hours); err == nil {
+			hours = string(b)
+		}
+	}
 	return settingsRow{Workspace: st.Workspace.String(), TriageChannel: st.TriageChannel, SupportChannel: st.SupportChannel,
 		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), Name: st.Name,
 		ReminderAfter: int64(st.ReminderAfter), CloseWaitingAfter: int64(st.CloseWaitingAfter),
-		CloseResolvedAfter: int64(st.CloseResolvedAfter), CSATOff: st.CSATOff, UpdatedAt: now}
+		CloseResolvedAfter: int64(st.CloseResolvedAfter), CSATOff: st.CSATOff, Hours: hours,
+		TranscriptChannel: st.TranscriptChannel, UpdatedAt: now}
 }
 
 func (r accountRow) core() core.Account {

@@ -12,8 +12,7 @@ import (
 
 // A search ranks documents: a ticket's title and description, and each of its messages. A
 // ticket's score is its best document's; its snippet comes from its own text when that
-// matches, else from its best message. Question answers (categories, a later issue) join as
-// one more source in searchSources.
+// matches, else from its best answer to a category question, else from its best message.
 
 // searchSource is the SQL of one kind of document: ticket_id and score of each match.
 type searchSource struct {
@@ -40,7 +39,17 @@ func (s *Store) matchQuery(terms []string) string {
 // searchSources are the documents a search of f reads: tickets' own text, and messages that
 // are not deleted (internal ones only with f.Internal).
 func (s *Store) searchSources(f core.ListFilter, match string) []searchSource {
-	return []searchSource{s.ticketSource(match), s.messageSource(f, match, "")}
+	return []searchSource{s.ticketSource(match), s.answerSource(match), s.messageSource(f, match, "")}
+}
+
+// answerSource selects ticket_id and score of the answers (to category questions) matching.
+func (s *Store) answerSource(match string) searchSource {
+	if s.mysql {
+		return searchSource{`SELECT a.ticket_id AS ticket_id, MATCH(a.value) AGAINST (? IN BOOLEAN MODE) AS score
+			FROM ticket_answers a WHERE MATCH(a.value) AGAINST (? IN BOOLEAN MODE)`, []any{match, match}}
+	}
+	return searchSource{`SELECT a.ticket_id AS ticket_id, -bm25(answers_fts) AS score
+		FROM answers_fts JOIN ticket_answers a ON a.id = answers_fts.rowid WHERE answers_fts MATCH ?`, []any{match}}
 }
 
 func (s *Store) ticketSource(match string) searchSource {
@@ -96,6 +105,9 @@ func (s *Store) searchSQL(f core.ListFilter, terms []string) (string, []any) {
 	if f.Assignee != "" || f.Unassigned {
 		add("t.assignee_id = ?", f.Assignee)
 	}
+	if f.Category != 0 {
+		add("t.category_id = ?", f.Category)
+	}
 	if f.After.ID > 0 {
 		add("(h.score < ? OR (h.score = ? AND t.id < ?))", f.After.Score, f.After.Score, f.After.ID)
 	}
@@ -141,7 +153,7 @@ func (s *Store) SearchTickets(ctx context.Context, f core.ListFilter) ([]core.Se
 		return nil, fail(op, err)
 	}
 	hits := make([]core.SearchHit, len(rows))
-	var needMessage []int64
+	var needMessage, needAnswer []int64
 	for i, r := range rows {
 		t := r.Row.core()
 		hits[i] = core.SearchHit{Ticket: t, Score: r.Score, Snippet: core.Snippet(t.Title, terms)}
@@ -149,7 +161,23 @@ func (s *Store) SearchTickets(ctx context.Context, f core.ListFilter) ([]core.Se
 			hits[i].Snippet = core.Snippet(t.Description, terms)
 		}
 		if hits[i].Snippet == nil {
-			needMessage = append(needMessage, t.ID)
+			needAnswer = append(needAnswer, t.ID)
+		}
+	}
+	if len(needAnswer) > 0 {
+		texts, err := s.answerTexts(db, needAnswer)
+		if err != nil {
+			return nil, fail(op, err)
+		}
+		for i := range hits {
+			if hits[i].Snippet == nil {
+				hits[i].Snippet = core.Snippet(texts[hits[i].Ticket.ID], terms)
+			}
+		}
+	}
+	for i := range hits {
+		if hits[i].Snippet == nil {
+			needMessage = append(needMessage, hits[i].Ticket.ID)
 		}
 	}
 	if len(needMessage) > 0 {
@@ -182,6 +210,23 @@ func (s *Store) bestMessages(db *gorm.DB, f core.ListFilter, match string, ticke
 		if _, ok := out[r.TicketID]; !ok {
 			out[r.TicketID] = r.Content
 		}
+	}
+	return out, nil
+}
+
+// answerTexts returns, for each of ticketIDs, its answers joined in question order ("label:
+// answer" lines), for snippets.
+func (s *Store) answerTexts(db *gorm.DB, ticketIDs []int64) (map[int64]string, error) {
+	var rows []answerRow
+	if err := db.Where("ticket_id IN ?", ticketIDs).Order("ticket_id, position").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for _, r := range rows {
+		if out[r.TicketID] != "" {
+			out[r.TicketID] += "\n"
+		}
+		out[r.TicketID] += r.Question + ": " + r.Value
 	}
 	return out, nil
 }

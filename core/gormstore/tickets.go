@@ -64,6 +64,11 @@ func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
 			return err
 		}
 		nt.ID = row.ID
+		if answers := answerRows(nt); len(answers) > 0 {
+			if err := tx.Create(&answers).Error; err != nil {
+				return err
+			}
+		}
 		created := []core.Change{{Actor: nt.Reporter, Field: "created", To: nt.Title}}
 		if err := s.writeChanges(tx, nt, created, core.EventTicketOpened); err != nil {
 			return err
@@ -172,7 +177,11 @@ func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) 
 	if err != nil {
 		return core.Ticket{}, fail(op, err)
 	}
-	return row.core(), nil
+	t := row.core()
+	if t.Answers, err = s.answers(s.db.WithContext(ctx), t.ID); err != nil {
+		return core.Ticket{}, fail(op, err)
+	}
+	return t, nil
 }
 
 // UpdateTicket loads ticket id under a row lock, calls fn on a copy, and if fn returns

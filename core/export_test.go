@@ -1,0 +1,4 @@
+package core
+
+// NormalizeCategoryForTest exposes normalizeCategory to the external tests.
+var NormalizeCategoryForTest = normalizeCategory
