@@ -264,6 +264,7 @@ type Store interface {
 	SettingsStore
 	WorkflowStore
 	CategoryStore
+	SLAStore
 	Outbox
 	AccountStore
 	SessionStore

@@ -90,6 +90,7 @@ func migrations() []*gormigrate.Migration {
 		migrateWebhooks(),
 		migrateCategories(),
 		migrateHoursSettings(),
+		migrateSLA(),
 	}
 }
 
