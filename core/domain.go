@@ -287,8 +287,8 @@ type Settings struct {
 	// empty: nowhere).
 	TranscriptChannel string
 	// SLA are the first-response and resolution targets per priority (nil: none).
-	SLA SLAPolicy
-	UpdatedAt         time.Time
+	SLA       SLAPolicy
+	UpdatedAt time.Time
 }
 
 // Defaults of the workflow settings.

@@ -184,7 +184,7 @@ type settingsRow struct {
 	CSATOff            bool   `gorm:"column:csat_off"`
 	Hours              string // JSON of core.HoursSpec; "" always open
 	TranscriptChannel  string
-	SLA                string `gorm:"column:sla"` // JSON of core.SLAPolicy; "" none
+	SLA                string    `gorm:"column:sla"` // JSON of core.SLAPolicy; "" none
 	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
 

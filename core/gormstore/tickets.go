@@ -270,4 +270,3 @@ func (s *Store) Workspaces(ctx context.Context) ([]core.Workspace, error) {
 	}
 	return out, nil
 }
-
