@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -61,7 +62,11 @@ type settingsJSON struct {
 	CloseWaitingAfter  string `json:"close_waiting_after"`
 	CloseResolvedAfter string `json:"close_resolved_after"`
 	CSAT               bool   `json:"csat"`
-	UpdatedAt          string `json:"updated_at"`
+	// Hours are the support hours (an empty object: always open) and SLA the targets per
+	// priority, counted in those hours.
+	Hours     core.Hours     `json:"hours"`
+	SLA       core.SLAPolicy `json:"sla"`
+	UpdatedAt string         `json:"updated_at"`
 }
 
 func toSettingsJSON(st core.Settings) settingsJSON {
@@ -70,6 +75,10 @@ func toSettingsJSON(st core.Settings) settingsJSON {
 		Workspace: st.Workspace.String(), Platform: string(st.Workspace.Platform), Name: st.DisplayName(),
 		ReminderAfter: d.ReminderAfter.String(), CloseWaitingAfter: d.CloseWaitingAfter.String(),
 		CloseResolvedAfter: d.CloseResolvedAfter.String(), CSAT: st.CSAT(), UpdatedAt: rfc3339(st.UpdatedAt),
+		Hours: st.Hours, SLA: st.SLA,
+	}
+	if out.SLA == nil {
+		out.SLA = core.SLAPolicy{}
 	}
 	str := func(v string) *string { return &v }
 	if st.Workspace.Platform == core.PlatformDiscord {
@@ -98,6 +107,8 @@ type settingsPatch struct {
 	CloseWaitingAfter  *string                `json:"close_waiting_after"`
 	CloseResolvedAfter *string                `json:"close_resolved_after"`
 	CSAT               *bool                  `json:"csat"`
+	Hours              *json.RawMessage       `json:"hours"`
+	SLA                *json.RawMessage       `json:"sla"`
 }
 
 // settingsWorkspace reads the {ws} path value. Errors: not_found.
@@ -230,6 +241,20 @@ func applySettingsPatch(st *core.Settings, in settingsPatch) error {
 	}
 	if in.CSAT != nil {
 		st.CSATOff = !*in.CSAT
+	}
+	if in.Hours != nil {
+		h, err := core.ParseHours(*in.Hours)
+		if err != nil {
+			return err
+		}
+		st.Hours = h
+	}
+	if in.SLA != nil {
+		p, err := core.ParseSLAPolicy(*in.SLA)
+		if err != nil {
+			return err
+		}
+		st.SLA = p
 	}
 	return nil
 }

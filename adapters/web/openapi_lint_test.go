@@ -141,6 +141,10 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"get settings", "GET", "/api/v1/workspaces/slack:T123/settings", "", admin, "", 200},
 		{"get discord settings", "GET", "/api/v1/workspaces/discord:42/settings", "", admin, "", 200},
 		{"patch settings", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"48h","csat":true}`, admin, "", 200},
+		{"patch hours and sla", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"hours":{"tz":"Europe/Berlin","weekly":{"mon":["09:00-17:00"],"fri":["22:00-06:00"]},"holidays":["2026-12-25"]},"sla":{"urgent":{"first_response":"1h","resolution":"8h"}}}`, admin, "", 200},
+		{"patch hours with a bad zone", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"hours":{"tz":"Mars/Base"}}`, admin, "", 422},
+		{"patch sla with a bad duration", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"sla":{"urgent":{"first_response":"soon"}}}`, admin, "", 422},
+		{"create an urgent ticket with an sla", "POST", "/api/v1/tickets", `{"workspace":"slack:T123","title":"sla","priority":"urgent"}`, "-", "", 201},
 		{"patch settings with a bad delay", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"0s"}`, admin, "", 422},
 		{"get settings with a write token", "GET", "/api/v1/workspaces/slack:T123/settings", "", "-", "", 403},
 	} {

@@ -95,6 +95,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.disp.Run(runCtx) })
+	wg.Go(func() { a.sla.run(runCtx) })
 	for _, ad := range a.adapters {
 		wg.Go(func() {
 			if err := ad.Run(runCtx); err != nil {
@@ -136,6 +137,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 type app struct {
 	mux      *http.ServeMux
 	disp     *core.Dispatcher
+	sla      *slaLoop
 	adapters []adapter
 	close    func()
 }
@@ -197,5 +199,5 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	for _, a := range adapters {
 		a.Routes(mux)
 	}
-	return &app{mux: mux, disp: disp, adapters: adapters, close: closeAll}, nil
+	return &app{mux: mux, disp: disp, sla: newSLALoop(st, log, disp.Kick), adapters: adapters, close: closeAll}, nil
 }
