@@ -77,15 +77,7 @@ func TicketCard(t core.Ticket) Card { return TicketCardAt(t, time.Now()) }
 
 // SLALine is the ticket's SLA state for people at now, e.g. "first response due in 1 h 20 m ·
 // resolution breached 10 m ago"; "" when the ticket's priority has no target.
-func SLALine(t core.Ticket, now time.Time) string {
-	var parts []string
-	for _, p := range []string{t.SLA.FirstResponse(now).Describe("first response", now), t.SLA.Resolution(now).Describe("resolution", now)} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, " · ")
-}
+func SLALine(t core.Ticket, now time.Time) string { return t.SLA.Line(now) }
 
 // TicketCardAt is TicketCard with the SLA state (relative times) worked out at now; the card
 // gets an "SLA" field only when the ticket has a target.

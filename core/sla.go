@@ -100,6 +100,22 @@ type SLAClock struct {
 	FirstAlertAt, ResolveAlertAt *time.Time
 }
 
+// NoDue is the NextDue of a ticket without an unmet target: after every real due time.
+var NoDue = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// NextDue is the earliest due time of a target not met yet (NoDue when there is none); lists
+// sort by it.
+func (c SLAClock) NextDue() time.Time {
+	next := NoDue
+	if c.FirstResponseAt == nil && c.FirstDue != nil && c.FirstDue.Before(next) {
+		next = *c.FirstDue
+	}
+	if c.ResolvedAt == nil && c.ResolveDue != nil && c.ResolveDue.Before(next) {
+		next = *c.ResolveDue
+	}
+	return next.UTC()
+}
+
 // SLAClockRuns reports whether the SLA clocks run in status s.
 func SLAClockRuns(s Status) bool { return s == StatusOpen || s == StatusInProgress }
 
@@ -174,6 +190,18 @@ func (c *SLAClock) Schedule(h Hours, target SLATarget, created time.Time) {
 	if c.ResolvedAt == nil {
 		c.ResolveAlertAt = warn(target.Resolution)
 	}
+}
+
+// Line is the clocks' state for people at now, e.g. "first response due in 1 h 20 m ·
+// resolution breached 10 m ago"; "" without targets.
+func (c SLAClock) Line(now time.Time) string {
+	var parts []string
+	for _, p := range []string{c.FirstResponse(now).Describe("first response", now), c.Resolution(now).Describe("resolution", now)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // SLAState is what the cards, the dashboard and the API show of one SLA clock.

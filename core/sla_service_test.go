@@ -165,3 +165,46 @@ func drain(t *testing.T, st *gormstore.Store) []core.Event {
 	}
 	return out
 }
+
+// TestListSortedByDue: the due sort lists the ticket whose next target is due soonest first,
+// tickets without a target last, and its cursor continues the order.
+func TestListSortedByDue(t *testing.T) {
+	for name, url := range backends() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := openStore(t, url(t))
+			clock := coretest.NewFakeClock(wall(t, "Europe/Berlin", "2026-12-01 10:00"))
+			st.SetClock(clock)
+			slaWorkspace(t, st)
+			svc := slaService(t, st, clock)
+			var ids []int64
+			for _, p := range []string{"low", "normal", "urgent"} { // low has no target
+				tk, err := svc.OpenTicket(ctx, actor(wsA, "UR", core.RoleRequester), core.OpenInput{Title: p, Priority: p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, tk.ID)
+			}
+			staff := actor(wsA, "US", core.RoleStaff)
+			var got []int64
+			f := core.ListFilter{Workspace: wsA, Sort: core.SortDue, Limit: 2}
+			for range 3 {
+				page, err := svc.ListTickets(ctx, staff, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tk := range page {
+					got = append(got, tk.ID)
+				}
+				if len(page) < 2 {
+					break
+				}
+				f.After = core.CursorAfter(page[len(page)-1], core.SortDue)
+			}
+			want := []int64{ids[2], ids[1], ids[0]}
+			if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+				t.Fatalf("due order %v, want urgent, normal, low %v", got, want)
+			}
+		})
+	}
+}

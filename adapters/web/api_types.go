@@ -150,6 +150,8 @@ func encodeCursor(c core.ListCursor, search bool) string {
 		v += ":u:" + strconv.FormatInt(c.Updated.UnixNano(), 10)
 	case c.Priority != "":
 		v += ":p:" + string(c.Priority)
+	case !c.Due.IsZero():
+		v += ":d:" + strconv.FormatInt(c.Due.UnixMicro(), 10)
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(v))
 }
@@ -191,6 +193,12 @@ func decodeCursor(c string, sort core.ListSort, search bool) (core.ListCursor, e
 			return core.ListCursor{}, bad
 		}
 		out.Priority = p
+	case sort == core.SortDue && kind == "d":
+		us, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return core.ListCursor{}, bad
+		}
+		out.Due = time.UnixMicro(us).UTC()
 	case (sort == core.SortCreated || sort == "") && rest == "":
 	default:
 		return core.ListCursor{}, bad

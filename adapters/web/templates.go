@@ -137,18 +137,23 @@ func flash(r *http.Request) flashMsg {
 // templateFuncs are the helpers the templates use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"rel":          func(t time.Time) string { return relTime(s.clock.Now(), t) },
-		"abs":          func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
-		"iso":          func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"asset":        func(name string) string { return "/static/" + name + "?v=" + s.assetV },
-		"statusLabel":  statusLabel,
-		"prioLabel":    func(p core.Priority) string { return upperFirst(string(p)) },
-		"who":          who,
-		"initials":     initials,
-		"avatarClass":  avatarClass,
-		"wsLabel":      wsLabel,
-		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
-		"deref":        func(t *time.Time) time.Time { return *t },
+		"rel":         func(t time.Time) string { return relTime(s.clock.Now(), t) },
+		"abs":         func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"asset":       func(name string) string { return "/static/" + name + "?v=" + s.assetV },
+		"statusLabel": statusLabel,
+		"prioLabel":   func(p core.Priority) string { return upperFirst(string(p)) },
+		"who":         who,
+		"initials":    initials,
+		"avatarClass": avatarClass,
+		"wsLabel":     wsLabel,
+		"scopes":      func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
+		"deref":       func(t *time.Time) time.Time { return *t },
+		"slaLine":     func(t core.Ticket) string { return t.SLA.Line(s.clock.Now()) },
+		"slaBreached": func(t core.Ticket) bool {
+			now := s.clock.Now()
+			return t.SLA.FirstResponse(now).Breached || t.SLA.Resolution(now).Breached
+		},
 		"platform":     func(ws core.Workspace) string { return string(ws.Platform) },
 		"statuses":     core.Statuses,
 		"priorities":   core.Priorities,

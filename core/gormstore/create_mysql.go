@@ -26,8 +26,8 @@ INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) O
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
   assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
   category_id, category_name, created_at, updated_at, status_changed_at,
-  sla_first_due, sla_resolve_due, sla_first_alert_at, sla_resolve_alert_at, sla_paused_since)
-  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  sla_first_due, sla_resolve_due, sla_first_alert_at, sla_resolve_alert_at, sla_paused_since, sla_next_due)
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
 %s
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
@@ -68,7 +68,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
 		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
 		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt,
-		r.SLAFirstDue, r.SLAResolveDue, r.SLAFirstAlertAt, r.SLAResolveAlertAt, r.SLAPausedSince}
+		r.SLAFirstDue, r.SLAResolveDue, r.SLAFirstAlertAt, r.SLAResolveAlertAt, r.SLAPausedSince, r.SLANextDue}
 	args = append(append(args, answerArgs...),
 		nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
 		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,

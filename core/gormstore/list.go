@@ -67,6 +67,8 @@ func listIndex(f core.ListFilter) string {
 		b.WriteString("updated")
 	case !person && f.Sort == core.SortPriority:
 		b.WriteString("priority_id")
+	case !person && f.Sort == core.SortDue:
+		b.WriteString("due_id")
 	default:
 		b.WriteString("id")
 	}
@@ -119,6 +121,12 @@ func planList(f core.ListFilter) listPlan {
 				p.ranges = append(p.ranges, r)
 			}
 			continue
+		case core.SortDue:
+			p.order, p.merge = "sla_next_due, id", "sla_next_due, id"
+			if f.After.ID > 0 {
+				d := stamp(f.After.Due)
+				base = base.and("(sla_next_due > ? OR (sla_next_due = ? AND id > ?))", d, d, f.After.ID)
+			}
 		case core.SortUpdated:
 			p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
 			if f.After.ID > 0 {

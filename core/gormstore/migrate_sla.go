@@ -17,12 +17,12 @@ func migrateSLA() *gormigrate.Migration {
 		Migrate: func(tx *gorm.DB) error {
 			m := tx.Migrator()
 			for _, col := range []string{"FirstResponseAt", "ResolvedAt", "SLAPausedNS", "SLAPausedSince",
-				"SLAFirstDue", "SLAResolveDue", "SLAFirstAlertAt", "SLAResolveAlertAt"} {
+				"SLAFirstDue", "SLAResolveDue", "SLAFirstAlertAt", "SLAResolveAlertAt", "SLANextDue"} {
 				if err := m.AddColumn(&v11Ticket{}, col); err != nil {
 					return err
 				}
 			}
-			for _, ix := range []string{"ix_tickets_sla_first_alert", "ix_tickets_sla_resolve_alert", "ix_tickets_ws_first_due", "ix_tickets_ws_created"} {
+			for _, ix := range []string{"ix_tickets_sla_first_alert", "ix_tickets_sla_resolve_alert", "ix_tickets_ws_first_due", "ix_tickets_ws_created", "ix_tickets_status_due_id", "ix_tickets_ws_status_due_id"} {
 				if err := m.CreateIndex(&v11Ticket{}, ix); err != nil {
 					return err
 				}
@@ -44,7 +44,9 @@ func migrateSLA() *gormigrate.Migration {
 
 // v11Ticket is the part of tickets that 202612020011_sla adds.
 type v11Ticket struct {
-	Workspace         string     `gorm:"size:80;index:ix_tickets_ws_first_due,priority:1;index:ix_tickets_ws_created,priority:1"`
+	Workspace         string     `gorm:"size:80;index:ix_tickets_ws_first_due,priority:1;index:ix_tickets_ws_created,priority:1;index:ix_tickets_ws_status_due_id,priority:1"`
+	Status            string     `gorm:"size:16;index:ix_tickets_status_due_id,priority:1;index:ix_tickets_ws_status_due_id,priority:2"`
+	ID                int64      `gorm:"index:ix_tickets_status_due_id,priority:3;index:ix_tickets_ws_status_due_id,priority:4"`
 	CreatedAt         time.Time  `gorm:"precision:6;index:ix_tickets_ws_created,priority:2"`
 	FirstResponseAt   *time.Time `gorm:"precision:6"`
 	ResolvedAt        *time.Time `gorm:"precision:6"`
@@ -54,6 +56,8 @@ type v11Ticket struct {
 	SLAResolveDue     *time.Time `gorm:"column:sla_resolve_due;precision:6"`
 	SLAFirstAlertAt   *time.Time `gorm:"column:sla_first_alert_at;precision:6;index:ix_tickets_sla_first_alert"`
 	SLAResolveAlertAt *time.Time `gorm:"column:sla_resolve_alert_at;precision:6;index:ix_tickets_sla_resolve_alert"`
+	// SLANextDue is core.SLAClock.NextDue (core.NoDue without a target), for the due sort.
+	SLANextDue time.Time `gorm:"column:sla_next_due;precision:6;not null;default:'9999-12-31 00:00:00';index:ix_tickets_status_due_id,priority:2;index:ix_tickets_ws_status_due_id,priority:3"`
 }
 
 func (v11Ticket) TableName() string { return "tickets" }

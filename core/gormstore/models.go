@@ -55,11 +55,12 @@ type ticketRow struct {
 	SLAResolveDue     *time.Time `gorm:"column:sla_resolve_due"`
 	SLAFirstAlertAt   *time.Time `gorm:"column:sla_first_alert_at"`
 	SLAResolveAlertAt *time.Time `gorm:"column:sla_resolve_alert_at"`
+	SLANextDue        time.Time  `gorm:"column:sla_next_due"`
 }
 
 // slaColumns are the ticket columns of the SLA clock, for updates that name their columns.
 var slaColumns = []string{"first_response_at", "resolved_at", "sla_paused_ns", "sla_paused_since",
-	"sla_first_due", "sla_resolve_due", "sla_first_alert_at", "sla_resolve_alert_at"}
+	"sla_first_due", "sla_resolve_due", "sla_first_alert_at", "sla_resolve_alert_at", "sla_next_due"}
 
 func (r *ticketRow) setSLA(c core.SLAClock) {
 	p := func(t *time.Time) *time.Time {
@@ -73,6 +74,7 @@ func (r *ticketRow) setSLA(c core.SLAClock) {
 	r.SLAPausedNS, r.SLAPausedSince = int64(c.Paused), p(c.PausedSince)
 	r.SLAFirstDue, r.SLAResolveDue = p(c.FirstDue), p(c.ResolveDue)
 	r.SLAFirstAlertAt, r.SLAResolveAlertAt = p(c.FirstAlertAt), p(c.ResolveAlertAt)
+	r.SLANextDue = stamp(c.NextDue())
 }
 
 func (r ticketRow) sla() core.SLAClock {
