@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +45,28 @@ func TestDashboardSLA(t *testing.T) {
 	iu, il := strings.Index(body, "has a target"), strings.Index(body, low.Title)
 	if iu < 0 || il < 0 || iu > il {
 		t.Fatalf("sorted by due, the urgent ticket should come first (%d, %d)", iu, il)
+	}
+}
+
+// TestDashboardSLASettings: admins set hours and targets on the SLA page; a bad value is 422
+// and changes nothing; staff cannot reach the page.
+func TestDashboardSLASettings(t *testing.T) {
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db")
+	h.account("root", core.RoleAdmin, adminPass)
+	h.account("sam", core.RoleStaff, staffPass)
+	staff := h.browser()
+	staff.login("sam", staffPass)
+	wantStatus(t, staff.get("/admin/sla"), http.StatusForbidden)
+	admin := h.browser()
+	admin.login("root", adminPass)
+	wantBody(t, admin.get("/admin/sla?ws="+wsSlack.String()), "sla-form")
+	bad := url.Values{"ws": {wsSlack.String()}, "urgent.first_response": {"soon"}, "hours": {"{}"}}
+	wantStatus(t, admin.post("/admin/sla", bad), http.StatusUnprocessableEntity)
+	good := url.Values{"ws": {wsSlack.String()}, "urgent.first_response": {"1h"}, "urgent.resolution": {"8h"},
+		"hours": {`{"tz":"Europe/Berlin","weekly":{"mon":["09:00-17:00"]}}`}}
+	wantStatus(t, admin.post("/admin/sla", good), http.StatusSeeOther)
+	st, err := h.store.Settings(context.Background(), wsSlack)
+	if err != nil || st.SLA[core.PriorityUrgent].FirstResponse != time.Hour || st.Hours.Spec().TZ != "Europe/Berlin" {
+		t.Fatalf("saved settings %+v, %v", st, err)
 	}
 }

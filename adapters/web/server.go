@@ -185,6 +185,8 @@ func (s *Server) dashboardRoutes() []route {
 		admin("GET /admin/tokens", s.tokensPage),
 		admin("POST /admin/tokens", s.postToken),
 		admin("POST /admin/tokens/{name}/revoke", s.postRevokeToken),
+		admin("GET /admin/sla", s.slaPage),
+		admin("POST /admin/sla", s.postSLA),
 		admin("GET /admin/webhooks", s.webhooksPage),
 		admin("POST /admin/webhooks", s.postWebhook),
 		admin("POST /admin/webhooks/{id}/{action}", s.postWebhookAction),

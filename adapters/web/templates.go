@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "webhooks", "password", "error"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "webhooks", "sla", "password", "error"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -109,6 +109,7 @@ var flashes = map[string]string{
 	"bulk":             "The chosen tickets were changed.",
 	"bulk_partial":     "Some of the chosen tickets could not be changed (already so, or not allowed); the others were.",
 	"account":          "Account created.",
+	"sla_saved":        "SLA settings saved. New targets apply to tickets from their next change on.",
 	"webhook_test":     "Test event queued; it appears in the log below once sent.",
 	"webhook_saved":    "Endpoint saved.",
 	"webhook_gone":     "Endpoint removed.",
