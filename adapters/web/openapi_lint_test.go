@@ -129,6 +129,8 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"patch unassign", "PATCH", "/api/v1/tickets/" + id, `{"assignee":null}`, "-", "", 200},
 		{"post a message", "POST", "/api/v1/tickets/" + id + "/messages", `{"content":"hello"}`, "-", "", 201},
 		{"list messages", "GET", "/api/v1/tickets/" + id + "/messages", "", "-", "", 200},
+		{"stats", "GET", "/api/v1/stats?workspace=slack:T123&from=2026-11-01&to=2026-12-31", "", "-", "", 200},
+		{"stats with a bad date", "GET", "/api/v1/stats?from=yesterday", "", "-", "", 422},
 		{"list webhooks", "GET", "/api/v1/webhooks", "", adm, "", 200},
 		{"create a webhook", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x","events":["message.added"],"workspace":"slack:T123"}`, adm, "", 201},
 		{"create a webhook with a write token", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x"}`, "-", "", 403},

@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "webhooks", "sla", "password", "error"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "webhooks", "sla", "reports", "password", "error"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
