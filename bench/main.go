@@ -27,6 +27,7 @@ func suites() []suite {
 		{"api", runAPI},
 		{"discord", runDiscord},
 		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
+		{"reports", runReports},
 	}
 }
 

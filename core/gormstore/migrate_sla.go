@@ -22,7 +22,7 @@ func migrateSLA() *gormigrate.Migration {
 					return err
 				}
 			}
-			for _, ix := range []string{"ix_tickets_sla_first_alert", "ix_tickets_sla_resolve_alert", "ix_tickets_ws_first_due", "ix_tickets_ws_created", "ix_tickets_status_due_id", "ix_tickets_ws_status_due_id", "ix_tickets_ws_resolved"} {
+			for _, ix := range []string{"ix_tickets_sla_first_alert", "ix_tickets_sla_resolve_alert", "ix_tickets_ws_first_due", "ix_tickets_ws_report", "ix_tickets_status_due_id", "ix_tickets_ws_status_due_id", "ix_tickets_ws_resolved"} {
 				if err := m.CreateIndex(&v11Ticket{}, ix); err != nil {
 					return err
 				}
@@ -42,18 +42,22 @@ func migrateSLA() *gormigrate.Migration {
 	}
 }
 
-// v11Ticket is the part of tickets that 202612020011_sla adds.
+// v11Ticket is the part of tickets that 202612020011_sla adds. ix_tickets_ws_report covers
+// every column the reports group or count over the tickets opened in a range, so they read
+// the index range and never the rows.
 type v11Ticket struct {
-	Workspace         string     `gorm:"size:80;index:ix_tickets_ws_first_due,priority:1;index:ix_tickets_ws_created,priority:1;index:ix_tickets_ws_status_due_id,priority:1;index:ix_tickets_ws_resolved,priority:1"`
+	Workspace         string     `gorm:"size:80;index:ix_tickets_ws_first_due,priority:1;index:ix_tickets_ws_report,priority:1;index:ix_tickets_ws_status_due_id,priority:1;index:ix_tickets_ws_resolved,priority:1"`
+	CreatedAt         time.Time  `gorm:"precision:6;index:ix_tickets_ws_report,priority:2"`
+	Priority          string     `gorm:"size:16;index:ix_tickets_ws_report,priority:3"`
+	AssigneeID        string     `gorm:"size:128;index:ix_tickets_ws_report,priority:4"`
 	Status            string     `gorm:"size:16;index:ix_tickets_status_due_id,priority:1;index:ix_tickets_ws_status_due_id,priority:2"`
 	ID                int64      `gorm:"index:ix_tickets_status_due_id,priority:3;index:ix_tickets_ws_status_due_id,priority:4"`
-	CreatedAt         time.Time  `gorm:"precision:6;index:ix_tickets_ws_created,priority:2"`
-	FirstResponseAt   *time.Time `gorm:"precision:6"`
-	ResolvedAt        *time.Time `gorm:"precision:6;index:ix_tickets_ws_resolved,priority:2"`
+	FirstResponseAt   *time.Time `gorm:"precision:6;index:ix_tickets_ws_report,priority:6"`
+	ResolvedAt        *time.Time `gorm:"precision:6;index:ix_tickets_ws_resolved,priority:2;index:ix_tickets_ws_report,priority:5"`
 	SLAPausedNS       int64      `gorm:"column:sla_paused_ns;not null;default:0"`
 	SLAPausedSince    *time.Time `gorm:"column:sla_paused_since;precision:6"`
-	SLAFirstDue       *time.Time `gorm:"column:sla_first_due;precision:6;index:ix_tickets_ws_first_due,priority:2"`
-	SLAResolveDue     *time.Time `gorm:"column:sla_resolve_due;precision:6"`
+	SLAFirstDue       *time.Time `gorm:"column:sla_first_due;precision:6;index:ix_tickets_ws_first_due,priority:2;index:ix_tickets_ws_report,priority:7"`
+	SLAResolveDue     *time.Time `gorm:"column:sla_resolve_due;precision:6;index:ix_tickets_ws_report,priority:8"`
 	SLAFirstAlertAt   *time.Time `gorm:"column:sla_first_alert_at;precision:6;index:ix_tickets_sla_first_alert"`
 	SLAResolveAlertAt *time.Time `gorm:"column:sla_resolve_alert_at;precision:6;index:ix_tickets_sla_resolve_alert"`
 	// SLANextDue is core.SLAClock.NextDue (core.NoDue without a target), for the due sort.

@@ -12,8 +12,8 @@ import (
 var _ core.StatsStore = (*Store)(nil)
 
 // Stats computes the figures of ws (zero: every workspace) for [from, to) with grouped
-// queries: opened per day on ix_tickets_ws_created, closed per day on ix_tickets_ws_resolved,
-// assignees and SLA attainment over the tickets opened in the range.
+// queries: opened per day, assignees and SLA attainment over the tickets opened in the range, all
+// read from the covering ix_tickets_ws_report; closed per day from ix_tickets_ws_resolved.
 func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time) (core.Stats, error) {
 	const op = "gormstore.Stats"
 	from, to = stamp(from), stamp(to)
