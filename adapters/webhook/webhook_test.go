@@ -21,6 +21,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/webhook"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
@@ -64,8 +65,13 @@ type env struct {
 
 func newEnv(t *testing.T, guard webhook.Guard) *env {
 	t.Helper()
+	return newEnvOn(t, guard, "sqlite://"+t.TempDir()+"/t.db")
+}
+
+func newEnvOn(t *testing.T, guard webhook.Guard, dbURL string) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := gormstore.Open(ctx, "sqlite://"+t.TempDir()+"/t.db", slog.New(slog.DiscardHandler))
+	st, err := gormstore.Open(ctx, dbURL, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +141,16 @@ type received struct {
 // retried; once it is back every event arrives once, in order, signed with the secret that was
 // shown at registration, and the log holds the failed attempts and their next attempt.
 func TestDeliveriesSignedInOrderAndSurviveOutage(t *testing.T) {
-	e := newEnv(t, webhook.Guard{AllowPrivate: true})
+	for name, dbURL := range map[string]func(t *testing.T) string{
+		"sqlite":  func(t *testing.T) string { return "sqlite://" + t.TempDir() + "/t.db" },
+		"mariadb": func(t *testing.T) string { return coretest.MySQLURL(t) }, // the MySQL create batch writes the webhook twin itself
+	} {
+		t.Run(name, func(t *testing.T) { testDeliveries(t, dbURL(t)) })
+	}
+}
+
+func testDeliveries(t *testing.T, dbURL string) {
+	e := newEnvOn(t, webhook.Guard{AllowPrivate: true}, dbURL)
 	var (
 		mu     sync.Mutex
 		got    []received
