@@ -29,6 +29,7 @@ func suites() []suite {
 		{"discord", runDiscord},
 		{"outbox", runOutbox},
 		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
+		{"reports", runReports},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ticketbot/ticketbot/core"
 )
@@ -83,7 +84,15 @@ type Card struct {
 
 // TicketCard builds the card of t: number, title, status, priority, reporter, assignee;
 // Claim and Close buttons while it is active, Reopen once it is resolved or closed.
-func TicketCard(t core.Ticket) Card {
+func TicketCard(t core.Ticket) Card { return TicketCardAt(t, time.Now()) }
+
+// SLALine is the ticket's SLA state for people at now, e.g. "first response due in 1 h 20 m ·
+// resolution breached 10 m ago"; "" when the ticket's priority has no target.
+func SLALine(t core.Ticket, now time.Time) string { return t.SLA.Line(now) }
+
+// TicketCardAt is TicketCard with the SLA state (relative times) worked out at now; the card
+// gets an "SLA" field only when the ticket has a target.
+func TicketCardAt(t core.Ticket, now time.Time) Card {
 	assignee := "unassigned"
 	if !t.Assignee.IsZero() {
 		assignee = userLabel(t.Assignee)
@@ -107,6 +116,9 @@ func TicketCard(t core.Ticket) Card {
 		c.Fields = append(c.Fields, Field{Name: "Rating", Value: RatingLabel(t.Rating)})
 	}
 	c.Fields = append(c.Fields, answerFields(t)...)
+	if line := SLALine(t, now); line != "" {
+		c.Fields = append(c.Fields, Field{Name: "SLA", Value: line})
+	}
 	if t.Status.Terminal() {
 		c.Buttons = []Button{{ID: Action{Verb: "reopen", TicketID: t.ID}.String(), Label: "Reopen"}}
 		return c

@@ -79,6 +79,9 @@ type Config struct {
 	// keys (comma-separated) that still open what they sealed, while rotating.
 	SecretKey     Secret `env:"TICKETBOT_SECRET_KEY"`
 	SecretKeysOld Secret `env:"TICKETBOT_SECRET_KEY_OLD"`
+	// WebhookAllowPrivate lets webhook endpoints be on loopback, private and link-local
+	// addresses (and plain http): for development and tests only.
+	WebhookAllowPrivate bool `env:"TICKETBOT_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
 
 	Slack   Slack
 	Discord Discord
@@ -440,7 +443,7 @@ func (c Config) Summary() []any {
 		"addr", c.Addr, "url", c.PublicURL, "log_level", c.LogLevel, "trusted_proxies", len(c.TrustedProxies),
 		"database", redactURL(string(c.DatabaseURL)),
 		"redis", redactURL(string(c.RedisURL)),
-		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(), "slack_installs", c.Slack.Installs(),
+		"slack", c.Slack.Enabled(), "slack_socket_mode", c.Slack.SocketMode(), "slack_installs", c.Slack.Installs(), "webhook_allow_private", c.WebhookAllowPrivate,
 		"discord", c.Discord.Enabled(), "discord_gateway", c.Discord.Gateway,
 		"slack_sign_in", c.Slack.SignIn(), "discord_sign_in", c.Discord.SignIn(),
 	}

@@ -148,3 +148,17 @@ func TestSecretsNeverPrint(t *testing.T) {
 		t.Error("Reveal must return the value")
 	}
 }
+
+func TestWebhookAllowPrivate(t *testing.T) {
+	d, err := config.Load(map[string]string{})
+	if err != nil || d.WebhookAllowPrivate {
+		t.Fatalf("default allow private = %v (%v), want false", d.WebhookAllowPrivate, err)
+	}
+	c, err := config.Load(map[string]string{"TICKETBOT_WEBHOOK_ALLOW_PRIVATE": "true"})
+	if err != nil || !c.WebhookAllowPrivate {
+		t.Fatalf("TICKETBOT_WEBHOOK_ALLOW_PRIVATE=true gives %v (%v)", c.WebhookAllowPrivate, err)
+	}
+	if _, err := config.Load(map[string]string{"TICKETBOT_WEBHOOK_ALLOW_PRIVATE": "maybe"}); err == nil {
+		t.Fatal("a value that is no boolean is accepted")
+	}
+}

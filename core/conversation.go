@@ -93,6 +93,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	}
 	stored, created, err := s.store.AddMessage(ctx, m, Copies(places, in.PlaceID, internal))
 	if err == nil && created {
+		s.noteResponse(ctx, actor, t, stored)
 		s.changed(t, internal)
 		if writtenByRequester(actor, t, place, internal) {
 			if rerr := s.requesterReplied(ctx, t, actor.User); rerr != nil {

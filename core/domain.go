@@ -208,6 +208,8 @@ type Ticket struct {
 	CSATAskedAt *time.Time
 	// Rating is the requester's satisfaction score, 1–5, or 0 while unrated.
 	Rating int
+	// SLA is the ticket's SLA bookkeeping (due times in support hours); the Service keeps it.
+	SLA SLAClock
 }
 
 // Attachment is a file attached to a message, kept by name and URL.
@@ -283,7 +285,9 @@ type Settings struct {
 	// [0 = DefaultCloseResolvedAfter].
 	CloseResolvedAfter time.Duration
 	// CSATOff turns off the satisfaction rating asked on close (it is on by default).
-	CSATOff   bool
+	CSATOff bool
+	// SLA are the first-response and resolution targets per priority (nil: none).
+	SLA       SLAPolicy
 	UpdatedAt time.Time
 }
 

@@ -19,10 +19,13 @@ const (
 	SortUpdated ListSort = "updated"
 	// SortPriority lists the most urgent ticket first, newest first within a priority.
 	SortPriority ListSort = "priority"
+	// SortDue lists the ticket whose next SLA target is due soonest first (tickets without a
+	// target last), the oldest first among equals.
+	SortDue ListSort = "due"
 )
 
 // ListSorts lists every order, the default first.
-func ListSorts() []ListSort { return []ListSort{SortCreated, SortUpdated, SortPriority} }
+func ListSorts() []ListSort { return []ListSort{SortCreated, SortUpdated, SortPriority, SortDue} }
 
 // ParseListSort accepts an order name; empty means SortCreated. Errors: invalid.
 func ParseListSort(s string) (ListSort, error) {
@@ -33,7 +36,7 @@ func ParseListSort(s string) (ListSort, error) {
 	if slices.Contains(ListSorts(), n) {
 		return n, nil
 	}
-	return "", Errorf(EInvalid, "unknown sort %q (use created, updated or priority)", s)
+	return "", Errorf(EInvalid, "unknown sort %q (use created, updated, priority or due)", s)
 }
 
 // Rank is p's place from low (1) to urgent (4); 0 for an unknown priority.
@@ -45,6 +48,7 @@ type ListCursor struct {
 	ID       int64
 	Updated  time.Time // SortUpdated only
 	Priority Priority  // SortPriority only
+	Due      time.Time // SortDue only: the ticket's NextDue
 	Score    float64   // a search (ListFilter.Query) only
 }
 
@@ -56,6 +60,8 @@ func CursorAfter(t Ticket, sort ListSort) ListCursor {
 		c.Updated = t.UpdatedAt
 	case SortPriority:
 		c.Priority = t.Priority
+	case SortDue:
+		c.Due = t.SLA.NextDue()
 	}
 	return c
 }

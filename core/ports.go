@@ -274,6 +274,7 @@ type Store interface {
 	SettingsStore
 	CategoryStore
 	WorkflowStore
+	SLAStore
 	Outbox
 	AccountStore
 	SessionStore

@@ -93,6 +93,8 @@ type TimerCounts struct {
 	// Held reports whether this replica held the lease (else it did nothing).
 	Held                                    bool
 	Reminded, ClosedWaiting, ClosedResolved int
+	// SLAAlerts counts the SLA alerts sent (see SLAChecker).
+	SLAAlerts int
 }
 
 // Tick runs one round if this replica holds (or can take) the lease: for every workspace with
@@ -106,6 +108,13 @@ func (s *Scheduler) Tick(ctx context.Context) (TimerCounts, error) {
 		return n, err
 	}
 	n.Held = true
+	// SLA alerts due now (75 % and breach), each a unique row written with its event.
+	if n.SLAAlerts, err = (SLAChecker{Store: s.svc.store}).Check(ctx, now); err != nil {
+		return n, err
+	}
+	if n.SLAAlerts > 0 {
+		s.svc.kick()
+	}
 	workspaces, err := s.svc.store.Workspaces(ctx)
 	if err != nil {
 		return n, err

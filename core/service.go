@@ -145,6 +145,11 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 	if n := len(t.RequestID); n > MaxRequestIDBytes {
 		return Ticket{}, FieldError("request_id", "the request id is %d bytes long; the limit is %d", n, MaxRequestIDBytes)
 	}
+	hours, policy, err := s.slaSettings(ctx, in.Workspace)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t.SLA = SLAStart(hours, policy, t.Priority, t.Status, s.clock.Now())
 	if err := s.store.CreateTicket(ctx, &t); err != nil {
 		if IsDuplicateRequest(err) {
 			return t, err
@@ -201,12 +206,24 @@ func (s *Service) Workspaces(ctx context.Context, actor Actor) ([]Workspace, err
 
 func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *Ticket) ([]Change, error)) (Ticket, error) {
 	wrote := false // what the last run of fn decided (the store may run it again)
+	cur, err := s.store.Ticket(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	hours, policy, err := s.slaSettings(ctx, cur.Workspace)
+	if err != nil {
+		return Ticket{}, err
+	}
 	t, err := s.store.UpdateTicket(ctx, id, func(t *Ticket) ([]Change, error) {
 		if !canSee(actor, *t) {
 			return nil, ticketNotFound()
 		}
+		before := *t
 		cs, err := fn(t)
 		wrote = err == nil && len(cs) > 0
+		if wrote {
+			slaFollow(hours, policy, before, t, s.clock.Now())
+		}
 		return cs, err
 	})
 	if err == nil && wrote {

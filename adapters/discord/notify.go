@@ -27,6 +27,8 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		return a.messageCopy(ctx, ev)
 	case core.EventSettingsChange:
 		a.bot.ForgetSettings(ev.Workspace)
+	case core.EventSLAAlert:
+		return a.slaAlert(ctx, ev)
 	}
 	return nil
 }

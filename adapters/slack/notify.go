@@ -43,6 +43,8 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 		err = a.notifyCopy(ctx, ev)
 	case ev.Kind == core.EventSettingsChange:
 		err = a.notifySettings(ctx, ev)
+	case ev.Kind == core.EventSLAAlert:
+		err = a.notifySLA(ctx, ev)
 	}
 	if err != nil {
 		return fmt.Errorf("slack.Notify %s #%d: %w", ev.Kind, ev.ID, err)

@@ -77,7 +77,9 @@ type settingsJSON struct {
 	CloseWaitingAfter  string `json:"close_waiting_after"`
 	CloseResolvedAfter string `json:"close_resolved_after"`
 	CSAT               bool   `json:"csat"`
-	UpdatedAt          string `json:"updated_at"`
+	// SLA is the targets per priority, counted in the support hours.
+	SLA       core.SLAPolicy `json:"sla"`
+	UpdatedAt string         `json:"updated_at"`
 }
 
 func toSettingsJSON(st core.Settings) settingsJSON {
@@ -86,7 +88,10 @@ func toSettingsJSON(st core.Settings) settingsJSON {
 		Workspace: st.Workspace.String(), Platform: string(st.Workspace.Platform), Name: st.DisplayName(),
 		ReminderAfter: d.ReminderAfter.String(), CloseWaitingAfter: d.CloseWaitingAfter.String(),
 		CloseResolvedAfter: d.CloseResolvedAfter.String(), CSAT: st.CSAT(), UpdatedAt: rfc3339(st.UpdatedAt),
-		Hours: st.Hours.Spec(),
+		Hours: st.Hours.Spec(), SLA: st.SLA,
+	}
+	if out.SLA == nil {
+		out.SLA = core.SLAPolicy{}
 	}
 	str := func(v string) *string { return &v }
 	if st.Workspace.Platform == core.PlatformDiscord {
@@ -118,6 +123,7 @@ type settingsPatch struct {
 	CSAT               *bool                  `json:"csat"`
 	TranscriptChannel  *string                `json:"transcript_channel"`
 	Hours              json.RawMessage        `json:"hours"`
+	SLA                *json.RawMessage       `json:"sla"`
 }
 
 // settingsWorkspace reads the {ws} path value. Errors: not_found.
@@ -258,6 +264,13 @@ func applySettingsPatch(st *core.Settings, in settingsPatch) error {
 			return err
 		}
 		st.Hours = h
+	}
+	if in.SLA != nil {
+		p, err := core.ParseSLAPolicy(*in.SLA)
+		if err != nil {
+			return err
+		}
+		st.SLA = p
 	}
 	return nil
 }

@@ -42,6 +42,8 @@ type ticketJSON struct {
 	Answers  []core.Answer       `json:"answers"`
 	// Rating is the requester's satisfaction score (1–5), null while unrated.
 	Rating *int `json:"rating"`
+	// SLA is the ticket's service level state (null when its priority has no target).
+	SLA *slaJSON `json:"sla"`
 	// Snippet is the matching text of a search result (q=), its matched words marked.
 	Snippet []snippetJSON `json:"snippet,omitempty"`
 }
@@ -86,6 +88,41 @@ func toTicketJSON(t core.Ticket) ticketJSON {
 		Status: string(t.Status), StatusNote: t.StatusNote, Priority: string(t.Priority),
 		Reporter: rep, Assignee: toUserJSON(t.Assignee),
 		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt), Rating: rating(t.Rating),
+		SLA: toSLAJSON(t, time.Now()),
+	}
+}
+
+// slaJSON is a ticket's SLA in the API: due times in support hours, when they were met, and
+// whether either is breached (met late, or due and not met while the clock runs).
+type slaJSON struct {
+	FirstResponseDue      *string `json:"first_response_due"`
+	FirstResponseAt       *string `json:"first_response_at"`
+	FirstResponseBreached bool    `json:"first_response_breached"`
+	ResolutionDue         *string `json:"resolution_due"`
+	ResolvedAt            *string `json:"resolved_at"`
+	ResolutionBreached    bool    `json:"resolution_breached"`
+	Paused                bool    `json:"paused"`
+	Breached              bool    `json:"breached"`
+}
+
+func optTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := rfc3339(*t)
+	return &s
+}
+
+// toSLAJSON is t's SLA state at now, or nil without targets.
+func toSLAJSON(t core.Ticket, now time.Time) *slaJSON {
+	fr, res := t.SLA.FirstResponse(now), t.SLA.Resolution(now)
+	if fr.Due == nil && res.Due == nil {
+		return nil
+	}
+	return &slaJSON{
+		FirstResponseDue: optTime(fr.Due), FirstResponseAt: optTime(fr.MetAt), FirstResponseBreached: fr.Breached,
+		ResolutionDue: optTime(res.Due), ResolvedAt: optTime(res.MetAt), ResolutionBreached: res.Breached,
+		Paused: t.SLA.PausedSince != nil, Breached: fr.Breached || res.Breached,
 	}
 }
 
@@ -141,6 +178,8 @@ func encodeCursor(c core.ListCursor, search bool) string {
 		v += ":u:" + strconv.FormatInt(c.Updated.UnixNano(), 10)
 	case c.Priority != "":
 		v += ":p:" + string(c.Priority)
+	case !c.Due.IsZero():
+		v += ":d:" + strconv.FormatInt(c.Due.UnixMicro(), 10)
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(v))
 }
@@ -182,6 +221,12 @@ func decodeCursor(c string, sort core.ListSort, search bool) (core.ListCursor, e
 			return core.ListCursor{}, bad
 		}
 		out.Priority = p
+	case sort == core.SortDue && kind == "d":
+		us, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return core.ListCursor{}, bad
+		}
+		out.Due = time.UnixMicro(us).UTC()
 	case (sort == core.SortCreated || sort == "") && rest == "":
 	default:
 		return core.ListCursor{}, bad

@@ -58,6 +58,7 @@ type harness struct {
 	logs     *bytes.Buffer
 	token    string // a valid API token called "tester" (scope write, every workspace)
 	names    *core.Names
+	webhooks *core.Webhooks
 }
 
 // harnessConfig is what options change: the web.Config and the state store.
@@ -139,6 +140,15 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	if cfg.Views == nil {
 		cfg.Views = core.NewViews(core.ViewsConfig{Store: store, Clock: cfg.Clock})
 	}
+	if cfg.Webhooks == nil {
+		sealer, err := core.NewSealer(bytes.Repeat([]byte{7}, core.SecretKeySize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Webhooks, err = core.NewWebhooks(core.WebhooksConfig{Store: store, Sealer: sealer, Clock: cfg.Clock}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv, err := web.New(cfg.Config)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -151,7 +161,7 @@ func newHarness(t *testing.T, dbURL string, opts ...option) *harness {
 	}
 	ts.Start()
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs, names: cfg.Names}
+	h := &harness{t: t, store: store, state: cfg.state, svc: svc, accounts: accounts, throttle: cfg.Throttle, srv: srv, ts: ts, clock: cfg.Clock, logs: logs, names: cfg.Names, webhooks: cfg.Webhooks}
 	h.token = h.issue(core.NewToken{Name: "tester"})
 	for _, ws := range helpdesks {
 		h.helpdesk(ws)

@@ -106,6 +106,12 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 	id := fmt.Sprint(tk.ID)
 	read := h.issue(core.NewToken{Name: "reader", Scope: core.ScopeRead})
 	admin := h.issue(core.NewToken{Name: "admin", Scope: core.ScopeAdmin})
+	adm := h.issue(core.NewToken{Name: "conformance-admin", Scope: core.ScopeAdmin})
+	hook := h.api("POST", "/api/v1/webhooks", adm, `{"url":"https://example.com/h"}`)
+	wantStatus(t, hook, http.StatusCreated)
+	var hk struct{ ID int64 }
+	hook.json(t, &hk)
+	hid := fmt.Sprint(hk.ID)
 	for _, tc := range []struct {
 		name, method, path, body, token string
 		as                              string // validate as this method (for 405s)
@@ -123,11 +129,24 @@ func TestResponsesConformToTheDocument(t *testing.T) {
 		{"patch unassign", "PATCH", "/api/v1/tickets/" + id, `{"assignee":null}`, "-", "", 200},
 		{"post a message", "POST", "/api/v1/tickets/" + id + "/messages", `{"content":"hello"}`, "-", "", 201},
 		{"list messages", "GET", "/api/v1/tickets/" + id + "/messages", "", "-", "", 200},
+		{"stats", "GET", "/api/v1/stats?workspace=slack:T123&from=2026-11-01&to=2026-12-31", "", "-", "", 200},
+		{"stats with a bad date", "GET", "/api/v1/stats?from=yesterday", "", "-", "", 422},
+		{"list webhooks", "GET", "/api/v1/webhooks", "", adm, "", 200},
+		{"create a webhook", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x","events":["message.added"],"workspace":"slack:T123"}`, adm, "", 201},
+		{"create a webhook with a write token", "POST", "/api/v1/webhooks", `{"url":"https://example.com/x"}`, "-", "", 403},
+		{"get a webhook", "GET", "/api/v1/webhooks/" + hid, "", adm, "", 200},
+		{"patch a webhook", "PATCH", "/api/v1/webhooks/" + hid, `{"events":[]}`, adm, "", 200},
+		{"send a test event", "POST", "/api/v1/webhooks/" + hid + "/test", "", adm, "", 202},
+		{"delivery log", "GET", "/api/v1/webhooks/" + hid + "/deliveries", "", adm, "", 200},
 		{"a method the path does not serve", "DELETE", "/api/v1/tickets/" + id, "", "-", "GET", 405},
 		{"list workspaces", "GET", "/api/v1/workspaces", "", "-", "", 200},
 		{"get settings", "GET", "/api/v1/workspaces/slack:T123/settings", "", admin, "", 200},
 		{"get discord settings", "GET", "/api/v1/workspaces/discord:42/settings", "", admin, "", 200},
 		{"patch settings", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"48h","csat":true}`, admin, "", 200},
+		{"patch hours and sla", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"hours":{"tz":"Europe/Berlin","weekly":{"mon":["09:00-17:00"],"fri":["22:00-06:00"]},"holidays":["2026-12-25"]},"sla":{"urgent":{"first_response":"1h","resolution":"8h"}}}`, admin, "", 200},
+		{"patch hours with a bad zone", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"hours":{"tz":"Mars/Base"}}`, admin, "", 422},
+		{"patch sla with a bad duration", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"sla":{"urgent":{"first_response":"soon"}}}`, admin, "", 422},
+		{"create an urgent ticket with an sla", "POST", "/api/v1/tickets", `{"workspace":"slack:T123","title":"sla","priority":"urgent"}`, "-", "", 201},
 		{"patch settings with a bad delay", "PATCH", "/api/v1/workspaces/slack:T123/settings", `{"close_waiting_after":"0s"}`, admin, "", 422},
 		{"get settings with a write token", "GET", "/api/v1/workspaces/slack:T123/settings", "", "-", "", 403},
 		{"create a saved reply", "POST", "/api/v1/workspaces/slack:T123/saved-replies", `{"name":"vpn","content":"Restart it."}`, admin, "", 201},

@@ -63,6 +63,8 @@ type Config struct {
 	Heartbeat time.Duration
 	// Views, when set, lets staff save the queue's filters as named views.
 	Views *core.Views
+	// Webhooks, when set, serves /api/v1/webhooks and the dashboard's webhooks page.
+	Webhooks *core.Webhooks
 }
 
 // Server serves the REST API v1 and the staff dashboard.
@@ -177,6 +179,14 @@ func (s *Server) apiRoutes() []route {
 		api("GET /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiGetSavedReply),
 		api("PATCH /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiPatchSavedReply),
 		api("DELETE /api/v1/workspaces/{ws}/saved-replies/{id}", s.apiDeleteSavedReply),
+		api("GET /api/v1/stats", s.apiStats),
+		api("GET /api/v1/webhooks", s.apiListWebhooks),
+		api("POST /api/v1/webhooks", s.apiCreateWebhook),
+		api("GET /api/v1/webhooks/{id}", s.apiGetWebhook),
+		api("PATCH /api/v1/webhooks/{id}", s.apiPatchWebhook),
+		api("DELETE /api/v1/webhooks/{id}", s.apiDeleteWebhook),
+		api("GET /api/v1/webhooks/{id}/deliveries", s.apiWebhookDeliveries),
+		api("POST /api/v1/webhooks/{id}/test", s.apiTestWebhook),
 		{"GET /api/v1/openapi.json", s.common(http.HandlerFunc(s.apiOpenAPI))},
 		// Everything else under /api/ answers in JSON too (404, or 405 with Allow).
 		{"/api/", s.common(http.HandlerFunc(s.apiFallback))},
@@ -197,6 +207,8 @@ func (s *Server) dashboardRoutes() []route {
 		page("POST /logout", s.logout),
 		page("GET /{$}", s.listPage),
 		page("GET /tickets/{id}", s.ticketPage),
+		page("GET /reports", s.reportsPage),
+		page("GET /reports/{table}", s.reportsCSV),
 		page("POST /tickets/{id}/status", s.postStatus),
 		page("POST /tickets/{id}/priority", s.postPriority),
 		page("POST /tickets/{id}/assignee", s.postAssignee),
@@ -225,6 +237,11 @@ func (s *Server) dashboardRoutes() []route {
 		admin("POST /admin/saved-replies/{id}/delete", s.postDeleteSavedReply),
 		admin("GET /admin/settings", s.settingsPage),
 		admin("POST /admin/settings", s.postSettings),
+		admin("GET /admin/sla", s.slaPage),
+		admin("POST /admin/sla", s.postSLA),
+		admin("GET /admin/webhooks", s.webhooksPage),
+		admin("POST /admin/webhooks", s.postWebhook),
+		admin("POST /admin/webhooks/{id}/{action}", s.postWebhookAction),
 		{"GET /static/", s.common(s.staticHandler())},
 	}
 }

@@ -21,7 +21,7 @@ var templateFS embed.FS
 
 // pageNames are the dashboard's pages; each templates/NAME.html defines "content" for the
 // shared layout.
-var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "workspace", "saved_replies", "settings", "helpdesk"}
+var pageNames = []string{"login", "list", "ticket", "accounts", "tokens", "password", "error", "workspace", "saved_replies", "settings", "helpdesk", "webhooks", "sla", "reports"}
 
 // page is what every template gets; Body holds the page's own data.
 type page struct {
@@ -111,6 +111,10 @@ var flashes = map[string]string{
 	"bulk":             "The chosen tickets were changed.",
 	"bulk_partial":     "Some of the chosen tickets could not be changed (already so, or not allowed); the others were.",
 	"account":          "Account created.",
+	"sla_saved":        "SLA settings saved. New targets apply to tickets from their next change on.",
+	"webhook_test":     "Test event queued; it appears in the log below once sent.",
+	"webhook_saved":    "Endpoint saved.",
+	"webhook_gone":     "Endpoint removed.",
 	"account_gone":     "Account deleted.",
 	"account_role":     "Role changed. That account was signed out everywhere.",
 	"account_password": "Password reset. That account was signed out everywhere.",
@@ -164,6 +168,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"wsLabel":      wsLabel,
 		"scopes":       func() []core.Scope { return []core.Scope{core.ScopeRead, core.ScopeWrite, core.ScopeAdmin} },
 		"deref":        func(t *time.Time) time.Time { return *t },
+		"slaLine":      func(t core.Ticket) string { return t.SLA.Line(s.clock.Now()) },
+		"slaBreached": func(t core.Ticket) bool {
+			now := s.clock.Now()
+			return t.SLA.FirstResponse(now).Breached || t.SLA.Resolution(now).Breached
+		},
 		"strp": func(p *string) string {
 			if p == nil {
 				return ""

@@ -87,8 +87,13 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			log.Warn("DISCORD_PUBLIC_KEY is set but DISCORD_BOT_TOKEN is not: /discord/interactions stays off, since tickets need the bot to post their threads")
 		}
 	}
+	hooks, err := newWebhooks(cfg, d.store, d.dispatcher, log)
+	if err != nil {
+		return nil, err
+	}
 	w, err := web.New(web.Config{
-		Service: d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
+		Webhooks: hooks,
+		Service:  d.svc, Accounts: accounts, Throttle: d.throttle, Log: log, SecureCookies: cfg.SecureCookies,
 		TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, Names: d.names,
 		Slack:   slackSignIn(cfg.Slack, slackRoles),
 		Discord: discordSignIn(cfg.Discord, discordRoles),

@@ -14,7 +14,7 @@ import (
 
 // createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the number,
 // the ticket, its "created" change and its ticket.opened event (and its copy for a linked
-// workspace's platform, see linkedPlatform) travel as one multi-statement
+// workspace's platform, see linkedPlatform, and its webhook twin) travel as one multi-statement
 // batch. Opening tickets is the hot path, and every open in a workspace waits for the
 // workspace's counter row: sent statement by statement, that lock is held across several
 // network round trips; in one batch it is held only while the server runs the batch and
@@ -26,8 +26,9 @@ SET @tb_number = LAST_INSERT_ID();
 INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
   assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
-  category_id, category_name, created_at, updated_at, status_changed_at)
-  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  category_id, category_name, created_at, updated_at, status_changed_at,
+  sla_first_due, sla_resolve_due, sla_first_alert_at, sla_resolve_alert_at, sla_paused_since, sla_next_due)
+  VALUES (?, @tb_number, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SET @tb_ticket = LAST_INSERT_ID();
 %s
 INSERT INTO ticket_changes (ticket_id, actor_id, actor_name, field, from_value, to_value, note, at)
@@ -39,6 +40,10 @@ INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, act
   attempts, next_attempt_at, last_error, platform)
   SELECT ?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '', SUBSTRING_INDEX(l.staff_workspace, ':', 1)
   FROM workspace_links l WHERE l.workspace = ? AND SUBSTRING_INDEX(l.staff_workspace, ':', 1) <> ?;
+INSERT INTO outbox_events (kind, workspace, ticket_id, message_id, actor_id, actor_name, changes, created_at,
+  attempts, next_attempt_at, last_error, platform)
+  SELECT ?, ?, @tb_ticket, 0, ?, ?, ?, ?, 0, ?, '', 'webhook' FROM DUAL
+  WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE workspace IN (?, '') AND active = 1);
 SELECT @tb_ticket, @tb_number;
 COMMIT`
 
@@ -67,13 +72,16 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		r.Workspace, r.Status, r.Priority,
 		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
 		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
-		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt}
+		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt,
+		r.SLAFirstDue, r.SLAResolveDue, r.SLAFirstAlertAt, r.SLAResolveAlertAt, r.SLAPausedSince, r.SLANextDue}
 	args = append(append(args, answerArgs...),
 		nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
 		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
 		// the same event for the platform of a workspace that staffs this one (links.go)
 		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
-		ev.Workspace, string(nt.Workspace.Platform))
+		ev.Workspace, string(nt.Workspace.Platform),
+		// the webhook twin (see writeWebhookTwin), written only while an endpoint wants it
+		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt, ev.Workspace)
 	leave, err := s.gate.Enter(ctx, core.DepDatabase)
 	if err != nil {
 		return 0, 0, err

@@ -75,6 +75,8 @@ func listIndex(f core.ListFilter) string {
 		}
 	case f.Sort == core.SortUpdated:
 		b.WriteString("updated")
+	case f.Sort == core.SortDue && !reporter && !assignee:
+		b.WriteString("due_id")
 	default:
 		b.WriteString("id")
 	}
@@ -94,6 +96,8 @@ func byPriority(f core.ListFilter) bool {
 	switch {
 	case f.Sort == core.SortPriority:
 		return true
+	case f.Sort == core.SortDue:
+		return false // no index has priority before the due time: the priority is filtered
 	case len(f.Priorities) == 0:
 		return false
 	case f.Sort == core.SortUpdated:
@@ -134,6 +138,8 @@ func planList(f core.ListFilter) listPlan {
 		p.merge = priorityOrder() + " DESC, id DESC"
 	case core.SortUpdated:
 		p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
+	case core.SortDue:
+		p.order, p.merge = "sla_next_due ASC, id ASC", "sla_next_due ASC, id ASC"
 	}
 	index := listIndex(f)
 	split := byPriority(f)
@@ -145,6 +151,9 @@ func planList(f core.ListFilter) listPlan {
 			args: append(append([]any(nil), args...), string(st))}
 		if f.After.ID > 0 {
 			switch f.Sort {
+			case core.SortDue:
+				d := stamp(f.After.Due)
+				base = base.and("(sla_next_due > ? OR (sla_next_due = ? AND id > ?))", d, d, f.After.ID)
 			case core.SortUpdated:
 				u := stamp(f.After.Updated)
 				// The leading bound is what the index range reads (an OR alone lets SQLite
@@ -257,10 +266,10 @@ func (s *Store) sql(p listPlan) (string, []any) {
 	// MariaDB, whose memory tables hold no TEXT). The page's rows are read by id after.
 	parts := make([]string, len(p.ranges))
 	for i, r := range p.ranges {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority"), i)
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority, sla_next_due"), i)
 		args = append(args, r.args...)
 	}
-	qualified := strings.NewReplacer("updated_at", "t.updated_at", "id DESC", "t.id DESC", "CASE priority", "CASE t.priority").Replace(p.merge)
+	qualified := strings.NewReplacer("updated_at", "t.updated_at", "sla_next_due", "t.sla_next_due", "id DESC", "t.id DESC", "id ASC", "t.id ASC", "CASE priority", "CASE t.priority").Replace(p.merge)
 	return fmt.Sprintf("SELECT t.* FROM (SELECT * FROM (%s) AS u ORDER BY %s LIMIT %d) AS pg JOIN tickets t ON t.id = pg.id ORDER BY %s",
 		strings.Join(parts, " UNION ALL "), p.merge, p.limit, qualified), args
 }

@@ -112,6 +112,8 @@ func migrations() []*gormigrate.Migration {
 		migrateCategories(),
 		migrateHoursSettings(),
 		migrateListShapes(),
+		migrateWebhooks(),
+		migrateSLA(),
 	}
 }
 

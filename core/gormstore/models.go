@@ -46,6 +46,42 @@ type ticketRow struct {
 	Reminded        bool
 	CSATAskedAt     *time.Time `gorm:"column:csat_asked_at"`
 	Rating          int
+	// The SLA clock (core.SLAClock).
+	FirstResponseAt   *time.Time
+	ResolvedAt        *time.Time
+	SLAPausedNS       int64      `gorm:"column:sla_paused_ns"`
+	SLAPausedSince    *time.Time `gorm:"column:sla_paused_since"`
+	SLAFirstDue       *time.Time `gorm:"column:sla_first_due"`
+	SLAResolveDue     *time.Time `gorm:"column:sla_resolve_due"`
+	SLAFirstAlertAt   *time.Time `gorm:"column:sla_first_alert_at"`
+	SLAResolveAlertAt *time.Time `gorm:"column:sla_resolve_alert_at"`
+	SLANextDue        time.Time  `gorm:"column:sla_next_due"`
+}
+
+// slaColumns are the ticket columns of the SLA clock, for updates that name their columns.
+var slaColumns = []string{"first_response_at", "resolved_at", "sla_paused_ns", "sla_paused_since",
+	"sla_first_due", "sla_resolve_due", "sla_first_alert_at", "sla_resolve_alert_at", "sla_next_due"}
+
+func (r *ticketRow) setSLA(c core.SLAClock) {
+	p := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		v := stamp(*t)
+		return &v
+	}
+	r.FirstResponseAt, r.ResolvedAt = p(c.FirstResponseAt), p(c.ResolvedAt)
+	r.SLAPausedNS, r.SLAPausedSince = int64(c.Paused), p(c.PausedSince)
+	r.SLAFirstDue, r.SLAResolveDue = p(c.FirstDue), p(c.ResolveDue)
+	r.SLAFirstAlertAt, r.SLAResolveAlertAt = p(c.FirstAlertAt), p(c.ResolveAlertAt)
+	r.SLANextDue = stamp(c.NextDue())
+}
+
+func (r ticketRow) sla() core.SLAClock {
+	return core.SLAClock{FirstResponseAt: utcPtr(r.FirstResponseAt), ResolvedAt: utcPtr(r.ResolvedAt),
+		Paused: time.Duration(r.SLAPausedNS), PausedSince: utcPtr(r.SLAPausedSince),
+		FirstDue: utcPtr(r.SLAFirstDue), ResolveDue: utcPtr(r.SLAResolveDue),
+		FirstAlertAt: utcPtr(r.SLAFirstAlertAt), ResolveAlertAt: utcPtr(r.SLAResolveAlertAt)}
 }
 
 func (ticketRow) TableName() string { return "tickets" }
@@ -150,6 +186,7 @@ type settingsRow struct {
 	CSATOff            bool   `gorm:"column:csat_off"`
 	Hours              string // JSON of core.HoursSpec; "" always open
 	TranscriptChannel  string
+	SLA                string    `gorm:"column:sla"` // JSON of core.SLAPolicy; "" none
 	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 }
 
@@ -189,7 +226,7 @@ func parseWorkspace(s string) core.Workspace {
 }
 
 func toTicketRow(t core.Ticket) ticketRow {
-	return ticketRow{
+	r := ticketRow{
 		ID: t.ID, Workspace: t.Workspace.String(), Number: t.Number,
 		Title: t.Title, Description: t.Description,
 		Status: string(t.Status), Priority: string(t.Priority),
@@ -202,6 +239,8 @@ func toTicketRow(t core.Ticket) ticketRow {
 		CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 		StatusChangedAt: stampPtr(t.StatusChangedAt), Reminded: t.Reminded, CSATAskedAt: utcPtr(t.CSATAskedAt), Rating: t.Rating,
 	}
+	r.setSLA(t.SLA)
+	return r
 }
 
 func (r ticketRow) core() core.Ticket {
@@ -221,6 +260,7 @@ func (r ticketRow) core() core.Ticket {
 	if r.StatusChangedAt != nil {
 		t.StatusChangedAt = r.StatusChangedAt.UTC()
 	}
+	t.SLA = r.sla()
 	return t
 }
 
@@ -359,6 +399,11 @@ func (r settingsRow) core() core.Settings {
 		_ = json.Unmarshal([]byte(r.RequestChannels), &st.RequestChannels) // written by toSettingsRow
 	}
 	st.TranscriptChannel = r.TranscriptChannel
+	if r.SLA != "" {
+		if p, err := core.ParseSLAPolicy([]byte(r.SLA)); err == nil {
+			st.SLA = p
+		}
+	}
 	if r.Hours != "" {
 		// Written by toSettingsRow from validated hours; a zone the running binary does not
 		// know (it has its own tzdata) leaves the workspace always open rather than broken.
@@ -386,7 +431,7 @@ func toSettingsRow(st core.Settings, now time.Time) settingsRow {
 		StaffGroup: st.StaffGroup, RequestChannels: rc, Replies: string(st.Replies), Name: st.Name,
 		ReminderAfter: int64(st.ReminderAfter), CloseWaitingAfter: int64(st.CloseWaitingAfter),
 		CloseResolvedAfter: int64(st.CloseResolvedAfter), CSATOff: st.CSATOff, Hours: hours,
-		TranscriptChannel: st.TranscriptChannel, UpdatedAt: now}
+		TranscriptChannel: st.TranscriptChannel, SLA: slaText(st.SLA), UpdatedAt: now}
 }
 
 func (r accountRow) core() core.Account {
@@ -407,4 +452,16 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	v := t.UTC()
 	return &v
+}
+
+// slaText is a policy as stored: JSON, or "" for none.
+func slaText(p core.SLAPolicy) string {
+	if len(p) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -17,7 +17,10 @@ func (s *Store) writeEvent(tx *gorm.DB, e core.Event) error {
 	if err != nil {
 		return err
 	}
-	return tx.Create(&row).Error
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	return s.writeWebhookTwin(tx, e)
 }
 
 // claimCandidates selects due, unleased, undelivered events that are the oldest undelivered

@@ -47,7 +47,7 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 			Columns: []clause.Column{{Name: "workspace"}},
 			DoUpdates: clause.AssignmentColumns([]string{"triage_channel", "support_channel", "staff_group",
 				"request_channels", "replies", "name", "reminder_after", "close_waiting_after", "close_resolved_after",
-				"csat_off", "hours", "transcript_channel", "updated_at"}),
+				"csat_off", "hours", "transcript_channel", "sla", "updated_at"}),
 		}).Create(&row).Error
 		if err != nil {
 			return err
@@ -66,6 +66,7 @@ func (s *Store) SaveSettings(ctx context.Context, st core.Settings, by core.User
 			{"csat", strconv.FormatBool(!old.CSATOff), strconv.FormatBool(!row.CSATOff)},
 			{"hours", old.Hours, row.Hours},
 			{"transcript_channel", old.TranscriptChannel, row.TranscriptChannel},
+			{"sla", old.SLA, row.SLA},
 		} {
 			if c[1] != c[2] {
 				changes = append(changes, core.Change{Actor: by, Field: c[0], From: c[1], To: c[2], At: now})

@@ -231,10 +231,10 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 			t.StatusChangedAt, t.Reminded = t.UpdatedAt, false
 		}
 		nr := toTicketRow(t)
-		err = tx.Model(&nr).Select(
+		err = tx.Model(&nr).Select(append([]string{
 			"title", "description", "status", "priority", "reporter_id", "reporter_name",
 			"assignee_id", "assignee_name", "origin_channel", "thread_channel", "thread_id",
-			"card_id", "status_note", "updated_at", "status_changed_at", "reminded", "csat_asked_at").Updates(&nr).Error
+			"card_id", "status_note", "updated_at", "status_changed_at", "reminded", "csat_asked_at"}, slaColumns...)).Updates(&nr).Error
 		if err != nil {
 			return err
 		}
