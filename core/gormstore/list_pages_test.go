@@ -65,6 +65,7 @@ func reference(all []core.Ticket, f core.ListFilter) []int64 {
 			f.Reporter != "" && tk.Reporter.ID != f.Reporter,
 			len(core.AssigneeSet(f)) > 0 && !slices.Contains(core.AssigneeSet(f), tk.Assignee.ID),
 			f.Unassigned && tk.Assignee.ID != "",
+			f.Category != 0 && tk.CategoryID != f.Category,
 			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, tk.Status),
 			len(f.Priorities) > 0 && !slices.Contains(f.Priorities, tk.Priority):
 			continue
