@@ -47,7 +47,7 @@ func TestListPagesMatchTheirFilter(t *testing.T) {
 					break
 				}
 				last := page[len(page)-1]
-				f.After = core.ListCursor{ID: last.ID, Updated: last.UpdatedAt, Priority: last.Priority}
+				f.After = core.CursorAfter(last, f.Sort)
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("got %d tickets, want %d (first difference at %d)", len(got), len(want), firstDiff(got, want))
@@ -82,6 +82,11 @@ func reference(all []core.Ticket, f core.ListFilter) []int64 {
 			if c := cmp.Compare(b.Priority.Rank(), a.Priority.Rank()); c != 0 {
 				return c
 			}
+		case core.SortDue: // soonest first, then the oldest ticket
+			if c := a.SLA.NextDue().Compare(b.SLA.NextDue()); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 		return cmp.Compare(b.ID, a.ID)
 	})

@@ -24,6 +24,23 @@ const (
 	planPage    = 10
 )
 
+// planDue is ticket n's next SLA due time, its first-response due time as the store keeps it
+// beside the clock: none (core.NoDue) for half, else a time spread over a week.
+func planDue(n int) time.Time {
+	if d := planFirstDue(n); d != nil {
+		return *d
+	}
+	return core.NoDue
+}
+
+func planFirstDue(n int) *time.Time {
+	if n%2 == 0 {
+		return nil
+	}
+	d := stamp(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n*104729%10080) * time.Minute))
+	return &d
+}
+
 // planCategory is ticket n's category: none for a third, else one of 1…6, each of one
 // workspace as a real category is (category c belongs to workspace T((c-1)%3)).
 func planCategory(n int) int {
@@ -45,7 +62,7 @@ func genTickets(t *testing.T, s *Store) {
 		var vals []string
 		var args []any
 		for n := start; n < start+batch; n++ {
-			vals = append(vals, "(?, ?, ?, '', ?, ?, ?, '', ?, '', '', '', '', '', '', ?, ?, ?)")
+			vals = append(vals, "(?, ?, ?, '', ?, ?, ?, '', ?, '', '', '', '', '', '', ?, ?, ?, ?, ?)")
 			at := base.Add(time.Duration(n) * time.Minute)
 			assignee := ""
 			if n%3 != 0 {
@@ -53,11 +70,11 @@ func genTickets(t *testing.T, s *Store) {
 			}
 			args = append(args, fmt.Sprintf("slack:T%d", n%3), n+1, fmt.Sprintf("ticket %d about vpn", n),
 				string(statuses[n/7%5]), string(prios[n/11%4]), fmt.Sprintf("R%d", n%40), assignee,
-				at, at.Add(time.Duration(n*7919%planTickets)*time.Second), planCategory(n))
+				at, at.Add(time.Duration(n*7919%planTickets)*time.Second), planCategory(n), planFirstDue(n), stamp(planDue(n)))
 		}
 		q := `INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id,
 			reporter_name, assignee_id, assignee_name, origin_channel, thread_channel, thread_id, card_id,
-			status_note, created_at, updated_at, category_id) VALUES ` + strings.Join(vals, ", ")
+			status_note, created_at, updated_at, category_id, sla_first_due, sla_next_due) VALUES ` + strings.Join(vals, ", ")
 		if err := s.db.WithContext(ctx).Exec(q, args...).Error; err != nil {
 			t.Fatalf("generate tickets: %v", err)
 		}

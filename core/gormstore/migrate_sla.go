@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
+
+	"github.com/ticketbot/ticketbot/core"
 )
 
 // migrateSLA adds the tickets' SLA clocks (with indexes on the next alert times, which the
@@ -19,6 +21,14 @@ func migrateSLA() *gormigrate.Migration {
 			for _, col := range []string{"FirstResponseAt", "ResolvedAt", "SLAPausedNS", "SLAPausedSince",
 				"SLAFirstDue", "SLAResolveDue", "SLAFirstAlertAt", "SLAResolveAlertAt", "SLANextDue"} {
 				if err := m.AddColumn(&v11Ticket{}, col); err != nil {
+					return err
+				}
+			}
+			// SQLite keeps the column's default as text, which never equals a bound time: give
+			// the tickets already there core.NoDue the way every write does, so the due sort's
+			// cursor pages through them. (MySQL's DATETIME default is the same value.)
+			if tx.Dialector.Name() == "sqlite" {
+				if err := tx.Exec("UPDATE tickets SET sla_next_due = ?", stamp(core.NoDue)).Error; err != nil {
 					return err
 				}
 			}
