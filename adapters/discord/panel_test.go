@@ -36,6 +36,14 @@ func TestCategoryPanel(t *testing.T) {
 			s := newStack(t, stackOptions{backend: be})
 			s.setup()
 			admin := core.Actor{User: core.UserRef{ID: s.admin.ID, Name: s.admin.Name}, Role: core.RoleAdmin, Workspace: s.ws()}
+			t.Run("per_category without categories is refused", func(t *testing.T) {
+				ch := discordtest.ID()
+				r := s.command(s.admin, "ticket-admin", "panel", discordtest.Opt{Name: "channel", Type: 7, Value: ch},
+					discordtest.Opt{Name: "per_category", Type: 5, Value: true})
+				if !strings.Contains(r.Data.Content, "no categories yet") || len(s.api.MessagesIn(ch)) != 0 {
+					t.Fatalf("reply = %q, messages %+v", r.Data.Content, s.api.MessagesIn(ch))
+				}
+			})
 			c := vpnCategory()
 			name, other := c.Name, "Printers"
 			vpn, err := s.svc.CreateCategory(t.Context(), admin, s.ws(), core.CategoryInput{Name: &name, Questions: &c.Questions})
