@@ -239,7 +239,7 @@ func TestHelpListsWhatTheCallerMayRunOnTheirSurface(t *testing.T) {
 	}{
 		{"text, requester", slack, core.RoleRequester, []string{"/ticket new [TEXT] — ", "/ticket status N STATUS [note] — "}, []string{"/ticket claim", "/ticket setup", "panel"}},
 		{"text, admin", slack, core.RoleAdmin, []string{"/ticket setup [#channel] [staff @group] [requests #channel] [auto] [replies all|notes] — ", "/ticket note N TEXT — "}, []string{"panel"}},
-		{"options, admin", discord, core.RoleAdmin, []string{"/ticket-admin setup [channel:] [staff_channel:] [staff_role:] [transcript_channel:] — ", "/ticket-admin panel [channel:] — ", "/ticket open [title:] [description:] [priority:] [category:] — ", "/ticket help — "}, []string{"replies"}},
+		{"options, admin", discord, core.RoleAdmin, []string{"/ticket-admin setup [channel:] [staff_channel:] [staff_role:] [transcript_channel:] — ", "/ticket-admin panel [channel:] [per_category:] — post an \"Open a ticket\" button, or one per category", "/ticket open [title:] [description:] [priority:] [category:] — ", "/ticket help — "}, []string{"replies"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			help := reg.Help(tt.req, tt.role)

@@ -26,6 +26,8 @@ type Reply struct {
 	Categories []core.Category
 	// Panel asks the adapter to post the "Open a ticket" panel into this channel.
 	Panel string
+	// PanelCategories, when set, asks for one button per category on that panel (at most 25).
+	PanelCategories []core.Category
 	// Error is set when the reply reports a failure: its code and, for invalid input, the
 	// field at fault (a modal shows it beside that field).
 	Error *ReplyError

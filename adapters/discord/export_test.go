@@ -19,3 +19,6 @@ var FixedThread = thread{ThreadID: "1100000000000000003", CardID: "1100000000000
 
 // CategoryModal exposes categoryModal to the tests.
 var CategoryModal = categoryModal
+
+// PanelMessage exposes panelMessage to the tests.
+var PanelMessage = panelMessage

@@ -185,15 +185,15 @@ func (a *Adapter) onCommand(ctx context.Context, o *outcome, req bot.Request, m 
 	req.Command = c
 	reply := a.dispatch(ctx, o, req)
 	if reply.Panel != "" && reply.Error == nil {
-		return a.postPanel(ctx, req, reply.Panel)
+		return a.postPanel(ctx, req, reply.Panel, reply.PanelCategories)
 	}
 	return replyResponse(reply)
 }
 
 // postPanel posts the "Open a ticket" panel into channel (the panel command, whose role the
 // dispatcher checked).
-func (a *Adapter) postPanel(ctx context.Context, req bot.Request, channel string) *discordgo.InteractionResponse {
-	if _, err := a.api.SendMessage(ctx, channel, panelMessage()); err != nil {
+func (a *Adapter) postPanel(ctx context.Context, req bot.Request, channel string, cats []core.Category) *discordgo.InteractionResponse {
+	if _, err := a.api.SendMessage(ctx, channel, panelMessage(cats)); err != nil {
 		a.log.Warn("discord: could not post the panel", "guild", req.Workspace.ExternalID, "channel", channel, "err", err)
 		return ephemeral(fmt.Sprintf("I couldn't post in %s: check that I may view the channel and send messages there.", channelMention(channel)))
 	}
@@ -205,6 +205,15 @@ func (a *Adapter) onComponent(ctx context.Context, o *outcome, req bot.Request, 
 	case id == customPanelOpen:
 		req.Command = bot.Command{Name: "open", Args: bot.Args{}}
 		return replyResponse(a.dispatch(ctx, o, req))
+	case id == customPlainForm:
+		return modalResponse()
+	case strings.HasPrefix(id, customPanelCategory):
+		return a.categoryForm(ctx, o, req, m, strings.TrimPrefix(id, customPanelCategory))
+	case id == customCategoryPick:
+		if len(d.Values) == 0 || d.Values[0] == pickOther {
+			return modalResponse()
+		}
+		return a.categoryForm(ctx, o, req, m, d.Values[0])
 	case strings.HasPrefix(id, customJoinPrefix):
 		n, err := strconv.ParseInt(strings.TrimPrefix(id, customJoinPrefix), 10, 64)
 		if err != nil || n <= 0 {

@@ -61,6 +61,9 @@ func replyResponse(r bot.Reply) *discordgo.InteractionResponse {
 		if r.Category != nil {
 			return categoryModal(*r.Category)
 		}
+		if len(r.Categories) > 0 {
+			return categoryPicker(r.Categories)
+		}
 		return modalResponse()
 	}
 	return &discordgo.InteractionResponse{
@@ -277,17 +280,6 @@ func noticeMessage(t core.Ticket) *discordgo.MessageSend {
 			t.Number, escapeText(truncate(t.Title, 200)), bot.PriorityLabel(t.Priority), userMention(t.Reporter.ID)), maxContent),
 		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{CustomID: customJoinPrefix + strconv.FormatInt(t.ID, 10), Label: fmt.Sprintf("Join ticket #%d", t.Number), Style: discordgo.SecondaryButton},
-		}}},
-		AllowedMentions: noMentions(),
-	}
-}
-
-// panelMessage is the "Open a ticket" panel posted by /ticket-admin panel.
-func panelMessage() *discordgo.MessageSend {
-	return &discordgo.MessageSend{
-		Content: "Need help from the helpdesk? Press the button to open a ticket: you get a private thread with the team.",
-		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{CustomID: customPanelOpen, Label: "Open a ticket", Style: discordgo.PrimaryButton},
 		}}},
 		AllowedMentions: noMentions(),
 	}
