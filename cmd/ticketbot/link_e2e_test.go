@@ -120,8 +120,8 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 		t.Errorf("someone who is not Slack staff changed a Discord ticket: %s", got)
 	}
 
-	// Waiting for the idle outbox before the scans: every copy has gone out.
-	waitIdle(t, r)
+	// Waiting for the empty outbox before the scans: every copy has gone out.
+	waitOutboxEmpty(t, r)
 	r.dapi.AssertNoLeaks(t, []string{private, r.support}, "their token leaked")
 	r.slack.AssertNoLeaks(t, []string{"CGENERAL"}, "their token leaked")
 	r.assertNoCrossMentions(
@@ -138,22 +138,6 @@ func messageStrings(m slacktest.Message) []string {
 	var blocks any
 	_ = json.Unmarshal(m.Blocks, &blocks)
 	return append([]string{m.Text}, slacktest.Strings(blocks)...)
-}
-
-// waitIdle waits until neither fake has been called for a moment.
-func waitIdle(t *testing.T, r *linkRig) {
-	t.Helper()
-	quiet := func() bool {
-		n1, n2 := len(r.slack.Calls()), len(r.dapi.Calls())
-		time.Sleep(300 * time.Millisecond)
-		return n1 == len(r.slack.Calls()) && n2 == len(r.dapi.Calls())
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for !quiet() {
-		if time.Now().After(deadline) {
-			t.Fatal("the fakes never went quiet")
-		}
-	}
 }
 
 // Link codes: valid 15 minutes (an injected clock), once; an unknown, used or expired code,
