@@ -92,7 +92,13 @@ func TestEventStreams(t *testing.T) {
 
 	t.Run("a change through the API reaches the stream as an id", func(t *testing.T) {
 		wantStatus(t, h.api(http.MethodPatch, fmt.Sprintf("/api/v1/tickets/%d", one.ID), "-", `{"priority":"high"}`), http.StatusOK)
-		if got, want := queue.next(t, isData), fmt.Sprintf(`data: {"id":%d}`, one.ID); got != want {
+		got := queue.next(t, isData)
+		if got == fmt.Sprintf(`data: {"id":%d}`, two.ID) {
+			// Ticket two's opening is published after its commit, and may reach the queue
+			// stream just after it opened (it comes before any later change: one publisher).
+			got = queue.next(t, isData)
+		}
+		if want := fmt.Sprintf(`data: {"id":%d}`, one.ID); got != want {
 			t.Errorf("queue stream: %q, want %q", got, want)
 		}
 		wantStatus(t, h.api(http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/messages", two.ID), "-", `{"content":"a reply"}`), http.StatusCreated)
