@@ -93,9 +93,10 @@ type planShape struct {
 	name string
 	f    core.ListFilter
 	// personBound: a reporter's tickets assigned to one assignee sorted by update or
-	// priority are sorted per range, and a person's tickets filtered by priority and sorted
-	// by update are filtered: the rows read are that pair's (or person's) tickets of the
-	// status, not a page.
+	// priority, and a person's tickets sorted by SLA due time, are sorted per range; a
+	// person's tickets filtered by priority and sorted by update, and any list filtered by
+	// priority and sorted by due time, are filtered: the rows read are that pair's (or
+	// person's, or status's) tickets, not a page.
 	personBound bool
 }
 
@@ -108,6 +109,7 @@ func planShapes() []planShape {
 		core.SortCreated:  {ID: planTickets / 2},
 		core.SortUpdated:  {ID: planTickets / 2, Updated: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)},
 		core.SortPriority: {ID: planTickets / 2, Priority: core.PriorityNormal},
+		core.SortDue:      {ID: planTickets / 2, Due: time.Date(2026, 2, 4, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, w := range []core.Workspace{{}, ws} {
 		for _, person := range []string{"", "reporter", "assignee", "unassigned", "both", "linked"} {
@@ -140,7 +142,9 @@ func planShapes() []planShape {
 							name: fmt.Sprintf("ws=%v/%s/statuses=%d/%s/%s", !w.IsZero(), person, len(sts), sort, page),
 							f:    f,
 							personBound: person == "both" && sort != core.SortCreated ||
-								personal && sort == core.SortUpdated && len(f.Priorities) > 0,
+								personal && sort == core.SortUpdated && len(f.Priorities) > 0 ||
+								personal && sort == core.SortDue ||
+								sort == core.SortDue && len(f.Priorities) > 0,
 						})
 					}
 				}
