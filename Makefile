@@ -8,8 +8,9 @@ export GOTOOLCHAIN := go1.27.3
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB      := https://vuln.go.dev
 # The main module and the modules that keep test and benchmark tools out of its go.mod:
-# bench/ (tbbench, with vegeta) and browser/ (the dashboard's Chromium test, with chromedp).
-MODULES     := . bench browser
+# cmd/tbbench (make bench, with vegeta) and adapters/web/browser (the dashboard's Chromium test,
+# with chromedp).
+MODULES     := . cmd/tbbench adapters/web/browser
 FUZZTIME    ?= 10s
 
 # each runs a command in every module, going on after a failure and failing at the end.
@@ -38,26 +39,26 @@ test-race:
 
 ## fuzz: every Fuzz* function in the repository for FUZZTIME each (default 10s)
 fuzz:
-	GO=$(GO) FUZZTIME=$(FUZZTIME) MODULES="$(MODULES)" scripts/fuzz
+	GO=$(GO) FUZZTIME=$(FUZZTIME) MODULES="$(MODULES)" .ci/fuzz
 
 ## bench: measure against the local MariaDB and Redis; prints "bench: NAME VALUE UNIT" lines.
 ## BENCHFLAGS passes flags: -suite scale, -scale-messages 5 (5M messages), -scale-tickets 10000000
 bench:
-	cd bench && $(GO) run . $(BENCHFLAGS)
+	cd cmd/tbbench && $(GO) run . $(BENCHFLAGS)
 
 ## build: a static binary in bin/ (no cgo needed: SQLite is pure Go)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags timetzdata -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ticketbot
 
 ## image: the container image $(IMAGE), FROM scratch, from the binary of `make build`, with podman
-## or buildah (no daemon, no base image to pull); `docker build .` uses the multi-stage Dockerfile
+## or buildah (no daemon, no base image to pull); `docker build -f docs/deploy/Dockerfile .` is the multi-stage build
 image: build
 	@test -n "$(BUILDER)" || { echo "make image needs podman or buildah (apt-get install podman); or run: docker build -t ticketbot ." >&2; exit 1; }
 	@test -r /etc/ssl/certs/ca-certificates.crt || { echo "make image needs the CA bundle /etc/ssl/certs/ca-certificates.crt (apt-get install ca-certificates)" >&2; exit 1; }
 	rm -rf bin/image && mkdir -p bin/image/data
 	cp $(BIN) bin/image/ticketbot
 	cp /etc/ssl/certs/ca-certificates.crt bin/image/
-	$(BUILDER) build --format docker -f build/Containerfile.scratch -t $(IMAGE) bin/image
+	$(BUILDER) build --format docker -f docs/deploy/Containerfile.scratch -t $(IMAGE) bin/image
 
 ## manifests: regenerate docs/slack-manifest*.yaml from `ticketbot slack manifest` (a test fails when they are stale)
 manifests:

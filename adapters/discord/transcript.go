@@ -10,7 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/transcript"
+	"github.com/ticketbot/ticketbot/core/transcript"
 )
 
 // postTranscript posts the staff transcript of ticket t, closed by ev, as an HTML file into

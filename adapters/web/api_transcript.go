@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/transcript"
+	"github.com/ticketbot/ticketbot/core/transcript"
 )
 
 // apiTranscript serves GET /api/v1/tickets/{id}/transcript?format=html|md|json&variant=staff|requester:

@@ -14,13 +14,16 @@ import (
 // compose.yaml wires the bot to its database and Redis with variables ticketbot reads; a
 // renamed or misspelt variable would be silently ignored, so the test names it.
 func TestComposeFileSetsOnlyVariablesTicketbotReads(t *testing.T) {
-	raw, err := os.ReadFile("../../compose.yaml")
+	raw, err := os.ReadFile("../../docs/deploy/compose.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var f struct {
 		Services map[string]struct {
-			Build       string            `yaml:"build"`
+			Build       struct {
+				Context    string `yaml:"context"`
+				Dockerfile string `yaml:"dockerfile"`
+			} `yaml:"build"`
 			Environment map[string]string `yaml:"environment"`
 			DependsOn   map[string]any    `yaml:"depends_on"`
 		} `yaml:"services"`
@@ -29,7 +32,7 @@ func TestComposeFileSetsOnlyVariablesTicketbotReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	bot, ok := f.Services["ticketbot"]
-	if !ok || bot.Build != "." {
+	if !ok || bot.Build.Context != "../.." || bot.Build.Dockerfile != "docs/deploy/Dockerfile" {
 		t.Fatalf("no ticketbot service built from the Dockerfile: %+v", f.Services)
 	}
 	for _, dep := range []string{"db", "redis"} {

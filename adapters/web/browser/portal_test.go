@@ -169,5 +169,5 @@ func docsFile(t *testing.T, name string) string {
 	if !*updateScreenshot {
 		return ""
 	}
-	return filepath.Join("..", "docs", name)
+	return filepath.Join("..", "..", "..", "docs", name)
 }

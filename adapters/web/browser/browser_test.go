@@ -234,7 +234,7 @@ func TestBrowser(t *testing.T) {
 			if len(vp) == 0 {
 				vp = png
 			}
-			docs := filepath.Join("..", "docs")
+			docs := filepath.Join("..", "..", "..", "docs")
 			if err := os.MkdirAll(docs, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +332,7 @@ func TestBrowser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join("..", "docs", "dashboard-queue.png"), vp, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join("..", "..", "..", "docs", "dashboard-queue.png"), vp, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

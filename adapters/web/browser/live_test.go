@@ -220,7 +220,7 @@ func TestBrowserSavedViews(t *testing.T) {
 	}
 	if *updateScreenshot {
 		c.do(t, "show the views box", chromedp.Click(chromedp.CSS(`#views-manage summary`)), chromedp.WaitVisible(chromedp.ID("view-name")))
-		c.shot(t, "dashboard-views.png", filepath.Join("..", "docs", "dashboard-views.png"))
+		c.shot(t, "dashboard-views.png", filepath.Join("..", "..", "..", "docs", "dashboard-views.png"))
 	}
 	c.do(t, "rename it",
 		chromedp.Navigate(h.ts.URL+"/"),
