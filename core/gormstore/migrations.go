@@ -34,10 +34,16 @@ func MigrateLockName(db string) string {
 
 // Migrate applies the schema migrations that have not run yet; running it again is a no-op.
 // On MySQL a named lock serialises replicas that start at the same moment.
-// Errors: unavailable, internal.
+// A cancelled ctx stops it before it begins (the error wraps context.Canceled); once begun it
+// runs to its end, so SIGTERM at start-up never leaves a schema half changed (MySQL DDL is not
+// transactional) — and the SQLite migrator, which scans a nil row when its query is cancelled,
+// never sees a cancellation. Errors: unavailable, internal.
 func (s *Store) Migrate(ctx context.Context) error {
 	const op = "gormstore.Migrate"
-	db := s.db.WithContext(ctx)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	db := s.db.WithContext(context.WithoutCancel(ctx))
 	if !s.mysql {
 		opts := *gormigrate.DefaultOptions
 		opts.TableName = migrationTable

@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -221,5 +222,39 @@ func TestStoreUsesItsClock(t *testing.T) {
 	}
 	if !tk.CreatedAt.Equal(at) || !tk.UpdatedAt.Equal(at) {
 		t.Fatalf("times %v / %v, want %v", tk.CreatedAt, tk.UpdatedAt, at)
+	}
+}
+
+// SIGTERM at start-up cancels the context Migrate runs on. Cancelled before it begins, Migrate
+// says so (and the SQLite migrator, which scans a nil row when its query is cancelled, is never
+// reached: it panicked there); the schema is then migrated by the next start.
+func TestMigrateOnACancelledContextChangesNothing(t *testing.T) {
+	urls := map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return sqliteFileURL(t) },
+		"mysql":  func(t *testing.T) string { return coretest.MySQLURL(t) },
+	}
+	for name, mk := range urls {
+		t.Run(name, func(t *testing.T) {
+			u := mk(t)
+			s, err := gormstore.Open(context.Background(), u, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if err := s.Migrate(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Migrate(cancelled) = %v, want context.Canceled", err)
+			}
+			if _, err := s.PendingEvents(context.Background()); err == nil {
+				t.Fatal("the outbox table exists: a cancelled Migrate changed the schema")
+			}
+			if err := s.Migrate(context.Background()); err != nil {
+				t.Fatalf("Migrate after the cancelled one: %v", err)
+			}
+			if _, err := s.PendingEvents(context.Background()); err != nil {
+				t.Fatalf("after migrating: %v", err)
+			}
+		})
 	}
 }
