@@ -33,9 +33,10 @@ run: build
 test:
 	$(call each,$(GO) test -count=1 -timeout 20m ./...)
 
-## test-race: every package of every module (adapters and cmd included) under the race detector
+## test-race: every package of every module (adapters and cmd included) under the race detector,
+## on the embedded stores (TICKETBOT_TEST_SERVICES=embedded: the MariaDB/Redis variants run in `make test`)
 test-race:
-	$(call each,$(GO) test -count=1 -race -timeout 20m ./...)
+	$(call each,TICKETBOT_TEST_SERVICES=embedded $(GO) test -count=1 -race -timeout 20m ./...)
 
 ## fuzz: every Fuzz* function in the repository for FUZZTIME each (default 10s)
 fuzz:

@@ -24,7 +24,20 @@ const (
 	RedisEnv     = "TICKETBOT_TEST_REDIS_URL"
 	defaultMySQL = "mysql://root@127.0.0.1:3306/test"
 	defaultRedis = "redis://127.0.0.1:6379/15"
+	// ServicesEnv=embedded runs the embedded variants (SQLite, in-process state) only: tests
+	// that need MySQL or Redis skip, under CI too. `make test-race` sets it — its pass looks
+	// for data races in ticketbot's own code, which the MySQL/Redis variants of `make test`
+	// already ran without the detector's 5-10x slowdown.
+	ServicesEnv = "TICKETBOT_TEST_SERVICES"
 )
+
+// skipUnlessServices skips tb when ServicesEnv says this pass runs the embedded stores only.
+func skipUnlessServices(tb testing.TB, what string) {
+	tb.Helper()
+	if os.Getenv(ServicesEnv) == "embedded" {
+		tb.Skipf("%s=embedded: this pass runs without %s", ServicesEnv, what)
+	}
+}
 
 // unreachable remembers, per server URL, why it could not be reached, so a missing server
 // costs one dial timeout per test binary rather than one per test.
@@ -35,6 +48,7 @@ var unreachable sync.Map // string → error
 // and returns its mysql:// URL. An unreachable server skips the test, or fails it when CI=true.
 func MySQLURL(tb testing.TB) string {
 	tb.Helper()
+	skipUnlessServices(tb, "MySQL")
 	raw := envOr(MySQLEnv, defaultMySQL)
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "mysql" || u.Host == "" {
@@ -91,6 +105,7 @@ func MySQLURL(tb testing.TB) string {
 // server skips the test, or fails it when CI=true. Tests share the database: namespace keys.
 func RedisURL(tb testing.TB) string {
 	tb.Helper()
+	skipUnlessServices(tb, "Redis")
 	raw := envOr(RedisEnv, defaultRedis)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {

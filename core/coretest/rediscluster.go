@@ -21,6 +21,7 @@ import (
 // redis-cli the test skips, or fails when CI=true.
 func RedisClusterURL(tb testing.TB) string {
 	tb.Helper()
+	skipUnlessServices(tb, "Redis Cluster")
 	for _, bin := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			msg := bin + " is not installed (apt-get install redis-server): the Redis Cluster tests need it"
