@@ -20,7 +20,7 @@ func TestComposeFileSetsOnlyVariablesTicketbotReads(t *testing.T) {
 	}
 	var f struct {
 		Services map[string]struct {
-			Build       struct {
+			Build struct {
 				Context    string `yaml:"context"`
 				Dockerfile string `yaml:"dockerfile"`
 			} `yaml:"build"`
