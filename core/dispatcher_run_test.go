@@ -1,0 +1,149 @@
+package core_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+)
+
+// runUntilDrained runs ds until the outbox is empty (or a minute passes), then stops them.
+func runUntilDrained(t *testing.T, st core.Outbox, ds ...*core.Dispatcher) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() { d.Run(ctx) })
+	}
+	deadline := time.Now().Add(time.Minute)
+	for pending(t, st) > 0 && time.Now().Before(deadline) {
+		for _, d := range ds {
+			d.Kick()
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	if n := pending(t, st); n > 0 {
+		t.Fatalf("%d events still pending after a minute", n)
+	}
+}
+
+func TestRunningReplicasDeliverEachEventOnceInTicketOrder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		ctx := context.Background()
+		staff := actor(wsA, "S1", core.RoleStaff)
+		var ids []int64
+		for range 40 {
+			ids = append(ids, mustOpen(t, svc, staff, "many").ID)
+		}
+		// Runs of changes on a few tickets, interleaved, must each arrive in order while the
+		// replicas claim again as deliveries finish.
+		for _, s := range []core.Status{core.StatusInProgress, core.StatusWaiting, core.StatusInProgress, core.StatusResolved, core.StatusClosed} {
+			for _, id := range ids[:4] {
+				if _, err := svc.SetStatus(ctx, staff, id, s, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		n := &recorder{delay: time.Millisecond}
+		d1 := newDispatcher(t, st, core.SystemClock{}, n, "one")
+		d2 := newDispatcher(t, st, core.SystemClock{}, n, "two")
+		runUntilDrained(t, st, d1, d2)
+		got := n.events()
+		seen := map[int64]int{}
+		lastOfTicket := map[int64]int64{}
+		for _, ev := range got {
+			seen[ev.ID]++
+			if ev.ID < lastOfTicket[ev.TicketID] {
+				t.Errorf("ticket %d: event %d delivered after %d", ev.TicketID, ev.ID, lastOfTicket[ev.TicketID])
+			}
+			lastOfTicket[ev.TicketID] = ev.ID
+		}
+		if want := 40 + 4*5; len(got) != want || len(seen) != want {
+			t.Fatalf("delivered %d events (%d distinct), want %d once each", len(got), len(seen), want)
+		}
+		if n.overlap {
+			t.Fatal("two replicas held the same event at once")
+		}
+	})
+}
+
+// gated is a Notifier that holds the deliveries of one ticket until released.
+type gated struct {
+	ticket  int64
+	release chan struct{}
+	mu      sync.Mutex
+	got     []int64 // ids of the other tickets' delivered events
+}
+
+func (g *gated) Platform() core.Platform { return core.PlatformSlack }
+
+func (g *gated) Notify(ctx context.Context, ev core.Event) error {
+	if ev.TicketID == g.ticket {
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.got = append(g.got, ev.ID)
+	return nil
+}
+
+func (g *gated) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.got)
+}
+
+func TestRunDoesNotHoldATicketsEventsBehindAnotherTicketsSlowDelivery(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		ctx := context.Background()
+		staff := actor(wsA, "S1", core.RoleStaff)
+		slow := mustOpen(t, svc, staff, "slow")
+		fast := mustOpen(t, svc, staff, "fast")
+		for _, s := range []core.Status{core.StatusInProgress, core.StatusWaiting, core.StatusResolved} {
+			if _, err := svc.SetStatus(ctx, staff, fast.ID, s, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g := &gated{ticket: slow.ID, release: make(chan struct{})}
+		// A timeout longer than the test: the slow delivery must not end (and free its batch) by
+		// itself.
+		d := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Owner: "one", Lease: time.Minute, Timeout: 10 * time.Minute})
+		if err := d.Register(g); err != nil {
+			t.Fatal(err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { d.Run(rctx) })
+		// The fast ticket's four events follow each other (each claimable only once the one
+		// before it is marked) while the slow ticket's first delivery hangs: a batch that
+		// waited for all its deliveries would stop after the first.
+		deadline := time.Now().Add(10 * time.Second)
+		for g.count() < 4 && time.Now().Before(deadline) {
+			d.Kick()
+			time.Sleep(5 * time.Millisecond)
+		}
+		if n := g.count(); n != 4 {
+			t.Fatalf("the fast ticket got %d of its 4 events while the slow one hung", n)
+		}
+		close(g.release)
+		for pending(t, st) > 0 && time.Now().Before(deadline) {
+			d.Kick()
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+		if n := pending(t, st); n != 0 {
+			t.Fatalf("%d events pending after the slow delivery was released", n)
+		}
+	})
+}
