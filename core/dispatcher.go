@@ -24,9 +24,9 @@ type DispatcherConfig struct {
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one pass claims, and how many Run holds at once [16]. A
-	// claim takes at most one event per ticket and platform (its oldest undelivered); Run
-	// claims more as deliveries finish, so a slow delivery holds up only its own ticket.
+	// Batch is how many events one pass claims [16]. A pass delivers at most one event
+	// per ticket (its oldest undelivered) and ends when all are delivered, so a larger
+	// batch makes a busy ticket's next event wait for a longer pass.
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -124,6 +124,37 @@ func (d *Dispatcher) isCut() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// Run delivers events until ctx ends, and once an hour purges delivered events older than
+// the retention. Deliveries under way when ctx ends are finished, unless Cut.
+func (d *Dispatcher) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Poll)
+	defer t.Stop()
+	var purged time.Time
+	for {
+		if now := d.cfg.Clock.Now(); now.Sub(purged) >= time.Hour {
+			purged = now
+			if _, err := d.Purge(ctx); err != nil {
+				d.cfg.Log.Warn("outbox: purge of delivered events failed", "err", err)
+			}
+		}
+		for {
+			n, err := d.Pass(ctx)
+			if err != nil {
+				d.cfg.Log.Warn("outbox: claim failed", "err", err)
+			}
+			if n < d.cfg.Batch || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.kick:
+		}
 	}
 }
 
@@ -257,16 +288,10 @@ type heldEvents struct {
 
 func newHeldEvents(evs []Event) *heldEvents {
 	h := &heldEvents{ids: make(map[int64]struct{}, len(evs))}
-	h.add(evs)
-	return h
-}
-
-func (h *heldEvents) add(evs []Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, ev := range evs {
 		h.ids[ev.ID] = struct{}{}
 	}
+	return h
 }
 
 func (h *heldEvents) drop(id int64) {
