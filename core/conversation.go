@@ -197,13 +197,25 @@ func (s *Service) Messages(ctx context.Context, actor Actor, id int64) ([]Messag
 // Places returns the places of ticket id; only staff (and ticketbot) may ask.
 // Errors: not_found, forbidden, unavailable, internal.
 func (s *Service) Places(ctx context.Context, actor Actor, id int64) ([]Place, error) {
-	if _, err := s.Ticket(ctx, actor, id); err != nil {
-		return nil, err
+	_, ps, err := s.TicketAndPlaces(ctx, actor, id)
+	return ps, err
+}
+
+// TicketAndPlaces returns ticket id and where it is discussed, reading the ticket once: a
+// Notifier needs both for each event, and Ticket then Places read it twice. Errors: as Places.
+func (s *Service) TicketAndPlaces(ctx context.Context, actor Actor, id int64) (Ticket, []Place, error) {
+	t, err := s.Ticket(ctx, actor, id)
+	if err != nil {
+		return Ticket{}, nil, err
 	}
 	if !actor.Role.AtLeast(RoleStaff) {
-		return nil, Errorf(EForbidden, "only staff can see where a ticket is discussed")
+		return Ticket{}, nil, Errorf(EForbidden, "only staff can see where a ticket is discussed")
 	}
-	return s.store.Places(ctx, id)
+	ps, err := s.store.Places(ctx, id)
+	if err != nil {
+		return Ticket{}, nil, err
+	}
+	return t, ps, nil
 }
 
 // Place returns place id (for a Notifier). Errors: not_found, forbidden, unavailable, internal.

@@ -54,14 +54,10 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 
 // ticket loads the event's ticket and its places; a ticket that is gone cannot be delivered.
 func (a *Adapter) ticket(ctx context.Context, id int64) (core.Ticket, []core.Place, error) {
-	t, err := a.svc.Ticket(ctx, core.System(), id)
+	t, ps, err := a.svc.TicketAndPlaces(ctx, core.System(), id)
 	if core.IsCode(err, core.ENotFound) {
 		return t, nil, core.Permanent(err)
 	}
-	if err != nil {
-		return t, nil, err
-	}
-	ps, err := a.svc.Places(ctx, core.System(), id)
 	return t, ps, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -30,6 +31,7 @@ func suites() []suite {
 		{"outbox", runOutbox},
 		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
 		{"reports", runReports},
+		{"rss", runBotRSS}, // the ticketbot binary as a process of its own (botrss.go)
 	}
 }
 
@@ -39,7 +41,16 @@ func main() {
 		names = append(names, s.name)
 	}
 	only := flag.String("suite", "", "run only the suites named here (comma-separated): "+strings.Join(names, ", "))
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tbbench:", err)
+			os.Exit(1)
+		}
+		defer stopProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	e, err := newEnv(ctx)
@@ -62,6 +73,9 @@ func main() {
 		e.log.Info("suite done", "suite", s.name, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if failed {
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
 		e.Close() // os.Exit skips the deferred Close: drop this run's databases first
 		os.Exit(1)
 	}

@@ -120,6 +120,7 @@ func migrations() []*gormigrate.Migration {
 		migrateListShapes(),
 		migrateWebhooks(),
 		migrateSLA(),
+		migrateOutboxPending(),
 	}
 }
 

@@ -28,9 +28,19 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 		}
 		return row.core(), err == nil, err
 	}
+	if p.ThreadID != "" {
+		// The unique key on the thread makes the insert the decision, so it is tried first:
+		// one statement on the way every first delivery takes; a retry reads the row there.
+		got, err := s.insertPlace(ctx, p)
+		if isUnique(err) {
+			if got, ok, ferr := find(); ferr == nil && ok {
+				return got, nil
+			}
+		}
+		return got, fail(op, err)
+	}
 	// No lock on the place itself: a locking read of a row that does not exist yet locks a gap
-	// in MySQL, and two concurrent first deliveries then deadlock. The unique key on the thread
-	// makes the insert the decision; the loser reads the winner's row.
+	// in MySQL, and two concurrent first deliveries then deadlock.
 	if got, ok, err := find(); err != nil || ok {
 		return got, fail(op, err)
 	}
@@ -57,6 +67,32 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 				return got, nil
 			}
 		}
+		return core.Place{}, err
+	}
+	return row.core(), nil
+}
+
+// insertPlace records p in one statement that reads the ticket's row with a lock (on MySQL)
+// as it inserts: the lock orders the new place with AddMessage, as the transaction of AddPlace
+// does. Errors: not_found (ticket), the driver's.
+func (s *Store) insertPlace(ctx context.Context, p core.Place) (core.Place, error) {
+	q := `INSERT INTO ticket_places (ticket_id, kind, workspace, channel_id, thread_id, card_id, created_at)
+SELECT id, ?, ?, ?, ?, ?, ? FROM tickets WHERE id = ?`
+	if s.mysql {
+		q += " FOR UPDATE"
+	}
+	row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
+		ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
+	res, err := s.db.ConnPool.ExecContext(ctx, q, row.Kind, row.Workspace, row.ChannelID, row.ThreadID, row.CardID, row.CreatedAt, row.TicketID)
+	if err != nil {
+		return core.Place{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return core.Place{}, err
+	} else if n == 0 {
+		return core.Place{}, notFound("ticket")
+	}
+	if row.ID, err = res.LastInsertId(); err != nil {
 		return core.Place{}, err
 	}
 	return row.core(), nil

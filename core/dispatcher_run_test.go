@@ -1,0 +1,73 @@
+package core_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/gormstore"
+)
+
+// runUntilDrained runs ds until the outbox is empty (or a minute passes), then stops them.
+func runUntilDrained(t *testing.T, st core.Outbox, ds ...*core.Dispatcher) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() { d.Run(ctx) })
+	}
+	deadline := time.Now().Add(time.Minute)
+	for pending(t, st) > 0 && time.Now().Before(deadline) {
+		for _, d := range ds {
+			d.Kick()
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	if n := pending(t, st); n > 0 {
+		t.Fatalf("%d events still pending after a minute", n)
+	}
+}
+
+func TestRunningReplicasDeliverEachEventOnceInTicketOrder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		ctx := context.Background()
+		staff := actor(wsA, "S1", core.RoleStaff)
+		var ids []int64
+		for range 40 {
+			ids = append(ids, mustOpen(t, svc, staff, "many").ID)
+		}
+		// Runs of changes on a few tickets, interleaved, must each arrive in order while two
+		// replicas run side by side.
+		for _, s := range []core.Status{core.StatusInProgress, core.StatusWaiting, core.StatusInProgress, core.StatusResolved, core.StatusClosed} {
+			for _, id := range ids[:4] {
+				if _, err := svc.SetStatus(ctx, staff, id, s, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		n := &recorder{delay: time.Millisecond}
+		d1 := newDispatcher(t, st, core.SystemClock{}, n, "one")
+		d2 := newDispatcher(t, st, core.SystemClock{}, n, "two")
+		runUntilDrained(t, st, d1, d2)
+		got := n.events()
+		seen := map[int64]int{}
+		lastOfTicket := map[int64]int64{}
+		for _, ev := range got {
+			seen[ev.ID]++
+			if ev.ID < lastOfTicket[ev.TicketID] {
+				t.Errorf("ticket %d: event %d delivered after %d", ev.TicketID, ev.ID, lastOfTicket[ev.TicketID])
+			}
+			lastOfTicket[ev.TicketID] = ev.ID
+		}
+		if want := 40 + 4*5; len(got) != want || len(seen) != want {
+			t.Fatalf("delivered %d events (%d distinct), want %d once each", len(got), len(seen), want)
+		}
+		if n.overlap {
+			t.Fatal("two replicas held the same event at once")
+		}
+	})
+}
