@@ -39,10 +39,15 @@ func (a *Adapter) notifyLinked(ctx context.Context, ev core.Event) error {
 	}
 	switch ev.Kind {
 	case core.EventTicketOpened:
-		if place.ID != 0 {
-			return nil
+		if place.ID == 0 {
+			if place, err = a.postLinkedCard(ctx, sev, t, l); err != nil {
+				return err
+			}
 		}
-		return a.postLinkedCard(ctx, sev, t, l)
+		// Also on a retry whose earlier attempt recorded the place: the copies are the last
+		// step of this event, and one that failed (or waited its channel's pace) after the
+		// place was recorded has no other event to bring it.
+		return a.copyEarlier(ctx, sev, t.ID, place)
 	case core.EventTicketChanged:
 		if place.ID == 0 || place.CardID == "" {
 			return nil // opened before the link: it has no card here
@@ -69,26 +74,35 @@ func (a *Adapter) notifyLinked(ctx context.Context, ev core.Event) error {
 	return nil
 }
 
-// postLinkedCard posts t's card into the link's channel, records its thread as t's staff
-// place in the staffing workspace, and copies into it the messages stored before it existed
-// (the core could name no such place in their copy events).
-func (a *Adapter) postLinkedCard(ctx context.Context, ev core.Event, t core.Ticket, l core.Link) error {
+// postLinkedCard posts t's card into the link's channel and records its thread as t's staff
+// place in the staffing workspace.
+func (a *Adapter) postLinkedCard(ctx context.Context, ev core.Event, t core.Ticket, l core.Link) (core.Place, error) {
 	ch, ts, err := a.postOnce(ctx, ev, "linked-card", l.StaffChannel, "", cardMessage(bot.CardFor(t, l.StaffWorkspace, l)))
 	if err != nil {
-		return err
+		return core.Place{}, err
 	}
-	p, err := a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceTriage, Workspace: l.StaffWorkspace,
+	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceTriage, Workspace: l.StaffWorkspace,
 		ChannelID: ch, ThreadID: ts, CardID: ts})
-	if err != nil {
-		return err
-	}
-	msgs, err := a.svc.Messages(ctx, core.System(), t.ID)
+}
+
+// copyEarlier copies into p, a linked card's thread, the messages of ticket id stored before
+// p was recorded (core.LateCopies: the core could name no such place in their copy events;
+// later messages have their own). A message whose copy is recorded already is left alone,
+// so a retry posts only what its earlier attempts did not.
+func (a *Adapter) copyEarlier(ctx context.Context, ev core.Event, id int64, p core.Place) error {
+	msgs, err := a.svc.Messages(ctx, core.System(), id)
 	if err != nil {
 		return err
 	}
 	for _, m := range msgs {
-		if m.PlaceID == p.ID || m.Deleted || !p.Sees(m.Internal) {
+		if len(core.LateCopies([]core.Place{p}, m, core.PlatformSlack)) == 0 || m.Deleted {
 			continue
+		}
+		switch _, err := a.svc.CopyOf(ctx, core.System(), m.ID, p.ID); {
+		case err == nil:
+			continue
+		case !core.IsCode(err, core.ENotFound):
+			return err
 		}
 		if err := a.copyInto(ctx, ev, m, p); err != nil {
 			return err

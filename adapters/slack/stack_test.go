@@ -137,7 +137,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	s.faults = &faultStore{Store: store}
 	state, lim := b.state(t)
 	var disp *core.Dispatcher
-	s.svc = core.NewService(core.ServiceConfig{Store: s.faults, State: state, Limiter: lim, Log: log,
+	s.svc = core.NewService(core.ServiceConfig{Store: s.faults, Links: store, State: state, Limiter: lim, Log: log,
 		Committed: func() {
 			if disp != nil {
 				disp.Kick()
