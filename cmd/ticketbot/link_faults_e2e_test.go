@@ -9,6 +9,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
+	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // One platform down while the other works: with Slack failing every chat call, a Discord
@@ -17,7 +18,14 @@ import (
 // edit, the Slack card still follows a status change made in Slack, and Discord catches up
 // once it is back. Unlinking while Slack copies are pending delivers none of them to Slack.
 func TestServeLinkedPlatformOutages(t *testing.T) {
-	r := startLinkRig(t, sqliteEnv(t))
+	t.Run("sqlite and memory", func(t *testing.T) { linkedPlatformOutages(t, sqliteEnv(t)) })
+	t.Run("mariadb and redis", func(t *testing.T) {
+		linkedPlatformOutages(t, map[string]string{"TICKETBOT_DATABASE_URL": coretest.MySQLURL(t), "TICKETBOT_REDIS_URL": coretest.RedisURL(t)})
+	})
+}
+
+func linkedPlatformOutages(t *testing.T, env map[string]string) {
+	r := startLinkRig(t, env)
 	r.link()
 
 	// Slack is down.
