@@ -56,7 +56,7 @@ func (a *Adapter) notifyLinked(ctx context.Context, ev core.Event) error {
 		if err := a.tolerate(err, "update a linked card", t); err != nil {
 			return err
 		}
-		if note := changeNote(ev.Changes); note != "" {
+		if note := changeNote(ev.Changes, a.linkedPerson(ctx, t)); note != "" {
 			_, _, err := a.postOnce(ctx, sev, fmt.Sprintf("note-post:%d", place.ID), place.ChannelID, place.ThreadID, message{Text: note})
 			return a.tolerate(err, "note a change on a linked card", t)
 		}

@@ -250,7 +250,7 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 				// The card shows the ticket as it is now, so updating it again is harmless.
 				err = a.update(ctx, ev, t.Workspace, p.ChannelID, p.CardID, cardMessage(bot.TicketCard(t)))
 			}
-			if note := changeNote(ev.Changes); note == "" {
+			if note := changeNote(ev.Changes, ownPerson); note == "" {
 			} else if err2 := a.once(ctx, ev, fmt.Sprintf("note:%d", p.ID), func() error {
 				_, _, err := a.postOnce(ctx, ev, fmt.Sprintf("note-post:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: note})
 				return err
