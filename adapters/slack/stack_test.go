@@ -418,20 +418,43 @@ type faultStore struct {
 	mode atomic.Int32
 	hits atomic.Int64 // lookups that failed or panicked
 	adds atomic.Int64 // AddMessage calls
-	// hold, when set, makes CreateTicket wait until it is closed: a database too busy to
-	// answer within Slack's 3 s, reproduced without timing (overload_test.go).
-	hold atomic.Pointer[chan struct{}]
+	// hold, when set, makes CreateTicket and UpdateTicket wait until it is closed: a database
+	// too busy to answer within Slack's 3 s, reproduced without timing (overload_test.go).
+	// Then, when heldErr is set, they fail with it and change nothing (the gate turned the
+	// work away).
+	hold    atomic.Pointer[chan struct{}]
+	heldErr atomic.Pointer[error]
+}
+
+// held waits out hold and returns heldErr.
+func (f *faultStore) held(ctx context.Context) error {
+	h := f.hold.Load()
+	if h == nil {
+		return nil
+	}
+	select {
+	case <-*h:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := f.heldErr.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 func (f *faultStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
-	if h := f.hold.Load(); h != nil {
-		select {
-		case <-*h:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := f.held(ctx); err != nil {
+		return err
 	}
 	return f.Store.CreateTicket(ctx, t)
+}
+
+func (f *faultStore) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Ticket) ([]core.Change, error)) (core.Ticket, error) {
+	if err := f.held(ctx); err != nil {
+		return core.Ticket{}, err
+	}
+	return f.Store.UpdateTicket(ctx, id, fn)
 }
 
 func (f *faultStore) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {
