@@ -49,7 +49,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 			if reply.Modal || refused(reply) {
 				a.forgetTrigger(ctx, key)
 			}
-			a.lateViewAnswer(ctx, cb, reply)
+			a.lateViewAnswer(ctx, cb, reply, openedModal)
 		})
 		if !late && (reply.Modal || refused(reply)) {
 			// Nothing was opened: the form shows what to fix, and its next submission (or a
@@ -108,7 +108,7 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	reply, late = a.dispatchInTime(ctx, req, later)
 	switch {
 	case late:
-		return slackgo.NewUpdateViewSubmissionResponse(queuedModal()), reply, true
+		return slackgo.NewUpdateViewSubmissionResponse(openedModal(queuedText, false)), reply, true
 	case reply.Modal:
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply, false
 	case reply.Error != nil:
@@ -224,13 +224,24 @@ func (a *Adapter) submitRating(ctx context.Context, ws core.Workspace, user core
 	if cb.View.State != nil {
 		comment = cb.View.State.Values["comment"]["comment"].Value
 	}
-	reply := a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
-	if reply.Error != nil && reply.Error.Field == "comment" {
+	reply, late := a.runInTime(ctx, func(ctx context.Context) bot.Reply {
+		return a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
+	},
+		func(ctx context.Context, reply bot.Reply) { a.lateViewAnswer(ctx, cb, reply, ratingModal) })
+	switch {
+	case late:
+		return slackgo.NewUpdateViewSubmissionResponse(ratingModal(queuedText, false))
+	case reply.Error != nil && reply.Error.Field == "comment":
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"comment": cut(reply.Text, 500)})
 	}
-	v := doneModal(reply.Text)
+	return slackgo.NewUpdateViewSubmissionResponse(ratingModal(reply.Text, true))
+}
+
+// ratingModal replaces the rating form once it was submitted (done or not: its title is the same).
+func ratingModal(text string, _ bool) *slackgo.ModalViewRequest {
+	v := doneModal(text)
 	v.Title = plain("Rating")
-	return slackgo.NewUpdateViewSubmissionResponse(v)
+	return v
 }
 
 // replyTo sends reply to the user who acted, after the acknowledgement: through the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
+	"github.com/ticketbot/ticketbot/bot"
 	"github.com/ticketbot/ticketbot/core"
 )
 
@@ -82,5 +83,29 @@ func TestBusyDatabaseQueuesButtonsAndForms(t *testing.T) {
 		if _, err := s.store.TicketByNumber(ctx, s.ws, 2); err != nil {
 			t.Errorf("ticket #2: %v", err)
 		}
+	})
+
+	t.Run("a rating form is acknowledged as queued, and then says the rating was saved", func(t *testing.T) {
+		s.faults.hold.Store(nil)
+		ops := core.Actor{User: core.UserRef{ID: staff, Name: "sam"}, Role: core.RoleStaff, Workspace: s.ws}
+		if _, err := s.svc.SetStatus(ctx, ops, tk.ID, core.StatusClosed, ""); err != nil {
+			t.Fatal(err)
+		}
+		rate := bot.RateAction(tk.ID, 5)
+		s.interact(s.press(reporter, tk.DM.ChannelID, tk.DM.CardID, rate, "5", false))
+		s.fake.Wait(t, "views.open", slacktest.Containing("Rate your ticket"))
+		views := s.fake.Views()
+		view := views[len(views)-1]
+
+		h := hold()
+		sub := slacktest.ViewSubmission(s.team, slacktest.User{ID: reporter, Name: userName(reporter)}, "tb_rate", view.PrivateMetadata,
+			map[string]map[string]any{"comment": {"comment": slacktest.PlainInput("quick and kind")}})
+		sub["view"].(map[string]any)["id"] = view.ID
+		r := s.interact(sub)
+		if r.JSON["response_action"] != "update" || !strings.Contains(string(r.Body), "queued") {
+			t.Fatalf("ack = %d %s; want the form updated to say it is queued", r.Status, r.Body)
+		}
+		close(h)
+		s.fake.Wait(t, "views.update", slacktest.Param("view_id", view.ID), slacktest.Containing("Thanks for your rating"))
 	})
 }

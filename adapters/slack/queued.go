@@ -96,18 +96,26 @@ func (a *Adapter) replyInTime(ctx context.Context, cb slackgo.InteractionCallbac
 }
 
 // lateViewAnswer shows the reply of a form submission that outlasted its acknowledgement
-// (which showed the form as queued) in place of the form: what was opened, or why not.
-func (a *Adapter) lateViewAnswer(ctx context.Context, cb slackgo.InteractionCallback, reply bot.Reply) {
+// (which showed view(queuedText, false) in place of the form): what was done, or why not.
+func (a *Adapter) lateViewAnswer(ctx context.Context, cb slackgo.InteractionCallback, reply bot.Reply, view func(text string, done bool) *slackgo.ModalViewRequest) {
 	text := reply.Text
 	if reply.Modal {
 		text = "A ticket needs a title. Please open the form again."
 	}
-	if err := a.api.updateView(ctx, cb.View.ID, "", *doneModal(text)); err != nil {
+	if err := a.api.updateView(ctx, cb.View.ID, "", *view(text, reply.Error == nil && !reply.Modal)); err != nil {
 		a.log.Warn("slack: could not show a late form answer", "err", bot.Redact(err))
 	}
 }
 
-// queuedModal is the form's acknowledgement while its ticket is still being opened.
-func queuedModal() *slackgo.ModalViewRequest {
-	return doneModal("The helpdesk is busy — your ticket is queued, and this form will say when it is open. No need to send it again.")
+// queuedText is what a submitted form shows while its work waits for a busy database.
+const queuedText = "The helpdesk is busy — your request is queued, and this window will say when it is done. No need to send it again."
+
+// openedModal replaces the ticket form once it was submitted, titled "Ticket opened" once
+// it was (done).
+func openedModal(text string, done bool) *slackgo.ModalViewRequest {
+	v := doneModal(text)
+	if !done {
+		v.Title = plain("New ticket")
+	}
+	return v
 }

@@ -418,7 +418,7 @@ type faultStore struct {
 	mode atomic.Int32
 	hits atomic.Int64 // lookups that failed or panicked
 	adds atomic.Int64 // AddMessage calls
-	// hold, when set, makes CreateTicket and UpdateTicket wait until it is closed: a database
+	// hold, when set, makes CreateTicket, UpdateTicket and RateTicket wait until it is closed: a database
 	// too busy to answer within Slack's 3 s, reproduced without timing (overload_test.go).
 	// Then, when heldErr is set, they fail with it and change nothing (the gate turned the
 	// work away).
@@ -448,6 +448,13 @@ func (f *faultStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
 		return err
 	}
 	return f.Store.CreateTicket(ctx, t)
+}
+
+func (f *faultStore) RateTicket(ctx context.Context, r core.Rating, c core.Change, fn func(t core.Ticket, old *core.Rating) error) (core.Rating, error) {
+	if err := f.held(ctx); err != nil {
+		return core.Rating{}, err
+	}
+	return f.Store.RateTicket(ctx, r, c, fn)
 }
 
 func (f *faultStore) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Ticket) ([]core.Change, error)) (core.Ticket, error) {
