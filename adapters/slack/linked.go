@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ticketbot/ticketbot/bot"
@@ -13,22 +14,43 @@ import (
 // ticket.opened posts the ticket's card, naming the server, in the link's channel and makes
 // its thread the ticket's Slack staff place; ticket.changed updates that card in place and
 // notes the change in its thread; message.copy posts a message's copy into the thread. Once
-// the link is gone, nothing more is delivered (pending events are dropped as delivered).
+// the link is gone, nothing more is delivered (pending events are dropped as delivered):
+// each chat call goes out under core's WhileLinked, so an unlink during a delivery (its steps
+// wait for the database and Slack) stops what it had not sent yet.
 // Calls go out on the staffing team's token and count against its pacing.
 func (a *Adapter) notifyLinked(ctx context.Context, ev core.Event) error {
 	t, places, err := a.ticket(ctx, ev.TicketID)
 	if err != nil {
 		return err
 	}
-	l, ok, err := a.svc.LinkOf(ctx, t.Workspace)
+	// linked reports whether t's workspace is staffed from a Slack workspace, and by which.
+	linked := func(ctx context.Context) (core.Link, bool, error) {
+		l, ok, err := a.svc.LinkOf(ctx, t.Workspace)
+		return l, ok && l.Workspace == t.Workspace && l.StaffWorkspace.Platform == core.PlatformSlack, err
+	}
+	l, ok, err := linked(ctx)
 	if err != nil {
 		return err
 	}
-	if !ok || l.Workspace != t.Workspace || l.StaffWorkspace.Platform != core.PlatformSlack {
+	if !ok {
 		a.log.Debug("slack: event of a workspace no longer linked; dropped", "event", ev.ID, "workspace", t.Workspace.String())
 		return nil
 	}
-	ctx = withTeam(ctx, l.StaffWorkspace.ExternalID)
+	ctx = withPostGuard(withTeam(ctx, l.StaffWorkspace.ExternalID), func(ctx context.Context, call func() error) error {
+		return a.svc.WhileLinked(ctx, t.Workspace, l.StaffWorkspace, call)
+	})
+	err = a.deliverLinked(ctx, ev, t, places, l)
+	if errors.Is(err, core.ErrUnlinked) {
+		// Unlinked while this delivery ran: the post it was about to make is not made.
+		a.log.Debug("slack: workspace unlinked during a delivery; dropped", "event", ev.ID, "workspace", t.Workspace.String())
+		return nil
+	}
+	return err
+}
+
+// deliverLinked is notifyLinked's delivery of ev while the link l lasts.
+func (a *Adapter) deliverLinked(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place, l core.Link) error {
+	var err error
 	sev := ev
 	sev.Workspace = l.StaffWorkspace // pacing, pauses and step marks are the staffing team's
 	var place core.Place

@@ -74,7 +74,7 @@ func linkedPlatformOutages(t *testing.T, env map[string]string) {
 	r.slack.ClearFaults()
 	waitOutboxEmpty(t, r)
 	if got := r.slack.Find("chat.postMessage", slacktest.Containing("secret-after-unlink"), func(c slacktest.Call) bool { return c.OK() }); len(got) != 0 {
-		t.Fatalf("a copy reached Slack after the unlink: %v", got)
+		t.Fatalf("a copy reached Slack after the unlink: %v\n%s", got, r.srv.logs.String())
 	}
 	// Slack staff lost the ticket with the link.
 	if got := r.command(r.slackStaff, r.triage, "status d1 waiting"); strings.Contains(got, "is now") {
