@@ -30,7 +30,8 @@ func listCommand() Subcommand {
 
 func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, error) {
 	a := req.Command.Args
-	f := core.ListFilter{Workspace: req.Workspace, Limit: listLimit, Query: a.Str("query")}
+	// Linked: staff here also see the tickets of a workspace this one staffs (the core says which).
+	f := core.ListFilter{Workspace: req.Workspace, Limit: listLimit, Query: a.Str("query"), Linked: true}
 	label := "active"
 	switch st := a[("status")]; {
 	case st == nil:
@@ -82,7 +83,7 @@ func runList(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 	if len(ts) == listLimit {
 		head = fmt.Sprintf("%s (the latest %d)", capitalise(what), listLimit)
 	}
-	return Reply{Ephemeral: true, Text: head + ":", Tickets: ts}, nil
+	return Reply{Ephemeral: true, Text: head + ":", Tickets: ts, ListedIn: req.Workspace}, nil
 }
 
 // findCategory finds the workspace's category called name: the exact name (ignoring case), or

@@ -101,7 +101,7 @@ func sendSaved(ctx context.Context, b *Bot, req Request, role core.Role, name st
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Ephemeral: true, Text: fmt.Sprintf("Saved reply !%s sent to the requester of ticket #%d.", r.Name, t.Number)}, nil
+	return Reply{Ephemeral: true, Text: fmt.Sprintf("Saved reply !%s sent to the requester of ticket %s.", r.Name, RefOf(t, req.Workspace))}, nil
 }
 
 // commandMessageID is the id a message written by command is stored under: the platform's
@@ -133,7 +133,7 @@ func addMessage(ctx context.Context, b *Bot, req Request, role core.Role, intern
 		return Reply{}, err
 	}
 	if internal {
-		return Reply{Ephemeral: true, Text: fmt.Sprintf("Internal note added to ticket #%d (staff only).", t.Number)}, nil
+		return Reply{Ephemeral: true, Text: fmt.Sprintf("Internal note added to ticket %s (staff only).", RefOf(t, req.Workspace))}, nil
 	}
-	return Reply{Ephemeral: true, Text: fmt.Sprintf("Reply sent to the requester of ticket #%d.", t.Number)}, nil
+	return Reply{Ephemeral: true, Text: fmt.Sprintf("Reply sent to the requester of ticket %s.", RefOf(t, req.Workspace))}, nil
 }

@@ -16,8 +16,10 @@ type Reply struct {
 	Text      string
 	Ephemeral bool
 	Card      *Card
-	// Tickets is a listing, rendered one line each.
-	Tickets []core.Ticket
+	// Tickets is a listing, rendered one line each; ListedIn is the workspace it is read in,
+	// whose readers refer to each ticket as RefOf says ("#12", a linked one "d12").
+	Tickets  []core.Ticket
+	ListedIn core.Workspace
 	// Modal asks the adapter to open the "open a ticket" form instead of replying; with
 	// Category, the form asks that category's questions, and Categories are the workspace's
 	// categories to choose from (the form asks for one when there are any).

@@ -185,7 +185,9 @@ func (s *Service) Unlink(ctx context.Context, actor Actor) (Link, error) {
 	if actor.Workspace.IsZero() || !actor.Role.AtLeast(RoleAdmin) {
 		return Link{}, Errorf(EForbidden, "only admins can unlink helpdesks")
 	}
+	s.linkMu.Lock() // after the chat calls under WhileLinked that are under way
 	l, err := ls.DeleteLink(ctx, actor.Workspace, actor.User, s.clock.Now())
+	s.linkMu.Unlock()
 	if IsCode(err, ENotFound) {
 		return Link{}, Errorf(ENotFound, "this helpdesk is not linked to another one")
 	}
@@ -277,6 +279,26 @@ func (s *Service) linkedPlace(ctx context.Context, t Ticket, p Place) bool {
 	}
 	l, err := s.links.LinkOf(ctx, t.Workspace)
 	return err == nil && l.Workspace == t.Workspace && l.StaffWorkspace == p.Workspace
+}
+
+// ErrUnlinked is WhileLinked's answer when the link is gone.
+var ErrUnlinked = Errorf(ENotFound, "the workspaces are no longer linked")
+
+// WhileLinked runs fn (a Notifier's chat call into a staffing workspace) if ws is still
+// staffed from staff under a link, and holds this process's unlinks until fn returns: the
+// call goes out before an unlink or not at all. Across processes the window is the link's
+// look-up. Errors: ErrUnlinked (fn did not run), unavailable, internal, and fn's.
+func (s *Service) WhileLinked(ctx context.Context, ws, staff Workspace, fn func() error) error {
+	s.linkMu.RLock()
+	defer s.linkMu.RUnlock()
+	l, ok, err := s.LinkOf(ctx, ws)
+	if err != nil {
+		return err
+	}
+	if !ok || l.Workspace != ws || l.StaffWorkspace != staff {
+		return ErrUnlinked
+	}
+	return fn()
 }
 
 // StaffedFrom reports whether place p of ticket t is in a workspace still linked to t's (a

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -101,5 +102,28 @@ func TestLinkingNeedsAdminsOnBothSides(t *testing.T) {
 		}
 		_, err = svc.Unlink(ctx, actor(wsA, "U_STAFF", core.RoleStaff))
 		wantCode(t, err, core.EForbidden)
+	})
+}
+
+// A Notifier's chat call into the staffing workspace runs under WhileLinked only while the
+// link lasts, and only for the workspace that staffs it.
+func TestWhileLinkedRunsChatCallsOnlyWhileLinked(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, _ *gormstore.Store) {
+		ctx := context.Background()
+		linkDiscordToSlack(t, svc)
+		calls := 0
+		call := func() error { calls++; return nil }
+		if err := svc.WhileLinked(ctx, wsD, wsA, call); err != nil || calls != 1 {
+			t.Fatalf("while linked: err %v, %d calls", err, calls)
+		}
+		if err := svc.WhileLinked(ctx, wsD, wsB, call); !errors.Is(err, core.ErrUnlinked) || calls != 1 {
+			t.Fatalf("into another workspace: err %v, %d calls", err, calls)
+		}
+		if _, err := svc.Unlink(ctx, actor(wsD, "D_ADMIN", core.RoleAdmin)); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.WhileLinked(ctx, wsD, wsA, call); !errors.Is(err, core.ErrUnlinked) || calls != 1 {
+			t.Fatalf("after the unlink: err %v, %d calls", err, calls)
+		}
 	})
 }

@@ -157,7 +157,11 @@ func (s *Service) ListTickets(ctx context.Context, actor Actor, f ListFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ListTickets(ctx, f)
+	own, err := s.store.ListTickets(ctx, f)
+	if err != nil || !f.Linked {
+		return own, err
+	}
+	return s.withLinked(ctx, actor, f, own)
 }
 
 // CountTickets counts, per status, the tickets actor may see that match f's workspace,

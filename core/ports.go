@@ -28,9 +28,13 @@ type ListFilter struct {
 	// Internal lets Query match internal notes too; the Service sets it from the actor's role
 	// (staff only).
 	Internal bool
-	Sort     ListSort
-	Limit    int
-	After    ListCursor
+	// Linked also lists, for staff of a workspace that staffs another under a link, that
+	// workspace's tickets they may act on (staffFrom): one page (no cursor), not narrowed by
+	// Category (categories are a workspace's own). The Service reads it; stores ignore it.
+	Linked bool
+	Sort   ListSort
+	Limit  int
+	After  ListCursor
 }
 
 // TicketStore keeps tickets and their history. Every method that changes a ticket writes its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -34,6 +35,8 @@ type Service struct {
 	kick   func()
 	opened func(Ticket)
 	live   *Live
+	// linkMu orders unlinks after the chat calls WhileLinked runs (links.go).
+	linkMu sync.RWMutex
 }
 
 // ServiceConfig are the Service's dependencies.

@@ -93,7 +93,7 @@ func replyContent(r bot.Reply) string {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(ticketLine(t))
+		b.WriteString(ticketLine(t, r.ListedIn))
 	}
 	if b.Len() == 0 && r.Card == nil {
 		b.WriteString("Done.")
@@ -101,9 +101,9 @@ func replyContent(r bot.Reply) string {
 	return truncate(b.String(), maxContent)
 }
 
-// ticketLine is one line of a listing: "`#12` VPN is down — open · high".
-func ticketLine(t core.Ticket) string {
-	return fmt.Sprintf("`#%d` %s — %s · %s", t.Number, escapeText(truncate(t.Title, 80)),
+// ticketLine is one line of a listing read in ws: "`#12` VPN is down — open · high".
+func ticketLine(t core.Ticket, ws core.Workspace) string {
+	return fmt.Sprintf("`%s` %s — %s · %s", bot.RefOf(t, ws), escapeText(truncate(t.Title, 80)),
 		bot.StatusLabel(t.Status), bot.PriorityLabel(t.Priority))
 }
 

@@ -45,8 +45,13 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 			a.log.Info("slack: repeated view submission ignored", "team", team, "user", cb.User.ID, "view", cb.View.ID)
 			return nil, nil
 		}
-		payload, reply := a.submitView(ctx, ws, user, cb)
-		if reply.Modal || refused(reply) {
+		payload, reply, late := a.submitView(ctx, ws, user, cb, func(ctx context.Context, reply bot.Reply) {
+			if reply.Modal || refused(reply) {
+				a.forgetTrigger(ctx, key)
+			}
+			a.lateViewAnswer(ctx, cb, reply, openedModal)
+		})
+		if !late && (reply.Modal || refused(reply)) {
 			// Nothing was opened: the form shows what to fix, and its next submission (or a
 			// retry once the database is back) must get through.
 			a.forgetTrigger(ctx, key)
@@ -79,8 +84,11 @@ func submissionID(cb slackgo.InteractionCallback) string {
 }
 
 // submitView opens a ticket from the form and returns the acknowledgement's payload and the
-// bot's reply; core validation errors show beside their field.
-func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback) (any, bot.Reply) {
+// bot's reply; core validation errors show beside their field. When the work outlasts the
+// acknowledgement's time, late is set, the form shows it is queued, and later gets the reply
+// once the work is done (dispatchInTime).
+func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback,
+	later func(ctx context.Context, r bot.Reply)) (payload any, reply bot.Reply, late bool) {
 	value := func(block string) slackgo.BlockAction {
 		if cb.View.State == nil {
 			return slackgo.BlockAction{}
@@ -90,17 +98,19 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 	if strings.TrimSpace(value("title").Value) == "" {
 		// The form's title is required, whatever else was filled in.
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}),
-			bot.Reply{Modal: true}
+			bot.Reply{Modal: true}, false
 	}
 	req := a.request(ws, user, cb.View.PrivateMetadata)
 	req.RequestID = submissionID(cb)
 	catID, answers := formCategory(cb)
 	req.Command = bot.Command{Name: "open",
 		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value).WithCategory(catID, answers)}
-	reply := a.bot.Dispatch(ctx, req)
+	reply, late = a.dispatchInTime(ctx, req, later)
 	switch {
+	case late:
+		return slackgo.NewUpdateViewSubmissionResponse(openedModal(queuedText, false)), reply, true
 	case reply.Modal:
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply, false
 	case reply.Error != nil:
 		field := reply.Error.Field
 		if q, ok := strings.CutPrefix(field, "answers."); ok {
@@ -109,9 +119,9 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 		if !modalFields[field] && field != categoryBlock && !strings.HasPrefix(field, questionBlock) {
 			field = "title"
 		}
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply, false
 	}
-	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply
+	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply, false
 }
 
 // formCategory reads the form's chosen category and its answers (by question id).
@@ -171,8 +181,8 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 	req := a.request(ws, user, channel)
 	switch act.ActionID {
 	case draftOpenAction:
-		reply := a.bot.OpenDraft(ctx, req, act.Value)
-		a.replyTo(ctx, cb, channel, reply, reply.Error == nil)
+		a.replyInTime(ctx, cb, channel, func(r bot.Reply) bool { return r.Error == nil },
+			func(ctx context.Context) bot.Reply { return a.bot.OpenDraft(ctx, req, act.Value) })
 		return
 	case draftCancelAction:
 		_, _ = a.bot.TakeDraft(ctx, ws, user.ID, act.Value)
@@ -200,7 +210,8 @@ func (a *Adapter) blockAction(ctx context.Context, ws core.Workspace, user core.
 		return
 	}
 	req.Command = cmd
-	a.replyTo(ctx, cb, channel, a.bot.Dispatch(ctx, req), false)
+	a.replyInTime(ctx, cb, channel, func(bot.Reply) bool { return false },
+		func(ctx context.Context) bot.Reply { return a.bot.Dispatch(ctx, req) })
 }
 
 // submitRating saves the rating of the rating form and answers with the form's next view.
@@ -213,30 +224,52 @@ func (a *Adapter) submitRating(ctx context.Context, ws core.Workspace, user core
 	if cb.View.State != nil {
 		comment = cb.View.State.Values["comment"]["comment"].Value
 	}
-	reply := a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
-	if reply.Error != nil && reply.Error.Field == "comment" {
+	reply, late := a.runInTime(ctx, func(ctx context.Context) bot.Reply {
+		return a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
+	},
+		func(ctx context.Context, reply bot.Reply) { a.lateViewAnswer(ctx, cb, reply, ratingModal) })
+	switch {
+	case late:
+		return slackgo.NewUpdateViewSubmissionResponse(ratingModal(queuedText, false))
+	case reply.Error != nil && reply.Error.Field == "comment":
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"comment": cut(reply.Text, 500)})
 	}
-	v := doneModal(reply.Text)
+	return slackgo.NewUpdateViewSubmissionResponse(ratingModal(reply.Text, true))
+}
+
+// ratingModal replaces the rating form once it was submitted (done or not: its title is the same).
+func ratingModal(text string, _ bool) *slackgo.ModalViewRequest {
+	v := doneModal(text)
 	v.Title = plain("Rating")
-	return slackgo.NewUpdateViewSubmissionResponse(v)
+	return v
 }
 
 // replyTo sends reply to the user who acted, after the acknowledgement: through the
 // interaction's response_url (replacing the message acted on when replace is set), or as an
 // ephemeral message in the channel.
 func (a *Adapter) replyTo(ctx context.Context, cb slackgo.InteractionCallback, channel string, reply bot.Reply, replace bool) {
-	m := replyMessage(reply)
-	if m.Text == "" {
+	if replyMessage(reply).Text == "" {
 		return
 	}
-	a.background(ctx, "reply to an interaction", func(ctx context.Context) error {
-		if cb.ResponseURL != "" {
-			return a.api.respond(ctx, cb.ResponseURL, m, replace)
-		}
-		if channel == "" {
-			return nil
-		}
-		return a.api.ephemeral(ctx, channel, cb.User.ID, m)
+	a.bg.Go(func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+		defer cancel()
+		a.replyNow(rctx, cb, channel, reply, replace)
 	})
+}
+
+// replyNow is replyTo's delivery, in the caller's goroutine; a failure is logged.
+func (a *Adapter) replyNow(ctx context.Context, cb slackgo.InteractionCallback, channel string, reply bot.Reply, replace bool) {
+	m := replyMessage(reply)
+	var err error
+	switch {
+	case m.Text == "":
+	case cb.ResponseURL != "":
+		err = a.api.respond(ctx, cb.ResponseURL, m, replace)
+	case channel != "":
+		err = a.api.ephemeral(ctx, channel, cb.User.ID, m)
+	}
+	if err != nil {
+		a.log.Warn("slack: reply to an interaction failed", "err", bot.Redact(err))
+	}
 }

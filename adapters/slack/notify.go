@@ -215,7 +215,11 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		return "", "", err
 	}
 	m.Metadata = &slackgo.SlackMetadata{EventType: postEventType, EventPayload: map[string]any{"id": id}}
-	ch, ts, err := a.api.post(ctx, channel, thread, m)
+	var ch, ts string
+	err := guarded(ctx, func() (err error) {
+		ch, ts, err = a.api.post(ctx, channel, thread, m)
+		return err
+	})
 	if err != nil {
 		a.pauseOn(ctx, ev.Workspace, "chat", err)
 		return "", "", err
@@ -246,7 +250,7 @@ func (a *Adapter) notifyChanged(ctx context.Context, ev core.Event) error {
 				// The card shows the ticket as it is now, so updating it again is harmless.
 				err = a.update(ctx, ev, t.Workspace, p.ChannelID, p.CardID, cardMessage(bot.TicketCard(t)))
 			}
-			if note := changeNote(ev.Changes); note == "" {
+			if note := changeNote(ev.Changes, ownPerson); note == "" {
 			} else if err2 := a.once(ctx, ev, fmt.Sprintf("note:%d", p.ID), func() error {
 				_, _, err := a.postOnce(ctx, ev, fmt.Sprintf("note-post:%d", p.ID), p.ChannelID, p.ThreadID, message{Text: note})
 				return err
@@ -341,7 +345,8 @@ func (a *Adapter) copyInto(ctx context.Context, ev core.Event, m core.Message, p
 	prev, err := a.svc.CopyOf(ctx, core.System(), m.ID, p.ID)
 	switch {
 	case err == nil && m.Deleted:
-		return a.tolerate(a.api.remove(ctx, p.ChannelID, prev), "delete a copy", core.Ticket{ID: m.TicketID})
+		err := guarded(ctx, func() error { return a.api.remove(ctx, p.ChannelID, prev) })
+		return a.tolerate(err, "delete a copy", core.Ticket{ID: m.TicketID})
 	case err == nil:
 		return a.tolerate(a.update(ctx, ev, p.Workspace, p.ChannelID, prev, message{Text: text}), "edit a copy", core.Ticket{ID: m.TicketID})
 	case !core.IsCode(err, core.ENotFound):
@@ -457,7 +462,7 @@ func (a *Adapter) update(ctx context.Context, ev core.Event, ws core.Workspace, 
 		if d, ok := a.paused(ctx, ws, "chat"); ok {
 			return core.Paced(fmt.Errorf("slack asked to wait before more chat calls"), d)
 		}
-		err := a.api.update(ctx, channel, ts, m)
+		err := guarded(ctx, func() error { return a.api.update(ctx, channel, ts, m) })
 		a.pauseOn(ctx, ws, "chat", err)
 		return err
 	})

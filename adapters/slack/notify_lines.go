@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,8 +32,9 @@ func statusLine(ev core.Event, t core.Ticket) string {
 	return ""
 }
 
-// changeNote is the short thread note of a change, one line per field.
-func changeNote(changes []core.Change) string {
+// changeNote is the short thread note of a change, one line per field; person names a
+// person by id (userText's rule for the workspace's own tickets, linkedPerson for a linked one).
+func changeNote(changes []core.Change, person func(id string) string) string {
 	var lines []string
 	for _, c := range changes {
 		by := actorText(c.Actor)
@@ -44,7 +46,7 @@ func changeNote(changes []core.Change) string {
 			if c.To == "" {
 				s = "Unassigned by " + by + "."
 			} else {
-				s = "Assigned to " + userText(core.UserRef{ID: c.To}) + " by " + by + "."
+				s = "Assigned to " + person(c.To) + " by " + by + "."
 			}
 		case "priority":
 			s = fmt.Sprintf("Priority: %s → *%s*, by %s.", escape(c.From), escape(c.To), by)
@@ -66,4 +68,27 @@ func changeNote(changes []core.Change) string {
 		lines = append(lines, s)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// ownPerson names a person of the workspace's own ticket: a mention of a Slack user.
+func ownPerson(id string) string { return userText(core.UserRef{ID: id}) }
+
+// linkedPerson names a person in the Slack thread of t, a linked workspace's ticket: a Slack
+// user as a mention; a person of t's own platform (a Discord member) as plain text, by the
+// display name learnt there (core.Names; t's assignee's name when none is learnt yet) and
+// the platform, since a mention of theirs means nothing in Slack.
+func (a *Adapter) linkedPerson(ctx context.Context, t core.Ticket) func(id string) string {
+	return func(id string) string {
+		if isUserID(id) {
+			return "<@" + id + ">"
+		}
+		name := a.names.Name(ctx, core.PersonKey(t.Workspace, id))
+		if name == "" && t.Assignee.ID == id {
+			name = t.Assignee.Name
+		}
+		if name == "" {
+			name = id
+		}
+		return escape(name) + " (" + string(t.Workspace.Platform) + ")"
+	}
 }

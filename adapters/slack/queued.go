@@ -20,9 +20,15 @@ const ackMargin = 400 * time.Millisecond
 // answer — the user is told the request is queued — instead of cutting a change short
 // with an outcome nobody knows.
 func (a *Adapter) dispatchInTime(ctx context.Context, req bot.Request, later func(ctx context.Context, r bot.Reply)) (reply bot.Reply, late bool) {
+	return a.runInTime(ctx, func(ctx context.Context) bot.Reply { return a.bot.Dispatch(ctx, req) }, later)
+}
+
+// runInTime is dispatchInTime for any work of the bot that answers with a reply (a
+// dispatched request, a draft opened by its button): work gets a bot.Deferred context.
+func (a *Adapter) runInTime(ctx context.Context, work func(ctx context.Context) bot.Reply, later func(ctx context.Context, r bot.Reply)) (reply bot.Reply, late bool) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
 	done := make(chan bot.Reply, 1)
-	a.bg.Go(func() { done <- a.bot.Dispatch(bot.Deferred(wctx), req) })
+	a.bg.Go(func() { done <- work(bot.Deferred(wctx)) })
 	wait := 2 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl) - ackMargin
@@ -65,4 +71,51 @@ func (a *Adapter) lateCommandReply(ctx context.Context, sc slackgo.SlashCommand,
 	if err := a.api.respond(ctx, sc.ResponseURL, m, false); err != nil {
 		a.log.Warn("slack: could not send a late command reply", "err", bot.Redact(err))
 	}
+}
+
+// replyInTime runs work for an interaction (a button press, a menu choice) and sends its
+// reply to the user who acted (replyTo). When the work outlasts the acknowledgement's time,
+// the user is told at once that it is queued, and its reply follows once it is done —
+// whatever it says: done, or busy with nothing changed.
+func (a *Adapter) replyInTime(ctx context.Context, cb slackgo.InteractionCallback, channel string, replace func(bot.Reply) bool, work func(ctx context.Context) bot.Reply) {
+	queued := make(chan struct{})
+	reply, late := a.runInTime(ctx, work, func(ctx context.Context, reply bot.Reply) {
+		<-queued // the queued note first, then what became of the work
+		a.replyNow(ctx, cb, channel, reply, replace(reply))
+	})
+	if !late {
+		a.replyTo(ctx, cb, channel, reply, replace(reply))
+		return
+	}
+	a.bg.Go(func() {
+		defer close(queued)
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundTimeout)
+		defer cancel()
+		a.replyNow(qctx, cb, channel, queuedReply(), false)
+	})
+}
+
+// lateViewAnswer shows the reply of a form submission that outlasted its acknowledgement
+// (which showed view(queuedText, false) in place of the form): what was done, or why not.
+func (a *Adapter) lateViewAnswer(ctx context.Context, cb slackgo.InteractionCallback, reply bot.Reply, view func(text string, done bool) *slackgo.ModalViewRequest) {
+	text := reply.Text
+	if reply.Modal {
+		text = "A ticket needs a title. Please open the form again."
+	}
+	if err := a.api.updateView(ctx, cb.View.ID, "", *view(text, reply.Error == nil && !reply.Modal)); err != nil {
+		a.log.Warn("slack: could not show a late form answer", "err", bot.Redact(err))
+	}
+}
+
+// queuedText is what a submitted form shows while its work waits for a busy database.
+const queuedText = "The helpdesk is busy — your request is queued, and this window will say when it is done. No need to send it again."
+
+// openedModal replaces the ticket form once it was submitted, titled "Ticket opened" once
+// it was (done).
+func openedModal(text string, done bool) *slackgo.ModalViewRequest {
+	v := doneModal(text)
+	if !done {
+		v.Title = plain("New ticket")
+	}
+	return v
 }

@@ -163,14 +163,14 @@ func replyMessage(r bot.Reply) message {
 		if i == maxListed {
 			break
 		}
-		blocks = append(blocks, section("tb:list:"+strconv.FormatInt(t.ID, 10), ticketLine(t)))
+		blocks = append(blocks, section("tb:list:"+strconv.FormatInt(t.ID, 10), ticketLine(t, r.ListedIn)))
 	}
 	return message{Text: text, Blocks: blocks}
 }
 
-// ticketLine is one ticket of a listing.
-func ticketLine(t core.Ticket) string {
-	s := fmt.Sprintf("*#%d* %s — %s · %s", t.Number, escapeCut(t.Title, core.MaxTitleRunes*5), bot.StatusLabel(t.Status), bot.PriorityLabel(t.Priority))
+// ticketLine is one ticket of a listing read in ws.
+func ticketLine(t core.Ticket, ws core.Workspace) string {
+	s := fmt.Sprintf("*%s* %s — %s · %s", bot.RefOf(t, ws), escapeCut(t.Title, core.MaxTitleRunes*5), bot.StatusLabel(t.Status), bot.PriorityLabel(t.Priority))
 	if !t.Assignee.IsZero() {
 		s += " · " + userText(t.Assignee)
 	}

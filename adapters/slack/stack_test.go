@@ -137,7 +137,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	s.faults = &faultStore{Store: store}
 	state, lim := b.state(t)
 	var disp *core.Dispatcher
-	s.svc = core.NewService(core.ServiceConfig{Store: s.faults, State: state, Limiter: lim, Log: log,
+	s.svc = core.NewService(core.ServiceConfig{Store: s.faults, Links: store, State: state, Limiter: lim, Log: log,
 		Committed: func() {
 			if disp != nil {
 				disp.Kick()
@@ -418,20 +418,50 @@ type faultStore struct {
 	mode atomic.Int32
 	hits atomic.Int64 // lookups that failed or panicked
 	adds atomic.Int64 // AddMessage calls
-	// hold, when set, makes CreateTicket wait until it is closed: a database too busy to
-	// answer within Slack's 3 s, reproduced without timing (overload_test.go).
-	hold atomic.Pointer[chan struct{}]
+	// hold, when set, makes CreateTicket, UpdateTicket and RateTicket wait until it is closed: a database
+	// too busy to answer within Slack's 3 s, reproduced without timing (overload_test.go).
+	// Then, when heldErr is set, they fail with it and change nothing (the gate turned the
+	// work away).
+	hold    atomic.Pointer[chan struct{}]
+	heldErr atomic.Pointer[error]
+}
+
+// held waits out hold and returns heldErr.
+func (f *faultStore) held(ctx context.Context) error {
+	h := f.hold.Load()
+	if h == nil {
+		return nil
+	}
+	select {
+	case <-*h:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := f.heldErr.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 func (f *faultStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
-	if h := f.hold.Load(); h != nil {
-		select {
-		case <-*h:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := f.held(ctx); err != nil {
+		return err
 	}
 	return f.Store.CreateTicket(ctx, t)
+}
+
+func (f *faultStore) RateTicket(ctx context.Context, r core.Rating, c core.Change, fn func(t core.Ticket, old *core.Rating) error) (core.Rating, error) {
+	if err := f.held(ctx); err != nil {
+		return core.Rating{}, err
+	}
+	return f.Store.RateTicket(ctx, r, c, fn)
+}
+
+func (f *faultStore) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Ticket) ([]core.Change, error)) (core.Ticket, error) {
+	if err := f.held(ctx); err != nil {
+		return core.Ticket{}, err
+	}
+	return f.Store.UpdateTicket(ctx, id, fn)
 }
 
 func (f *faultStore) AddMessage(ctx context.Context, m core.Message, copyTo []core.Place) (core.Message, bool, error) {

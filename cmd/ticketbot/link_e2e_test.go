@@ -89,6 +89,32 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 		t.Fatalf("the Discord card never showed waiting:\n%s\n%s", r.dapi.Dump(), r.srv.logs.String())
 	}
 
+	// Answers in Slack refer to the Discord ticket as d1, and Slack staff list the linked
+	// server's tickets with their references.
+	if got := r.command(r.slackStaff, r.triage, "reply d1 Try rejoining the server"); !strings.Contains(got, "ticket d1") {
+		t.Errorf("reply d1 answers %q, want the reference d1", got)
+	}
+	if got := r.command(r.slackStaff, r.triage, "note d1 checked the shard logs"); !strings.Contains(got, "ticket d1") {
+		t.Errorf("note d1 answers %q, want the reference d1", got)
+	}
+	if got := r.commandShows(r.slackStaff, r.triage, "list"); !strings.Contains(got, "*d1* Bot ignores my") {
+		t.Errorf("Slack staff's list does not show the linked ticket as d1:\n%s", got)
+	}
+	if got := r.commandShows(r.slackOther, "CGENERAL", "list"); strings.Contains(got, "Bot ignores my") {
+		t.Errorf("someone who is not Slack staff listed the linked server's ticket:\n%s", got)
+	}
+
+	// Discord staff claim it in Discord: the Slack thread's note names them by their Discord
+	// display name and platform, as text: no bare id, no mention.
+	if got := r.interact(discordtest.Command(r.guild, private, r.dStaff, "ticket", "claim", discordtest.Opt{Name: "number", Type: 4, Value: 1})); !strings.Contains(got, "You now own") {
+		t.Fatalf("Discord claim: %s", got)
+	}
+	note := r.waitSlack("the Slack note of the Discord assignee", slacktest.InChannel(r.triage), slacktest.Param("thread_ts", card.TS),
+		slacktest.Containing("Assigned to"))
+	if text := note.Params["text"]; !strings.Contains(text, "Assigned to Dan (discord)") || strings.Contains(text, r.dStaff.ID) {
+		t.Errorf("the Slack note of the Discord assignee: %q, want their name and platform, not their id", text)
+	}
+
 	// The card's Claim button, pressed in Slack, assigns the Slack staff member; the Discord
 	// card shows them by name, pinging nobody.
 	claim := ""
@@ -131,6 +157,18 @@ func staffDiscordFromSlack(t *testing.T, env map[string]string) {
 	if err := r.srv.stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// commandShows runs /ticket TEXT in Slack and returns everything its answer shows (text
+// and blocks).
+func (r *linkRig) commandShows(user, channel, text string) string {
+	r.t.Helper()
+	resp, err := r.client.Command(context.Background(), slacktest.Command{Team: r.team, User: user, Channel: channel, Text: text,
+		ResponseURL: r.slack.ResponseURL(channel, "")})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return string(resp.Body)
 }
 
 // messageStrings is what a Slack message shows: its text and its blocks' strings.
