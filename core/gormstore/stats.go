@@ -2,6 +2,8 @@ package gormstore
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,7 +81,8 @@ func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time
 		ResolutionTargets, ResolutionMet int64
 	}
 	var sl []slaRow
-	if err := scope("created_at").Select("priority, COUNT(sla_first_due) AS first_targets, " +
+	var err error
+	if err = scope("created_at").Select("priority, COUNT(sla_first_due) AS first_targets, " +
 		"SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= sla_first_due THEN 1 ELSE 0 END) AS first_met, " +
 		"COUNT(sla_resolve_due) AS resolution_targets, " +
 		"SUM(CASE WHEN resolved_at IS NOT NULL AND resolved_at <= sla_resolve_due THEN 1 ELSE 0 END) AS resolution_met").
@@ -101,5 +104,40 @@ func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time
 		}
 	}
 	out.SLA = res
+	if out.BacklogDays, err = s.backlogDays(ctx, ws, out.Days); err != nil {
+		return out, fail(op, err)
+	}
+	if out.CSAT, err = csatStats(scope); err != nil {
+		return out, fail(op, err)
+	}
+	// Response and resolution times, overall and merged into the assignees by id (an
+	// assignee may have answered in the range without holding a ticket opened in it).
+	at := map[string]int{}
+	for i, a := range out.Assignees {
+		at[a.Assignee.ID] = i
+	}
+	for _, m := range []struct {
+		atCol, secsCol string
+		overall        *core.TimeStats
+		field          func(*core.AssigneeStats) *core.TimeStats
+	}{
+		{"first_response_at", "response_secs", &out.FirstResponse, func(a *core.AssigneeStats) *core.TimeStats { return &a.FirstResponse }},
+		{"resolved_at", "resolution_secs", &out.Resolution, func(a *core.AssigneeStats) *core.TimeStats { return &a.Resolution }},
+	} {
+		overall, per, names, err := s.timeStats(ctx, scope, m.atCol, m.secsCol)
+		if err != nil {
+			return out, fail(op, err)
+		}
+		*m.overall = overall
+		for _, id := range slices.Sorted(maps.Keys(per)) {
+			i, ok := at[id]
+			if !ok {
+				i = len(out.Assignees)
+				at[id] = i
+				out.Assignees = append(out.Assignees, core.AssigneeStats{Assignee: core.UserRef{ID: id, Name: names[id]}})
+			}
+			*m.field(&out.Assignees[i]) = per[id]
+		}
+	}
 	return out, nil
 }
