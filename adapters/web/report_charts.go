@@ -136,7 +136,7 @@ func csatChart(st core.Stats) hbarChart {
 	var items []hbarItem
 	for i := len(st.CSAT.Scores) - 1; i >= 0; i-- {
 		score := i + core.MinRating
-		items = append(items, hbarItem{Label: strings.Repeat("★", score), Text: strconv.FormatInt(st.CSAT.Scores[i], 10),
+		items = append(items, hbarItem{Label: fmt.Sprintf("%d of %d", score, core.MaxRating), Text: strconv.FormatInt(st.CSAT.Scores[i], 10),
 			Color: "#f59e0b", Value: st.CSAT.Scores[i]})
 	}
 	return newHBarChart("Satisfaction ratings per score", items)
