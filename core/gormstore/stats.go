@@ -62,17 +62,17 @@ func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time
 		}
 	}
 	type assigneeRow struct {
-		AssigneeID, AssigneeName string
-		Tickets, Resolved        int64
+		AssigneeID        string
+		Tickets, Resolved int64
 	}
 	var as []assigneeRow
-	if err := scope("created_at").Select("assignee_id, MAX(assignee_name) AS assignee_name, COUNT(*) AS tickets, " +
+	if err := scope("created_at").Select("assignee_id, COUNT(*) AS tickets, " +
 		"SUM(CASE WHEN resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved").
 		Group("assignee_id").Order("tickets DESC, assignee_id").Scan(&as).Error; err != nil {
 		return out, fail(op, err)
 	}
 	for _, a := range as {
-		out.Assignees = append(out.Assignees, core.AssigneeStats{Assignee: core.UserRef{ID: a.AssigneeID, Name: a.AssigneeName},
+		out.Assignees = append(out.Assignees, core.AssigneeStats{Assignee: core.UserRef{ID: a.AssigneeID},
 			Tickets: a.Tickets, Resolved: a.Resolved})
 	}
 	type slaRow struct {
@@ -124,7 +124,7 @@ func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time
 		{"first_response_at", "response_secs", &out.FirstResponse, func(a *core.AssigneeStats) *core.TimeStats { return &a.FirstResponse }},
 		{"resolved_at", "resolution_secs", &out.Resolution, func(a *core.AssigneeStats) *core.TimeStats { return &a.Resolution }},
 	} {
-		overall, per, names, err := s.timeStats(ctx, scope, m.atCol, m.secsCol)
+		overall, per, err := s.timeStats(ctx, scope, m.atCol, m.secsCol)
 		if err != nil {
 			return out, fail(op, err)
 		}
@@ -134,10 +134,29 @@ func (s *Store) Stats(ctx context.Context, ws core.Workspace, from, to time.Time
 			if !ok {
 				i = len(out.Assignees)
 				at[id] = i
-				out.Assignees = append(out.Assignees, core.AssigneeStats{Assignee: core.UserRef{ID: id, Name: names[id]}})
+				out.Assignees = append(out.Assignees, core.AssigneeStats{Assignee: core.UserRef{ID: id}})
 			}
 			*m.field(&out.Assignees[i]) = per[id]
 		}
 	}
+	for i := range out.Assignees {
+		if out.Assignees[i].Assignee.Name, err = s.assigneeName(ctx, out.Assignees[i].Assignee.ID); err != nil {
+			return out, fail(op, err)
+		}
+	}
 	return out, nil
+}
+
+// assigneeName is the name stored with one of id's tickets, read through an index on
+// assignee_id: the grouped queries above stay on their covering indexes, which hold no names.
+func (s *Store) assigneeName(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	var names []string
+	err := s.db.WithContext(ctx).Table("tickets").Where("assignee_id = ?", id).Limit(1).Pluck("assignee_name", &names).Error
+	if err != nil || len(names) == 0 {
+		return "", err
+	}
+	return names[0], nil
 }

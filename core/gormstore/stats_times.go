@@ -12,62 +12,53 @@ import (
 
 // timeStats ranks secsCol over the tickets whose atCol falls in the range (scope), overall
 // and per assignee, and picks the ranks core.PercentileRank names: one grouped count, then
-// one window query per grouping, each reading only the covering index (workspace, atCol,
-// assignee_id, secsCol) and returning just the rows at those ranks.
-func (s *Store) timeStats(ctx context.Context, scope func(string) *gorm.DB, atCol, secsCol string) (core.TimeStats, map[string]core.TimeStats, map[string]string, error) {
+// one window query ranking both ways, each reading only the covering index (workspace,
+// atCol, assignee_id, secsCol) and returning just the rows at those ranks.
+func (s *Store) timeStats(ctx context.Context, scope func(string) *gorm.DB, atCol, secsCol string) (core.TimeStats, map[string]core.TimeStats, error) {
 	type countRow struct {
-		AssigneeID, AssigneeName string
-		N                        int64
+		AssigneeID string
+		N          int64
 	}
 	var counts []countRow
-	if err := scope(atCol).Select("assignee_id, MAX(assignee_name) AS assignee_name, COUNT(*) AS n").
-		Group("assignee_id").Scan(&counts).Error; err != nil {
-		return core.TimeStats{}, nil, nil, err
+	if err := scope(atCol).Select("assignee_id, COUNT(*) AS n").Group("assignee_id").Scan(&counts).Error; err != nil {
+		return core.TimeStats{}, nil, err
 	}
 	var total int64
-	names := map[string]string{}
 	per := map[string]core.TimeStats{}
 	var ranks []int64
 	for _, c := range counts {
 		total += c.N
-		names[c.AssigneeID] = c.AssigneeName
 		per[c.AssigneeID] = core.TimeStats{Count: c.N}
 		ranks = append(ranks, core.PercentileRank(c.N, core.PercentileMedian), core.PercentileRank(c.N, core.PercentileP90))
 	}
 	overall := core.TimeStats{Count: total}
 	if total == 0 {
-		return overall, per, names, nil
+		return overall, per, nil
 	}
+	// One scan ranks both ways; only the rows at a wanted rank come back.
 	type rankRow struct {
-		AssigneeID string
-		Secs, Rn   int64
+		AssigneeID      string
+		Secs, Rn, RnAll int64
 	}
-	pick := func(partition string, ranks []int64) ([]rankRow, error) {
-		slices.Sort(ranks)
-		ranks = slices.Compact(ranks)
-		inner := scope(atCol).Select("assignee_id, " + secsCol + " AS secs, ROW_NUMBER() OVER (" + partition + "ORDER BY " + secsCol + ") AS rn")
-		var rows []rankRow
-		err := s.db.WithContext(ctx).Table("(?) AS ranked", inner).
-			Select("assignee_id, secs, rn").Where("rn IN ?", ranks).Scan(&rows).Error
-		return rows, err
+	med, p90 := core.PercentileRank(total, core.PercentileMedian), core.PercentileRank(total, core.PercentileP90)
+	slices.Sort(ranks)
+	ranks = slices.Compact(ranks)
+	inner := scope(atCol).Select("assignee_id, " + secsCol + " AS secs, " +
+		"ROW_NUMBER() OVER (PARTITION BY assignee_id ORDER BY " + secsCol + ") AS rn, " +
+		"ROW_NUMBER() OVER (ORDER BY " + secsCol + ") AS rn_all")
+	var rows []rankRow
+	if err := s.db.WithContext(ctx).Table("(?) AS ranked", inner).Select("assignee_id, secs, rn, rn_all").
+		Where("rn_all IN ? OR rn IN ?", []int64{med, p90}, ranks).Scan(&rows).Error; err != nil {
+		return overall, per, err
 	}
 	sec := func(v int64) time.Duration { return time.Duration(v) * time.Second }
-	rows, err := pick("", []int64{core.PercentileRank(total, core.PercentileMedian), core.PercentileRank(total, core.PercentileP90)})
-	if err != nil {
-		return overall, per, names, err
-	}
 	for _, r := range rows {
-		if r.Rn == core.PercentileRank(total, core.PercentileMedian) {
+		if r.RnAll == med {
 			overall.Median = sec(r.Secs)
 		}
-		if r.Rn == core.PercentileRank(total, core.PercentileP90) {
+		if r.RnAll == p90 {
 			overall.P90 = sec(r.Secs)
 		}
-	}
-	if rows, err = pick("PARTITION BY assignee_id ", ranks); err != nil {
-		return overall, per, names, err
-	}
-	for _, r := range rows {
 		ts := per[r.AssigneeID]
 		if r.Rn == core.PercentileRank(ts.Count, core.PercentileMedian) {
 			ts.Median = sec(r.Secs)
@@ -77,7 +68,7 @@ func (s *Store) timeStats(ctx context.Context, scope func(string) *gorm.DB, atCo
 		}
 		per[r.AssigneeID] = ts
 	}
-	return overall, per, names, nil
+	return overall, per, nil
 }
 
 // csatStats counts the ratings of the tickets asked for one in the range, grouped by score
