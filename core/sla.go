@@ -98,6 +98,10 @@ type SLAClock struct {
 	// FirstAlertAt and ResolveAlertAt are when the scheduler next looks at the clock for an
 	// alert (75 % of the target, then the due time); nil: nothing more to say.
 	FirstAlertAt, ResolveAlertAt *time.Time
+	// ResponseTime and ResolutionTime are how long the first response and the resolution
+	// took in running support time (see Elapsed), set with FirstResponseAt and ResolvedAt and
+	// meaningful only while those are set; reports take their medians from them.
+	ResponseTime, ResolutionTime time.Duration
 }
 
 // NoDue is the NextDue of a ticket without an unmet target: after every real due time.

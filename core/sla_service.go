@@ -35,9 +35,10 @@ type SLAAlert struct {
 
 // SLAStore keeps what the SLA needs beyond the ticket row.
 type SLAStore interface {
-	// RecordFirstResponse sets ticket id's first response at at unless it has one, and clears
-	// its first-response alert time. Errors: unavailable, internal.
-	RecordFirstResponse(ctx context.Context, id int64, at time.Time) error
+	// RecordFirstResponse sets ticket id's first response at at, which took took (see
+	// SLAClock.ResponseTime), unless it has one, and clears its first-response alert time.
+	// Errors: unavailable, internal.
+	RecordFirstResponse(ctx context.Context, id int64, at time.Time, took time.Duration) error
 	// DueSLAAlerts lists up to limit tickets whose first-response or resolution alert time is
 	// at or before now (through the alert-time indexes). Errors: unavailable, internal.
 	DueSLAAlerts(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
@@ -65,6 +66,11 @@ func slaFollow(h Hours, p SLAPolicy, before Ticket, t *Ticket, now time.Time) {
 	}
 	if before.Status != t.Status {
 		t.SLA.Transition(h, before.Status, t.Status, now)
+		if t.SLA.ResolvedAt == nil {
+			t.SLA.ResolutionTime = 0
+		} else if before.SLA.ResolvedAt == nil {
+			t.SLA.ResolutionTime = t.SLA.Elapsed(h, t.CreatedAt, *t.SLA.ResolvedAt)
+		}
 	}
 	t.SLA.Schedule(h, p[t.Priority], t.CreatedAt)
 }
@@ -78,7 +84,11 @@ func (s *Service) noteResponse(ctx context.Context, actor Actor, t Ticket, m Mes
 	if at.IsZero() {
 		at = s.clock.Now()
 	}
-	if err := s.store.RecordFirstResponse(ctx, t.ID, at); err != nil {
+	h, _, err := s.slaSettings(ctx, t.Workspace)
+	if err != nil {
+		s.log.WarnContext(ctx, "sla: could not read the support hours for the first response", "ticket", t.ID, "err", err)
+	}
+	if err := s.store.RecordFirstResponse(ctx, t.ID, at, t.SLA.Elapsed(h, t.CreatedAt, at)); err != nil {
 		s.log.WarnContext(ctx, "sla: could not record the first response", "ticket", t.ID, "err", err)
 	}
 }

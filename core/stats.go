@@ -18,6 +18,55 @@ type Stats struct {
 	Assignees []AssigneeStats
 	// SLA is the attainment per priority of tickets opened in the range that had a target.
 	SLA []SLAStats
+	// FirstResponse is the time to the first response (SLAClock.ResponseTime) of the tickets
+	// first answered in the range; Resolution the time to resolution (SLAClock.ResolutionTime)
+	// of the tickets resolved or closed in the range and not reopened since. Both count
+	// running support time: the workspace's support hours, less the time paused.
+	FirstResponse, Resolution TimeStats
+	// CSAT are the satisfaction ratings of the tickets asked for one in the range.
+	CSAT CSATStats
+	// BacklogDays are how many tickets had each status at the end of every day of the range.
+	BacklogDays []BacklogDay
+}
+
+// BacklogDay is one day of Stats.BacklogDays.
+type BacklogDay struct {
+	Day    string // 2006-01-02
+	Counts StatusCounts
+}
+
+// CSATStats count ratings: Asked tickets were asked for one, Rated of them have one, and
+// Scores[i] is how many were rated i+1 (of MinRating … MaxRating).
+type CSATStats struct {
+	Asked, Rated int64
+	Scores       [MaxRating]int64
+}
+
+// The rating scale.
+const (
+	MinRating = 1
+	MaxRating = 5
+)
+
+// Average is the mean score of the rated tickets (0 without any).
+func (c CSATStats) Average() float64 {
+	var n, sum int64
+	for i, k := range c.Scores {
+		n += k
+		sum += k * int64(i+MinRating)
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(sum) / float64(n)
+}
+
+// ResponseRate is the share of the asked tickets that were rated, 0 … 1 (0 when none was asked).
+func (c CSATStats) ResponseRate() float64 {
+	if c.Asked == 0 {
+		return 0
+	}
+	return float64(c.Rated) / float64(c.Asked)
 }
 
 // DayStats is one day of Stats.Days.
@@ -26,11 +75,14 @@ type DayStats struct {
 	Opened, Closed int64
 }
 
-// AssigneeStats is one assignee's share of Stats.
+// AssigneeStats is one assignee's share of Stats: Tickets opened in the range (Resolved of
+// them are resolved or closed now), and the response and resolution times of the tickets the
+// assignee holds that were answered or resolved in the range (see Stats.FirstResponse).
 type AssigneeStats struct {
-	Assignee UserRef
-	Tickets  int64
-	Resolved int64
+	Assignee                  UserRef
+	Tickets                   int64
+	Resolved                  int64
+	FirstResponse, Resolution TimeStats
 }
 
 // SLAStats is one priority's attainment: of the tickets with a target, how many met it.

@@ -74,7 +74,7 @@ func writtenByRequester(actor Actor, t Ticket, p Place, internal bool) bool {
 // reporter rates, and only while the workspace asks for ratings.
 // Errors: invalid (naming score or comment), not_found, forbidden, conflict, unavailable, internal.
 func (s *Service) Rate(ctx context.Context, actor Actor, id int64, score int, comment string) (Rating, error) {
-	if score < 1 || score > 5 {
+	if score < MinRating || score > MaxRating {
 		return Rating{}, FieldError("score", "the rating must be from 1 to 5")
 	}
 	comment = strings.TrimSpace(CleanText(comment))

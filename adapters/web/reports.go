@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -47,58 +45,6 @@ func (s *Server) statsRange(r *http.Request) (core.Workspace, time.Time, time.Ti
 	return ws, from, to, nil
 }
 
-type statsJSON struct {
-	Workspace *string            `json:"workspace"`
-	From      string             `json:"from"`
-	To        string             `json:"to"`
-	Days      []dayJSON          `json:"days"`
-	Backlog   map[string]int64   `json:"backlog"`
-	Assignees []assigneeStatJSON `json:"assignees"`
-	SLA       []slaStatJSON      `json:"sla"`
-}
-
-type dayJSON struct {
-	Day    string `json:"day"`
-	Opened int64  `json:"opened"`
-	Closed int64  `json:"closed"`
-}
-
-type assigneeStatJSON struct {
-	Assignee *userJSON `json:"assignee"`
-	Tickets  int64     `json:"tickets"`
-	Resolved int64     `json:"resolved"`
-}
-
-type slaStatJSON struct {
-	Priority             string `json:"priority"`
-	FirstResponseTargets int64  `json:"first_response_targets"`
-	FirstResponseMet     int64  `json:"first_response_met"`
-	ResolutionTargets    int64  `json:"resolution_targets"`
-	ResolutionMet        int64  `json:"resolution_met"`
-}
-
-func toStatsJSON(st core.Stats) statsJSON {
-	out := statsJSON{From: st.From.Format("2006-01-02"), To: st.To.Add(-24 * time.Hour).Format("2006-01-02"),
-		Days: []dayJSON{}, Backlog: map[string]int64{}, Assignees: []assigneeStatJSON{}, SLA: []slaStatJSON{}}
-	if !st.Workspace.IsZero() {
-		w := st.Workspace.String()
-		out.Workspace = &w
-	}
-	for _, d := range st.Days {
-		out.Days = append(out.Days, dayJSON{d.Day, d.Opened, d.Closed})
-	}
-	for _, s := range core.Statuses() {
-		out.Backlog[string(s)] = st.Backlog[s]
-	}
-	for _, a := range st.Assignees {
-		out.Assignees = append(out.Assignees, assigneeStatJSON{toUserJSON(a.Assignee), a.Tickets, a.Resolved})
-	}
-	for _, p := range st.SLA {
-		out.SLA = append(out.SLA, slaStatJSON{string(p.Priority), p.FirstResponseTargets, p.FirstMet, p.ResolutionTargets, p.ResolutionMet})
-	}
-	return out
-}
-
 // apiStats serves GET /api/v1/stats?workspace=&from=&to=.
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request, actor core.Actor) {
 	ws, from, to, err := s.statsRange(r)
@@ -114,47 +60,6 @@ func (s *Server) apiStats(w http.ResponseWriter, r *http.Request, actor core.Act
 	writeJSON(w, http.StatusOK, toStatsJSON(st))
 }
 
-// StatsCSV renders one table of st as CSV: days, backlog, assignees or sla.
-func StatsCSV(st core.Stats, table string) ([]byte, error) {
-	var buf bytes.Buffer
-	c := csv.NewWriter(&buf)
-	n := func(v int64) string { return strconv.FormatInt(v, 10) }
-	switch table {
-	case "days":
-		_ = c.Write([]string{"day", "opened", "closed"})
-		for _, d := range st.Days {
-			_ = c.Write([]string{d.Day, n(d.Opened), n(d.Closed)})
-		}
-	case "backlog":
-		_ = c.Write([]string{"status", "tickets"})
-		for _, s := range core.Statuses() {
-			_ = c.Write([]string{string(s), n(st.Backlog[s])})
-		}
-	case "assignees":
-		_ = c.Write([]string{"assignee_id", "assignee_name", "tickets", "resolved"})
-		for _, a := range st.Assignees {
-			_ = c.Write([]string{csvSafe(a.Assignee.ID), csvSafe(a.Assignee.Name), n(a.Tickets), n(a.Resolved)})
-		}
-	case "sla":
-		_ = c.Write([]string{"priority", "first_response_targets", "first_response_met", "resolution_targets", "resolution_met"})
-		for _, p := range st.SLA {
-			_ = c.Write([]string{string(p.Priority), n(p.FirstResponseTargets), n(p.FirstMet), n(p.ResolutionTargets), n(p.ResolutionMet)})
-		}
-	default:
-		return nil, core.Errorf(core.ENotFound, "no report table %q", table)
-	}
-	c.Flush()
-	return buf.Bytes(), c.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading a name as a formula.
-func csvSafe(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') {
-		return "'" + v
-	}
-	return v
-}
-
 // reportsView is the /reports page.
 type reportsView struct {
 	Stats     core.Stats
@@ -164,6 +69,11 @@ type reportsView struct {
 	Chart     []bar
 	ChartMax  int64
 	Width     int
+	// The other charts, drawn by report_charts.go.
+	Times, AssigneeTimes, CSAT hbarChart
+	Backlog                    lineChart
+	// CSATAverage and CSATRate are the satisfaction figures as the page writes them.
+	CSATAverage, CSATRate string
 }
 
 type bar struct {
@@ -201,6 +111,9 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 		rv.Chart = append(rv.Chart, b)
 	}
 	rv.Width = 20 + len(st.Days)*14
+	rv.Times, rv.AssigneeTimes, rv.CSAT = timesChart(st), assigneesChart(st), csatChart(st)
+	rv.Backlog = newBacklogChart(st.BacklogDays)
+	rv.CSATAverage, rv.CSATRate = strconv.FormatFloat(st.CSAT.Average(), 'f', 2, 64), strconv.FormatFloat(100*st.CSAT.ResponseRate(), 'f', 0, 64)+" %"
 	s.render(w, r, http.StatusOK, "reports", page{Title: "Reports", Nav: "reports", Viewer: v, Body: rv})
 }
 

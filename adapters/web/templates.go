@@ -189,6 +189,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"isActive":      func(st core.Status) bool { return !st.Terminal() },
 		"ticketURL":     func(id int64) string { return fmt.Sprintf("/tickets/%d", id) },
 		"pluralize":     pluralize,
+		"supportDur":    supportDuration,
 		"isAPIAccount":  func(u core.UserRef) bool { return strings.HasPrefix(u.ID, "api:") },
 		"questionsText": questionsText,
 	}

@@ -40,6 +40,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) core.Store) {
 	tests = append(tests, categoryTests()...)
 	tests = append(tests, hoursSettingsTests()...)
 	tests = append(tests, workflowTests()...)
+	tests = append(tests, statsTests()...)
 	tests = append(tests, storeTest{"Ping answers", func(t *testing.T, s core.Store) {
 		if err := s.Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)

@@ -24,6 +24,7 @@ INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_I
   ON DUPLICATE KEY UPDATE last_number = LAST_INSERT_ID(last_number + 1);
 SET @tb_number = LAST_INSERT_ID();
 INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
+INSERT INTO ticket_status_days (workspace, day, status, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
   assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
   category_id, category_name, created_at, updated_at, status_changed_at,
@@ -70,6 +71,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 	}
 	args := []any{r.Workspace,
 		r.Workspace, r.Status, r.Priority,
+		r.Workspace, dayOf(r.CreatedAt), r.Status,
 		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
 		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
 		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt,

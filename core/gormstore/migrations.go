@@ -121,6 +121,7 @@ func migrations() []*gormigrate.Migration {
 		migrateWebhooks(),
 		migrateSLA(),
 		migrateOutboxPending(),
+		migrateReports(),
 	}
 }
 

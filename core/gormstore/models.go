@@ -56,11 +56,16 @@ type ticketRow struct {
 	SLAFirstAlertAt   *time.Time `gorm:"column:sla_first_alert_at"`
 	SLAResolveAlertAt *time.Time `gorm:"column:sla_resolve_alert_at"`
 	SLANextDue        time.Time  `gorm:"column:sla_next_due"`
+	// ResponseSecs and ResolutionSecs are core.SLAClock.ResponseTime and ResolutionTime in
+	// whole seconds.
+	ResponseSecs   int64
+	ResolutionSecs int64
 }
 
 // slaColumns are the ticket columns of the SLA clock, for updates that name their columns.
 var slaColumns = []string{"first_response_at", "resolved_at", "sla_paused_ns", "sla_paused_since",
-	"sla_first_due", "sla_resolve_due", "sla_first_alert_at", "sla_resolve_alert_at", "sla_next_due"}
+	"sla_first_due", "sla_resolve_due", "sla_first_alert_at", "sla_resolve_alert_at", "sla_next_due",
+	"response_secs", "resolution_secs"}
 
 func (r *ticketRow) setSLA(c core.SLAClock) {
 	p := func(t *time.Time) *time.Time {
@@ -75,13 +80,15 @@ func (r *ticketRow) setSLA(c core.SLAClock) {
 	r.SLAFirstDue, r.SLAResolveDue = p(c.FirstDue), p(c.ResolveDue)
 	r.SLAFirstAlertAt, r.SLAResolveAlertAt = p(c.FirstAlertAt), p(c.ResolveAlertAt)
 	r.SLANextDue = stamp(c.NextDue())
+	r.ResponseSecs, r.ResolutionSecs = int64(c.ResponseTime/time.Second), int64(c.ResolutionTime/time.Second)
 }
 
 func (r ticketRow) sla() core.SLAClock {
 	return core.SLAClock{FirstResponseAt: utcPtr(r.FirstResponseAt), ResolvedAt: utcPtr(r.ResolvedAt),
 		Paused: time.Duration(r.SLAPausedNS), PausedSince: utcPtr(r.SLAPausedSince),
 		FirstDue: utcPtr(r.SLAFirstDue), ResolveDue: utcPtr(r.SLAResolveDue),
-		FirstAlertAt: utcPtr(r.SLAFirstAlertAt), ResolveAlertAt: utcPtr(r.SLAResolveAlertAt)}
+		FirstAlertAt: utcPtr(r.SLAFirstAlertAt), ResolveAlertAt: utcPtr(r.SLAResolveAlertAt),
+		ResponseTime: time.Duration(r.ResponseSecs) * time.Second, ResolutionTime: time.Duration(r.ResolutionSecs) * time.Second}
 }
 
 func (ticketRow) TableName() string { return "tickets" }

@@ -25,9 +25,9 @@ type slaAlertRow struct {
 func (slaAlertRow) TableName() string { return "sla_alerts" }
 
 // RecordFirstResponse sets the first response of ticket id unless it has one.
-func (s *Store) RecordFirstResponse(ctx context.Context, id int64, at time.Time) error {
+func (s *Store) RecordFirstResponse(ctx context.Context, id int64, at time.Time, took time.Duration) error {
 	err := s.db.WithContext(ctx).Model(&ticketRow{}).Where("id = ? AND first_response_at IS NULL", id).
-		Updates(map[string]any{"first_response_at": stamp(at), "sla_first_alert_at": nil,
+		Updates(map[string]any{"first_response_at": stamp(at), "sla_first_alert_at": nil, "response_secs": int64(took / time.Second),
 			// The next due is now the resolution's, if it has one and is not met.
 			"sla_next_due": gorm.Expr("CASE WHEN resolved_at IS NULL AND sla_resolve_due IS NOT NULL THEN sla_resolve_due ELSE ? END", core.NoDue)}).Error
 	return fail("gormstore.RecordFirstResponse", err)

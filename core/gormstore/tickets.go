@@ -76,6 +76,9 @@ func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
 		if err := bumpCount(tx, row.Workspace, row.Status, row.Priority, 1); err != nil {
 			return err
 		}
+		if err := bumpStatusDay(tx, row.Workspace, dayOf(row.CreatedAt), row.Status, 1); err != nil {
+			return err
+		}
 		n, err := s.nextNumber(tx, t.Workspace.String())
 		if err != nil {
 			return err
@@ -239,6 +242,9 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 			return err
 		}
 		if err := recount(tx, row.Workspace, old, t); err != nil {
+			return err
+		}
+		if err := restatusDay(tx, row.Workspace, dayOf(t.UpdatedAt), old.Status, t.Status); err != nil {
 			return err
 		}
 		if err := s.writeChanges(tx, t, append([]core.Change(nil), changes...), core.EventTicketChanged); err != nil {
