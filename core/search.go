@@ -58,6 +58,21 @@ func SearchTerms(q string) []string {
 	return out
 }
 
+// TextMatches reports whether text matches terms as a search does (see SearchTerms): for
+// every term, text has a word that starts with it once folded.
+func TextMatches(text string, terms []string) bool {
+	if len(terms) == 0 {
+		return false
+	}
+	words := strings.FieldsFunc(Fold(text), notWordRune)
+	for _, t := range terms {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
+			return false
+		}
+	}
+	return true
+}
+
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
 // snippetRunes is about how long a snippet is.
