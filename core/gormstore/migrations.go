@@ -114,6 +114,7 @@ func migrations() []*gormigrate.Migration {
 		migrateListShapes(),
 		migrateWebhooks(),
 		migrateSLA(),
+		migrateListBounds(),
 	}
 }
 
