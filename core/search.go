@@ -154,9 +154,9 @@ func Snippet(text string, terms []string) []SnippetPart {
 }
 
 // SearchTickets finds the tickets actor may see whose title and description or one of whose
-// messages match f.Query (see SearchTerms), best match first, within f's other filters; staff
-// also search internal notes, requesters never. f.After continues after the hit it names
-// (CursorAfterHit). Errors: invalid (no word to search), forbidden, unavailable, internal.
+// messages match f.Query (see SearchTerms), best match first (a word common among the newest
+// tickets: newest first), within f's other filters; staff also search internal notes,
+// requesters never. f.After continues after the hit it names (CursorAfterHit). Errors: invalid (no word to search), forbidden, unavailable, internal.
 func (s *Service) SearchTickets(ctx context.Context, actor Actor, f ListFilter) ([]SearchHit, error) {
 	f, err := scopeList(actor, f)
 	if err != nil {
