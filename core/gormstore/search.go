@@ -171,12 +171,16 @@ func (s *Store) SearchTickets(ctx context.Context, f core.ListFilter) ([]core.Se
 		}
 		return w.hits, nil
 	}
-	if f.After.ID == 0 { // the probe: is the word common among the newest tickets?
-		w, err := s.recentWalk(ctx, f, terms, searchProbeTickets)
+	if f.After.ID == 0 { // is the word common among the newest tickets?
+		common, err := s.commonAmongNewest(ctx, f, terms)
 		if err != nil {
 			return nil, fail(op, err)
 		}
-		if w.full {
+		if common {
+			w, err := s.recentWalk(ctx, f, terms, searchWalkTickets)
+			if err != nil {
+				return nil, fail(op, err)
+			}
 			return w.hits, nil
 		}
 	}

@@ -11,25 +11,75 @@ import (
 
 // A search of a common word is answered newest first. Ranking reads every match (InnoDB's
 // full-text search has no early stop: a word in most of a million tickets and five million
-// messages costs about a second whatever the LIMIT), while a walk of the newest tickets
-// within the filters finds a page of a common word's matches after a few hundred tickets.
-// So a first page starts with that walk over the newest searchProbeTickets tickets: when it
-// fills the page the word is common there (in one ticket in probe/page or more) and the walk
-// is the answer; otherwise the word is rare and the ranked search answers (the probe costs a
-// few milliseconds). The walk's hits carry recentScore, and a cursor with it continues the
+// messages costs seconds whatever the LIMIT), while a walk of the newest tickets within the
+// filters finds a page of a common word's matches after a few hundred tickets. So a first
+// page starts with a sample: the searchSampleTickets newest tickets' own text and the
+// searchSampleMessages newest visible messages (two reads of the primary keys' newest end;
+// on MySQL/MariaDB counted there with LIKE, folded by the columns' collation, up to a page). When a page's worth of them match, the word is common (in about one text in
+// sample/page or more) and the walk answers; otherwise the word is rare and the ranked
+// search answers. The walk's hits carry recentScore, and a cursor with it continues the
 // walk below its ticket.
 //
 // The walk reads tickets through the list plans (page-bounded at any depth), their messages
-// by ticket id (on MySQL/MariaDB only those whose content holds every term, by LIKE with the
-// column's accent- and case-folding collation), and decides in Go whether a text matches
-// (core.TextMatches: the rule SearchTerms documents, on both engines). A page walks at most
-// searchWalkTickets tickets and stops at the search budget: a word common among the newest
-// tickets but absent from older ones ends its list there.
+// by ticket id (on MySQL/MariaDB only those holding every term, by LIKE), and decides in Go
+// whether a text matches (core.TextMatches: the rule SearchTerms documents, on both
+// engines). A page walks at most searchWalkTickets tickets and stops at the search budget:
+// a word common among the newest tickets but absent from older ones ends its list there.
 const (
-	searchProbeTickets = 400
-	searchWalkChunk    = 200 // at most maxListLimit
-	searchWalkTickets  = 20000
+	searchSampleTickets  = 500
+	searchSampleMessages = 1000
+	searchWalkChunk      = 200 // at most maxListLimit
+	searchWalkTickets    = 20000
 )
+
+// commonAmongNewest reports whether a page of f's matches of terms is among the newest
+// tickets' texts and messages (see above).
+func (s *Store) commonAmongNewest(ctx context.Context, f core.ListFilter, terms []string) (bool, error) {
+	var tlike, mlike []string
+	var targs, margs []any
+	for _, t := range terms { // letters and digits only: no LIKE wildcard among them
+		like := "%" + t + "%"
+		tlike, targs = append(tlike, "(title LIKE ? OR description LIKE ?)"), append(targs, like, like)
+		mlike, margs = append(mlike, "content LIKE ?"), append(margs, like)
+	}
+	visible := "deleted = ?"
+	vargs := []any{false}
+	if !f.Internal {
+		visible, vargs = visible+" AND internal = ?", append(vargs, false)
+	}
+	page := listLimit(f)
+	tq := fmt.Sprintf("SELECT title, description FROM tickets ORDER BY id DESC LIMIT %d", searchSampleTickets)
+	mq := fmt.Sprintf("SELECT content FROM ticket_messages WHERE %s ORDER BY id DESC LIMIT %d", visible, searchSampleMessages)
+	db := s.db.WithContext(ctx)
+	if s.mysql { // counted there, up to a page each: LIKE's matches (a superset) tell density well enough
+		var n int
+		q := fmt.Sprintf(`SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM (%s) AS r WHERE %s LIMIT %d) AS a)
+			+ (SELECT COUNT(*) FROM (SELECT 1 FROM (%s) AS r WHERE %s LIMIT %d) AS b)`,
+			tq, strings.Join(tlike, " AND "), page, mq, strings.Join(mlike, " AND "), page)
+		err := db.Raw(q, append(append(targs, vargs...), margs...)...).Scan(&n).Error
+		return n >= page, err
+	}
+	var ts []struct{ Title, Description string }
+	if err := db.Raw(tq).Scan(&ts).Error; err != nil {
+		return false, err
+	}
+	var ms []string
+	if err := db.Raw(mq, vargs...).Pluck("content", &ms).Error; err != nil {
+		return false, err
+	}
+	n := 0
+	for _, t := range ts {
+		if core.TextMatches(t.Title+"\n"+t.Description, terms) {
+			n++
+		}
+	}
+	for _, m := range ms {
+		if core.TextMatches(m, terms) {
+			n++
+		}
+	}
+	return n >= page, nil
+}
 
 // recentScore is the score of a hit of the recency walk: ranked scores are never negative.
 const recentScore = -1
