@@ -94,3 +94,45 @@ func TestRecentWalkFindsTheNewestMatches(t *testing.T) {
 		}
 	}
 }
+
+// A word is common when a page of its matches is among the newest tickets' texts and
+// visible messages (counted with accents and case folded): then the walk answers, else the
+// ranked search.
+func TestCommonAmongNewestCountsAPageOfVisibleMatches(t *testing.T) {
+	for _, url := range []string{"sqlite://:memory:", coretest.MySQLURL(t)} {
+		s := openPlanStore(t, url)
+		ctx := context.Background()
+		ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "TC"}
+		for i := range 6 {
+			tk := core.Ticket{Workspace: ws, Title: "ticket", Reporter: core.UserRef{ID: "U1"}}
+			if i < 2 {
+				tk.Title = "Ärger am Drucker"
+			}
+			if err := s.CreateTicket(ctx, &tk); err != nil {
+				t.Fatal(err)
+			}
+			m := core.Message{TicketID: tk.ID, ExternalID: "m", Content: "noch mehr ärger", Internal: i == 2, Deleted: i == 3, Author: core.UserRef{ID: "U1"}, Source: "slack"}
+			if i >= 2 && i < 4 {
+				if _, _, err := s.AddMessage(ctx, m, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		terms := core.SearchTerms("ARGER")
+		for _, c := range []struct {
+			name string
+			f    core.ListFilter
+			want bool
+		}{
+			{"two titles fill a page of 2", core.ListFilter{Limit: 2}, true},
+			{"not a page of 3 for requesters", core.ListFilter{Limit: 3}, false},
+			{"a page of 3 with the internal note", core.ListFilter{Limit: 3, Internal: true}, true},
+			{"never the deleted message", core.ListFilter{Limit: 4, Internal: true}, false},
+		} {
+			got, err := s.commonAmongNewest(ctx, c.f, terms)
+			if err != nil || got != c.want {
+				t.Errorf("%s: %s: common = %v, %v; want %v", url, c.name, got, err, c.want)
+			}
+		}
+	}
+}
