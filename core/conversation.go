@@ -94,7 +94,7 @@ func (s *Service) AddMessage(ctx context.Context, actor Actor, id int64, in Mess
 	stored, created, err := s.store.AddMessage(ctx, m, Copies(places, in.PlaceID, internal))
 	if err == nil && created {
 		s.noteResponse(ctx, actor, t, stored)
-		s.changed(t, internal)
+		s.changed(ctx, t, internal)
 		if writtenByRequester(actor, t, place, internal) {
 			if rerr := s.requesterReplied(ctx, t, actor.User); rerr != nil {
 				// The message is stored; the status stays and staff see the reply anyway.
@@ -144,7 +144,7 @@ func (s *Service) EditMessage(ctx context.Context, actor Actor, ticketID int64, 
 	}
 	out, err := s.store.EditMessage(ctx, ticketID, externalID, content, deleted, Copies(places, m.PlaceID, m.Internal))
 	if err == nil {
-		s.changed(t, m.Internal)
+		s.changed(ctx, t, m.Internal)
 	}
 	return out, err
 }
@@ -361,7 +361,7 @@ func (s *Service) Publish(ctx context.Context, actor Actor, ticketID int64, exte
 	}
 	out, err := s.store.PublishMessage(ctx, ticketID, externalID, newly)
 	if err == nil {
-		s.changed(t, false)
+		s.changed(ctx, t, false)
 	}
 	return out, err
 }

@@ -242,14 +242,39 @@ func (s *Service) staffFrom(ctx context.Context, actor Actor, t Ticket) (Actor, 
 	if s.links == nil || actor.Workspace.IsZero() || actor.Workspace == t.Workspace || !actor.Role.AtLeast(RoleStaff) {
 		return actor, false
 	}
-	l, err := s.links.LinkOf(ctx, t.Workspace)
-	if err != nil || l.Workspace != t.Workspace || l.StaffWorkspace != actor.Workspace {
-		return actor, false
-	}
-	if _, err := s.placeIn(ctx, t.ID, actor.Workspace); err != nil {
+	if ws, ok := s.staffedIn(ctx, t); !ok || ws != actor.Workspace {
 		return actor, false
 	}
 	return Actor{User: actor.User, Role: RoleStaff, Workspace: t.Workspace}, true
+}
+
+// staffedIn is the other workspace whose staff act on t as its staff (staffFrom): the one
+// t's workspace is linked to, when t has a place there.
+func (s *Service) staffedIn(ctx context.Context, t Ticket) (Workspace, bool) {
+	if s.links == nil {
+		return Workspace{}, false
+	}
+	l, err := s.links.LinkOf(ctx, t.Workspace)
+	if err != nil || l.Workspace != t.Workspace || l.StaffWorkspace.IsZero() || l.StaffWorkspace == t.Workspace {
+		return Workspace{}, false
+	}
+	if _, err := s.placeIn(ctx, t.ID, l.StaffWorkspace); err != nil {
+		return Workspace{}, false
+	}
+	return l.StaffWorkspace, true
+}
+
+// seesLive reports whether a listener acting as actor hears of ev: an actor who may see the
+// ticket (canSee), or staff of the workspace the ticket is staffed in (staffFrom, decided
+// when the event was published); requesters never of internal notes.
+func seesLive(actor Actor, ev LiveEvent) bool {
+	if ev.Internal && !actor.Role.AtLeast(RoleStaff) {
+		return false
+	}
+	if canSee(actor, Ticket{ID: ev.TicketID, Workspace: ev.Workspace, Reporter: UserRef{ID: ev.Reporter}}) {
+		return true
+	}
+	return actor.Role.AtLeast(RoleStaff) && !actor.Workspace.IsZero() && actor.Workspace == ev.StaffWorkspace
 }
 
 // actorFor is the actor as whom actor acts on ticket id: itself, or staff of the ticket's

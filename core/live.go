@@ -44,6 +44,9 @@ type LiveEvent struct {
 	// tickets only, and never of internal notes.
 	Reporter string
 	Internal bool
+	// StaffWorkspace is the linked workspace whose staff also staff the ticket (see
+	// staffFrom), when there is one.
+	StaffWorkspace Workspace
 }
 
 // liveWire is a LiveEvent as it travels between replicas.
@@ -52,6 +55,7 @@ type liveWire struct {
 	Workspace string `json:"w"`
 	Reporter  string `json:"r,omitempty"`
 	Internal  bool   `json:"i,omitempty"`
+	Staff     string `json:"s,omitempty"`
 }
 
 // Live tells every replica's listeners (the dashboard's event streams) that tickets changed.
@@ -216,7 +220,7 @@ func (l *Live) publishLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case ev := <-l.out:
-			b, err := json.Marshal(liveWire{TicketID: ev.TicketID, Workspace: ev.Workspace.String(), Reporter: ev.Reporter, Internal: ev.Internal})
+			b, err := json.Marshal(liveWire{TicketID: ev.TicketID, Workspace: ev.Workspace.String(), Reporter: ev.Reporter, Internal: ev.Internal, Staff: workspaceString(ev.StaffWorkspace)})
 			if err == nil {
 				pctx, cancel := context.WithTimeout(ctx, publishLimit)
 				err = l.ps.Publish(pctx, l.topic, b)
@@ -248,13 +252,16 @@ func (l *Live) deliverLoop(ctx context.Context, sub Subscription) {
 				continue
 			}
 			ws, _ := ParseWorkspace(w.Workspace)
-			l.deliver(LiveEvent{TicketID: w.TicketID, Workspace: ws, Reporter: w.Reporter, Internal: w.Internal})
+			ev := LiveEvent{TicketID: w.TicketID, Workspace: ws, Reporter: w.Reporter, Internal: w.Internal}
+			if w.Staff != "" {
+				ev.StaffWorkspace, _ = ParseWorkspace(w.Staff)
+			}
+			l.deliver(ev)
 		}
 	}
 }
 
 func (l *Live) deliver(ev LiveEvent) {
-	t := Ticket{ID: ev.TicketID, Workspace: ev.Workspace, Reporter: UserRef{ID: ev.Reporter}}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for ln := range l.subs {
@@ -262,7 +269,7 @@ func (l *Live) deliver(ev LiveEvent) {
 		if !resync && ln.ticket != 0 && ln.ticket != ev.TicketID {
 			continue
 		}
-		if !resync && (!canSee(ln.actor, t) || (ev.Internal && !ln.actor.Role.AtLeast(RoleStaff))) {
+		if !resync && !seesLive(ln.actor, ev) {
 			continue
 		}
 		select {
@@ -272,7 +279,18 @@ func (l *Live) deliver(ev LiveEvent) {
 	}
 }
 
-// liveEvent is the event for a change of t.
-func liveEvent(t Ticket, internal bool) LiveEvent {
-	return LiveEvent{TicketID: t.ID, Workspace: t.Workspace, Reporter: t.Reporter.ID, Internal: internal}
+// liveEvent is the event for a change of t, with the linked workspace that staffs it.
+func (s *Service) liveEvent(ctx context.Context, t Ticket, internal bool) LiveEvent {
+	ev := LiveEvent{TicketID: t.ID, Workspace: t.Workspace, Reporter: t.Reporter.ID, Internal: internal}
+	if s.live != nil {
+		ev.StaffWorkspace, _ = s.staffedIn(ctx, t)
+	}
+	return ev
+}
+
+func workspaceString(ws Workspace) string {
+	if ws.IsZero() {
+		return ""
+	}
+	return ws.String()
 }

@@ -144,3 +144,85 @@ func TestServicePublishesEveryChange(t *testing.T) {
 	default:
 	}
 }
+
+// Staff of a Slack workspace linked to a Discord server staff the server's tickets that
+// have a place in their workspace (staffFrom): they hear of those tickets' changes, internal
+// notes included; requesters there, staff of other workspaces and the server's tickets
+// without a place there stay silent, and after the unlink nothing more arrives.
+func TestLinkedStaffHearOfTheirLinkedTickets(t *testing.T) {
+	st := openStore(t, "sqlite://"+t.TempDir()+"/t.db")
+	live := core.NewLive(core.LiveConfig{PubSub: memstate.NewPubSub()})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go live.Run(ctx)
+	<-live.Ready()
+	m := memstate.New(nil)
+	defer m.Close()
+	svc := core.NewService(core.ServiceConfig{Store: st, State: m, Limiter: m, Live: live})
+	tk, _ := linkDiscordToSlack(t, svc)
+	unplaced := mustOpen(t, svc, actor(wsD, "D_REQ", core.RoleRequester), "no card in Slack")
+
+	linked, stopLinked := live.Listen(actor(wsA, "U_STAFF", core.RoleStaff), 0)
+	defer stopLinked()
+	page, stopPage := live.Listen(actor(wsA, "U_STAFF", core.RoleStaff), tk.ID) // the ticket's page
+	defer stopPage()
+	silent := map[string]core.Actor{
+		"a requester of the linked workspace": actor(wsA, "D_REQ", core.RoleRequester),
+		"staff of another workspace":          actor(wsB, "U_B", core.RoleStaff),
+	}
+	quiet := map[string]<-chan core.LiveEvent{}
+	for name, a := range silent {
+		ch, stop := live.Listen(a, 0)
+		defer stop()
+		quiet[name] = ch
+	}
+	next := func(ch <-chan core.LiveEvent, what string) core.LiveEvent {
+		t.Helper()
+		select {
+		case ev := <-ch:
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: nothing arrived", what)
+		}
+		return core.LiveEvent{}
+	}
+	discordStaff := actor(wsD, "D_STAFF", core.RoleStaff)
+	if _, _, err := svc.AddMessage(t.Context(), discordStaff, unplaced.ID, core.MessageInput{ExternalID: "u1", Content: "hidden"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.AddMessage(t.Context(), discordStaff, tk.ID, core.MessageInput{ExternalID: "n1", Content: "a note", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	for what, ch := range map[string]<-chan core.LiveEvent{"dashboard": linked, "ticket page": page} {
+		if ev := next(ch, what); ev.TicketID != tk.ID || !ev.Internal || ev.StaffWorkspace != wsA {
+			t.Fatalf("%s heard %+v, want the note on ticket %d staffed in %v (not ticket %d)", what, ev, tk.ID, wsA, unplaced.ID)
+		}
+	}
+	if _, err := svc.Unlink(t.Context(), actor(wsD, "D_ADMIN", core.RoleAdmin)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.AddMessage(t.Context(), discordStaff, tk.ID, core.MessageInput{ExternalID: "r1", Content: "after the unlink"}); err != nil {
+		t.Fatal(err)
+	}
+	// A listener of everything proves the last change was delivered before the silence is checked.
+	all, stopAll := live.Listen(core.Actor{User: core.UserRef{ID: "web:sam"}, Role: core.RoleStaff}, 0)
+	defer stopAll()
+	if _, _, err := svc.AddMessage(t.Context(), discordStaff, tk.ID, core.MessageInput{ExternalID: "r2", Content: "marker"}); err != nil {
+		t.Fatal(err)
+	}
+	next(all, "marker")
+	for what, ch := range map[string]<-chan core.LiveEvent{"dashboard after the unlink": linked, "ticket page after the unlink": page} {
+		select {
+		case ev := <-ch:
+			t.Errorf("%s heard %+v", what, ev)
+		default:
+		}
+	}
+	for name, ch := range quiet {
+		select {
+		case ev := <-ch:
+			t.Errorf("%s heard %+v", name, ev)
+		default:
+		}
+	}
+}

@@ -55,8 +55,10 @@ type TicketStore interface {
 	ListTickets(ctx context.Context, f ListFilter) ([]Ticket, error)
 	// SearchTickets returns at most f.Limit tickets whose title and description, or one of
 	// whose messages (not deleted; internal ones only with f.Internal), have every term of
-	// SearchTerms(f.Query), best first, with a snippet of the matching text; f's other
-	// filters narrow it and f.After continues it. Errors: unavailable, internal.
+	// SearchTerms(f.Query), best first — or, for words so common among the newest tickets
+	// that ranking every match cannot be bounded by the page, newest first — with a snippet
+	// of the matching text; f's other filters narrow it and f.After continues it. Errors:
+	// unavailable, internal.
 	SearchTickets(ctx context.Context, f ListFilter) ([]SearchHit, error)
 	// UpdateTicket loads ticket id under a row lock, calls fn to change it, and if fn returns
 	// changes, saves the ticket, the changes and one ticket.changed event. fn's error is

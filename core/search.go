@@ -58,6 +58,21 @@ func SearchTerms(q string) []string {
 	return out
 }
 
+// TextMatches reports whether text matches terms as a search does (see SearchTerms): for
+// every term, text has a word that starts with it once folded.
+func TextMatches(text string, terms []string) bool {
+	if len(terms) == 0 {
+		return false
+	}
+	words := strings.FieldsFunc(Fold(text), notWordRune)
+	for _, t := range terms {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
+			return false
+		}
+	}
+	return true
+}
+
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
 // snippetRunes is about how long a snippet is.
@@ -139,9 +154,9 @@ func Snippet(text string, terms []string) []SnippetPart {
 }
 
 // SearchTickets finds the tickets actor may see whose title and description or one of whose
-// messages match f.Query (see SearchTerms), best match first, within f's other filters; staff
-// also search internal notes, requesters never. f.After continues after the hit it names
-// (CursorAfterHit). Errors: invalid (no word to search), forbidden, unavailable, internal.
+// messages match f.Query (see SearchTerms), best match first (a word common among the newest
+// tickets: newest first), within f's other filters; staff also search internal notes,
+// requesters never. f.After continues after the hit it names (CursorAfterHit). Errors: invalid (no word to search), forbidden, unavailable, internal.
 func (s *Service) SearchTickets(ctx context.Context, actor Actor, f ListFilter) ([]SearchHit, error) {
 	f, err := scopeList(actor, f)
 	if err != nil {

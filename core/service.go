@@ -159,7 +159,7 @@ func (s *Service) OpenTicket(ctx context.Context, actor Actor, in OpenInput) (Ti
 		}
 		return Ticket{}, err
 	}
-	s.changed(t, false)
+	s.changed(ctx, t, false)
 	s.opened(t)
 	return t, nil
 }
@@ -230,7 +230,7 @@ func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *
 		return cs, err
 	})
 	if err == nil && wrote {
-		s.changed(t, false)
+		s.changed(ctx, t, false)
 	}
 	return t, err
 }
@@ -238,9 +238,9 @@ func (s *Service) update(ctx context.Context, actor Actor, id int64, fn func(t *
 // changed follows every committed change of ticket t: it wakes the outbox dispatcher and
 // tells the live listeners (internal: the change is an internal note, which requesters never
 // hear of).
-func (s *Service) changed(t Ticket, internal bool) {
+func (s *Service) changed(ctx context.Context, t Ticket, internal bool) {
 	s.kick()
-	s.live.Publish(liveEvent(t, internal))
+	s.live.Publish(s.liveEvent(ctx, t, internal))
 }
 
 func (s *Service) change(actor Actor, field, from, to, note string) Change {

@@ -42,13 +42,15 @@ func (s *Server) CloseStreams() {
 	s.streams.once.Do(func() { close(s.streams.done) })
 }
 
-// eventsRoutes are the dashboard's Server-Sent Events streams: GET /events tells of every
-// ticket the viewer may see, GET /tickets/{id}/events of one ticket. They do not take
+// eventsRoutes are the Server-Sent Events streams: GET /events tells of every ticket the
+// viewer may see, GET /tickets/{id}/events of one ticket, and GET /portal/tickets/{id}/events
+// of one of the requester's own tickets (public changes only). They do not take
 // common's request deadline: a stream lasts until the browser leaves or the server stops.
 func (s *Server) eventsRoutes() []route {
 	return []route{
 		{"GET /events", s.streamHandler(s.events)},
 		{"GET /tickets/{id}/events", s.streamHandler(s.events)},
+		{"GET /portal/tickets/{id}/events", s.streamHandler(s.portalEvents)},
 	}
 }
 
@@ -78,6 +80,37 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.stream(w, r, v, v.Actor(), ticket)
+}
+
+// portalEvents streams the changes of one of the requester's own tickets to its portal page,
+// as events does: Live hands on only what the requester actor may hear (their own ticket,
+// never an internal note).
+func (s *Server) portalEvents(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	rr := r.WithContext(ctx)
+	v, ok := s.signedIn(w, rr, "/portal")
+	if !ok {
+		cancel()
+		return
+	}
+	if s.cfg.Live == nil || !s.cfg.Live.Up() {
+		s.pageError(w, rr, v, errLiveOff)
+		cancel()
+		return
+	}
+	actor, t, err := s.portalActorFor(rr, v)
+	cancel()
+	if err != nil {
+		s.pageError(w, r, v, err)
+		return
+	}
+	s.stream(w, r, v, actor, t.ID)
+}
+
+// stream writes the events actor may hear (of ticket only, when not 0) until the client
+// leaves or the server stops.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, v *viewer, actor core.Actor, ticket int64) {
 	select {
 	case <-s.streams.done:
 		s.pageError(w, r, v, errLiveOff)
@@ -85,7 +118,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	rc := http.NewResponseController(w)
-	ch, stop := s.cfg.Live.Listen(v.Actor(), ticket)
+	ch, stop := s.cfg.Live.Listen(actor, ticket)
 	defer stop()
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")

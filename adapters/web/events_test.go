@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +233,62 @@ func TestEventStreamsResyncAndDown(t *testing.T) {
 	}
 	ps.breaks <- nil
 	s.next(t, func(l string) bool { return l == "event: resync" })
+}
+
+// TestPortalEventStream: a requester's ticket page hears of the public changes of their own
+// ticket — a reply, a status change — by id only, never of an internal note; another
+// person's ticket, or a page without live updates, opens no stream.
+func TestPortalEventStream(t *testing.T) {
+	h := newHarness(t, "sqlite://"+t.TempDir()+"/t.db", withLive(t))
+	ctx := context.Background()
+	h.account("rita", core.RoleRequester, "rita-password")
+	rita := h.browser()
+	rita.login("rita", "rita-password")
+	page := openInPortal(t, rita, "Printer on fire")
+	id, _ := strconv.ParseInt(strings.TrimPrefix(page, "/portal/tickets/"), 10, 64)
+	other := h.open(wsSlack, "Someone else's VPN")
+
+	if body := rita.get(page); !strings.Contains(string(body.body), fmt.Sprintf(`data-events="/portal/tickets/%d/events"`, id)) {
+		t.Fatalf("the portal's ticket page offers no stream: %s", body.body)
+	}
+	s := rita.stream(t, page+"/events")
+	if s.resp.StatusCode != http.StatusOK || s.resp.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" {
+		t.Fatalf("portal stream: status %d, %s", s.resp.StatusCode, s.resp.Header.Get("Content-Type"))
+	}
+	want := fmt.Sprintf(`data: {"id":%d}`, id)
+	if _, _, err := h.svc.AddMessage(ctx, slackStaff, id, core.MessageInput{ExternalID: "n1", Content: "SECRET-NOTE", Source: "slack", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.svc.AddMessage(ctx, slackStaff, other.ID, core.MessageInput{ExternalID: "o1", Content: "to someone else", Source: "slack"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.svc.AddMessage(ctx, slackStaff, id, core.MessageInput{ExternalID: "r1", Content: "Have you tried water?", Source: "slack"}); err != nil {
+		t.Fatal(err)
+	}
+	// Events arrive in order: the first one on the stream is the reply's, so neither the
+	// note nor the other ticket's reply came before it.
+	if got := s.next(t, isData); got != want {
+		t.Fatalf("portal stream: %q, want %q (the reply; never the note or ticket %d)", got, want, other.ID)
+	}
+	if _, err := h.svc.SetStatus(ctx, slackStaff, id, core.StatusResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.next(t, isData); got != want {
+		t.Fatalf("portal stream after the status change: %q, want %q", got, want)
+	}
+	if r := rita.get(ticketPath(other.ID) + "/events"); r.status != http.StatusNotFound {
+		t.Errorf("another person's ticket stream: status %d, want 404", r.status)
+	}
+
+	off := newHarness(t, "sqlite://"+t.TempDir()+"/t.db")
+	off.account("rita", core.RoleRequester, "rita-password")
+	b := off.browser()
+	b.login("rita", "rita-password")
+	p := openInPortal(t, b, "no live")
+	if body := b.get(p); strings.Contains(string(body.body), "data-events") || !strings.Contains(string(body.body), `data-live="3000"`) {
+		t.Errorf("without live updates the page must poll, and offer no stream")
+	}
+	if r := b.get(p + "/events"); r.status != http.StatusServiceUnavailable {
+		t.Errorf("a stream without live updates: status %d, want 503", r.status)
+	}
 }

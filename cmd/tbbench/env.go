@@ -40,6 +40,12 @@ func getenv(k, def string) string {
 // freshDatabase creates an empty database for one suite, dropped when the run ends, and
 // returns its mysql:// URL.
 func (e *env) freshDatabase(ctx context.Context) (string, error) {
+	return e.createDatabase(ctx, true)
+}
+
+// createDatabase creates an empty database, dropped when the run ends if drop, and returns
+// its mysql:// URL.
+func (e *env) createDatabase(ctx context.Context, drop bool) (string, error) {
 	name := fmt.Sprintf("tbbench_%08x", rand.Uint32())
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
@@ -50,12 +56,19 @@ func (e *env) freshDatabase(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("create database: %w", err)
 	}
 	e.cleanup = append(e.cleanup, func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS " + name)
+		if drop {
+			_, _ = db.Exec("DROP DATABASE IF EXISTS " + name)
+		}
 		db.Close()
 	})
+	return e.databaseURL(name), nil
+}
+
+// databaseURL is the mysql:// URL of database name on the run's server.
+func (e *env) databaseURL(name string) string {
 	u, _ := url.Parse(e.mysqlURL)
 	u.Path = "/" + name
-	return u.String(), nil
+	return u.String()
 }
 
 // openRaw opens a mysql:// URL with plain database/sql, for baselines and bookkeeping.

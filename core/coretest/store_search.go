@@ -91,6 +91,57 @@ func searchTests() []storeTest {
 				}
 			}
 		}},
+		{"SearchTickets answers a word common among the newest tickets newest first, a page at a time", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			mkTicket(t, s, wsA, "Drücker drücker drücker", func(tk *core.Ticket) { tk.Description = "drücker" }) // 1: the best match
+			for i := range 6 {
+				tk := mkTicket(t, s, wsA, "ticket", func(tk *core.Ticket) {
+					if i%2 == 1 {
+						tk.Reporter = bob
+					}
+				}) // 2..7
+				msg := mkMessage(tk.ID, "m", "der DRUCKER streikt")
+				msg.Internal = i == 4 // 6: only an internal note holds the word
+				if _, _, err := s.AddMessage(ctx, msg, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mkTicket(t, s, wsB, "drucker in B") // 8: another workspace
+			pages := func(f core.ListFilter) []int64 {
+				var got []int64
+				for range 10 {
+					hits, err := s.SearchTickets(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, h := range hits {
+						if h.Snippet == nil {
+							t.Errorf("hit %d has no snippet", h.Ticket.Number)
+						}
+						got = append(got, h.Ticket.Number)
+					}
+					if len(hits) < f.Limit {
+						return got
+					}
+					f.After = core.CursorAfterHit(hits[len(hits)-1])
+				}
+				return got
+			}
+			for _, c := range []struct {
+				name string
+				f    core.ListFilter
+				want []int64
+			}{
+				{"staff, pages of 2", core.ListFilter{Workspace: wsA, Query: "drücker", Limit: 2, Internal: true}, []int64{7, 6, 5, 4, 3, 2, 1}},
+				{"public messages only", core.ListFilter{Workspace: wsA, Query: "Drucker", Limit: 2}, []int64{7, 5, 4, 3, 2, 1}},
+				{"a requester's own tickets", core.ListFilter{Workspace: wsA, Query: "drucker", Limit: 2, Reporter: alice.ID}, []int64{4, 2, 1}},
+				{"every workspace", core.ListFilter{Query: "DRUCKER", Limit: 3, Internal: true}, []int64{1, 7, 6, 5, 4, 3, 2, 1}},
+			} {
+				if got := pages(c.f); !slices.Equal(got, c.want) {
+					t.Errorf("%s: numbers = %v, want %v", c.name, got, c.want)
+				}
+			}
+		}},
 		{"SearchTickets pages with its cursor and follows edits", func(t *testing.T, s core.Store) {
 			ctx := t.Context()
 			for range 5 {

@@ -38,10 +38,7 @@ type listPlan struct {
 
 // listIndex names the index a range of f reads: the equality columns (workspace, then
 // reporter and/or assignee) lead, status follows, then priority when the ranges are split by
-// priority (see byPriority), then the sort key. Reporter and assignee together read their
-// pair's index by id whatever the sort: the pair's tickets of a status are few, and sorted
-// there. A person's tickets filtered by priority and sorted by update read the person's
-// update index and filter.
+// priority (see byPriority), then the sort key.
 //
 // A category's tickets read ix_tickets_category_status_id (category ids are unique across
 // workspaces): like a person's, sorted by update or priority they are the category's tickets
@@ -63,19 +60,13 @@ func listIndex(f core.ListFilter) string {
 		b.WriteString("assignee_")
 	}
 	b.WriteString("status_")
-	switch {
-	case reporter && assignee:
-		b.WriteString("id")
-	case byPriority(f):
+	if byPriority(f) {
 		b.WriteString("priority_")
-		if f.Sort == core.SortUpdated {
-			b.WriteString("updated")
-		} else {
-			b.WriteString("id")
-		}
-	case f.Sort == core.SortUpdated:
+	}
+	switch f.Sort {
+	case core.SortUpdated:
 		b.WriteString("updated")
-	case f.Sort == core.SortDue && !reporter && !assignee:
+	case core.SortDue:
 		b.WriteString("due_id")
 	default:
 		b.WriteString("id")
@@ -85,25 +76,31 @@ func listIndex(f core.ListFilter) string {
 
 // byPriority reports whether f's ranges are one per status and priority (read from an
 // index with priority after status) rather than one per status: sorted by priority, or
-// filtered by it — except a person's tickets sorted by update (no such index) and a
-// reporter's tickets assigned to someone (their pair's index).
+// filtered by it; and sorted by SLA due, a person's (no person's index has the due time
+// right after status) — except a reporter's tickets assigned to one assignee sorted by
+// creation (their pair's index: few tickets a status).
 func byPriority(f core.ListFilter) bool {
 	assignee := f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
 	person := f.Reporter != "" || assignee
-	if f.Reporter != "" && assignee {
-		return false
-	}
 	switch {
+	case f.Category != 0: // one index whatever the sort: ranges split only to merge by priority
+		switch {
+		case f.Reporter != "" && assignee, f.Sort == core.SortDue:
+			return false
+		case f.Sort == core.SortPriority:
+			return true
+		case f.Sort == core.SortUpdated && person:
+			return false
+		}
+		return len(f.Priorities) > 0
+	case f.Reporter != "" && assignee:
+		return f.Sort != core.SortCreated
 	case f.Sort == core.SortPriority:
 		return true
 	case f.Sort == core.SortDue:
-		return false // no index has priority before the due time: the priority is filtered
-	case len(f.Priorities) == 0:
-		return false
-	case f.Sort == core.SortUpdated:
-		return !person
+		return person || len(f.Priorities) > 0
 	default:
-		return true
+		return len(f.Priorities) > 0
 	}
 }
 
@@ -153,7 +150,8 @@ func planList(f core.ListFilter) listPlan {
 			switch f.Sort {
 			case core.SortDue:
 				d := stamp(f.After.Due)
-				base = base.and("(sla_next_due > ? OR (sla_next_due = ? AND id > ?))", d, d, f.After.ID)
+				// As by update below: the leading bound is the index range read.
+				base = base.and("sla_next_due >= ? AND (sla_next_due > ? OR id > ?)", d, d, f.After.ID)
 			case core.SortUpdated:
 				u := stamp(f.After.Updated)
 				// The leading bound is what the index range reads (an OR alone lets SQLite

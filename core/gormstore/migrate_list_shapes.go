@@ -29,19 +29,24 @@ var listShapeIndexes = []struct{ name, cols string }{
 
 // migrateListShapes (202612010005_list_shapes) adds listShapeIndexes.
 func migrateListShapes() *gormigrate.Migration {
+	return ticketIndexes("202612010005_list_shapes", listShapeIndexes)
+}
+
+// ticketIndexes is the migration id that adds ixs to tickets. MySQL/MariaDB: one ALTER
+// builds them all in one pass over the table (and holds the migration lock, which every
+// database on the server shares, once).
+func ticketIndexes(id string, ixs []struct{ name, cols string }) *gormigrate.Migration {
 	return &gormigrate.Migration{
-		ID: "202612010005_list_shapes",
+		ID: id,
 		Migrate: func(tx *gorm.DB) error {
 			if tx.Dialector.Name() == "mysql" {
-				// One ALTER builds them all in one pass over the table (and holds the
-				// migration lock, which every database on the server shares, once).
-				adds := make([]string, len(listShapeIndexes))
-				for i, ix := range listShapeIndexes {
+				adds := make([]string, len(ixs))
+				for i, ix := range ixs {
 					adds[i] = fmt.Sprintf("ADD INDEX %s (%s)", ix.name, ix.cols)
 				}
 				return tx.Exec("ALTER TABLE tickets " + strings.Join(adds, ", ")).Error
 			}
-			for _, ix := range listShapeIndexes {
+			for _, ix := range ixs {
 				if err := tx.Exec(fmt.Sprintf("CREATE INDEX %s ON tickets (%s)", ix.name, ix.cols)).Error; err != nil {
 					return fmt.Errorf("create index %s: %w", ix.name, err)
 				}
@@ -49,7 +54,7 @@ func migrateListShapes() *gormigrate.Migration {
 			return nil
 		},
 		Rollback: func(tx *gorm.DB) error {
-			for _, ix := range listShapeIndexes {
+			for _, ix := range ixs {
 				if err := tx.Migrator().DropIndex(&v1Ticket{}, ix.name); err != nil {
 					return err
 				}

@@ -122,6 +122,7 @@ func migrations() []*gormigrate.Migration {
 		migrateSLA(),
 		migrateOutboxPending(),
 		migrateReports(),
+		migrateListBounds(),
 	}
 }
 

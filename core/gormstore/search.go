@@ -164,16 +164,40 @@ func (s *Store) SearchTickets(ctx context.Context, f core.ListFilter) ([]core.Se
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	if isRecentCursor(f) {
+		w, err := s.recentWalk(ctx, f, terms, searchWalkTickets)
+		if err != nil {
+			return nil, fail(op, err)
+		}
+		return w.hits, nil
+	}
+	if f.After.ID == 0 { // is the word common among the newest tickets?
+		common, err := s.commonAmongNewest(ctx, f, terms)
+		if err != nil {
+			return nil, fail(op, err)
+		}
+		if common {
+			w, err := s.recentWalk(ctx, f, terms, searchWalkTickets)
+			if err != nil {
+				return nil, fail(op, err)
+			}
+			return w.hits, nil
+		}
+	}
 	q, args := s.searchSQL(f, terms)
 	var rows []searchRow
 	db := s.db.WithContext(ctx)
 	if err := db.Raw(s.bounded(q), args...).Scan(&rows).Error; isStatementTimeout(err) {
-		// A word in most documents: ranking every match takes seconds (InnoDB reads the
-		// whole posting list and each match's row). The most recent tickets stand in.
+		// Ranking every match took too long (a word in most documents, but not among the
+		// newest): the newest tickets stand in, newest first.
 		s.log.InfoContext(ctx, "search: ranking ran past its budget; answering from recent tickets", "terms", len(terms), "budget", s.searchBudget)
-		if rows, err = s.recentMatches(ctx, f, terms); err != nil {
+		g := f
+		g.After.Score = recentScore
+		w, err := s.recentWalk(ctx, g, terms, searchWalkTickets)
+		if err != nil {
 			return nil, fail(op, err)
 		}
+		return w.hits, nil
 	} else if err != nil {
 		return nil, fail(op, err)
 	}

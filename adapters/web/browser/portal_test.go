@@ -90,6 +90,43 @@ func TestPortal(t *testing.T) {
 			t.Fatal("the internal note is in the portal's HTML")
 		}
 	})
+	t.Run("a staff reply and a status change arrive live, never the note, the draft stays", func(t *testing.T) {
+		c.do(t, "stream open", chromedp.WaitReady(chromedp.CSS(`html[data-live-mode="sse"]`)))
+		c.markPage(t)
+		c.do(t, "start a reply", chromedp.SendKeys(chromedp.ID("reply"), "Draft: it is a"))
+		for _, m := range []core.MessageInput{
+			{ExternalID: "1700000100.000300", Content: secret + " (again)", Source: "slack", Internal: true},
+			{ExternalID: "1700000100.000400", Content: "Thanks! Does it happen with the charger in?", Source: "slack"},
+		} {
+			if _, _, err := h.svc.AddMessage(ctx, sam, ticket.ID, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ok, err := chromedp.Run(c.ctx, chromedp.Poll[bool](`document.getElementById("messages").textContent.includes("charger in")`))
+		if err != nil || !ok {
+			t.Fatalf("the reply never appeared: %v", err)
+		}
+		if _, err := h.svc.SetStatus(ctx, sam, ticket.ID, core.StatusWaiting, ""); err != nil {
+			t.Fatal(err)
+		}
+		ok, err = chromedp.Run(c.ctx, chromedp.Poll[bool](`document.getElementById("ticket-facts").textContent.toLowerCase().includes("waiting") && document.getElementById("history").textContent.toLowerCase().includes("waiting")`))
+		if err != nil || !ok {
+			t.Fatalf("the status change never appeared: %v", err)
+		}
+		if strings.Contains(c.html(t), "watch list") {
+			t.Fatal("the internal note reached the portal page")
+		}
+		if !c.samePage(t) {
+			t.Error("the page was reloaded")
+		}
+		if st := c.live(t); st.Mode != "sse" || st.SSE == "" || st.Poll != "" {
+			t.Errorf("live state %+v: want the stream (sse) and no polling", st)
+		}
+		if got, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.getElementById("reply").value`)); err != nil || got != "Draft: it is a" {
+			t.Errorf("the reply box holds %q (%v), want the draft", got, err)
+		}
+		c.do(t, "clear the draft", chromedp.Evaluate[chromedp.Void](`document.getElementById("reply").value = ""`))
+	})
 	t.Run("replies", func(t *testing.T) {
 		c.do(t, "reply",
 			chromedp.SendKeys(chromedp.ID("reply"), "A ThinkPad X1, bought last spring."),
@@ -97,7 +134,7 @@ func TestPortal(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("flash-portal_reply")),
 		)
 		ms, err := h.svc.Messages(ctx, sam, ticket.ID)
-		if err != nil || len(ms) != 3 || ms[2].Author.ID != "web:rita" || ms[2].Internal || !strings.Contains(ms[2].Content, "ThinkPad") {
+		if err != nil || len(ms) != 5 || ms[4].Author.ID != "web:rita" || ms[4].Internal || ms[4].Content != "A ThinkPad X1, bought last spring." {
 			t.Fatalf("messages %+v, %v", ms, err)
 		}
 		c.do(t, "scroll to top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))

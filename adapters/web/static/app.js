@@ -102,7 +102,7 @@
   // Live updates: every few seconds the page is read again and the parts that change (the
   // queue's rows, tabs and totals; a ticket's conversation, history and badges) are swapped
   // in. What is being typed, chosen for a bulk change or focused is never touched.
-  var liveIDs = ["ticket-rows", "tabs", "totals", "messages", "no-messages", "history", "ticket-badges", "assignee"];
+  var liveIDs = ["ticket-rows", "tabs", "totals", "messages", "no-messages", "history", "ticket-badges", "assignee", "message-count", "ticket-facts"];
   var busy = function () {
     if (document.querySelector(".ticket-row input[type=checkbox]:checked")) { return true; }
     var a = document.activeElement;
