@@ -15,11 +15,10 @@ import (
 // pinging the staff role while nobody is assigned and the assignee once someone is, with
 // allowed_mentions naming exactly that one; a second check posts nothing more.
 func TestSLAAlertReachesTheStaffThread(t *testing.T) {
-	s := newStack(t, stackOptions{backend: backends()[0]})
-	s.setup()
 	// The store dates the tickets three hours back, so their first response is overdue now,
 	// by the real clock the check and the outbox read.
-	s.store.SetClock(coretest.NewFakeClock(time.Now().Add(-3 * time.Hour)))
+	s := newStack(t, stackOptions{backend: backends()[0], storeClock: coretest.NewFakeClock(time.Now().Add(-3 * time.Hour))})
+	s.setup()
 	first, second := s.open(s.reporter, 1, "VPN is down"), s.open(s.stranger, 2, "Printer on fire")
 	ctx := t.Context()
 	admin := core.Actor{User: core.UserRef{ID: s.admin.ID}, Role: core.RoleAdmin, Workspace: s.ws()}

@@ -81,6 +81,9 @@ type stackOptions struct {
 	shardID    int
 	shardCount int
 	clock      core.Clock
+	// storeClock, when set, is the store's clock from the start (SetClock must not race the
+	// dispatcher, which reads the store from the moment the stack runs).
+	storeClock core.Clock
 	// beforeStart runs after the fakes exist and before the adapter starts.
 	beforeStart func(api *discordtest.API, gw *discordtest.Gateway)
 }
@@ -120,6 +123,9 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		}
 	})
 	store, state, lim := o.backend.open(t, log)
+	if o.storeClock != nil {
+		store.SetClock(o.storeClock)
+	}
 	s := &stack{
 		t: t, guild: discordtest.ID(), support: discordtest.ID(), staffCh: discordtest.ID(), staffRole: discordtest.ID(),
 		api: discordtest.StartAPI(t, botToken), signer: discordtest.NewSigner(), store: store, logs: logs,
