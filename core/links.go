@@ -185,14 +185,19 @@ func (s *Service) Unlink(ctx context.Context, actor Actor) (Link, error) {
 	if actor.Workspace.IsZero() || !actor.Role.AtLeast(RoleAdmin) {
 		return Link{}, Errorf(EForbidden, "only admins can unlink helpdesks")
 	}
-	s.linkMu.Lock() // after the chat calls under WhileLinked that are under way
 	l, err := ls.DeleteLink(ctx, actor.Workspace, actor.User, s.clock.Now())
-	s.linkMu.Unlock()
 	if IsCode(err, ENotFound) {
 		return Link{}, Errorf(ENotFound, "this helpdesk is not linked to another one")
 	}
 	if err != nil {
 		return Link{}, err
+	}
+	// Calls that start from now on find the link gone; wait for those already under way, so
+	// nothing reaches the unlinked side once this returns — unless ctx ends first (the link
+	// is gone all the same; a call under way may still land).
+	if !s.linkCalls.drain(ctx) {
+		s.log.WarnContext(ctx, "workspaces unlinked while a chat call into the staffing workspace was under way; it may still land",
+			"workspace", l.Workspace.String(), "staff_workspace", l.StaffWorkspace.String())
 	}
 	s.linkChanged(ctx, LinkUnlinked, l, actor.User)
 	return l, nil
@@ -310,20 +315,20 @@ func (s *Service) linkedPlace(ctx context.Context, t Ticket, p Place) bool {
 var ErrUnlinked = Errorf(ENotFound, "the workspaces are no longer linked")
 
 // WhileLinked runs fn (a Notifier's chat call into a staffing workspace) if ws is still
-// staffed from staff under a link, and holds this process's unlinks until fn returns: the
-// call goes out before an unlink or not at all. Across processes the window is the link's
-// look-up. Errors: ErrUnlinked (fn did not run), unavailable, internal, and fn's.
+// staffed from staff under a link; an unlink in this process waits (up to its deadline) for
+// fn to return, so the call goes out before the unlink returns or not at all. Across
+// processes the window is the link's look-up. Errors: ErrUnlinked (fn did not run), unavailable, internal, and fn's.
 func (s *Service) WhileLinked(ctx context.Context, ws, staff Workspace, fn func() error) error {
-	s.linkMu.RLock()
-	defer s.linkMu.RUnlock()
-	l, ok, err := s.LinkOf(ctx, ws)
-	if err != nil {
-		return err
-	}
-	if !ok || l.Workspace != ws || l.StaffWorkspace != staff {
-		return ErrUnlinked
-	}
-	return fn()
+	return s.linkCalls.call(ctx, func() error {
+		l, ok, err := s.LinkOf(ctx, ws)
+		if err != nil {
+			return err
+		}
+		if !ok || l.Workspace != ws || l.StaffWorkspace != staff {
+			return ErrUnlinked
+		}
+		return fn()
+	})
 }
 
 // StaffedFrom reports whether place p of ticket t is in a workspace still linked to t's (a

@@ -3,6 +3,8 @@ package core_test
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ticketbot/ticketbot/core"
@@ -124,6 +126,69 @@ func TestWhileLinkedRunsChatCallsOnlyWhileLinked(t *testing.T) {
 		}
 		if err := svc.WhileLinked(ctx, wsD, wsA, call); !errors.Is(err, core.ErrUnlinked) || calls != 1 {
 			t.Fatalf("after the unlink: err %v, %d calls", err, calls)
+		}
+	})
+}
+
+// An unlink waits for a chat call under way (so nothing reaches the unlinked side once it
+// returns), but no longer than its own context: a hanging platform call neither fails the
+// unlink nor keeps it past its deadline, and the link is gone either way.
+func TestUnlinkWaitsForCallsUnderWayUntilItsDeadline(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, _ *gormstore.Store) {
+		ctx := context.Background()
+		admin := actor(wsD, "D_ADMIN", core.RoleAdmin)
+		for _, hang := range []bool{false, true} {
+			linkDiscordToSlack(t, svc)
+			var finished atomic.Bool // the call under way has returned
+			inCall, release := make(chan struct{}), make(chan struct{})
+			callDone := make(chan error, 1)
+			go func() {
+				callDone <- svc.WhileLinked(ctx, wsD, wsA, func() error {
+					close(inCall)
+					<-release
+					finished.Store(true)
+					return nil
+				})
+			}()
+			<-inCall
+			uctx, cancel := context.WithCancel(ctx)
+			type result struct {
+				err      error
+				finished bool // whether the call had returned when Unlink did
+			}
+			unlinked := make(chan result, 1)
+			go func() {
+				_, err := svc.Unlink(uctx, admin)
+				unlinked <- result{err, finished.Load()}
+			}()
+			// The delete commits first; the unlink then waits.
+			for linked := true; linked; {
+				_, ok, err := svc.LinkOf(ctx, wsD)
+				if err != nil {
+					t.Fatal(err)
+				}
+				linked = ok
+				runtime.Gosched()
+			}
+			if hang {
+				cancel() // the caller's deadline ends the wait; the unlink stands
+				if r := <-unlinked; r.err != nil || r.finished {
+					t.Fatalf("Unlink past its deadline = %+v, want nil before the call returned", r)
+				}
+				close(release)
+			} else {
+				close(release)
+				if r := <-unlinked; r.err != nil || !r.finished {
+					t.Fatalf("Unlink = %+v, want nil once the call under way had returned", r)
+				}
+			}
+			cancel()
+			if err := <-callDone; err != nil {
+				t.Fatalf("hang=%v: the call under way: %v", hang, err)
+			}
+			if err := svc.WhileLinked(ctx, wsD, wsA, func() error { return nil }); !errors.Is(err, core.ErrUnlinked) {
+				t.Fatalf("hang=%v: a call after the unlink: %v, want ErrUnlinked", hang, err)
+			}
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -35,8 +34,8 @@ type Service struct {
 	kick   func()
 	opened func(Ticket)
 	live   *Live
-	// linkMu orders unlinks after the chat calls WhileLinked runs (links.go).
-	linkMu sync.RWMutex
+	// linkCalls orders unlinks after the chat calls WhileLinked runs (link_calls.go).
+	linkCalls linkCalls
 }
 
 // ServiceConfig are the Service's dependencies.
