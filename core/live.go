@@ -279,11 +279,18 @@ func (l *Live) deliver(ev LiveEvent) {
 	}
 }
 
+// liveLookupTimeout bounds liveEvent's look-up of the linked workspace.
+const liveLookupTimeout = 2 * time.Second
+
 // liveEvent is the event for a change of t, with the linked workspace that staffs it.
 func (s *Service) liveEvent(ctx context.Context, t Ticket, internal bool) LiveEvent {
 	ev := LiveEvent{TicketID: t.ID, Workspace: t.Workspace, Reporter: t.Reporter.ID, Internal: internal}
 	if s.live != nil {
-		ev.StaffWorkspace, _ = s.staffedIn(ctx, t)
+		// The change has committed: a request given up on since must not cost linked staff
+		// its event, so the look-up outlives the request's cancellation (not its own bound).
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), liveLookupTimeout)
+		defer cancel()
+		ev.StaffWorkspace, _ = s.staffedIn(lctx, t)
 	}
 	return ev
 }
