@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // fill takes every slot of g and returns the function that gives them back.
@@ -63,9 +64,7 @@ func TestGateBoundsTheWorkUnderWay(t *testing.T) {
 			}
 			entered <- err
 		}()
-		for g.Stats().Waiting != 1 {
-			time.Sleep(time.Millisecond)
-		}
+		coretest.Eventually(t, 5*time.Second, "a caller waiting", func() bool { return g.Stats().Waiting == 1 })
 		if _, err := g.Enter(context.Background(), core.DepDatabase); !core.IsBusy(err) {
 			t.Fatalf("second waiter: %v; want busy", err)
 		}
@@ -80,9 +79,7 @@ func TestGateBoundsTheWorkUnderWay(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		got := make(chan error, 1)
 		go func() { _, err := g.Enter(ctx, core.DepDatabase); got <- err }()
-		for g.Stats().Waiting != 1 {
-			time.Sleep(time.Millisecond)
-		}
+		coretest.Eventually(t, 5*time.Second, "a caller waiting", func() bool { return g.Stats().Waiting == 1 })
 		cancel()
 		if err := <-got; !core.IsBusy(err) {
 			t.Fatalf("err = %v; want busy", err)
@@ -115,9 +112,7 @@ func TestGateBoundsTheWorkUnderWay(t *testing.T) {
 			}
 			got <- err
 		}()
-		for g.Stats().Waiting != 1 {
-			time.Sleep(time.Millisecond)
-		}
+		coretest.Eventually(t, 5*time.Second, "a caller waiting", func() bool { return g.Stats().Waiting == 1 })
 		release()
 		if err := <-got; err != nil {
 			t.Fatalf("the waiter was turned away instead of let in when a slot came free: %v", err)

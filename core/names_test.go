@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,28 +109,13 @@ func namesEnvs(t *testing.T, dbs map[string]func(t *testing.T) string, fn func(t
 // eventually polls Lookup until k has want (or the deadline passes).
 func eventually(t *testing.T, n *core.Names, k core.NameKey, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := n.Name(t.Context(), k)
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("name of %v = %q, want %q", k, got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	coretest.Eventually(t, 5*time.Second, fmt.Sprintf("name of %v = %q", k, want),
+		func() bool { return n.Name(t.Context(), k) == want })
 }
 
 func idle(t *testing.T, n *core.Names) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !n.Idle() {
-		if time.Now().After(deadline) {
-			t.Fatal("names still busy")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	coretest.Eventually(t, 5*time.Second, "names idle", n.Idle)
 }
 
 func TestNamesAreFetchedInTheBackgroundAndKeptInTheDatabase(t *testing.T) {

@@ -500,13 +500,7 @@ func (f *faultStore) PlaceByThread(ctx context.Context, ws core.Workspace, chann
 // waitHits polls until the faultStore failed at least n lookups.
 func (f *faultStore) waitHits(t *testing.T, n int64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.hits.Load() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("the store was asked %d times, want %d", f.hits.Load(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	coretest.Eventually(t, 10*time.Second, fmt.Sprintf("%d store calls", n), func() bool { return f.hits.Load() >= n })
 }
 
 // waitLog polls until the stack's log contains every one of parts, and returns it.

@@ -27,29 +27,15 @@ func (h *harness) learnt(names map[core.NameKey]string) {
 	for k, n := range names {
 		h.names.Learn(k, n, true)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := h.names.Lookup(context.Background(), keysOf(names))
-		if len(got) == len(names) {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("names not kept: %v", got)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	coretest.Eventually(h.t, 5*time.Second, "names kept", func() bool {
+		return len(h.names.Lookup(context.Background(), keysOf(names))) == len(names)
+	})
 }
 
 // namesIdle waits until h's names have kept what they were told.
 func (h *harness) namesIdle() {
 	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.names.Idle() {
-		if time.Now().After(deadline) {
-			h.t.Fatal("names still busy")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	coretest.Eventually(h.t, 5*time.Second, "names idle", h.names.Idle)
 }
 
 func keysOf(m map[core.NameKey]string) []core.NameKey {

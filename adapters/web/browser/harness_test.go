@@ -11,6 +11,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
+	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
@@ -113,11 +114,5 @@ func (h *harness) learn(t *testing.T, names map[core.NameKey]string) {
 	for k, n := range names {
 		h.names.Learn(k, n, true)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.names.Idle() {
-		if time.Now().After(deadline) {
-			t.Fatal("names not kept")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	coretest.Eventually(t, 5*time.Second, "names kept", h.names.Idle)
 }
