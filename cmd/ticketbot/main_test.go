@@ -152,6 +152,8 @@ func TestBinaryStartsOnDefaultsAndExitsZeroOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	get(t, "http://"+addr+"/healthz", http.StatusOK)
+	// /healthz answers while the database is still being opened; the file exists once started.
+	waitStarted(t, "http://"+addr)
 	if _, err := os.Stat(filepath.Join(dir, "ticketbot.db")); err != nil {
 		t.Errorf("default database not created: %v", err)
 	}
