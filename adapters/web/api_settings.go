@@ -34,19 +34,9 @@ func (s *Server) apiListWorkspaces(w http.ResponseWriter, r *http.Request, actor
 	out := struct {
 		Workspaces []workspaceJSON `json:"workspaces"`
 	}{Workspaces: make([]workspaceJSON, 0, len(all))}
-	// The name an admin gave in the settings wins; else the team's or server's own name
-	// (core.Names, learnt from Slack or Discord); else the id.
-	wss := make([]core.Workspace, len(all))
-	for i, st := range all {
-		wss[i] = st.Workspace
-	}
-	book := s.named(r.Context(), wss)
+	book := s.named(r.Context(), settingsWorkspaces(all))
 	for _, st := range all {
-		name := st.Name
-		if name == "" {
-			name = book.Name(st.Workspace)
-		}
-		out.Workspaces = append(out.Workspaces, workspaceJSON{ID: st.Workspace.String(), Name: name,
+		out.Workspaces = append(out.Workspaces, workspaceJSON{ID: st.Workspace.String(), Name: book.Name(st.Workspace),
 			Platform: string(st.Workspace.Platform)})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -18,6 +18,7 @@ import (
 type WorkspacePicker struct {
 	Workspaces []core.Settings
 	Current    core.Settings
+	Names      *nameBook // what Workspaces are called
 }
 
 // pickWorkspace loads the workspaces with a helpdesk and the one asked for (by name in the
@@ -28,7 +29,7 @@ func (s *Server) pickWorkspace(r *http.Request, v *viewer, raw string) (Workspac
 	if err != nil {
 		return WorkspacePicker{}, err
 	}
-	p := WorkspacePicker{Workspaces: all}
+	p := WorkspacePicker{Workspaces: all, Names: s.named(r.Context(), settingsWorkspaces(all))}
 	if len(all) == 0 {
 		return p, nil
 	}
@@ -43,6 +44,15 @@ func (s *Server) pickWorkspace(r *http.Request, v *viewer, raw string) (Workspac
 		}
 	}
 	return p, core.Errorf(core.ENotFound, "workspace %q has no helpdesk", raw)
+}
+
+// settingsWorkspaces are the workspaces of all.
+func settingsWorkspaces(all []core.Settings) []core.Workspace {
+	out := make([]core.Workspace, len(all))
+	for i, st := range all {
+		out[i] = st.Workspace
+	}
+	return out
 }
 
 // savedRepliesView is the saved replies page.

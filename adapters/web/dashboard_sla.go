@@ -13,6 +13,7 @@ import (
 // slaView is the admin's SLA page: a workspace's support hours and targets per priority.
 type slaView struct {
 	Workspaces []core.Settings
+	Names      *nameBook // what Workspaces are called
 	Workspace  string
 	Hours      string
 	Targets    []slaTargetRow
@@ -41,7 +42,7 @@ func (s *Server) showSLA(w http.ResponseWriter, r *http.Request, v *viewer, stat
 		s.pageError(w, r, v, err)
 		return
 	}
-	sv := slaView{Workspaces: all}
+	sv := slaView{Workspaces: all, Names: s.named(r.Context(), settingsWorkspaces(all))}
 	if wsName == "" && len(all) > 0 {
 		wsName = all[0].Workspace.String()
 	}

@@ -6,8 +6,9 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
-// Names on pages and in the API: workspaces and people are shown by the names core.Names
-// keeps (team.info, guild names, display names), never fetched per view; without one, a
+// Names on pages and in the API: workspaces are shown by core.Service.WorkspaceNames (the
+// name an admin gave, else the team's or server's own) and people by the names core.Names
+// keeps (display names), never fetched per view; without one, a
 // person keeps the name their ticket or message was stored with, else their id. Names are
 // text: html/template escapes them like any other field, and nothing here makes a mention.
 
@@ -94,25 +95,18 @@ func (b *nameBook) Name(ws core.Workspace) string {
 	return ws.ExternalID
 }
 
-// named looks up the names of workspaces and of the people of refs in one go, sets each
-// person's name that is known and returns the workspaces' names.
+// named looks up the names of workspaces (core's rule: the settings name, else the platform's)
+// and of the people of refs, sets each person's name that is known and returns the
+// workspaces' names.
 func (s *Server) named(ctx context.Context, workspaces []core.Workspace, refs ...[]nameRef) *nameBook {
-	keys := make([]core.NameKey, 0, len(workspaces))
-	for _, ws := range workspaces {
-		keys = append(keys, core.WorkspaceKey(ws))
-	}
+	book := &nameBook{ws: s.svc.WorkspaceNames(ctx, s.cfg.Names, workspaces)}
+	var keys []core.NameKey
 	for _, rs := range refs {
 		for _, r := range rs {
 			keys = append(keys, core.PersonKey(r.ws, r.id))
 		}
 	}
 	found := s.cfg.Names.Lookup(ctx, keys)
-	book := &nameBook{ws: map[core.Workspace]string{}}
-	for _, ws := range workspaces {
-		if n := found[core.WorkspaceKey(ws)]; n != "" {
-			book.ws[ws] = n
-		}
-	}
 	for _, rs := range refs {
 		for _, r := range rs {
 			if n := found[core.PersonKey(r.ws, r.id)]; n != "" {

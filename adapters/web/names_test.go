@@ -130,6 +130,48 @@ func TestNamesOnTheDashboardPortalAndAPI(t *testing.T) {
 				t.Errorf("workspaces = %+v, want %s named Acme & Co", got.Workspaces, wsSlack)
 			}
 		})
+		t.Run("a name an admin gives in the settings wins on every page and in the API", func(t *testing.T) {
+			st, err := h.store.Settings(ctx, wsSlack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.Name = "Acme Helpdesk"
+			if err := h.store.SaveSettings(ctx, st, core.System().User); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				st.Name = ""
+				if err := h.store.SaveSettings(ctx, st, core.System().User); err != nil {
+					t.Error(err)
+				}
+			})
+			for _, path := range []string{"/", dashPath(tk.ID)} {
+				r := b.get(path)
+				wantStatus(t, r, http.StatusOK)
+				wantBody(t, r, "Slack · Acme Helpdesk")
+				if bytes.Contains(r.body, []byte("Acme &amp; Co")) {
+					t.Errorf("%s still shows the team's own name beside the admin's", path)
+				}
+			}
+			h.account("ada-admin", core.RoleAdmin, "correct horse battery")
+			admin := h.browser()
+			admin.login("ada-admin", "correct horse battery")
+			for _, path := range []string{"/admin/sla", "/admin/settings"} {
+				r := admin.get(path)
+				wantStatus(t, r, http.StatusOK)
+				wantBody(t, r, "Slack · Acme Helpdesk (slack:T123)")
+				wantBody(t, r, "Discord · Gamers (discord:")
+			}
+			var got struct {
+				Workspaces []struct{ ID, Name string }
+			}
+			h.api("GET", "/api/v1/workspaces", h.token, "").json(t, &got)
+			for _, w := range got.Workspaces {
+				if w.ID == wsSlack.String() && w.Name != "Acme Helpdesk" {
+					t.Errorf("the API calls %s %q", w.ID, w.Name)
+				}
+			}
+		})
 		t.Run("the portal names the workspace and the person handling the ticket", func(t *testing.T) {
 			h.account("rita", core.RoleRequester, "correct horse battery")
 			mine, err := h.svc.OpenTicket(ctx, core.Account{Name: "rita", Role: core.RoleRequester, Workspace: wsSlack}.Actor(), core.OpenInput{Title: "my own"})

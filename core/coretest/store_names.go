@@ -1,6 +1,7 @@
 package coretest
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -30,6 +31,42 @@ func identityLinkStore(t *testing.T, s core.Store) core.IdentityLinkStore {
 func nameTests() []storeTest {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	return []storeTest{
+		{"settings names come back for the workspaces asked, past one chunk of variables", func(t *testing.T, s core.Store) {
+			ctx := t.Context()
+			sn, ok := s.(core.SettingNamesStore)
+			if !ok {
+				t.Fatalf("%T reads no settings names (core.SettingNamesStore)", s)
+			}
+			var asked []core.Workspace
+			want := map[core.Workspace]string{}
+			for i := range 1200 {
+				ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: fmt.Sprintf("TN%04d", i)}
+				asked = append(asked, ws)
+				st := core.Settings{Workspace: ws, TriageChannel: "C1"}
+				if i%3 != 0 { // every third has no name of its own
+					st.Name = fmt.Sprintf("Team %d", i)
+					want[ws] = st.Name
+				}
+				if i%2 == 0 || i == 1199 {
+					if err := s.SaveSettings(ctx, st, staff); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					delete(want, ws) // never saved: no settings at all
+				}
+			}
+			unasked := core.Workspace{Platform: core.PlatformDiscord, ExternalID: "99"}
+			if err := s.SaveSettings(ctx, core.Settings{Workspace: unasked, SupportChannel: "1", Name: "not asked"}, staff); err != nil {
+				t.Fatal(err)
+			}
+			got, err := sn.SettingNames(ctx, asked)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("SettingNames: %d names, %v; want %d", len(got), err, len(want))
+			}
+			if got, err := sn.SettingNames(ctx, nil); err != nil || len(got) != 0 {
+				t.Errorf("SettingNames(nil) = %v, %v", got, err)
+			}
+		}},
 		{"a list, count and search of several assignees finds the tickets of each", func(t *testing.T, s core.Store) {
 			ctx := t.Context()
 			web := core.UserRef{ID: "web:sam", Name: "sam"}

@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -83,4 +84,29 @@ func durText(ns int64) string {
 		return ""
 	}
 	return time.Duration(ns).String()
+}
+
+var _ core.SettingNamesStore = (*Store)(nil)
+
+// SettingNames reads the names admins gave wss in one query by primary key, in chunks that
+// stay under SQLite's bound-variable limit.
+func (s *Store) SettingNames(ctx context.Context, wss []core.Workspace) (map[core.Workspace]string, error) {
+	const op = "gormstore.SettingNames"
+	out := map[core.Workspace]string{}
+	ids := make([]string, len(wss))
+	for i, ws := range wss {
+		ids[i] = ws.String()
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		var rows []settingsRow
+		if err := s.db.WithContext(ctx).Select("workspace", "name").Where("workspace IN ? AND name <> ''", chunk).Find(&rows).Error; err != nil {
+			return nil, fail(op, err)
+		}
+		for _, r := range rows {
+			if ws, err := core.ParseWorkspace(r.Workspace); err == nil {
+				out[ws] = r.Name
+			}
+		}
+	}
+	return out, nil
 }
