@@ -20,6 +20,7 @@ func setupCommand() Subcommand {
 			{Name: "staff", Type: ArgGroup, Keyword: "staff", OptionName: "staff_role", Help: "Members of this group handle tickets"},
 			{Name: "requests", Type: ArgChannel, Keyword: "requests", Surfaces: SurfaceText, Help: "A channel where people ask for help"},
 			{Name: "auto", Type: ArgFlag, Surfaces: SurfaceText, Help: "Every new message in the request channel opens a ticket"},
+			{Name: "off", Type: ArgFlag, Surfaces: SurfaceText, Help: "With requests #channel: the channel stops being a request channel"},
 			{Name: "transcript", Type: ArgChannel, OptionName: "transcript_channel", Surfaces: SurfaceOptions,
 				Help: "Where each closed ticket's transcript is posted as an HTML file (staff only should see it)"},
 			{Name: "replies", Type: ArgWord, Keyword: "replies", Choices: []string{string(core.RepliesAll), string(core.RepliesNotes)}, Surfaces: SurfaceText,
@@ -39,10 +40,17 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 	for _, name := range []string{"triage", "support", "staff", "requests", "replies", "transcript"} {
 		changed = changed || a.Has(name)
 	}
-	if !changed {
-		if a.Bool("auto") {
-			return Reply{}, core.Errorf(core.EInvalid, "auto goes with requests #channel")
+	if a.Bool("auto") && a.Bool("off") {
+		return Reply{}, core.Errorf(core.EInvalid, "choose auto or off, not both")
+	}
+	if !a.Has("requests") {
+		for _, flag := range []string{"auto", "off"} {
+			if a.Bool(flag) {
+				return Reply{}, core.Errorf(core.EInvalid, "%s goes with requests #channel", flag)
+			}
 		}
+	}
+	if !changed {
 		return Reply{Ephemeral: true, Text: b.describeSettings(ctx, req, st)}, nil
 	}
 	var done []string
@@ -70,7 +78,12 @@ func runSetup(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, 
 		st.StaffGroup = g
 		done = append(done, "members of the group you chose are staff")
 	}
-	if ch := a.Str("requests"); ch != "" {
+	if ch := a.Str("requests"); ch != "" && a.Bool("off") {
+		if !st.RemoveRequestChannel(ch) {
+			return Reply{}, core.Errorf(core.EInvalid, "%s is not a request channel; nothing changed", b.channelName(ctx, req, ch))
+		}
+		done = append(done, b.channelName(ctx, req, ch)+" is no longer a request channel (new messages there open no tickets)")
+	} else if ch != "" {
 		st.SetRequestChannel(ch, a.Bool("auto"))
 		if a.Bool("auto") {
 			done = append(done, "every new message of someone who is not staff in the request channel opens a ticket")
@@ -144,6 +157,16 @@ func (b *Bot) checkChannel(ctx context.Context, req Request, id string, staffSid
 		return "the channel you chose", nil
 	}
 	return "#" + info.Name, nil
+}
+
+// channelName is "#name" of channel id, or "that channel" when the platform does not say.
+func (b *Bot) channelName(ctx context.Context, req Request, id string) string {
+	if req.Platform != nil {
+		if info, err := req.Platform.Channel(ctx, id); err == nil && info.Name != "" {
+			return "#" + info.Name
+		}
+	}
+	return "that channel"
 }
 
 // describeSettings is the settings view of setup without options.

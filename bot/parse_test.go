@@ -95,6 +95,7 @@ func TestParse(t *testing.T) {
 		{text: "setup staff <!subteam^S1|@help>", want: cmd("setup", bot.Args{"staff": "S1"})},
 		{text: "setup requests <#C5|it-help> auto", want: cmd("setup", bot.Args{"requests": "C5", "auto": true})},
 		{text: "setup requests <#C5|it-help>", want: cmd("setup", bot.Args{"requests": "C5"})},
+		{text: "setup requests <#C5|it-help> off", want: cmd("setup", bot.Args{"requests": "C5", "off": true})},
 		{text: "setup replies NOTES", want: cmd("setup", bot.Args{"replies": "notes"})},
 		{text: "setup replies some", wantErr: true},
 		{text: "panel", want: cmd("open", bot.Args{"text": "panel"})}, // panel exists only as an option command
@@ -238,7 +239,7 @@ func TestHelpListsWhatTheCallerMayRunOnTheirSurface(t *testing.T) {
 		not  []string
 	}{
 		{"text, requester", slack, core.RoleRequester, []string{"/ticket new [TEXT] — ", "/ticket status N STATUS [note] — "}, []string{"/ticket claim", "/ticket setup", "panel"}},
-		{"text, admin", slack, core.RoleAdmin, []string{"/ticket setup [#channel] [staff @group] [requests #channel] [auto] [replies all|notes] — ", "/ticket note N TEXT — "}, []string{"panel"}},
+		{"text, admin", slack, core.RoleAdmin, []string{"/ticket setup [#channel] [staff @group] [requests #channel] [auto] [off] [replies all|notes] — ", "/ticket note N TEXT — "}, []string{"panel"}},
 		{"options, admin", discord, core.RoleAdmin, []string{"/ticket-admin setup [channel:] [staff_channel:] [staff_role:] [transcript_channel:] — ", "/ticket-admin panel [channel:] [per_category:] — post an \"Open a ticket\" button, or one per category", "/ticket open [title:] [description:] [priority:] [category:] — ", "/ticket help — "}, []string{"replies"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -369,6 +370,17 @@ func (s *Settings) SetRequestChannel(channel string, auto bool) {
 		}
 	}
 	s.RequestChannels = append(s.RequestChannels, RequestChannel{Channel: channel, Auto: auto})
+}
+
+// RemoveRequestChannel makes channel no request channel; false when it was none.
+func (s *Settings) RemoveRequestChannel(channel string) bool {
+	for i, r := range s.RequestChannels {
+		if r.Channel == channel {
+			s.RequestChannels = slices.Delete(s.RequestChannels, i, i+1)
+			return true
+		}
+	}
+	return false
 }
 
 // RequestChannel returns channel's request-channel settings.

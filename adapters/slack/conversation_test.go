@@ -183,6 +183,30 @@ func testFromMessage(t *testing.T, b backend) {
 	if _, err := s.store.TicketByNumber(context.Background(), s.ws, 3); !core.IsCode(err, core.ENotFound) {
 		t.Errorf("staff's message opened a ticket: %v", err)
 	}
+
+	// Turning the request channel off: refused without the channel, with auto, or for a
+	// channel that is none; then done, and the channel opens no more tickets.
+	for cmd, want := range map[string]string{
+		"setup off": "Off goes with requests",
+		"setup requests <#" + requests + "|it-requests> auto off": "not both",
+		"setup requests <#" + general + "|general> off":            "#general is not a request channel",
+	} {
+		if r := s.command(admin, helpdesk, cmd); !strings.Contains(r.Text("text"), want) {
+			t.Errorf("%s: %s, want %q", cmd, r.Body, want)
+		}
+	}
+	if st, _ := s.store.Settings(context.Background(), s.ws); len(st.RequestChannels) != 1 {
+		t.Fatalf("a refused setup changed the request channels: %+v", st.RequestChannels)
+	}
+	if r := s.command(admin, helpdesk, "setup requests <#"+requests+"|it-requests> off"); !strings.Contains(r.Text("text"), "#it-requests is no longer a request channel") {
+		t.Fatalf("setup requests off: %s", r.Body)
+	}
+	if st, _ := s.store.Settings(context.Background(), s.ws); len(st.RequestChannels) != 0 {
+		t.Fatalf("request channels after off: %+v", st.RequestChannels)
+	}
+	if r := s.command(admin, helpdesk, "setup"); !strings.Contains(r.Text("text"), "request channels: none") {
+		t.Errorf("settings view after off: %s", r.Body)
+	}
 }
 
 func testSetupRules(t *testing.T, b backend) {
