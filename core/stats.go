@@ -92,7 +92,7 @@ type SLAStats struct {
 	ResolutionTargets, ResolutionMet int64
 }
 
-// StatsStore computes Stats. Errors: unavailable, internal.
+// StatsStore computes Stats of whole UTC days [from, to). Errors: unavailable, internal.
 type StatsStore interface {
 	Stats(ctx context.Context, ws Workspace, from, to time.Time) (Stats, error)
 }
@@ -100,7 +100,8 @@ type StatsStore interface {
 // MaxStatsRange bounds a report's range.
 const MaxStatsRange = 366 * 24 * time.Hour
 
-// Stats returns the figures of ws (zero: every workspace the actor may see) for [from, to).
+// Stats returns the figures of ws (zero: every workspace the actor may see) for [from, to),
+// whole UTC days (the stores keep the figures per day).
 // Staff only; a workspace-bound actor gets its own workspace's. Errors: invalid (range),
 // forbidden, unavailable, internal.
 func (s *Service) Stats(ctx context.Context, actor Actor, ws Workspace, from, to time.Time) (Stats, error) {
@@ -115,6 +116,9 @@ func (s *Service) Stats(ctx context.Context, actor Actor, ws Workspace, from, to
 	}
 	if !to.After(from) || to.Sub(from) > MaxStatsRange {
 		return Stats{}, FieldError("to", "the range must end after it starts and span at most 366 days")
+	}
+	if !from.Equal(from.Truncate(24*time.Hour)) || !to.Equal(to.Truncate(24*time.Hour)) {
+		return Stats{}, FieldError("from", "the range must be whole UTC days")
 	}
 	st, ok := s.store.(StatsStore)
 	if !ok {

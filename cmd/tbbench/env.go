@@ -46,7 +46,15 @@ func (e *env) freshDatabase(ctx context.Context) (string, error) {
 // createDatabase creates an empty database, dropped when the run ends if drop, and returns
 // its mysql:// URL.
 func (e *env) createDatabase(ctx context.Context, drop bool) (string, error) {
-	name := fmt.Sprintf("tbbench_%08x", rand.Uint32())
+	// TICKETBOT_BENCH_DB_TAG (letters, digits, _) goes into the name, so runs sharing a server
+	// can tell their databases apart.
+	tag := strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(os.Getenv("TICKETBOT_BENCH_DB_TAG")))
+	name := fmt.Sprintf("tbbench_%s%08x", tag, rand.Uint32())
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
 		return "", err

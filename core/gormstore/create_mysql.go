@@ -13,7 +13,7 @@ import (
 )
 
 // createTicketBatch is CreateTicket on MySQL in one round trip: the transaction, the number,
-// the ticket, its "created" change and its ticket.opened event (and its copy for a linked
+// the ticket, its report rollups (rollups.go), its "created" change and its ticket.opened event (and its copy for a linked
 // workspace's platform, see linkedPlatform, and its webhook twin) travel as one multi-statement
 // batch. Opening tickets is the hot path, and every open in a workspace waits for the
 // workspace's counter row: sent statement by statement, that lock is held across several
@@ -25,6 +25,7 @@ INSERT INTO workspace_counters (workspace, last_number) VALUES (?, LAST_INSERT_I
 SET @tb_number = LAST_INSERT_ID();
 INSERT INTO ticket_counts (workspace, status, priority, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
 INSERT INTO ticket_status_days (workspace, day, status, n) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1;
+%s
 INSERT INTO tickets (workspace, number, title, description, status, priority, reporter_id, reporter_name,
   assignee_id, assignee_name, origin_channel, origin_message, request_id, thread_channel, thread_id, card_id, status_note,
   category_id, category_name, created_at, updated_at, status_changed_at,
@@ -69,13 +70,22 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 		answers = "INSERT INTO ticket_answers (ticket_id, position, question_id, question, value) VALUES " +
 			strings.Join(vals, ", ") + ";"
 	}
+	// The report rollups the new ticket counts in (rollups.go), after the status days.
+	var rollups []string
+	var rollupArgs []any
+	for _, c := range rollupDiff(nil, &r) {
+		q, a := upsertSQL(c, true)
+		rollups, rollupArgs = append(rollups, q+";"), append(rollupArgs, a...)
+	}
 	args := []any{r.Workspace,
 		r.Workspace, r.Status, r.Priority,
 		r.Workspace, dayOf(r.CreatedAt), r.Status,
+	}
+	args = append(append(args, rollupArgs...),
 		r.Workspace, r.Title, r.Description, r.Status, r.Priority, r.ReporterID, r.ReporterName,
 		r.AssigneeID, r.AssigneeName, r.OriginChannel, r.OriginMessage, r.RequestID, r.ThreadChannel, r.ThreadID, r.CardID,
 		r.StatusNote, r.CategoryID, r.CategoryName, r.CreatedAt, r.UpdatedAt, r.StatusChangedAt,
-		r.SLAFirstDue, r.SLAResolveDue, r.SLAFirstAlertAt, r.SLAResolveAlertAt, r.SLAPausedSince, r.SLANextDue}
+		r.SLAFirstDue, r.SLAResolveDue, r.SLAFirstAlertAt, r.SLAResolveAlertAt, r.SLAPausedSince, r.SLANextDue)
 	args = append(append(args, answerArgs...),
 		nt.Reporter.ID, nt.Reporter.Name, nt.Title, r.CreatedAt,
 		ev.Kind, ev.Workspace, ev.ActorID, ev.ActorName, ev.Changes, ev.CreatedAt, ev.NextAttemptAt,
@@ -95,7 +105,7 @@ func (s *Store) createMySQL(ctx context.Context, nt core.Ticket) (id, number int
 	}
 	defer conn.Close()
 	err = func() error {
-		rows, err := conn.QueryContext(ctx, fmt.Sprintf(createTicketBatch, answers), args...)
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf(createTicketBatch, strings.Join(rollups, "\n"), answers), args...)
 		if err != nil {
 			return err
 		}

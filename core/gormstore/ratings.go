@@ -77,6 +77,11 @@ func (s *Store) RateTicket(ctx context.Context, r core.Rating, change core.Chang
 		if err := tx.Model(&ticketRow{}).Where("id = ?", t.ID).Updates(map[string]any{"rating": r.Score, "updated_at": now}).Error; err != nil {
 			return err
 		}
+		rated := trow
+		rated.Rating = r.Score
+		if err := s.applyRollups(tx, &trow, &rated); err != nil {
+			return err
+		}
 		t.Rating, t.UpdatedAt = r.Score, now
 		if change.Field == "" {
 			change = core.Change{Actor: r.Rater, Field: "rating", To: strconv.Itoa(r.Score)}

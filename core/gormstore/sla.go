@@ -24,13 +24,30 @@ type slaAlertRow struct {
 
 func (slaAlertRow) TableName() string { return "sla_alerts" }
 
-// RecordFirstResponse sets the first response of ticket id unless it has one.
+// RecordFirstResponse sets the first response of ticket id unless it has one, and moves the
+// ticket in the report rollups, in one transaction under the ticket's row lock.
 func (s *Store) RecordFirstResponse(ctx context.Context, id int64, at time.Time, took time.Duration) error {
-	err := s.db.WithContext(ctx).Model(&ticketRow{}).Where("id = ? AND first_response_at IS NULL", id).
-		Updates(map[string]any{"first_response_at": stamp(at), "sla_first_alert_at": nil, "response_secs": int64(took / time.Second),
-			// The next due is now the resolution's, if it has one and is not met.
-			"sla_next_due": gorm.Expr("CASE WHEN resolved_at IS NULL AND sla_resolve_due IS NOT NULL THEN sla_resolve_due ELSE ? END", core.NoDue)}).Error
-	return fail("gormstore.RecordFirstResponse", err)
+	return s.inTx(ctx, "gormstore.RecordFirstResponse", func(tx *gorm.DB) error {
+		var row ticketRow
+		err := s.lock(tx.Select(rollupColumns).Where("id = ?", id)).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && row.FirstResponseAt != nil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first := stamp(at)
+		answered := row
+		answered.FirstResponseAt, answered.ResponseSecs = &first, int64(took/time.Second)
+		err = tx.Model(&ticketRow{}).Where("id = ?", id).
+			Updates(map[string]any{"first_response_at": first, "sla_first_alert_at": nil, "response_secs": answered.ResponseSecs,
+				// The next due is now the resolution's, if it has one and is not met.
+				"sla_next_due": gorm.Expr("CASE WHEN resolved_at IS NULL AND sla_resolve_due IS NOT NULL THEN sla_resolve_due ELSE ? END", core.NoDue)}).Error
+		if err != nil {
+			return err
+		}
+		return s.applyRollups(tx, &row, &answered)
+	})
 }
 
 // DueSLAAlerts lists tickets with an alert time at or before now: one range read per clock,

@@ -79,6 +79,9 @@ func (s *Store) createTicket(ctx context.Context, t *core.Ticket) error {
 		if err := bumpStatusDay(tx, row.Workspace, dayOf(row.CreatedAt), row.Status, 1); err != nil {
 			return err
 		}
+		if err := s.applyRollups(tx, nil, &row); err != nil {
+			return err
+		}
 		n, err := s.nextNumber(tx, t.Workspace.String())
 		if err != nil {
 			return err
@@ -245,6 +248,12 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(t *core.Tick
 			return err
 		}
 		if err := restatusDay(tx, row.Workspace, dayOf(t.UpdatedAt), old.Status, t.Status); err != nil {
+			return err
+		}
+		// What the update stored, as the rollups see it: the rating is RateTicket's to change.
+		saved := nr
+		saved.Workspace, saved.CreatedAt, saved.Rating = row.Workspace, row.CreatedAt, row.Rating
+		if err := s.applyRollups(tx, &row, &saved); err != nil {
 			return err
 		}
 		if err := s.writeChanges(tx, t, append([]core.Change(nil), changes...), core.EventTicketChanged); err != nil {
