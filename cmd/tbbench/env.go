@@ -18,6 +18,7 @@ func newEnv(ctx context.Context) (*env, error) {
 		log:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		mysqlURL: getenv("TICKETBOT_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
 		redisURL: getenv("TICKETBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+		dbPrefix: getenv("TICKETBOT_BENCH_DB_PREFIX", "tbbench"),
 	}
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
@@ -46,7 +47,7 @@ func (e *env) freshDatabase(ctx context.Context) (string, error) {
 // createDatabase creates an empty database, dropped when the run ends if drop, and returns
 // its mysql:// URL.
 func (e *env) createDatabase(ctx context.Context, drop bool) (string, error) {
-	name := fmt.Sprintf("tbbench_%08x", rand.Uint32())
+	name := fmt.Sprintf("%s_%08x", e.dbPrefix, rand.Uint32())
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
 		return "", err

@@ -91,6 +91,9 @@ type env struct {
 	log      *slog.Logger
 	mysqlURL string // server URL without database: mysql://root@127.0.0.1:3306
 	redisURL string
+	// dbPrefix starts the name of every database a run creates (TICKETBOT_BENCH_DB_PREFIX), so
+	// runs side by side on one server can tell theirs apart.
+	dbPrefix string
 	cleanup  []func()
 }
 
