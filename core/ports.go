@@ -341,6 +341,24 @@ type Notifier interface {
 	Notify(ctx context.Context, ev Event) error
 }
 
+// BatchNotifier is a Notifier that reads what a batch of its events needs at once (their
+// tickets and places in a few queries, not a few per event). The dispatcher hands it each
+// claimed batch's events of its platform and delivers them through the Notifier it returns,
+// one by one as before; when Batch fails, they are delivered by Notify alone.
+type BatchNotifier interface {
+	Notifier
+	Batch(ctx context.Context, evs []Event) (Notifier, error)
+}
+
+// BatchFinisher is a batch's Notifier (see BatchNotifier) that leaves some records of its
+// deliveries to one write once they are all done (the places of the cards it posted). The
+// dispatcher calls Finish once per batch, before the batch's events are marked delivered;
+// when it fails, they are not marked but delivered again later, and their retries find what
+// was posted.
+type BatchFinisher interface {
+	Finish(ctx context.Context) error
+}
+
 // Clock tells the time; tests inject a fake.
 type Clock interface {
 	Now() time.Time
