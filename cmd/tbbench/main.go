@@ -29,7 +29,8 @@ func suites() []suite {
 		{"api", runAPI},
 		{"discord", runDiscord},
 		{"outbox", runOutbox},
-		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
+		{"slack", runSlack},      // with the relay of triage-thread messages (relay.go)
+		{"relay", runRelaySuite}, // the relay alone (also part of the slack suite)
 		{"reports", runReports},
 		{"rss", runBotRSS}, // the ticketbot binary as a process of its own (botrss.go)
 	}
