@@ -194,6 +194,13 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		ch, ts, _ := strings.Cut(string(v), " ")
 		return ch, ts, nil
 	}
+	// The channel's pace (and a pause Slack asked for) is taken before the look-up below: an
+	// event waiting its turn, attempt after attempt, reads no history while it waits (a
+	// backlog in one channel would otherwise read it once a second per event, and meet the
+	// history's own rate limit). A post the look-up finds leaves its turn unused.
+	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
+		return "", "", err
+	}
 	id := postID(ev, step)
 	if ev.Attempts > 1 {
 		// An earlier attempt may have posted it and lost Slack's answer: look before posting
@@ -210,9 +217,6 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
 			return channel, ts, nil
 		}
-	}
-	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
-		return "", "", err
 	}
 	m.Metadata = &slackgo.SlackMetadata{EventType: postEventType, EventPayload: map[string]any{"id": id}}
 	var ch, ts string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/core"
@@ -59,6 +60,31 @@ func TestBatchDeliversCardsAndRecordsTheirPlacesOnFinish(t *testing.T) {
 			}
 			if n := len(s.fake.Find("chat.postMessage")); n != 3 {
 				t.Errorf("%d posts after the redelivery, want the 3 cards only", n)
+			}
+		})
+	}
+}
+
+// TestPacedRetryReadsNoHistory: an event that waits its channel's turn again (its attempt is
+// not the first) is told to wait before it looks for an earlier attempt's post, so a backlog
+// in one channel reads no conversation history while it waits.
+func TestPacedRetryReadsNoHistory(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			tk := s.openIn("Waits its turn", "CPACED")
+			for range 10 { // the channel's burst, used up
+				s.bot.Throttle().Allow(ctx, "slack:post:"+s.ws.ExternalID+":CPACED", core.Limit{Rate: 1, Period: time.Second, Burst: 3})
+			}
+			ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+			ev.Attempts = 3 // paced twice before
+			err := s.adapter.Notify(ctx, ev)
+			if !core.IsPaced(err) {
+				t.Fatalf("Notify = %v, want a wait for the channel's turn", err)
+			}
+			if n := len(s.fake.Attempts("conversations.history")) + len(s.fake.Attempts("conversations.replies")); n != 0 {
+				t.Errorf("%d history reads by an event waiting its turn, want none", n)
 			}
 		})
 	}
