@@ -218,6 +218,40 @@ func (s *Service) TicketAndPlaces(ctx context.Context, actor Actor, id int64) (T
 	return t, ps, nil
 }
 
+// TicketPlaces is a ticket and where it is discussed.
+type TicketPlaces struct {
+	Ticket Ticket
+	Places []Place
+}
+
+// TicketsAndPlaces is TicketAndPlaces of many tickets in a few queries, not a few per ticket:
+// a Notifier reads what a claimed batch of outbox events needs at once (System only). A ticket
+// that does not exist is missing from the map. Errors: forbidden, unavailable, internal.
+func (s *Service) TicketsAndPlaces(ctx context.Context, actor Actor, ids []int64) (map[int64]TicketPlaces, error) {
+	if !actor.Role.AtLeast(RoleAdmin) || !actor.Workspace.IsZero() {
+		return nil, Errorf(EForbidden, "only ticketbot itself reads tickets in batches")
+	}
+	ts, err := s.store.Tickets(ctx, ids)
+	if err != nil || len(ts) == 0 {
+		return nil, err
+	}
+	found := make([]int64, len(ts))
+	out := make(map[int64]TicketPlaces, len(ts))
+	for i, t := range ts {
+		found[i], out[t.ID] = t.ID, TicketPlaces{Ticket: t}
+	}
+	ps, err := s.store.PlacesOf(ctx, found)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		tp := out[p.TicketID]
+		tp.Places = append(tp.Places, p)
+		out[p.TicketID] = tp
+	}
+	return out, nil
+}
+
 // Place returns place id (for a Notifier). Errors: not_found, forbidden, unavailable, internal.
 func (s *Service) Place(ctx context.Context, actor Actor, id int64) (Place, error) {
 	if !actor.Role.AtLeast(RoleAdmin) || !actor.Workspace.IsZero() {
@@ -242,6 +276,27 @@ func (s *Service) AddPlace(ctx context.Context, actor Actor, p Place) (Place, er
 	}
 	_ = s.state.Delete(ctx, threadKey(p.Workspace, p.ChannelID, p.ThreadID))
 	return out, nil
+}
+
+// AddPlaces records places that each have a thread at once (System only): a Notifier that
+// delivered a batch of events records the cards it posted in one write. Errors: forbidden,
+// invalid, unavailable, internal.
+func (s *Service) AddPlaces(ctx context.Context, actor Actor, ps []Place) error {
+	if !actor.Role.AtLeast(RoleAdmin) || !actor.Workspace.IsZero() {
+		return Errorf(EForbidden, "only ticketbot itself records where tickets are discussed")
+	}
+	for _, p := range ps {
+		if !p.Kind.Valid() || p.Workspace.IsZero() || p.ChannelID == "" || p.TicketID == 0 || p.ThreadID == "" {
+			return Errorf(EInvalid, "a place recorded with others needs a ticket, a kind, a workspace, a channel and a thread")
+		}
+	}
+	if err := s.store.AddPlaces(ctx, ps); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		_ = s.state.Delete(ctx, threadKey(p.Workspace, p.ChannelID, p.ThreadID))
+	}
+	return nil
 }
 
 // UpdatePlace saves a place's thread and card (System only). Errors: forbidden, not_found,

@@ -24,9 +24,9 @@ type DispatcherConfig struct {
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one pass claims [16]. A pass delivers at most one event
-	// per ticket (its oldest undelivered) and ends when all are delivered, so a larger
-	// batch makes a busy ticket's next event wait for a longer pass.
+	// Batch is how many events one claim takes [16], at most one per ticket (its oldest
+	// undelivered). A batch is marked delivered when all its deliveries are done, so a
+	// larger batch makes a busy ticket's next event wait longer.
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -128,8 +128,35 @@ func (d *Dispatcher) isCut() bool {
 }
 
 // Run delivers events until ctx ends, and once an hour purges delivered events older than
-// the retention. Deliveries under way when ctx ends are finished, unless Cut.
+// the retention. Its workers are shared by the batches it claims, and the next batch is
+// claimed and read while the last one is delivered, so neither a claim nor a batch's slowest
+// delivery leaves the workers idle. Each batch is marked in one write when its own deliveries
+// are done, and then the outbox is read again at once: a ticket's next event, not claimable
+// while its predecessor was unmarked, goes out without waiting for the poll. Deliveries under
+// way when ctx ends are finished, unless Cut.
 func (d *Dispatcher) Run(ctx context.Context) {
+	batches := make(chan *claimed) // unbuffered: one batch claimed ahead of the one fed
+	go d.claimAhead(ctx, batches)
+	work := make(chan job)
+	workers := d.startWorkers(ctx, d.cfg.Workers, work)
+	var finishing sync.WaitGroup
+	for b := range batches {
+		b.feed(work)
+		finishing.Go(func() {
+			b.finish(ctx, d)
+			d.Kick()
+		})
+	}
+	close(work)
+	workers.Wait()
+	finishing.Wait()
+}
+
+// claimAhead claims batches and sends them on batches until ctx ends, then closes it: after
+// each poll or kick, batch after batch while they come full. A batch claimed is always sent
+// (and so delivered), also when ctx ends meanwhile. Once an hour it purges.
+func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
+	defer close(batches)
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	var purged time.Time
@@ -140,12 +167,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 				d.cfg.Log.Warn("outbox: purge of delivered events failed", "err", err)
 			}
 		}
-		for {
-			n, err := d.Pass(ctx)
+		for ctx.Err() == nil {
+			b, err := d.claim(ctx)
 			if err != nil {
 				d.cfg.Log.Warn("outbox: claim failed", "err", err)
 			}
-			if n < d.cfg.Batch || ctx.Err() != nil {
+			if b == nil {
+				break
+			}
+			batches <- b
+			if len(b.evs) < d.cfg.Batch {
 				break
 			}
 		}
@@ -192,51 +223,17 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 // Pass claims one batch of due events and delivers them; it returns how many it claimed.
 // Errors: those of Outbox.ClaimEvents.
 func (d *Dispatcher) Pass(ctx context.Context) (int, error) {
-	if ctx.Err() != nil || d.isCut() {
-		return 0, nil
-	}
-	platforms := d.platforms()
-	if len(platforms) == 0 {
-		return 0, nil // nothing to deliver to: leave the events for a dispatcher that can
-	}
-	evs, err := d.cfg.Outbox.ClaimEvents(ctx, d.cfg.Owner, d.cfg.Clock.Now(), d.cfg.Lease, d.cfg.Batch, platforms...)
-	if err != nil {
+	b, err := d.claim(ctx)
+	if err != nil || b == nil {
 		return 0, err
 	}
-	held := newHeldEvents(evs)
-	hbCtx, stopHeartbeat := context.WithCancel(context.WithoutCancel(ctx))
-	var hb sync.WaitGroup
-	hb.Go(func() { d.heartbeat(hbCtx, held) })
-	work := make(chan Event)
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		delivered []int64
-	)
-	for range min(d.cfg.Workers, len(evs)) {
-		wg.Go(func() {
-			for ev := range work {
-				if d.deliver(ctx, ev) {
-					// Marked with the rest of the pass below; held (and its lease renewed)
-					// until then.
-					mu.Lock()
-					delivered = append(delivered, ev.ID)
-					mu.Unlock()
-					continue
-				}
-				held.drop(ev.ID)
-			}
-		})
-	}
-	for _, ev := range evs {
-		work <- ev
-	}
+	work := make(chan job)
+	workers := d.startWorkers(ctx, min(d.cfg.Workers, len(b.evs)), work)
+	b.feed(work)
 	close(work)
-	wg.Wait()
-	d.markDelivered(ctx, delivered)
-	stopHeartbeat()
-	hb.Wait()
-	return len(evs), nil
+	workers.Wait()
+	b.finish(ctx, d)
+	return len(b.evs), nil
 }
 
 // markDelivered records a pass's deliveries in one write, with a deadline of its own: a
@@ -325,7 +322,7 @@ func (d *Dispatcher) platforms() []Platform {
 // delivered (or given up on as permanent), which the caller marks. It runs to the end even
 // when ctx is cancelled (shutdown), bounded by the delivery timeout, unless the dispatcher is
 // Cut: then the delivery is cancelled and its event released for the next process.
-func (d *Dispatcher) deliver(ctx context.Context, ev Event) (delivered bool) {
+func (d *Dispatcher) deliver(ctx context.Context, n Notifier, ev Event) (delivered bool) {
 	base := context.WithoutCancel(ctx)
 	nctx, cancel := context.WithTimeout(base, d.cfg.Timeout)
 	defer cancel()
@@ -337,9 +334,6 @@ func (d *Dispatcher) deliver(ctx context.Context, ev Event) (delivered bool) {
 		}
 	}()
 	log := d.cfg.Log.With("event", ev.ID, "kind", ev.Kind, "ticket", ev.TicketID, "attempt", ev.Attempts)
-	d.mu.RLock()
-	n := d.notifiers[ev.Target()]
-	d.mu.RUnlock()
 	err := safeNotify(nctx, n, ev)
 	// Recording the outcome gets its own deadline: a delivery that used up its time must
 	// still be marked, or it would be delivered again.

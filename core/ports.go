@@ -50,6 +50,9 @@ type TicketStore interface {
 	Ticket(ctx context.Context, id int64) (Ticket, error)
 	// TicketByNumber returns ticket number n of ws. Errors: not_found, unavailable, internal.
 	TicketByNumber(ctx context.Context, ws Workspace, n int64) (Ticket, error)
+	// Tickets returns the tickets of ids that exist, in id order (a batch of outbox events
+	// reads its tickets at once). Errors: unavailable, internal.
+	Tickets(ctx context.Context, ids []int64) ([]Ticket, error)
 	// ListTickets returns at most f.Limit tickets matching f (with a Query, the tickets of
 	// SearchTickets). Errors: unavailable, internal.
 	ListTickets(ctx context.Context, f ListFilter) ([]Ticket, error)
@@ -116,10 +119,17 @@ type PlaceStore interface {
 	// channel and thread (or, without a thread, the same ticket, kind and workspace) is
 	// returned instead. Errors: not_found (ticket), unavailable, internal.
 	AddPlace(ctx context.Context, p Place) (Place, error)
+	// AddPlaces records places that each have a thread, at once, by AddPlace's rules (a place
+	// already recorded for the thread is kept; one of a ticket that is gone is skipped).
+	// Errors: invalid (a place without a thread), unavailable, internal.
+	AddPlaces(ctx context.Context, ps []Place) error
 	// UpdatePlace saves p's thread and card. Errors: not_found, unavailable, internal.
 	UpdatePlace(ctx context.Context, p Place) error
 	// Places returns ticket id's places, oldest first. Errors: unavailable, internal.
 	Places(ctx context.Context, ticketID int64) ([]Place, error)
+	// PlacesOf returns the places of the tickets ticketIDs, oldest first.
+	// Errors: unavailable, internal.
+	PlacesOf(ctx context.Context, ticketIDs []int64) ([]Place, error)
 	// Place returns one place by id. Errors: not_found, unavailable, internal.
 	Place(ctx context.Context, id int64) (Place, error)
 	// PlaceByThread returns the place that is thread threadID (or, with an empty threadID,
@@ -329,6 +339,24 @@ type Limiter interface {
 type Notifier interface {
 	Platform() Platform
 	Notify(ctx context.Context, ev Event) error
+}
+
+// BatchNotifier is a Notifier that reads what a batch of its events needs at once (their
+// tickets and places in a few queries, not a few per event). The dispatcher hands it each
+// claimed batch's events of its platform and delivers them through the Notifier it returns,
+// one by one as before; when Batch fails, they are delivered by Notify alone.
+type BatchNotifier interface {
+	Notifier
+	Batch(ctx context.Context, evs []Event) (Notifier, error)
+}
+
+// BatchFinisher is a batch's Notifier (see BatchNotifier) that leaves some records of its
+// deliveries to one write once they are all done (the places of the cards it posted). The
+// dispatcher calls Finish once per batch, before the batch's events are marked delivered;
+// when it fails, they are not marked but delivered again later, and their retries find what
+// was posted.
+type BatchFinisher interface {
+	Finish(ctx context.Context) error
 }
 
 // Clock tells the time; tests inject a fake.

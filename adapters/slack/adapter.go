@@ -73,6 +73,7 @@ type Adapter struct {
 	bg       bot.Tracker
 	cache    *core.Cache
 	flights  flightGroup
+	clear    clearPauses // pause look-ups that found none, for a moment (pause.go)
 	teams    *teams
 	installs *core.Installs
 	oauth    *oauthApp

@@ -52,8 +52,12 @@ func (a *Adapter) Notify(ctx context.Context, ev core.Event) error {
 	return nil
 }
 
-// ticket loads the event's ticket and its places; a ticket that is gone cannot be delivered.
+// ticket loads the event's ticket and its places (as its batch read them, if it did); a
+// ticket that is gone cannot be delivered.
 func (a *Adapter) ticket(ctx context.Context, id int64) (core.Ticket, []core.Place, error) {
+	if tp, ok := preloaded(ctx, id); ok {
+		return tp.Ticket, tp.Places, nil
+	}
 	t, ps, err := a.svc.TicketAndPlaces(ctx, core.System(), id)
 	if core.IsCode(err, core.ENotFound) {
 		return t, nil, core.Permanent(err)
@@ -155,7 +159,7 @@ func (a *Adapter) postCard(ctx context.Context, ev core.Event, t core.Ticket) (c
 	if err != nil {
 		return core.Place{}, err
 	}
-	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: kind, Workspace: t.Workspace,
+	return a.recordPlace(ctx, ev, core.Place{TicketID: t.ID, Kind: kind, Workspace: t.Workspace,
 		ChannelID: ch, ThreadID: ts, CardID: ts})
 }
 
@@ -168,7 +172,7 @@ func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.T
 		if err != nil {
 			return core.Place{}, err
 		}
-		return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceRequestThread, Workspace: t.Workspace,
+		return a.recordPlace(ctx, ev, core.Place{TicketID: t.ID, Kind: core.PlaceRequestThread, Workspace: t.Workspace,
 			ChannelID: t.OriginChannel, ThreadID: t.OriginMessage, CardID: ts})
 	}
 	dm, err := a.api.openDM(ctx, t.Reporter.ID)
@@ -179,20 +183,23 @@ func (a *Adapter) postRequesterCard(ctx context.Context, ev core.Event, t core.T
 	if err != nil {
 		return core.Place{}, err
 	}
-	return a.svc.AddPlace(ctx, core.System(), core.Place{TicketID: t.ID, Kind: core.PlaceRequesterDM, Workspace: t.Workspace,
+	return a.recordPlace(ctx, ev, core.Place{TicketID: t.ID, Kind: core.PlaceRequesterDM, Workspace: t.Workspace,
 		ChannelID: ch, ThreadID: ts, CardID: ts})
 }
 
 // postOnce posts m unless this step of ev already went out, and returns where it landed.
 func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, thread string, m message) (string, string, error) {
 	key := stepKey(ev, step)
-	// On an event's first claim no step of it can have gone out yet: the look-up is saved
-	// (one Redis round trip per post). Other attempts (and direct calls) look.
-	if ev.Attempts != 1 {
-		if v, err := a.cache.Get(ctx, key); err == nil {
-			ch, ts, _ := strings.Cut(string(v), " ")
-			return ch, ts, nil
-		}
+	if v, ok := a.stepOf(ctx, ev, key); ok {
+		ch, ts, _ := strings.Cut(string(v), " ")
+		return ch, ts, nil
+	}
+	// The channel's pace (and a pause Slack asked for) is taken before the look-up below: an
+	// event waiting its turn, attempt after attempt, reads no history while it waits (a
+	// backlog in one channel would otherwise read it once a second per event, and meet the
+	// history's own rate limit). A post the look-up finds leaves its turn unused.
+	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
+		return "", "", err
 	}
 	id := postID(ev, step)
 	if ev.Attempts > 1 {
@@ -210,9 +217,6 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
 			return channel, ts, nil
 		}
-	}
-	if err := a.pace(ctx, ev.Workspace, channel); err != nil {
-		return "", "", err
 	}
 	m.Metadata = &slackgo.SlackMetadata{EventType: postEventType, EventPayload: map[string]any{"id": id}}
 	var ch, ts string
@@ -412,49 +416,6 @@ func (a *Adapter) notifySettings(ctx context.Context, ev core.Event) error {
 	return err
 }
 
-// pace takes one post from channel's allowance, or says (core.Paced) when the outbox should
-// come back; while Slack asked this workspace to slow down (a 429 on chat.* calls), no call is
-// made until its Retry-After has passed.
-func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) error {
-	if d, ok := a.paused(ctx, ws, "chat"); ok {
-		// Waiting out Slack's Retry-After is no failure of this event (pauseOn logged the
-		// pause once): no backoff, no warning per event.
-		return core.Paced(fmt.Errorf("slack asked to wait before more chat calls"), d)
-	}
-	d := a.bot.Throttle().Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
-	if d.Allowed {
-		return nil
-	}
-	return core.Paced(fmt.Errorf("pacing channel %s at about one message a second", channel), d.RetryAfter)
-}
-
-// paused reports whether Slack's Retry-After for family (chat, users, …) in ws still runs, and
-// how long it has left.
-func (a *Adapter) paused(ctx context.Context, ws core.Workspace, family string) (time.Duration, bool) {
-	v, err := a.cache.Get(ctx, "pause:"+ws.ExternalID+":"+family)
-	if err != nil {
-		return 0, false
-	}
-	until, err := time.Parse(time.RFC3339Nano, string(v))
-	if err != nil {
-		return 0, false
-	}
-	left := until.Sub(a.clock.Now())
-	return left, left > 0
-}
-
-// pauseOn remembers a 429's Retry-After for family in ws, so every replica holds its calls.
-func (a *Adapter) pauseOn(ctx context.Context, ws core.Workspace, family string, err error) {
-	d := core.RetryAfterOf(err)
-	if d <= 0 || core.IsPaced(err) {
-		return
-	}
-	until := a.clock.Now().Add(d)
-	// One line per pause: the events that wait it out are paced, not failed, and say nothing.
-	a.log.Warn("slack: Slack asked to wait (429); calls of this family pause", "team", ws.ExternalID, "family", family, "for", d)
-	_ = a.cache.Set(ctx, "pause:"+ws.ExternalID+":"+family, []byte(until.Format(time.RFC3339Nano)), d)
-}
-
 // update is chat.update, once per event and message (a retry of the event does not repeat
 // it), held while Slack asked to wait.
 func (a *Adapter) update(ctx context.Context, ev core.Event, ws core.Workspace, channel, ts string, m message) error {
@@ -471,7 +432,7 @@ func (a *Adapter) update(ctx context.Context, ev core.Event, ws core.Workspace, 
 // once runs step of ev unless a previous delivery of ev already did it.
 func (a *Adapter) once(ctx context.Context, ev core.Event, step string, fn func() error) error {
 	key := stepKey(ev, step)
-	if _, err := a.cache.Get(ctx, key); err == nil {
+	if _, ok := a.stepOf(ctx, ev, key); ok {
 		return nil
 	}
 	if err := fn(); err != nil {
@@ -487,6 +448,17 @@ const postEventType = "ticketbot_post"
 // postID names one post of one event's step, the same on every attempt.
 func postID(ev core.Event, step string) string {
 	return fmt.Sprintf("%d.%d.%s", ev.ID, ev.CreatedAt.UnixNano(), step)
+}
+
+// stepOf returns the value of ev's step key if an earlier attempt did that step. On an
+// event's first claim no step of it can have gone out yet, so the cache is not asked (one
+// Redis round trip per post or update saved); other attempts (and direct calls) ask it.
+func (a *Adapter) stepOf(ctx context.Context, ev core.Event, key string) ([]byte, bool) {
+	if ev.Attempts == 1 {
+		return nil, false
+	}
+	v, err := a.cache.Get(ctx, key)
+	return v, err == nil
 }
 
 // stepKey names a delivered step of ev; the creation time keeps keys apart if a database is

@@ -18,6 +18,7 @@ func newEnv(ctx context.Context) (*env, error) {
 		log:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		mysqlURL: getenv("TICKETBOT_BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
 		redisURL: getenv("TICKETBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+		dbPrefix: getenv("TICKETBOT_BENCH_DB_PREFIX", "tbbench"),
 	}
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
@@ -46,15 +47,7 @@ func (e *env) freshDatabase(ctx context.Context) (string, error) {
 // createDatabase creates an empty database, dropped when the run ends if drop, and returns
 // its mysql:// URL.
 func (e *env) createDatabase(ctx context.Context, drop bool) (string, error) {
-	// TICKETBOT_BENCH_DB_TAG (letters, digits, _) goes into the name, so runs sharing a server
-	// can tell their databases apart.
-	tag := strings.Map(func(r rune) rune {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, strings.ToLower(os.Getenv("TICKETBOT_BENCH_DB_TAG")))
-	name := fmt.Sprintf("tbbench_%s%08x", tag, rand.Uint32())
+	name := fmt.Sprintf("%s_%08x", e.dbPrefix, rand.Uint32())
 	db, err := e.openRaw(e.mysqlURL)
 	if err != nil {
 		return "", err

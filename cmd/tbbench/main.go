@@ -29,7 +29,8 @@ func suites() []suite {
 		{"api", runAPI},
 		{"discord", runDiscord},
 		{"outbox", runOutbox},
-		{"slack", runSlack}, // with the relay of triage-thread messages (relay.go)
+		{"slack", runSlack},      // with the relay of triage-thread messages (relay.go)
+		{"relay", runRelaySuite}, // the relay alone (also part of the slack suite)
 		{"reports", runReports},
 		{"rss", runBotRSS}, // the ticketbot binary as a process of its own (botrss.go)
 	}
@@ -91,6 +92,9 @@ type env struct {
 	log      *slog.Logger
 	mysqlURL string // server URL without database: mysql://root@127.0.0.1:3306
 	redisURL string
+	// dbPrefix starts the name of every database a run creates (TICKETBOT_BENCH_DB_PREFIX), so
+	// runs side by side on one server can tell theirs apart.
+	dbPrefix string
 	cleanup  []func()
 }
 

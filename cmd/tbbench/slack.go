@@ -124,9 +124,15 @@ func runSlack(ctx context.Context, e *env) error {
 
 	// Stop the slash-command server first: its outbox backlog must not weigh on the relay.
 	live.close()
+	return errors.Join(openErr, runRelaySuite(ctx, e))
+}
+
+// runRelaySuite measures the relay of triage-thread messages into the requester's DM thread
+// (relay.go) on a live server of its own and reports its figures; `-suite relay` runs it alone.
+func runRelaySuite(ctx context.Context, e *env) error {
 	spread, one, err := runRelay(ctx, e)
 	if err != nil {
-		return errors.Join(openErr, err)
+		return err
 	}
 	report("relay_p99_ms", ms(one.p99), "ms")
 	report("relay_missing", float64(one.missing), "messages")
@@ -146,9 +152,9 @@ func runSlack(ctx context.Context, e *env) error {
 	// A copy posted twice is a bug whatever the load; so is one missing while no channel is
 	// over Slack's rate.
 	if one.doubled > 0 || spread.doubled > 0 || spread.missing > 0 {
-		return errors.Join(openErr, fmt.Errorf("relay: %d+%d copies posted twice, %d missing in the spread run", one.doubled, spread.doubled, spread.missing))
+		return fmt.Errorf("relay: %d+%d copies posted twice, %d missing in the spread run", one.doubled, spread.doubled, spread.missing)
 	}
-	return openErr
+	return nil
 }
 
 // slackTargeter makes signed slash commands: /ticket TEXT from a new user each time.

@@ -76,11 +76,7 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 // as it inserts: the lock orders the new place with AddMessage, as the transaction of AddPlace
 // does. Errors: not_found (ticket), the driver's.
 func (s *Store) insertPlace(ctx context.Context, p core.Place) (core.Place, error) {
-	q := `INSERT INTO ticket_places (ticket_id, kind, workspace, channel_id, thread_id, card_id, created_at)
-SELECT id, ?, ?, ?, ?, ?, ? FROM tickets WHERE id = ?`
-	if s.mysql {
-		q += " FOR UPDATE"
-	}
+	q := s.insertPlaceSQL()
 	row := placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
 		ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
 	res, err := s.db.ConnPool.ExecContext(ctx, q, row.Kind, row.Workspace, row.ChannelID, row.ThreadID, row.CardID, row.CreatedAt, row.TicketID)
@@ -96,6 +92,18 @@ SELECT id, ?, ?, ?, ?, ?, ? FROM tickets WHERE id = ?`
 		return core.Place{}, err
 	}
 	return row.core(), nil
+}
+
+// insertPlaceSQL inserts a place (kind, workspace, channel, thread, card, created_at) of the
+// ticket whose id is the last argument, under the ticket's row lock; nothing when the ticket
+// is gone.
+func (s *Store) insertPlaceSQL() string {
+	q := `INSERT INTO ticket_places (ticket_id, kind, workspace, channel_id, thread_id, card_id, created_at)
+SELECT id, ?, ?, ?, ?, ?, ? FROM tickets WHERE id = ?`
+	if s.mysql {
+		q += " FOR UPDATE"
+	}
+	return q
 }
 
 // UpdatePlace saves p's thread and card. Errors: not_found, unavailable, internal.

@@ -195,11 +195,12 @@ func (s *Store) ticketWhere(ctx context.Context, op, where string, args ...any) 
 	if err != nil {
 		return core.Ticket{}, fail(op, err)
 	}
-	t := row.core()
-	if t.Answers, err = s.answers(s.db.WithContext(ctx), t.ID); err != nil {
+	// Only a ticket with a category has answers: the others are read in one query, not two.
+	ts := []core.Ticket{row.core()}
+	if err := s.fillAnswers(s.db.WithContext(ctx), ts); err != nil {
 		return core.Ticket{}, fail(op, err)
 	}
-	return t, nil
+	return ts[0], nil
 }
 
 // UpdateTicket loads ticket id under a row lock, calls fn on a copy, and if fn returns

@@ -1,0 +1,91 @@
+package slack_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
+	"github.com/ticketbot/ticketbot/core"
+)
+
+// TestBatchDeliversCardsAndRecordsTheirPlacesOnFinish: a batch of ticket.opened events
+// delivered through Batch posts each card once, and its Finish records every card's place,
+// so the ticket's next event finds its card (and a redelivery posts nothing again).
+func TestBatchDeliversCardsAndRecordsTheirPlacesOnFinish(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			var evs []core.Event
+			var tks []core.Ticket
+			for i := range 3 {
+				tk := s.openIn(fmt.Sprintf("Batched %d", i), fmt.Sprintf("CBATCH%d", i))
+				ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+				ev.Attempts = 1 // as claimed
+				tks, evs = append(tks, tk), append(evs, ev)
+			}
+			n, err := s.adapter.Batch(ctx, evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range evs {
+				if err := n.Notify(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, ok := n.(core.BatchFinisher)
+			if !ok {
+				t.Fatal("a batch of ticket.opened events has nothing to finish")
+			}
+			if err := f.Finish(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, tk := range tks {
+				cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", fmt.Sprintf("CBATCH%d", i)))
+				if len(cards) != 1 {
+					t.Fatalf("ticket %q: %d cards posted, want 1", tk.Title, len(cards))
+				}
+				if got := s.ticket(tk.Number).Thread; got.CardID != cards[0].TS {
+					t.Errorf("ticket %q: recorded place %+v, want the card %s", tk.Title, got, cards[0].TS)
+				}
+			}
+			// Redelivered one by one (the marks lost): each finds its place, posts nothing.
+			for _, ev := range evs {
+				ev.Attempts = 2
+				if err := s.adapter.Notify(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := len(s.fake.Find("chat.postMessage")); n != 3 {
+				t.Errorf("%d posts after the redelivery, want the 3 cards only", n)
+			}
+		})
+	}
+}
+
+// TestPacedRetryReadsNoHistory: an event that waits its channel's turn again (its attempt is
+// not the first) is told to wait before it looks for an earlier attempt's post, so a backlog
+// in one channel reads no conversation history while it waits.
+func TestPacedRetryReadsNoHistory(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			tk := s.openIn("Waits its turn", "CPACED")
+			for range 10 { // the channel's burst, used up
+				s.bot.Throttle().Allow(ctx, "slack:post:"+s.ws.ExternalID+":CPACED", core.Limit{Rate: 1, Period: time.Second, Burst: 3})
+			}
+			ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+			ev.Attempts = 3 // paced twice before
+			err := s.adapter.Notify(ctx, ev)
+			if !core.IsPaced(err) {
+				t.Fatalf("Notify = %v, want a wait for the channel's turn", err)
+			}
+			if n := len(s.fake.Attempts("conversations.history")) + len(s.fake.Attempts("conversations.replies")); n != 0 {
+				t.Errorf("%d history reads by an event waiting its turn, want none", n)
+			}
+		})
+	}
+}
