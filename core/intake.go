@@ -36,10 +36,12 @@ type IntakeRequest struct {
 // process claim it again. Like every store method, these may return unavailable when the
 // database is unreachable.
 type IntakeStore interface {
-	// AddIntake stores r in one statement, leased to owner until until when owner is set
-	// (its acceptor does the work at once; the attempt is counted) or due at once otherwise,
-	// and returns it with its ID and created=true. When a request with r.Key is stored
-	// already, nothing is written and that one is returned with created=false.
+	// AddIntake stores r in one statement (with other requests arriving meanwhile), leased
+	// to owner until until when owner is set (its acceptor does the work at once; the
+	// attempt is counted) or due at once otherwise, and returns it with created=true — with
+	// its ID when leased to owner (who finishes it by ID; a queued request's ID may be left
+	// 0, the workers read it back). When a request with r.Key is stored already, nothing is
+	// written and that one is returned with created=false.
 	// Errors: invalid (no key or platform), unavailable, internal.
 	AddIntake(ctx context.Context, r IntakeRequest, owner string, until time.Time) (stored IntakeRequest, created bool, err error)
 	// ClaimIntake leases up to limit unfinished requests that are due at now and not leased
@@ -91,6 +93,10 @@ type IntakeConfig struct {
 	// Workers work on stored requests in parallel [4]. Each holds at most one of the
 	// database gate's slots at a time, so they leave the rest to acknowledgements.
 	Workers int
+	// BurstWorkers is how many Workers work while requests keep being queued (one within the
+	// last quarter second): during a burst the acknowledgements get the CPU and the database
+	// first, and the backlog is done once it passes [1].
+	BurstWorkers int
 	// MaxInline is how many requests may be worked on at once by their acceptors, before
 	// the acknowledgement; more are acknowledged as queued at once [4].
 	MaxInline int
@@ -132,6 +138,8 @@ type Intake struct {
 	inline   atomic.Int64 // acceptors at work
 	working  atomic.Int64 // workers at work
 	fresh    atomic.Int64 // queued since the last claim that left nothing waiting
+	late     atomic.Int64 // acceptors at work past their acknowledgement
+	queuedAt atomic.Int64 // when a request was last queued (Unix ns)
 	stats    struct{ accepted, inline, queued, finished, retried, givenUp atomic.Int64 }
 }
 
@@ -161,6 +169,9 @@ func NewIntake(c IntakeConfig) *Intake {
 	def(&c.Retention, 24*time.Hour)
 	if c.Workers <= 0 {
 		c.Workers = 4
+	}
+	if c.BurstWorkers <= 0 {
+		c.BurstWorkers = 1
 	}
 	if c.MaxInline <= 0 {
 		c.MaxInline = 4
@@ -195,9 +206,33 @@ type Accepted struct {
 	Request IntakeRequest
 	// Created is false for a replay of a request stored before: nothing was stored.
 	Created bool
-	// Inline: the request is leased to its acceptor, which does the work now and then calls
-	// Done once. Otherwise a worker does it.
+	// Inline: the request is leased to its acceptor, which does the work now (within the
+	// Intake's Timeout) and then calls Done once. Otherwise a worker does it.
 	Inline bool
+	in     *Intake
+	late   *atomic.Bool
+}
+
+// RunningLate tells the Intake that the acceptor's work outlasted the acknowledgement (the
+// platform was told "queued"): until it is Done, the database is taken to be slow and new
+// requests are queued at once rather than each waiting out its acknowledgement's time.
+func (a Accepted) RunningLate() {
+	if a.late != nil && a.late.CompareAndSwap(false, true) {
+		a.in.late.Add(1)
+	}
+}
+
+// Done ends the acceptor's inline work: a Retryable err leaves the request to the workers
+// (after a backoff), anything else finishes it. It gets a moment of its own, since the
+// caller's context may be what ran out.
+func (a Accepted) Done(ctx context.Context, err error) {
+	if a.in == nil || !a.Inline {
+		return
+	}
+	if a.late.Load() {
+		defer a.in.late.Add(-1)
+	}
+	a.in.done(ctx, a.Request, err)
 }
 
 // Accept stores r (one INSERT) — leased to the caller when the Intake is idle, so that it
@@ -205,7 +240,7 @@ type Accepted struct {
 // Errors: those of IntakeStore.AddIntake; nothing was stored then.
 func (in *Intake) Accept(ctx context.Context, r IntakeRequest) (Accepted, error) {
 	inline := false
-	if !in.backlogged() {
+	if !in.Backlogged() {
 		if in.inline.Add(1) <= int64(in.cfg.MaxInline) {
 			inline = true
 		} else {
@@ -226,23 +261,23 @@ func (in *Intake) Accept(ctx context.Context, r IntakeRequest) (Accepted, error)
 	in.stats.accepted.Add(1)
 	if inline {
 		in.stats.inline.Add(1)
-		return Accepted{Request: stored, Created: true, Inline: true}, nil
+		return Accepted{Request: stored, Created: true, Inline: true, in: in, late: new(atomic.Bool)}, nil
 	}
 	in.stats.queued.Add(1)
 	in.fresh.Add(1)
+	in.queuedAt.Store(in.cfg.Clock.Now().UnixNano())
 	in.Kick()
 	return Accepted{Request: stored, Created: true}, nil
 }
 
-// backlogged reports whether requests wait for the workers, or the database is saturated.
-func (in *Intake) backlogged() bool {
-	return in.working.Load() > 0 || in.fresh.Load() > 0 || (in.cfg.Busy != nil && in.cfg.Busy())
+// Backlogged reports whether requests wait for the workers (or are being worked on), or the
+// database is saturated: Accept then queues new requests instead of leaving them inline.
+func (in *Intake) Backlogged() bool {
+	return in.working.Load() > 0 || in.fresh.Load() > 0 || in.late.Load() > 0 || (in.cfg.Busy != nil && in.cfg.Busy())
 }
 
-// Done ends the acceptor's inline work on r: a Retryable err leaves r to the workers (after a
-// backoff), anything else finishes it. It gets a moment of its own, since the caller's
-// context may be what ran out.
-func (in *Intake) Done(ctx context.Context, r IntakeRequest, err error) {
+// done records the outcome of an acceptor's work on r (Accepted.Done).
+func (in *Intake) done(ctx context.Context, r IntakeRequest, err error) {
 	defer in.inline.Add(-1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

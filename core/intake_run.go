@@ -36,9 +36,24 @@ func (in *Intake) Run(ctx context.Context) {
 	}
 }
 
+// burstWindow is how recently a request must have been queued for a burst to be on.
+const burstWindow = 250 * time.Millisecond
+
+// workers is how many workers may work now: BurstWorkers during a burst, else Workers.
+func (in *Intake) workers() int {
+	if in.cfg.Clock.Now().UnixNano()-in.queuedAt.Load() < int64(burstWindow) {
+		return min(in.cfg.Workers, in.cfg.BurstWorkers)
+	}
+	return in.cfg.Workers
+}
+
 // pass claims a request for each free worker and starts the work on them.
 func (in *Intake) pass(ctx context.Context, wg *sync.WaitGroup) {
-	free := in.cfg.Workers - int(in.working.Load())
+	n := in.workers()
+	if n < in.cfg.Workers {
+		time.AfterFunc(burstWindow, in.Kick) // the rest join once the burst is over
+	}
+	free := n - int(in.working.Load())
 	platforms := in.platforms()
 	if free <= 0 || len(platforms) == 0 || ctx.Err() != nil {
 		return

@@ -186,6 +186,66 @@ func intakeTests() []intakeTest {
 				}
 			}
 		}},
+		{"concurrent requests, replays among them, are each stored once with their own id", func(t *testing.T, s core.IntakeStore) {
+			const keys, copies = 30, 3
+			type result struct {
+				r       core.IntakeRequest
+				created bool
+			}
+			var mu sync.Mutex
+			got := map[string][]result{}
+			var wg sync.WaitGroup
+			for i := range keys * copies {
+				wg.Go(func() {
+					key := "k" + string(rune('A'+i%keys))
+					owner := ""
+					if i%keys%2 == 0 {
+						owner = "acceptor" // its acceptor needs its id; a queued one's may be 0
+					}
+					r, created, err := s.AddIntake(t.Context(), core.IntakeRequest{Key: key, Platform: core.PlatformSlack, Payload: []byte(key)}, owner, time.Now().Add(-time.Minute))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					got[key] = append(got[key], result{r, created})
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			ids := map[int64]string{}
+			for key, rs := range got {
+				created := 0
+				for _, x := range rs {
+					if x.created {
+						created++
+					}
+					leased := (key[1]-'A')%2 == 0
+					if (leased && x.r.ID == 0) || x.r.Key != key {
+						t.Errorf("%s: stored as %+v", key, x.r)
+					}
+					if x.r.ID == 0 {
+						continue
+					}
+					if k, ok := ids[x.r.ID]; ok && k != key {
+						t.Errorf("id %d given to %s and %s", x.r.ID, k, key)
+					}
+					ids[x.r.ID] = key
+				}
+				if created != 1 {
+					t.Errorf("%s created %d times, want once", key, created)
+				}
+			}
+			rs := claimIntake(t, s, "w1", time.Now().Add(time.Second), 100)
+			if len(rs) != keys {
+				t.Fatalf("claimed %d requests, want %d", len(rs), keys)
+			}
+			for _, r := range rs {
+				if k, ok := ids[r.ID]; (ok && k != r.Key) || string(r.Payload) != r.Key {
+					t.Errorf("request %d: key %s payload %q; AddIntake gave that id to %s", r.ID, r.Key, r.Payload, ids[r.ID])
+				}
+			}
+		}},
 		{"purge deletes only requests finished before the cut-off", func(t *testing.T, s core.IntakeStore) {
 			old, _ := addIntake(t, s, "old", "", time.Time{})
 			addIntake(t, s, "open", "", time.Time{})

@@ -32,27 +32,10 @@ func (r intakeRow) core() core.IntakeRequest {
 		Attempts: r.Attempts, CreatedAt: r.CreatedAt, DoneAt: r.DoneAt}
 }
 
-// intakeLaneSlots is how many intake INSERTs run at once on MySQL. They use the main pool's
-// connections that its gate leaves over (DefaultPool: 24 open, 16 gated), so an
-// acknowledgement never waits behind the work a busy database is doing.
-const intakeLaneSlots = 8
-
-// intakeLane is the gate of the intake INSERTs: a lane of their own beside the store's gate
-// (nil on SQLite, whose one connection is the only lane).
-func intakeLane(mysql bool) *core.Gate {
-	if !mysql {
-		return nil
-	}
-	return core.NewGate(core.GateConfig{Slots: intakeLaneSlots, Reserve: 100 * time.Millisecond})
-}
-
-const insertIntake = `INSERT INTO intake_requests
-  (request_key, platform, payload, attempts, created_at, next_attempt_at, locked_by, locked_until, last_error)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')`
-
-// AddIntake stores r in one INSERT on the intake lane, leased to owner until until when owner
-// is set; a request with r.Key stored already is returned instead, with created=false.
-// Errors: invalid, unavailable (busy when the lane had no room), internal.
+// AddIntake stores r — in one multi-row INSERT with the requests that arrive meanwhile, on
+// connections of its own beside the gate (intake_batch.go) — leased to owner until until when
+// owner is set; a request with r.Key stored already is returned instead, with created=false.
+// Errors: invalid, unavailable (busy: no writer in time; outcome unknown), internal.
 func (s *Store) AddIntake(ctx context.Context, r core.IntakeRequest, owner string, until time.Time) (core.IntakeRequest, bool, error) {
 	const op = "gormstore.AddIntake"
 	if r.Key == "" || r.Platform == "" || len(r.Key) > 191 {
@@ -67,27 +50,18 @@ func (s *Store) AddIntake(ctx context.Context, r core.IntakeRequest, owner strin
 		u := stamp(until)
 		row.LockedBy, row.LockedUntil, row.Attempts = &owner, &u, 1
 	}
-	leave, err := s.lane.Enter(ctx, core.DepDatabase)
-	if err != nil {
-		return core.IntakeRequest{}, false, fail(op, err)
-	}
-	res, err := s.sqlDB.ExecContext(ctx, insertIntake, row.RequestKey, row.Platform, row.Payload, row.Attempts,
-		row.CreatedAt, row.NextAttemptAt, row.LockedBy, row.LockedUntil)
-	leave()
-	if isUnique(err) {
+	c := s.addIntakeRow(ctx, row)
+	switch {
+	case c.err != nil:
+		return core.IntakeRequest{}, false, failWrite(op, c.err)
+	case c.dup:
 		var old intakeRow
-		if ferr := s.db.WithContext(ctx).Where("request_key = ?", r.Key).Take(&old).Error; ferr != nil {
-			return core.IntakeRequest{}, false, fail(op, ferr)
+		if err := s.db.WithContext(ctx).Where("request_key = ?", r.Key).Take(&old).Error; err != nil {
+			return core.IntakeRequest{}, false, fail(op, err)
 		}
 		return old.core(), false, nil
 	}
-	if err != nil {
-		return core.IntakeRequest{}, false, failWrite(op, err)
-	}
-	if row.ID, err = res.LastInsertId(); err != nil {
-		return core.IntakeRequest{}, false, fail(op, err)
-	}
-	return row.core(), true, nil
+	return c.row.core(), true, nil
 }
 
 // ClaimIntake leases up to limit due, unleased, unfinished requests, oldest first, to owner
