@@ -105,7 +105,7 @@ func runOpen(ctx context.Context, b *Bot, req Request, role core.Role) (Reply, e
 		CategoryID:    catID,
 		Answers:       answers,
 	})
-	if err != nil {
+	if err != nil && !(req.Resumed && core.IsDuplicateRequest(err)) {
 		return Reply{}, err
 	}
 	card := TicketCard(t)

@@ -68,7 +68,11 @@ type Request struct {
 	// RequestID is the platform's id of this request (a trigger id, an interaction id): a
 	// replay of the same request is recognised by it.
 	RequestID string
-	Command   Command
+	// Resumed marks a request taken up again from the intake after an earlier attempt that
+	// may have done its work before its process died: a ticket it finds already opened under
+	// its RequestID is answered as opened by it, not as a replay.
+	Resumed bool
+	Command Command
 	// Role resolves the caller's role; nil means requester.
 	Role RoleFunc
 	// Surface is how the command arrived (typed text or structured options) [text].

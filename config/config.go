@@ -75,6 +75,10 @@ type Config struct {
 	// OutboxLease is how long a process holds the outbox events it is delivering without
 	// renewing them: how long a killed process's events wait for another one.
 	OutboxLease time.Duration `env:"TICKETBOT_OUTBOX_LEASE" envDefault:"20s"`
+	// IntakeLease is how long a process holds a stored slash command it is working on: how
+	// long a killed process's commands wait for another one. The work on one is bounded by
+	// half of it (at most 15 s).
+	IntakeLease time.Duration `env:"TICKETBOT_INTAKE_LEASE" envDefault:"1m"`
 	// SecretKey (base64, 32 bytes) seals stored platform tokens; SecretKeysOld are earlier
 	// keys (comma-separated) that still open what they sealed, while rotating.
 	SecretKey     Secret `env:"TICKETBOT_SECRET_KEY"`
@@ -223,6 +227,8 @@ func (c Config) Validate() error {
 		return errors.New("config: TICKETBOT_DB_BATCH_CONNS must be at least 1")
 	case c.OutboxLease < time.Second:
 		return errors.New("config: TICKETBOT_OUTBOX_LEASE must be at least 1s")
+	case c.IntakeLease < 2*time.Second:
+		return errors.New("config: TICKETBOT_INTAKE_LEASE must be at least 2s")
 	case c.RedisTimeout <= 0 || c.RedisBreaker <= 0:
 		return errors.New("config: TICKETBOT_REDIS_TIMEOUT and TICKETBOT_REDIS_BREAKER must be positive")
 	}

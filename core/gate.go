@@ -122,6 +122,13 @@ func (g *Gate) Stats() GateStats {
 	return GateStats{Inside: int64(len(g.slots)), Waiting: g.waiting.Load(), Entered: g.entered.Load(), Busy: g.busy.Load()}
 }
 
+// Saturated reports whether every slot is taken or callers wait for one: new work would
+// wait (an Intake then queues requests instead of doing them before the acknowledgement).
+// A nil Gate is never saturated.
+func (g *Gate) Saturated() bool {
+	return g != nil && (len(g.slots) >= cap(g.slots) || g.waiting.Load() > 0)
+}
+
 // IsBusy reports whether err says a dependency was too busy to start the work (a Gate turned
 // it away): nothing was changed, and trying again later is safe.
 func IsBusy(err error) bool {

@@ -55,6 +55,11 @@ type Config struct {
 	// Names keeps the names of workspaces and people: the adapter tells it the names that
 	// come with requests and answers its look-ups (team.info, users.info) [none].
 	Names *core.Names
+	// Intake, when set, stores each /ticket TEXT before it is acknowledged and does it then
+	// or, while a backlog waits, later (intake.go); New registers the adapter as its Slack
+	// handler. Without it a command is done before the acknowledgement, or in the
+	// background once that is due (queued.go) [none].
+	Intake *core.Intake
 }
 
 // Adapter connects one Slack workspace's app to the bot: inbound HTTP routes or a Socket Mode
@@ -78,6 +83,7 @@ type Adapter struct {
 	installs *core.Installs
 	oauth    *oauthApp
 	names    *core.Names
+	intake   *core.Intake
 }
 
 // identity is who the app is in its workspace (auth.test).
@@ -145,6 +151,12 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		names:    c.Names,
 	}
 	c.Names.SetSource(core.PlatformSlack, a)
+	if c.Intake != nil {
+		if err := c.Intake.Register(a); err != nil {
+			return nil, err
+		}
+		a.intake = c.Intake
+	}
 	if c.BotToken == "" {
 		a.teams = newTeams(c.Installs, "", nil, c.Clock, base)
 		a.api = routedAPI{t: a.teams}

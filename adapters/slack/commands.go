@@ -78,15 +78,14 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		a.log.Info("slack: repeated slash command ignored", "team", sc.TeamID, "user", sc.UserID)
 		return nil
 	}
-	ws := workspace(sc.TeamID)
-	a.learn(ws, sc.UserID, sc.UserName, false)
-	req := a.request(ws, core.UserRef{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID)
-	req.RequestID = sc.TriggerID
-	cmd, err := a.bot.Registry().Parse(sc.Text, syntax{})
+	a.learn(workspace(sc.TeamID), sc.UserID, sc.UserName, false)
+	req, err := a.commandRequest(sc)
 	if err != nil {
 		return commandReply(bot.Reply{Ephemeral: true, Text: capitalise(core.ErrorMessage(err)) + "."})
 	}
-	req.Command = cmd
+	if a.takesIntake(sc, req.Command) {
+		return a.intakeCommand(ctx, sc, key, req)
+	}
 	reply, late := a.dispatchInTime(ctx, req, func(ctx context.Context, reply bot.Reply) {
 		if refused(reply) {
 			a.forgetTrigger(ctx, key)
@@ -110,6 +109,15 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackgo.SlashCommand) an
 		return commandReply(bot.Reply{Ephemeral: true, Text: "I couldn't open the form; type /ticket followed by what you need help with instead."})
 	}
 	return nil
+}
+
+// commandRequest is the bot request of sc, its text parsed. Errors: invalid (the text).
+func (a *Adapter) commandRequest(sc slackgo.SlashCommand) (bot.Request, error) {
+	req := a.request(workspace(sc.TeamID), core.UserRef{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID)
+	req.RequestID = sc.TriggerID
+	cmd, err := a.bot.Registry().Parse(sc.Text, syntax{})
+	req.Command = cmd
+	return req, err
 }
 
 // words are Slack's names for things in the bot's replies.

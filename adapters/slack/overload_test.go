@@ -25,12 +25,21 @@ func TestBusyDatabaseQueuesTheCommandAndFinishesIt(t *testing.T) {
 	if _, err := s.store.TicketByNumber(context.Background(), s.ws, 1); !core.IsCode(err, core.ENotFound) {
 		t.Fatalf("a ticket before the database answered: %v", err)
 	}
+	// A replay while the request waits (its trigger mark lost with Redis) is told it is
+	// queued: the intake knows the request by its key, and stores nothing twice.
+	if err := s.bot.Dedupe().Forget(context.Background(), "slack:trigger:"+form.Get("trigger_id")); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.send("/slack/commands", formType, []byte(form.Encode()), nil); !strings.Contains(r.Text("text"), "queued") {
+		t.Fatalf("replay while queued = %s; want it told the request is queued", r.Body)
+	}
 	close(hold)
 	late := s.fake.Wait(t, "response_url", slacktest.Containing("Ticket #1 opened"))
 	if want := strings.TrimPrefix(form.Get("response_url"), s.fake.URL()); late.Params["url"] != want {
 		t.Errorf("late answer went to %s, want the command's response_url %s", late.Params["url"], want)
 	}
 
+	s.settle()
 	t.Run("a replay of the request is not a second ticket", func(t *testing.T) {
 		// The replay is refused by its trigger id; with that mark gone (Redis lost), by
 		// the request id the ticket keeps in the database.

@@ -49,9 +49,7 @@ func (a *Adapter) runInTime(ctx context.Context, work func(ctx context.Context) 
 }
 
 // queuedReply is the acknowledgement of a command still running when Slack's 3 s are up.
-func queuedReply() bot.Reply {
-	return bot.Reply{Ephemeral: true, Text: "The helpdesk is busy — your request is queued, and the answer will follow here shortly. No need to send it again."}
-}
+func queuedReply() bot.Reply { return bot.QueuedReply() }
 
 // lateCommandReply sends the reply of a slash command that outlasted its acknowledgement
 // through the command's response_url. A form cannot be opened any more (its trigger expired

@@ -98,6 +98,7 @@ type stack struct {
 	svc     *core.Service
 	bot     *bot.Bot
 	adapter *slack.Adapter
+	intake  *core.Intake
 	srv     *httptest.Server
 	log     *logBuffer
 	seq     atomic.Int64
@@ -148,10 +149,12 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.intake = core.NewIntake(core.IntakeConfig{Store: store, Log: log, Poll: 20 * time.Millisecond,
+		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Busy: store.Saturated})
 	cfg := slack.Config{
 		Bot: s.bot, Service: s.svc,
 		BotToken: botToken, SigningSecret: s.secret,
-		APIURL: s.fake.APIURL(), Clock: o.clock, Log: log,
+		APIURL: s.fake.APIURL(), Clock: o.clock, Log: log, Intake: s.intake,
 	}
 	if o.socket {
 		cfg.AppToken = appToken
@@ -172,6 +175,7 @@ func newStack(t *testing.T, b backend, o stackOptions) *stack {
 		}
 		wg.Go(func() { disp.Run(ctx) })
 	}
+	wg.Go(func() { s.intake.Run(ctx) })
 	runErr := make(chan error, 1)
 	wg.Go(func() { runErr <- s.adapter.Run(ctx) })
 	mux := http.NewServeMux()
@@ -529,9 +533,10 @@ func (s *stack) settle() {
 	s.t.Helper()
 	if !s.fake.WaitUntil(15*time.Second, func() bool {
 		n, err := s.store.PendingEvents(context.Background())
-		return err == nil && n == 0
+		m, ierr := s.store.PendingIntake(context.Background())
+		return err == nil && ierr == nil && n == 0 && m == 0
 	}) {
-		s.t.Fatal("the outbox never drained")
+		s.t.Fatal("the outbox or the intake never drained")
 	}
 	s.adapter.WaitIdle()
 }

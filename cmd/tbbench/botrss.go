@@ -77,7 +77,7 @@ func runBotRSS(ctx context.Context, e *env) error {
 	idle := procStatusMB(cmd.Process.Pid, "VmRSS:")
 	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", cmd.Process.Pid), []byte("5"), 0)
 	ok := func(r *vegeta.Result) bool { return r.Code == http.StatusOK }
-	run := slackAttack(ctx, slackTargeter(base+"/slack/commands", team), ok, slackFixedRate, slackFixedDuration)
+	run := slackAttack(ctx, slackTargeter(base+"/slack/commands", team, fake.URL()), ok, slackFixedRate, slackFixedDuration)
 	peak := procStatusMB(cmd.Process.Pid, "VmHWM:")
 	fmt.Fprintf(os.Stderr, "tbbench: ticketbot process at %d/s: %d sent, %.2f%% answered 200, p99 %.2f ms%s\n",
 		slackFixedRate, run.sent, 100*run.success(), ms(run.p99), run.failure())

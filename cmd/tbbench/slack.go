@@ -25,6 +25,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/slack"
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
+	"github.com/ticketbot/ticketbot/core"
 )
 
 // Slack benchmark shape: signed "/ticket TEXT" slash commands, each from a new user in one of
@@ -66,8 +67,8 @@ func runSlack(ctx context.Context, e *env) error {
 	}
 	defer closeBase()
 
-	liveTr := slackTargeter(live.url+"/slack/commands", team)
-	baseTr := slackTargeter(base+"/slack/commands", team)
+	liveTr := slackTargeter(live.url+"/slack/commands", team, live.fake.URL())
+	baseTr := slackTargeter(base+"/slack/commands", team, live.fake.URL())
 	// Answered: the ticket opened, or (the database busy) the request queued and finished
 	// after the acknowledgement. Anything else is refused.
 	liveOK := func(r *vegeta.Result) bool {
@@ -89,8 +90,15 @@ func runSlack(ctx context.Context, e *env) error {
 	}
 	settle()
 	resetPeakRSS()
+	before := live.tickets(ctx)
 	liveFixed := slackAttack(ctx, liveTr, liveOK, slackFixedRate, slackFixedDuration)
 	liveRSS := peakRSS()
+	// The queued commands are finished after their acknowledgement: wait for the backlog to
+	// be done (so the baseline does not run beside it), then count the tickets they opened.
+	drained := time.Now()
+	drainErr := live.drain(ctx, slackDrainLimit)
+	drainTook := time.Since(drained)
+	opened := live.tickets(ctx) - before
 	settle()
 	resetPeakRSS()
 	baseFixed := slackAttack(ctx, baseTr, baseOK, slackFixedRate, slackFixedDuration)
@@ -101,6 +109,12 @@ func runSlack(ctx context.Context, e *env) error {
 	report("slack_open_500_refused", float64(liveFixed.sent-liveFixed.ok), "requests")
 	report("slack_open_500_queued", float64(liveFixed.queued), "requests")
 	report("slack_baseline_500_refused", float64(baseFixed.sent-baseFixed.ok), "requests")
+	// Acknowledged (opened or queued) but no ticket once the backlog was done: must be 0.
+	report("slack_open_500_lost", float64(int64(liveFixed.ok)-opened), "requests")
+	report("slack_open_500_backlog_drain_s", drainTook.Seconds(), "s")
+	if drainErr != nil {
+		fmt.Fprintf(os.Stderr, "tbbench: slack: %v\n", drainErr)
+	}
 	// This process's peaks (server, vegeta and fake together); the server's own is the rss suite's.
 	report("bench_process_rss_peak_mb", liveRSS, "MB")
 	report("bench_process_rss_baseline_peak_mb", baseRSS, "MB")
@@ -157,19 +171,21 @@ func runRelaySuite(ctx context.Context, e *env) error {
 	return nil
 }
 
-// slackTargeter makes signed slash commands: /ticket TEXT from a new user each time.
-func slackTargeter(endpoint, team string) vegeta.Targeter {
+// slackTargeter makes signed slash commands: /ticket TEXT from a new user each time, with a
+// response_url on the fake Slack at fake (where queued commands are answered).
+func slackTargeter(endpoint, team, fake string) vegeta.Targeter {
 	var n atomic.Int64
 	return func(t *vegeta.Target) error {
 		i := n.Add(1)
 		body := []byte(slacktest.Command{
 			Team: team, TeamDomain: "bench", ChannelName: "bench",
-			Channel:   fmt.Sprintf("CB%05d", i%slackChannels),
-			User:      fmt.Sprintf("UB%09d", i),
-			UserName:  fmt.Sprintf("bench%d", i),
-			Text:      fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97),
-			AppID:     "ABENCH",
-			TriggerID: team + "." + strconv.FormatInt(i, 10), // unique across runs too: Redis remembers trigger ids
+			Channel:     fmt.Sprintf("CB%05d", i%slackChannels),
+			User:        fmt.Sprintf("UB%09d", i),
+			UserName:    fmt.Sprintf("bench%d", i),
+			Text:        fmt.Sprintf("Printer %d on floor 3 is jammed\nIt shows error E%d and will not print.", i, i%97),
+			AppID:       "ABENCH",
+			TriggerID:   team + "." + strconv.FormatInt(i, 10), // unique across runs too: Redis remembers trigger ids
+			ResponseURL: fake + "/response/" + team + "/" + strconv.FormatInt(i, 10),
 		}.Form().Encode())
 		slackSigned(t, endpoint, slacktest.FormType, body)
 		return nil
@@ -330,13 +346,42 @@ type slackLive struct {
 	close       func()
 }
 
-// pending counts the undelivered outbox events.
+// slackDrainLimit bounds the wait for the intake's backlog after the fixed-rate run.
+const slackDrainLimit = 5 * time.Minute
+
+// drain waits until no stored command is left to do, at most limit.
+func (l *slackLive) drain(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for ctx.Err() == nil {
+		n, err := l.stack.store.PendingIntake(ctx)
+		if err == nil && n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d stored commands still to do after %v", n, limit)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return ctx.Err()
+}
+
+// tickets counts the tickets of the live server's team.
+func (l *slackLive) tickets(ctx context.Context) int64 {
+	c, err := l.stack.store.CountTickets(ctx, core.ListFilter{Workspace: core.Workspace{Platform: core.PlatformSlack, ExternalID: l.team}})
+	if err != nil {
+		return -1
+	}
+	return c.Total()
+}
+
+// pending counts the undelivered outbox events and the stored commands not yet done.
 func (l *slackLive) pending(ctx context.Context) int64 {
 	n, err := l.stack.store.PendingEvents(ctx)
-	if err != nil {
+	m, ierr := l.stack.store.PendingIntake(ctx)
+	if err != nil || ierr != nil {
 		return 0
 	}
-	return n
+	return n + m
 }
 
 // slackLiveServer builds the production stack on the fresh database and Redis: gormstore,
@@ -367,7 +412,7 @@ func slackLiveServerIdle(ctx context.Context, e *env, dbURL, team string) (*slac
 			}
 		}})
 	a, err := slack.New(ctx, slack.Config{Bot: sk.bot, Service: sk.svc, BotToken: "xoxb-bench", SigningSecret: slackSecret,
-		APIURL: l.fake.APIURL(), Log: e.log})
+		APIURL: l.fake.APIURL(), Log: e.log, Intake: sk.intake})
 	if err != nil {
 		l.fake.Close()
 		return nil, err
@@ -380,6 +425,7 @@ func slackLiveServerIdle(ctx context.Context, e *env, dbURL, team string) (*slac
 	var wg sync.WaitGroup
 	l.startOutbox = sync.OnceFunc(func() { wg.Go(func() { sk.disp.Run(rctx) }) })
 	wg.Go(func() { _ = a.Run(rctx) })
+	wg.Go(func() { sk.intake.Run(rctx) })
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	srv := httptest.NewServer(mux)

@@ -19,7 +19,10 @@ type stack struct {
 	redis *redisstate.Store
 	svc   *core.Service
 	disp  *core.Dispatcher
-	bot   *bot.Bot
+	// intake stores slash commands before they are acknowledged (not yet running; the slack
+	// suite runs it).
+	intake *core.Intake
+	bot    *bot.Bot
 }
 
 // openStore opens and migrates the database at dbURL; it is closed when the run ends.
@@ -56,5 +59,6 @@ func (e *env) newStack(ctx context.Context, dbURL string) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stack{store: st, redis: rs, svc: svc, disp: disp, bot: b}, nil
+	intake := core.NewIntake(core.IntakeConfig{Store: st, Log: e.log, Busy: st.Saturated})
+	return &stack{store: st, redis: rs, svc: svc, disp: disp, intake: intake, bot: b}, nil
 }

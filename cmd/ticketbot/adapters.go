@@ -22,6 +22,7 @@ type deps struct {
 	state      core.StateStore
 	throttle   *core.Throttle
 	dispatcher *core.Dispatcher
+	intake     *core.Intake
 	metrics    *metrics
 	// names keeps the names of workspaces and people; the web adapter runs its background
 	// work (learnt names kept, missing ones fetched from the chat adapters).
@@ -46,6 +47,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			Bot: d.bot, Service: d.svc,
 			BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
 			AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, Log: log, Names: d.names,
+			Intake: d.intake,
 		}
 		if cfg.Slack.Installs() {
 			if sc.Installs, err = newInstalls(cfg, d.store, d.state); err != nil {

@@ -44,17 +44,7 @@ func newMetrics() *metrics {
 // watchOutbox exports the outbox backlog and the dispatcher's delivery counts.
 func (m *metrics) watchOutbox(ob core.Outbox, d *core.Dispatcher) {
 	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "ticketbot_outbox_pending", Help: "Outbox events not yet delivered.",
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			n, err := ob.PendingEvents(ctx)
-			if err != nil {
-				return -1
-			}
-			return float64(n)
-		}),
+		backlogGauge("ticketbot_outbox_pending", "Outbox events not yet delivered.", ob.PendingEvents),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "ticketbot_outbox_delivered_total", Help: "Outbox events delivered.",
 		}, func() float64 { return float64(d.Stats().Delivered) }),
@@ -64,6 +54,36 @@ func (m *metrics) watchOutbox(ob core.Outbox, d *core.Dispatcher) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "ticketbot_outbox_dropped_total", Help: "Events given up on as undeliverable.",
 		}, func() float64 { return float64(d.Stats().Dropped) }),
+	)
+}
+
+// backlogGauge is a gauge of what count says is waiting in the database (-1 while it cannot
+// be read), read at each scrape within a second.
+func backlogGauge(name, help string, count func(ctx context.Context) (int64, error)) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := count(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+}
+
+// watchIntake exports the stored slash commands not yet done and how they were taken in.
+func (m *metrics) watchIntake(in *core.Intake) {
+	m.reg.MustRegister(
+		backlogGauge("ticketbot_intake_pending", "Stored requests (slash commands) not yet done.", in.Pending),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_intake_queued_total", Help: "Requests acknowledged as queued at once (a backlog waited).",
+		}, func() float64 { return float64(in.Stats().Queued) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_intake_inline_total", Help: "Requests done before their acknowledgement was due.",
+		}, func() float64 { return float64(in.Stats().Inline) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ticketbot_intake_retried_total", Help: "Attempts that failed for a passing reason (tried again).",
+		}, func() float64 { return float64(in.Stats().Retried) }),
 	)
 }
 

@@ -106,6 +106,7 @@ func serveWith(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.disp.Run(runCtx) })
+	wg.Go(func() { a.intake.Run(runCtx) })
 	wg.Go(func() { a.live.Run(runCtx) })
 	wg.Go(func() { a.timers.Run(runCtx) })
 	for _, ad := range a.adapters {
@@ -161,6 +162,7 @@ func liveTopic(ctx context.Context, st *gormstore.Store) (string, error) {
 type app struct {
 	mux      *http.ServeMux
 	disp     *core.Dispatcher
+	intake   *core.Intake
 	live     *core.Live
 	timers   *core.Scheduler
 	adapters []adapter
@@ -200,6 +202,8 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 
 	disp := core.NewDispatcher(core.DispatcherConfig{Outbox: st, Log: log, Lease: cfg.OutboxLease, Clock: hooks.clock})
 	m.watchOutbox(st, disp)
+	intake := core.NewIntake(core.IntakeConfig{Store: st, Log: log, Lease: cfg.IntakeLease, Clock: hooks.clock, Busy: st.Saturated})
+	m.watchIntake(intake)
 	m.watchPools(st.PoolStats)
 	topic, err := liveTopic(ctx, st)
 	if err != nil {
@@ -234,7 +238,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 	routeHealth(mux, svc.Ready)
 	mux.Handle("GET /metrics", m.handler())
 	names := core.NewNames(core.NamesConfig{Store: st, Cache: core.NewCache(shared.state, "names"), Log: log})
-	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, metrics: m, names: names, live: live})
+	adapters, err := buildAdapters(ctx, cfg, log, deps{svc: svc, bot: b, store: st, state: shared.state, throttle: throttle, dispatcher: disp, intake: intake, metrics: m, names: names, live: live})
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -246,7 +250,7 @@ func startApp(ctx context.Context, cfg config.Config, log *slog.Logger, m *metri
 			closeStreams = w.CloseStreams
 		}
 	}
-	return &app{mux: mux, disp: disp, live: live, timers: timers, adapters: adapters, closeStreams: closeStreams, close: closeAll}, nil
+	return &app{mux: mux, disp: disp, intake: intake, live: live, timers: timers, adapters: adapters, closeStreams: closeStreams, close: closeAll}, nil
 }
 
 // replicaName names this process in the scheduler's lease: host name and process id.

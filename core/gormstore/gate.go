@@ -90,3 +90,9 @@ func (t *gatedTx) Rollback() error {
 // Gate returns the gate in front of the store's connections (tests hold its slots to
 // reproduce an overload).
 func (s *Store) Gate() *core.Gate { return s.gate }
+
+// Saturated reports whether the database is too busy for work before an acknowledgement:
+// on MySQL, every slot of the gate taken or callers waiting for one. SQLite's one connection
+// is taken by any statement, so its gate says nothing of the load: never (an Intake learns of
+// a slow SQLite from its acceptors' work running late).
+func (s *Store) Saturated() bool { return s.mysql && s.gate.Saturated() }

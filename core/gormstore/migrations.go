@@ -123,6 +123,7 @@ func migrations() []*gormigrate.Migration {
 		migrateOutboxPending(),
 		migrateReports(),
 		migrateListBounds(),
+		migrateIntake(),
 		migrateRollups(),
 	}
 }

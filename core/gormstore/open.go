@@ -30,10 +30,12 @@ type Store struct {
 	mariadb bool
 	// searchBudget bounds a ranked full-text search before it falls back to recent tickets.
 	searchBudget time.Duration
-	// gate bounds the database work under way at once (gate.go).
-	gate *core.Gate
-	log  *slog.Logger
-	now  func() time.Time
+	// gate bounds the database work under way at once (gate.go); the intake's INSERTs go
+	// around it, batched (intake_batch.go).
+	gate   *core.Gate
+	intake *intakeBatcher
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 var _ core.Store = (*Store)(nil)
@@ -139,6 +141,7 @@ func open(ctx context.Context, rawURL string, log *slog.Logger, pool Pool) (*Sto
 		sqlDB:        sqlDB,
 		batch:        batchDB,
 		gate:         gate,
+		intake:       newIntakeBatcher(dial.Name() == "mysql"),
 		mysql:        dial.Name() == "mysql",
 		log:          log,
 		now:          func() time.Time { return stamp(time.Now()) },

@@ -258,3 +258,13 @@ func TestMigrateOnACancelledContextChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestIntakeSuite(t *testing.T) {
+	t.Run("sqlite file", func(t *testing.T) {
+		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, sqliteFileURL(t)) })
+	})
+	t.Run("mysql", func(t *testing.T) {
+		coretest.MySQLURL(t)
+		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, coretest.MySQLURL(t)) })
+	})
+}
