@@ -47,8 +47,8 @@ func TestStoreSuite(t *testing.T) {
 		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, "sqlite://:memory:") })
 	})
 	t.Run("mysql", func(t *testing.T) {
-		coretest.MySQLURL(t) // skips the whole group at once when there is no server
-		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, coretest.MySQLURL(t)) })
+		clones := newMySQLClones(t) // skips the whole group at once when there is no server
+		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, clones.url(t)) })
 	})
 }
 
@@ -264,7 +264,7 @@ func TestIntakeSuite(t *testing.T) {
 		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, sqliteFileURL(t)) })
 	})
 	t.Run("mysql", func(t *testing.T) {
-		coretest.MySQLURL(t)
-		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, coretest.MySQLURL(t)) })
+		clones := newMySQLClones(t)
+		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, clones.url(t)) })
 	})
 }
