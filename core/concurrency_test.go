@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/coretest"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 )
 
 // Two service instances on one MariaDB database, 25 concurrent opens each: the numbers must be
 // exactly 1..50.
 func TestConcurrentOpensAcrossInstancesNumberWithoutGaps(t *testing.T) {
-	url := coretest.MySQLURL(t)
+	url := gormstoretest.MySQLURL(t)
 	svcs := []*core.Service{newService(t, openStore(t, url)), newService(t, openStore(t, url))}
 	var (
 		mu   sync.Mutex

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -25,7 +25,7 @@ func actor(ws core.Workspace, id string, role core.Role) core.Actor {
 func backends() map[string]func(t *testing.T) string {
 	return map[string]func(t *testing.T) string{
 		"sqlite":  func(t *testing.T) string { return "sqlite://" + t.TempDir() + "/t.db" },
-		"mariadb": func(t *testing.T) string { return coretest.MySQLURL(t) },
+		"mariadb": func(t *testing.T) string { return gormstoretest.MySQLURL(t) },
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
@@ -44,7 +45,7 @@ func backends() []backend {
 			return st, mem, mem
 		}},
 		{"mariadb+redis", func(t *testing.T, log *slog.Logger) (*gormstore.Store, core.StateStore, core.Limiter) {
-			st := openStore(t, coretest.MySQLURL(t), log)
+			st := openStore(t, gormstoretest.MySQLURL(t), log)
 			rs, err := redisstate.Open(coretest.RedisURL(t))
 			if err != nil {
 				t.Fatal(err)

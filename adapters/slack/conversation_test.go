@@ -189,7 +189,7 @@ func testFromMessage(t *testing.T, b backend) {
 	for cmd, want := range map[string]string{
 		"setup off": "Off goes with requests",
 		"setup requests <#" + requests + "|it-requests> auto off": "not both",
-		"setup requests <#" + general + "|general> off":            "#general is not a request channel",
+		"setup requests <#" + general + "|general> off":           "#general is not a request channel",
 	} {
 		if r := s.command(admin, helpdesk, cmd); !strings.Contains(r.Text("text"), want) {
 			t.Errorf("%s: %s, want %q", cmd, r.Body, want)

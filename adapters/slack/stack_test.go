@@ -27,6 +27,7 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
@@ -69,7 +70,7 @@ func backends() []backend {
 	}
 	return []backend{
 		{name: "sqlite+memstate", store: sqlite, state: mem},
-		{name: "mariadb+redis", store: func(t *testing.T) string { return coretest.MySQLURL(t) }, state: redis},
+		{name: "mariadb+redis", store: func(t *testing.T) string { return gormstoretest.MySQLURL(t) }, state: redis},
 	}
 }
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/web"
 	"github.com/ticketbot/ticketbot/core"
-	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -33,7 +33,7 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t *testing.T) string { return "sqlite://" + t.TempDir() + "/t.db" }},
-		{"mariadb", func(t *testing.T) string { return coretest.MySQLURL(t) }},
+		{"mariadb", func(t *testing.T) string { return gormstoretest.MySQLURL(t) }},
 	}
 }
 

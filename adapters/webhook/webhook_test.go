@@ -23,6 +23,7 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 	"github.com/ticketbot/ticketbot/core/memstate"
 )
 
@@ -137,7 +138,7 @@ type received struct {
 func TestDeliveriesSignedInOrderAndSurviveOutage(t *testing.T) {
 	for name, dbURL := range map[string]func(t *testing.T) string{
 		"sqlite":  func(t *testing.T) string { return "sqlite://" + t.TempDir() + "/t.db" },
-		"mariadb": func(t *testing.T) string { return coretest.MySQLURL(t) }, // the MySQL create batch writes the webhook twin itself
+		"mariadb": func(t *testing.T) string { return gormstoretest.MySQLURL(t) }, // the MySQL create batch writes the webhook twin itself
 	} {
 		t.Run(name, func(t *testing.T) { testDeliveries(t, dbURL(t)) })
 	}

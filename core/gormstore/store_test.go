@@ -15,6 +15,7 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/coretest"
 	"github.com/ticketbot/ticketbot/core/gormstore"
+	"github.com/ticketbot/ticketbot/core/gormstore/gormstoretest"
 )
 
 // open opens and migrates the store at rawURL, closing it when t ends.
@@ -47,8 +48,8 @@ func TestStoreSuite(t *testing.T) {
 		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, "sqlite://:memory:") })
 	})
 	t.Run("mysql", func(t *testing.T) {
-		clones := newMySQLClones(t) // skips the whole group at once when there is no server
-		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, clones.url(t)) })
+		gormstoretest.MySQLURL(t) // skips the whole group at once when there is no server
+		coretest.RunStoreSuite(t, func(t *testing.T) core.Store { return open(t, gormstoretest.MySQLURL(t)) })
 	})
 }
 
@@ -264,7 +265,7 @@ func TestIntakeSuite(t *testing.T) {
 		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, sqliteFileURL(t)) })
 	})
 	t.Run("mysql", func(t *testing.T) {
-		clones := newMySQLClones(t)
-		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, clones.url(t)) })
+		gormstoretest.MySQLURL(t)
+		coretest.RunIntakeSuite(t, func(t *testing.T) core.IntakeStore { return open(t, gormstoretest.MySQLURL(t)) })
 	})
 }
