@@ -60,14 +60,25 @@ func ackText(body string) string {
 // fakeSlack answers the Slack Web API methods ticketbot calls, in Slack's JSON shapes, and
 // records which were called.
 type fakeSlack struct {
-	mu    sync.Mutex
-	calls []string
+	mu        sync.Mutex
+	calls     []string
+	responses map[string]string // a response URL's path → what was posted to it
 }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	var body []byte
+	if method == r.URL.Path { // not a Web API method: a post to a response URL
+		body, _ = io.ReadAll(r.Body)
+	}
 	f.mu.Lock()
 	f.calls = append(f.calls, method)
+	if body != nil {
+		if f.responses == nil {
+			f.responses = map[string]string{}
+		}
+		f.responses[r.URL.Path] += string(body)
+	}
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
@@ -84,6 +95,13 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		fmt.Fprint(w, `{"ok":true}`)
 	}
+}
+
+// response is what was posted to the response URL at path.
+func (f *fakeSlack) response(path string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.responses[path]
 }
 
 func (f *fakeSlack) called(method string) bool {
