@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,7 +91,10 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 
 			// The command is stored, then its work waits for users.info: kill -9 then.
 			slack.hang.Store(true)
-			cmd := slashCommand("U1", "printer on fire", "trig-k9", api.URL+"/respond/k9")
+			// Ids of this run only: Redis is shared between test runs, and a trigger or a
+			// role it remembers from an earlier one would skip the work this test kills.
+			run := strconv.FormatInt(time.Now().UnixNano(), 36)
+			cmd := slashCommand("U1"+run, "printer on fire", "trig-k9-"+run, api.URL+"/respond/k9")
 			acked := make(chan string, 1)
 			go func() { _, body := postSigned(t, a.base, "/slack/commands", "outbox-secret", cmd); acked <- body }()
 			waitFor(t, 10*time.Second, "the command's work starts", func() bool { return slack.hung.Load() > 0 })
@@ -117,7 +121,7 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 			if text := ackText(again); text != "" && !strings.Contains(text, "already opened as #1") {
 				t.Errorf("the command sent again = %q; want it ignored or told it was opened as #1", again)
 			}
-			_, next := postSigned(t, b.base, "/slack/commands", "outbox-secret", slashCommand("U1", "scanner jammed", "trig-next", api.URL+"/respond/next"))
+			_, next := postSigned(t, b.base, "/slack/commands", "outbox-secret", slashCommand("U1"+run, "scanner jammed", "trig-next-"+run, api.URL+"/respond/next"))
 			if !strings.Contains(ackText(next), "Ticket #2 opened") {
 				t.Errorf("the next command = %s; want ticket #2", next)
 			}
