@@ -70,17 +70,12 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 	if c.Owner == "" {
 		c.Owner = fmt.Sprintf("dispatcher-%016x", rand.Uint64())
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.Lease, 20*time.Second)
-	def(&c.Poll, time.Second)
-	def(&c.BackoffBase, time.Second)
-	def(&c.BackoffMax, 5*time.Minute)
-	def(&c.Timeout, 15*time.Second)
-	def(&c.Retention, 7*24*time.Hour)
+	defaultDuration(&c.Lease, 20*time.Second)
+	defaultDuration(&c.Poll, time.Second)
+	defaultDuration(&c.BackoffBase, time.Second)
+	defaultDuration(&c.BackoffMax, 5*time.Minute)
+	defaultDuration(&c.Timeout, 15*time.Second)
+	defaultDuration(&c.Retention, 7*24*time.Hour)
 	if c.Batch <= 0 {
 		c.Batch = 16
 	}

@@ -446,3 +446,11 @@ func (e Event) StatusChanged() (Status, bool) {
 	}
 	return "", false
 }
+
+// defaultDuration sets *d to v when it is not positive: the rule every config of core uses for
+// its durations ("0 means the default").
+func defaultDuration(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}

@@ -154,19 +154,14 @@ func NewIntake(c IntakeConfig) *Intake {
 	if c.Owner == "" {
 		c.Owner = fmt.Sprintf("intake-%016x", rand.Uint64())
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.Lease, time.Minute)
-	def(&c.Timeout, 15*time.Second)
+	defaultDuration(&c.Lease, time.Minute)
+	defaultDuration(&c.Timeout, 15*time.Second)
 	c.Timeout = min(c.Timeout, c.Lease/2)
-	def(&c.Poll, time.Second)
-	def(&c.BackoffBase, time.Second)
-	def(&c.BackoffMax, time.Minute)
-	def(&c.GiveUp, 25*time.Minute)
-	def(&c.Retention, 24*time.Hour)
+	defaultDuration(&c.Poll, time.Second)
+	defaultDuration(&c.BackoffBase, time.Second)
+	defaultDuration(&c.BackoffMax, time.Minute)
+	defaultDuration(&c.GiveUp, 25*time.Minute)
+	defaultDuration(&c.Retention, 24*time.Hour)
 	if c.Workers <= 0 {
 		c.Workers = 4
 	}

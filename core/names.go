@@ -123,16 +123,11 @@ func NewNames(c NamesConfig) *Names {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.RefreshAfter, 24*time.Hour)
-	def(&c.Memo, time.Minute)
-	def(&c.CacheTTL, 6*time.Hour)
-	def(&c.RetryAfter, 5*time.Minute)
-	def(&c.FetchTimeout, 5*time.Second)
+	defaultDuration(&c.RefreshAfter, 24*time.Hour)
+	defaultDuration(&c.Memo, time.Minute)
+	defaultDuration(&c.CacheTTL, 6*time.Hour)
+	defaultDuration(&c.RetryAfter, 5*time.Minute)
+	defaultDuration(&c.FetchTimeout, 5*time.Second)
 	if c.Queue <= 0 {
 		c.Queue = 1024
 	}
