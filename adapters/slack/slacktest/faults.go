@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -72,16 +73,21 @@ func (s *Server) Inject(f Fault) (release func()) {
 	}
 	s.faults = append(s.faults, ft)
 	s.mu.Unlock()
-	var done bool
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !done {
-			done = true
-			close(ft.release)
-			ft.Times, ft.used = 1, 1 // spent
-		}
+		ft.end()
 	}
+}
+
+// end releases the calls f holds and spends it; s.mu is held. Ending it again does nothing.
+func (f *fault) end() {
+	select {
+	case <-f.release:
+	default:
+		close(f.release)
+	}
+	f.Times, f.used = 1, 1
 }
 
 // Fail answers the next times calls of method with Slack error code (times 0: all of them).
@@ -129,16 +135,11 @@ func (s *Server) BreakChannel(channel, code string) {
 // ClearFaults removes every fault and releases the calls held.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
-	fs := s.faults
-	s.faults = nil
-	s.mu.Unlock()
-	for _, f := range fs {
-		select {
-		case <-f.release:
-		default:
-			close(f.release)
-		}
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		f.end()
 	}
+	s.faults = nil
 }
 
 // takeFault returns the first live fault matching c, counting the use, and names it in c.
@@ -164,6 +165,44 @@ func (s *Server) takeFault(c *Call) *fault {
 		return f
 	}
 	return nil
+}
+
+// holding notes that a fault starts (on) or stops holding c, and wakes waiters.
+func (s *Server) holding(c *Call, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.held = append(s.held, c)
+	} else {
+		s.held = slices.DeleteFunc(s.held, func(h *Call) bool { return h == c })
+	}
+	s.touch()
+}
+
+// Held returns the calls of method ("" = any) matching every pred that a Hang or Delay
+// fault holds right now: arrived, not yet served, their client still waiting. A test waits
+// on it to act while a client is inside a call (kill the process delivering a post, say).
+func (s *Server) Held(method string, preds ...Pred) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.held {
+		if (method == "" || c.Method == method) && all(*c, preds) {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// WaitHeld waits up to timeout until a fault holds a call of method matching every pred and
+// returns it; it fails tb with the calls so far otherwise.
+func (s *Server) WaitHeld(tb Fataler, timeout time.Duration, method string, preds ...Pred) Call {
+	tb.Helper()
+	var got []Call
+	if !s.WaitUntil(timeout, func() bool { got = s.Held(method, preds...); return len(got) > 0 }) {
+		tb.Fatalf("slacktest: waited %v for a held %s call; all calls:\n%s", timeout, method, s.Dump())
+	}
+	return got[0]
 }
 
 // hold applies a fault's hang or delay; it reports false when the client gave up during a

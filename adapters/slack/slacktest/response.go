@@ -3,6 +3,7 @@ package slacktest
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -74,4 +75,19 @@ func (s *Server) respond(c *Call, p place) string {
 		c.TS, c.Thread = msg.TS, msg.ThreadTS
 	}
 	return ""
+}
+
+// ToResponseURL selects the posts to response URL u (as ResponseURL returns it, or its path).
+func ToResponseURL(u string) Pred {
+	p := u
+	if parsed, err := url.Parse(u); err == nil {
+		p = parsed.Path
+	}
+	return func(c Call) bool { return c.Method == "response_url" && c.Params["url"] == p }
+}
+
+// Responses returns what was posted to response URL u and accepted, in arrival order: the
+// answer's text is Params["text"], its flags (replace_original, response_type) beside it.
+func (s *Server) Responses(u string) []Call {
+	return s.Find("response_url", ToResponseURL(u))
 }

@@ -108,7 +108,8 @@ type Server struct {
 	live       map[*Socket]bool
 	botRevoked bool
 	handlers   map[string]handler
-	notify     []Call // recorded, not yet handed to OnCall
+	notify     []Call  // recorded, not yet handed to OnCall
+	held       []*Call // calls a Hang or Delay fault holds right now
 }
 
 // New starts a fake Slack. Close it when done (Start does that for a test).
@@ -178,8 +179,10 @@ func Start(tb Cleaner, o Options) *Server {
 	return s
 }
 
-// Close stops the server and drops every Socket Mode connection.
+// Close releases the calls faults hold, stops the server and drops every Socket Mode
+// connection. (A held call whose client still waits would keep the server from closing.)
 func (s *Server) Close() {
+	s.ClearFaults()
 	s.mu.Lock()
 	socks := make([]*Socket, 0, len(s.live))
 	for k := range s.live {
@@ -387,7 +390,15 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, c *Call) (f 
 	if f == nil {
 		return nil, false
 	}
-	if !f.hold(r, c) {
+	holds := f.Hang || f.Delay > 0
+	if holds {
+		s.holding(c, true)
+	}
+	served := f.hold(r, c)
+	if holds {
+		s.holding(c, false)
+	}
+	if !served {
 		s.mu.Lock()
 		c.Status, c.Error, c.Answered = 0, "client_gone", s.now()
 		s.record(c)

@@ -206,6 +206,53 @@ func TestFaults(t *testing.T) {
 			t.Errorf("posted anyway: %q", got)
 		}
 	})
+	t.Run("a held call is seen while held, until released or its client leaves", func(t *testing.T) {
+		s := slacktest.Start(t, slacktest.Options{ImplicitUsers: true})
+		release := s.Hang("users.info")
+		done := make(chan error, 1)
+		go func() { _, err := client(s, s.BotToken(), nil).GetUserInfo("U7"); done <- err }()
+		if c := s.WaitHeld(t, 5*time.Second, "users.info", slacktest.Param("user", "U7")); c.Fault != "hang" {
+			t.Errorf("held call %+v", c)
+		}
+		if n := len(s.Attempts("users.info")); n != 0 {
+			t.Errorf("a held call was recorded as answered (%d)", n)
+		}
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if held := s.Held(""); len(held) != 0 {
+			t.Errorf("still held after release: %+v", held)
+		}
+		s.Wait(t, "users.info", slacktest.Param("user", "U7"))
+
+		// A client that gives up leaves nothing held; Close does not wait for a held call.
+		s.Hang("chat.postMessage")
+		ctx, cancel := context.WithCancel(ctx)
+		go func() {
+			_, _, err := client(s, s.BotToken(), nil).PostMessageContext(ctx, "C1", slackgo.MsgOptionText("x", false))
+			done <- err
+		}()
+		s.WaitHeld(t, 5*time.Second, "chat.postMessage")
+		cancel()
+		if !s.WaitUntil(5*time.Second, func() bool { return len(s.Held("")) == 0 }) {
+			t.Fatal("a call whose client left is still held")
+		}
+		<-done
+		go func() { // the timeout lets a Close that waits fail the test rather than hang it
+			_, _, err := client(s, s.BotToken(), &http.Client{Timeout: 10 * time.Second}).PostMessage("C1", slackgo.MsgOptionText("y", false))
+			done <- err
+		}()
+		s.WaitHeld(t, 5*time.Second, "chat.postMessage")
+		closed := make(chan struct{})
+		go func() { s.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close waits for a held call")
+		}
+		<-done
+	})
 	t.Run("a 5xx", func(t *testing.T) {
 		s := slacktest.Start(t, slacktest.Options{})
 		s.FailStatus("chat.update", 503, 0)
@@ -332,6 +379,34 @@ func TestResponseURLActsOnItsMessage(t *testing.T) {
 	c := s.Wait(t, "response_url", slacktest.Containing("Ticket #1"))
 	if c.Channel != "D1" || c.Params["replace_original"] != "true" {
 		t.Errorf("call %+v", c)
+	}
+}
+
+// What was posted to each response URL reads back per URL, in order.
+func TestResponsesPerResponseURL(t *testing.T) {
+	s := slacktest.Start(t, slacktest.Options{})
+	a, b := s.ResponseURL("C1", ""), s.ResponseURL("C1", "")
+	for _, p := range []struct{ url, body string }{
+		{a, `{"text":"queued"}`}, {b, `{"text":"other"}`}, {a, `{"text":"Ticket #1 opened","response_type":"in_channel"}`},
+	} {
+		res, err := http.Post(p.url, "application/json", strings.NewReader(p.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	got := s.Responses(a)
+	if len(got) != 2 || got[0].Params["text"] != "queued" || got[1].Params["text"] != "Ticket #1 opened" || got[1].Params["response_type"] != "in_channel" {
+		t.Errorf("responses to a: %+v", got)
+	}
+	if got := s.Responses(b); len(got) != 1 || got[0].Params["text"] != "other" {
+		t.Errorf("responses to b: %+v", got)
+	}
+	if got := s.Responses(s.ResponseURL("C1", "")); len(got) != 0 {
+		t.Errorf("responses to a URL nobody posted to: %+v", got)
+	}
+	if c := s.Wait(t, "response_url", slacktest.ToResponseURL(b)); c.Params["text"] != "other" {
+		t.Errorf("ToResponseURL(b) selected %+v", c)
 	}
 }
 
