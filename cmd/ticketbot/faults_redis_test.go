@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
@@ -20,7 +21,7 @@ const secret = "faults-signing-secret"
 
 // serveBehindRedisProxy starts serve on env with Redis (TICKETBOT_TEST_REDIS_URL) behind a
 // TCP proxy and Slack at a fake, and returns the server, the proxy and the fake.
-func serveBehindRedisProxy(t *testing.T, env map[string]string) (server, *coretest.TCPProxy, *httptest.Server, *fakeSlack) {
+func serveBehindRedisProxy(t *testing.T, env map[string]string) (server, *coretest.TCPProxy, *slacktest.Server) {
 	t.Helper()
 	redisURL, err := url.Parse(coretest.RedisURL(t))
 	if err != nil {
@@ -28,18 +29,13 @@ func serveBehindRedisProxy(t *testing.T, env map[string]string) (server, *corete
 	}
 	proxy := coretest.NewTCPProxy(t, redisURL.Host)
 	redisURL.Host = proxy.Addr()
-	slack := &fakeSlack{}
-	api := httptest.NewServer(slack)
-	t.Cleanup(api.Close)
+	slack := slacktest.Start(t, slacktest.Options{BotToken: "xoxb-faults", ImplicitUsers: true})
 	env["TICKETBOT_REDIS_URL"] = redisURL.String()
-	env["SLACK_BOT_TOKEN"] = "xoxb-faults"
+	env["SLACK_BOT_TOKEN"] = slack.BotToken()
 	env["SLACK_SIGNING_SECRET"] = secret
-	env["SLACK_API_URL"] = api.URL + "/api/"
-	return startServe(t, env), proxy, api, slack
+	env["SLACK_API_URL"] = slack.APIURL()
+	return startServe(t, env), proxy, slack
 }
-
-// respondPath is the response URL path of command i.
-func respondPath(i int) string { return fmt.Sprintf("/respond/%d", i) }
 
 // Through a Redis that accepts connections but never answers (a partition, an overloaded
 // Redis), every signed /ticket is acknowledged within Slack's 3 s and opens its ticket — told
@@ -64,15 +60,22 @@ func TestSlashCommandsThroughARedisBlackHole(t *testing.T) {
 	if os.Getenv("TICKETBOT_TEST_BLACKHOLE_MYSQL") == "true" {
 		env["TICKETBOT_DATABASE_URL"] = coretest.MySQLURL(t)
 	}
-	srv, proxy, api, slack := serveBehindRedisProxy(t, env)
+	srv, proxy, slack := serveBehindRedisProxy(t, env)
 
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
+	var respond sync.Map // command i → its response URL
 	send := func(i int) (time.Duration, int, string) {
-		user := fmt.Sprintf("U%s%d", run, i) // one user per command: the open limit stays out of it
-		body := slashCommand(user, fmt.Sprintf("printer %d on fire", i), run+"."+fmt.Sprint(i), api.URL+respondPath(i))
+		u := slack.ResponseURL("C1", "")
+		respond.Store(i, u)
+		cmd := slacktest.Command{
+			User: fmt.Sprintf("U%s%d", run, i), // one user per command: the open limit stays out of it
+			Text: fmt.Sprintf("printer %d on fire", i), TriggerID: run + "." + fmt.Sprint(i), ResponseURL: u}
 		start := time.Now()
-		code, answer := postSigned(t, srv.base, "/slack/commands", secret, body)
-		return time.Since(start), code, ackText(answer)
+		r, err := signed(srv.base, secret).Command(context.Background(), cmd)
+		if err != nil {
+			return time.Since(start), 0, err.Error()
+		}
+		return time.Since(start), r.Status, r.Text("text")
 	}
 	if _, code, text := send(0); code != http.StatusOK || !strings.Contains(text, "opened") {
 		t.Fatalf("before the black hole: %d %q\n%s", code, text, srv.logs.String())
@@ -140,7 +143,8 @@ func TestSlashCommandsThroughARedisBlackHole(t *testing.T) {
 	// response URL with its ticket.
 	coretest.Eventually(t, 30*time.Second, fmt.Sprintf("the %d queued commands answered with their ticket", len(queued)), func() bool {
 		for _, i := range queued {
-			if !strings.Contains(slack.response(respondPath(i)), "opened") {
+			u, _ := respond.Load(i)
+			if !slices.ContainsFunc(slack.Responses(u.(string)), slacktest.Containing("opened")) {
 				return false
 			}
 		}
@@ -156,19 +160,20 @@ func TestSlashCommandsThroughARedisBlackHole(t *testing.T) {
 // ticket: the database keeps the trigger id under a unique key and the replay is told which
 // ticket it already opened.
 func TestReplayedSlashCommandWhileRedisRefusesOpensOneTicket(t *testing.T) {
-	srv, proxy, api, _ := serveBehindRedisProxy(t, sqliteEnv(t))
+	srv, proxy, slack := serveBehindRedisProxy(t, sqliteEnv(t))
+	client, ctx := signed(srv.base, secret), context.Background()
 
 	proxy.Cut()
 	trigger := fmt.Sprintf("replay.%d", time.Now().UnixNano())
-	body := slashCommand("U1", "printer on fire", trigger, api.URL+"/respond")
+	cmd := slacktest.Command{Text: "printer on fire", TriggerID: trigger, ResponseURL: slack.ResponseURL("C1", "")}
 	for i, want := range []string{"Ticket #1 opened", "already opened as #1"} {
-		code, answer := postSigned(t, srv.base, "/slack/commands", secret, body)
-		if code != http.StatusOK || !strings.Contains(ackText(answer), want) {
-			t.Fatalf("delivery %d: %d %q; want %q\n%s", i+1, code, ackText(answer), want, srv.logs.String())
+		r, err := client.Command(ctx, cmd)
+		if err != nil || r.Status != http.StatusOK || !strings.Contains(r.Text("text"), want) {
+			t.Fatalf("delivery %d: %d %q %v; want %q\n%s", i+1, r.Status, r.Text("text"), err, want, srv.logs.String())
 		}
 	}
-	code, answer := postSigned(t, srv.base, "/slack/commands", secret, slashCommand("U1", "second problem", trigger+"b", api.URL+"/respond"))
-	if code != http.StatusOK || !strings.Contains(ackText(answer), "Ticket #2 opened") {
-		t.Fatalf("a new command after the replay: %d %q; want ticket #2 (no gap)", code, ackText(answer))
+	r, err := client.Command(ctx, slacktest.Command{Text: "second problem", TriggerID: trigger + "b", ResponseURL: slack.ResponseURL("C1", "")})
+	if err != nil || r.Status != http.StatusOK || !strings.Contains(r.Text("text"), "Ticket #2 opened") {
+		t.Fatalf("a new command after the replay: %d %q %v; want ticket #2 (no gap)", r.Status, r.Text("text"), err)
 	}
 }
