@@ -3,23 +3,12 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
@@ -188,98 +177,34 @@ func TestSignInWithSlack(t *testing.T) {
 	})
 }
 
-// idProvider is an OpenID provider whose ID tokens the test shapes: audience, signing key,
-// nonce. It checks the PKCE verifier against the challenge the sign-in sent.
-type idProvider struct {
-	ts            *httptest.Server
-	key, otherKey *rsa.PrivateKey
-
-	mu        sync.Mutex
-	aud       string
-	signOther bool
-	nonce     string // "" echoes the sign-in's
-	challenge string
-	sentNonce string
-}
-
-func newIDProvider(t *testing.T) *idProvider {
-	p := &idProvider{aud: "111.222"}
-	var err error
-	if p.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	if p.otherKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/keys", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	})
-	mux.HandleFunc("/api/openid.connect.token", func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		w.Header().Set("Content-Type", "application/json")
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-		if base64.RawURLEncoding.EncodeToString(sum[:]) != p.challenge {
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_code_verifier"})
-			return
-		}
-		key := p.key
-		if p.signOther {
-			key = p.otherKey
-		}
-		sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
-		nonce := p.nonce
-		if nonce == "" {
-			nonce = p.sentNonce
-		}
-		now := time.Now()
-		tok, _ := jwt.Signed(sig).Claims(map[string]any{"iss": "https://slack.com", "aud": p.aud, "sub": "U1",
-			"https://slack.com/user_id": "U1", "https://slack.com/team_id": "T123", "name": "Una",
-			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": nonce}).Serialize()
-		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "access_token": "xoxp-1", "token_type": "Bearer", "id_token": tok})
-	})
-	p.ts = httptest.NewServer(mux)
-	t.Cleanup(p.ts.Close)
-	return p
-}
-
+// Sign-in refuses an ID token that is not this sign-in's, and an exchange Slack refused.
 func TestSlackIDTokenChecks(t *testing.T) {
-	p := newIDProvider(t)
-	h := newHarness(t, backends()[0].url(t), withWeb(func(c *web.Config) {
-		c.PublicURL = publicURL
-		c.Slack = &web.SlackSignIn{ClientID: "111.222", ClientSecret: "s", AuthorizeURL: p.ts.URL + "/authorize",
-			APIURL: p.ts.URL + "/api/", JWKSURL: p.ts.URL + "/keys"}
-	}))
+	fake := slacktest.Start(t, slacktest.Options{Team: wsSlack.ExternalID})
+	h := newHarness(t, backends()[0].url(t), withSlackSignIn(fake, nil))
 	h.open(wsSlack, "U1's printer")
-	try := func(t *testing.T, shape func(p *idProvider)) response {
-		b := h.browser()
-		u := b.startSignIn(t, "slack")
-		p.mu.Lock()
-		p.aud, p.signOther, p.nonce = "111.222", false, ""
-		p.challenge, p.sentNonce = u.Query().Get("code_challenge"), u.Query().Get("nonce")
-		shape(p)
-		p.mu.Unlock()
-		return b.get("/auth/slack/callback?code=c1&state=" + url.QueryEscape(u.Query().Get("state")))
-	}
 	for _, tc := range []struct {
 		name  string
-		shape func(p *idProvider)
+		shape slacktest.IDTokenShape
+		fault string // what Slack answers the exchange with
 	}{
-		{"another client's ID token (audience)", func(p *idProvider) { p.aud = "999.999" }},
-		{"an ID token signed with a key not in the JWKS", func(p *idProvider) { p.signOther = true }},
-		{"an ID token of another sign-in (nonce)", func(p *idProvider) { p.nonce = "someone-elses-nonce" }},
-		{"a wrong PKCE verifier", func(p *idProvider) { p.challenge = "not-the-challenge" }},
+		{name: "another client's ID token (audience)", shape: slacktest.IDTokenShape{Audience: "999.999"}},
+		{name: "an ID token signed with a key not in the JWKS", shape: slacktest.IDTokenShape{ForeignKey: true}},
+		{name: "an ID token of another sign-in (nonce)", shape: slacktest.IDTokenShape{Nonce: "someone-elses-nonce"}},
+		{name: "an exchange Slack refuses (a wrong PKCE verifier)", fault: "invalid_code_verifier"},
 	} {
 		t.Run(tc.name+" is refused", func(t *testing.T) {
-			r := try(t, tc.shape)
+			fake.SignInAs(slacktest.Grant{User: "U1", Name: "Una", IDToken: tc.shape})
+			if tc.fault != "" {
+				fake.Fail("openid.connect.token", tc.fault, 1)
+			}
+			r := h.browser().signIn(t, "slack")
 			wantStatus(t, r, http.StatusForbidden)
 			wantBody(t, r, "Signing in did not work")
 		})
 	}
 	t.Run("the same provider with a right token signs in", func(t *testing.T) {
-		r := try(t, func(*idProvider) {})
+		fake.SignInAs(slacktest.Grant{User: "U1", Name: "Una"})
+		r := h.browser().signIn(t, "slack")
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("status %d: %s\n%s", r.status, regexp.MustCompile(`id="login-error">[^<]*`).Find(r.body), h.logs)
 		}

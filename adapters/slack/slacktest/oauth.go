@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -33,6 +34,16 @@ type Grant struct {
 	RedirectURI string
 	// CodeChallenge (S256), when set, must match the exchange's code_verifier.
 	CodeChallenge string
+	// IDToken bends the ID token openid.connect.token signs for the grant, to test a relying
+	// party's checks; the zero value signs a right one.
+	IDToken IDTokenShape
+}
+
+// IDTokenShape bends an ID token the way a misdirected or forged one is bent.
+type IDTokenShape struct {
+	Audience   string // aud instead of the client id: another app's token
+	Nonce      string // nonce instead of the sign-in's: another sign-in's token
+	ForeignKey bool   // signed by a key the JWKS does not publish (under the same kid)
 }
 
 type grantToken struct {
@@ -175,9 +186,12 @@ func (s *Server) claims(g *Grant) obj {
 	}
 }
 
-// idToken signs g's ID token (RS256, kid KeyID); s.mu is held.
+// idToken signs g's ID token (RS256, kid KeyID), bent as g.IDToken says; s.mu is held.
 func (s *Server) idToken(g *Grant) (string, error) {
 	key, err := s.signingKey()
+	if g.IDToken.ForeignKey {
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -188,10 +202,10 @@ func (s *Server) idToken(g *Grant) (string, error) {
 	}
 	now := s.now()
 	cl := s.claims(g)
-	cl["iss"], cl["aud"] = Issuer, s.opts.ClientID
+	cl["iss"], cl["aud"] = Issuer, cmp.Or(g.IDToken.Audience, s.opts.ClientID)
 	cl["iat"], cl["auth_time"], cl["exp"] = now.Unix(), now.Unix(), now.Add(time.Hour).Unix()
-	if g.Nonce != "" {
-		cl["nonce"] = g.Nonce
+	if nonce := cmp.Or(g.IDToken.Nonce, g.Nonce); nonce != "" {
+		cl["nonce"] = nonce
 	}
 	return jwt.Signed(sig).Claims(map[string]any(cl)).Serialize()
 }

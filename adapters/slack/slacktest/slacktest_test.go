@@ -654,3 +654,45 @@ func BenchmarkPostMessage(b *testing.B) {
 		}
 	})
 }
+
+// A grant's IDToken shape bends the ID token as a relying party must refuse it: another
+// app's audience, another sign-in's nonce, a key the JWKS does not publish.
+func TestIDTokenShapes(t *testing.T) {
+	s := slacktest.Start(t, slacktest.Options{})
+	res, err := http.Get(s.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys jose.JSONWebKeySet
+	_ = json.NewDecoder(res.Body).Decode(&keys)
+	res.Body.Close()
+	claims := func(t *testing.T, shape slacktest.IDTokenShape) (map[string]any, error) {
+		code := s.IssueCode(slacktest.Grant{User: "U7", Nonce: "mine", IDToken: shape})
+		tok, err := slackgo.GetOpenIDConnectTokenContext(context.Background(), http.DefaultClient, s.ClientID(), s.ClientSecret(), code, "",
+			slackgo.OAuthOptionAPIURL(s.APIURL()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := jwt.ParseSigned(tok.IdToken, []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := parsed.Headers[0].KeyID; h != slacktest.KeyID {
+			t.Errorf("kid %q", h)
+		}
+		var cl map[string]any
+		return cl, parsed.Claims(keys.Keys[0].Key, &cl)
+	}
+	if cl, err := claims(t, slacktest.IDTokenShape{}); err != nil || cl["aud"] != s.ClientID() || cl["nonce"] != "mine" {
+		t.Errorf("a right token: %v %v", cl, err)
+	}
+	if cl, err := claims(t, slacktest.IDTokenShape{Audience: "999.999"}); err != nil || cl["aud"] != "999.999" {
+		t.Errorf("another audience: %v %v", cl, err)
+	}
+	if cl, err := claims(t, slacktest.IDTokenShape{Nonce: "theirs"}); err != nil || cl["nonce"] != "theirs" {
+		t.Errorf("another nonce: %v %v", cl, err)
+	}
+	if _, err := claims(t, slacktest.IDTokenShape{ForeignKey: true}); err == nil {
+		t.Error("a token signed by a foreign key verifies against the JWKS")
+	}
+}
