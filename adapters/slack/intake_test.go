@@ -14,10 +14,8 @@ import (
 	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
-// responses are the answers posted to response_url path (the form's response_url).
-func (s *stack) responses(url string) []slacktest.Call {
-	return s.fake.Find("response_url", slacktest.Param("url", strings.TrimPrefix(url, s.fake.URL())))
-}
+// responses are the answers posted to url (the form's response_url).
+func (s *stack) responses(url string) []slacktest.Call { return s.fake.Responses(url) }
 
 // pendingIntake counts the stored commands not yet done.
 func (s *stack) pendingIntake() int64 {
