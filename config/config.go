@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +88,10 @@ type Config struct {
 	// WebhookAllowPrivate lets webhook endpoints be on loopback, private and link-local
 	// addresses (and plain http): for development and tests only.
 	WebhookAllowPrivate bool `env:"TICKETBOT_WEBHOOK_ALLOW_PRIVATE" envDefault:"false"`
+	// MemoryLimit is the Go runtime's soft memory limit (heap, stacks and the runtime's own
+	// structures, not the program's code): near it the garbage collector runs more often
+	// instead of letting the heap grow. 0 (or off) sets none; GOMEMLIMIT, when set, wins.
+	MemoryLimit ByteSize `env:"TICKETBOT_MEMORY_LIMIT" envDefault:"48MiB"`
 
 	Slack   Slack
 	Discord Discord
@@ -165,6 +171,8 @@ func typeName(t reflect.Type) string {
 		return "duration (such as 25s, 5m or 1h)"
 	case reflect.TypeFor[Prefixes]():
 		return "list of CIDRs (such as 10.0.0.0/8,192.168.1.1)"
+	case reflect.TypeFor[ByteSize]():
+		return "size (such as 48MiB, 1GiB, or off)"
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -440,6 +448,40 @@ func (p *Prefixes) UnmarshalText(b []byte) error {
 		out = append(out, pf.Masked())
 	}
 	*p = out
+	return nil
+}
+
+// ByteSize is a number of bytes written as GOMEMLIMIT writes it: a whole number with an
+// optional unit B, KiB, MiB, GiB or TiB ("48MiB"); "off" is 0.
+type ByteSize int64
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	if s == "off" {
+		*b = 0
+		return nil
+	}
+	digits := strings.TrimRight(s, "BKMGTi")
+	unit := int64(1)
+	switch s[len(digits):] {
+	case "", "B":
+	case "KiB":
+		unit = 1 << 10
+	case "MiB":
+		unit = 1 << 20
+	case "GiB":
+		unit = 1 << 30
+	case "TiB":
+		unit = 1 << 40
+	default:
+		return fmt.Errorf("%q has an unknown unit (use B, KiB, MiB, GiB or TiB)", s)
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return fmt.Errorf("%q is not a whole number of bytes with a unit such as 48MiB", s)
+	}
+	*b = ByteSize(n * unit)
 	return nil
 }
 

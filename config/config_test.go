@@ -162,3 +162,22 @@ func TestWebhookAllowPrivate(t *testing.T) {
 		t.Fatal("a value that is no boolean is accepted")
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	d, err := config.Load(map[string]string{})
+	if err != nil || d.MemoryLimit != 48<<20 {
+		t.Fatalf("default memory limit = %d (%v), want 48 MiB", d.MemoryLimit, err)
+	}
+	for v, want := range map[string]config.ByteSize{"off": 0, "0": 0, "1048576": 1 << 20, "512KiB": 512 << 10, "64MiB": 64 << 20, "2GiB": 2 << 30, "100B": 100} {
+		c, err := config.Load(map[string]string{"TICKETBOT_MEMORY_LIMIT": v})
+		if err != nil || c.MemoryLimit != want {
+			t.Errorf("TICKETBOT_MEMORY_LIMIT=%s gives %d (%v), want %d", v, c.MemoryLimit, err, want)
+		}
+	}
+	for _, v := range []string{"48MB", "48 mib", "-1MiB", "lots", "1.5GiB", "99999999TiB"} {
+		_, err := config.Load(map[string]string{"TICKETBOT_MEMORY_LIMIT": v})
+		if err == nil || !strings.Contains(err.Error(), "TICKETBOT_MEMORY_LIMIT") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("TICKETBOT_MEMORY_LIMIT=%s: %v, want one line naming the variable", v, err)
+		}
+	}
+}

@@ -112,8 +112,9 @@ type nameJob struct {
 	learn bool
 }
 
-// maxMemo bounds the memo; past it the memo starts again empty.
-const maxMemo = 20000
+// maxMemo bounds the memo; past it the memo starts again empty. An entry costs about 300
+// bytes, so a flood of people each sending one command holds at most ~1.2 MB here.
+const maxMemo = 4096
 
 // NewNames builds Names on c.Store; Run must run for learnt and fetched names to be kept.
 func NewNames(c NamesConfig) *Names {
@@ -191,10 +192,13 @@ func (n *Names) Learn(k NameKey, name string, fetched bool) {
 	if ok && m.found && m.rec.Name == name && (m.rec.Fetched || !fetched) && now.Sub(m.rec.UpdatedAt) < n.cfg.RefreshAfter {
 		return // known already: no work at all
 	}
+	// k and name are often cut from a request's body (a slash command's form): copies keep
+	// the memo and the queued job from holding every body alive.
+	k, name = k.clone(), strings.Clone(name)
 	if !ok || !m.found || !m.rec.Fetched || fetched {
 		// This process shows it at once (the next page, right after a sign-in); the
 		// background keeps it in the database and the shared cache.
-		n.memo[k] = memoName{rec: NameRecord{Key: k, Name: name, Fetched: fetched, UpdatedAt: now}, found: true, at: now}
+		n.memoLocked(memoName{rec: NameRecord{Key: k, Name: name, Fetched: fetched, UpdatedAt: now}, found: true, at: now})
 	}
 	select {
 	case n.work <- nameJob{rec: NameRecord{Key: k, Name: name, Fetched: fetched}, learn: true}:
@@ -299,12 +303,24 @@ func (n *Names) cache(ctx context.Context, r NameRecord) {
 }
 
 func (n *Names) remember(r NameRecord, found bool) {
+	r.Key = r.Key.clone() // a caller's key may be cut from a request's body
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.memo) >= maxMemo {
+	n.memoLocked(memoName{rec: r, found: found, at: n.cfg.Clock.Now()})
+}
+
+// memoLocked puts m in the memo, within maxMemo; n.mu is held.
+func (n *Names) memoLocked(m memoName) {
+	if _, ok := n.memo[m.rec.Key]; !ok && len(n.memo) >= maxMemo {
 		n.memo = map[NameKey]memoName{}
 	}
-	n.memo[r.Key] = memoName{rec: r, found: found, at: n.cfg.Clock.Now()}
+	n.memo[m.rec.Key] = m
+}
+
+// clone is k with strings of its own, so that keeping it keeps nothing else alive.
+func (k NameKey) clone() NameKey {
+	return NameKey{Workspace: Workspace{Platform: k.Workspace.Platform, ExternalID: strings.Clone(k.Workspace.ExternalID)},
+		User: strings.Clone(k.User)}
 }
 
 // enqueue asks for a background fetch of j's key, once at a time, not while a failed fetch
@@ -316,9 +332,10 @@ func (n *Names) enqueue(j nameJob) {
 	if _, ok := n.sources[k.Workspace.Platform]; !ok || n.pending[k] || n.cfg.Clock.Now().Before(n.failed[k]) {
 		return
 	}
+	j.rec.Key = k.clone() // the caller's key may be cut from a request's body
 	select {
 	case n.work <- j:
-		n.pending[k] = true
+		n.pending[j.rec.Key] = true
 		n.queued++
 	default:
 	}
@@ -400,7 +417,10 @@ func (n *Names) fetch(ctx context.Context, k NameKey) {
 	case err != nil:
 		n.cfg.Log.Debug("names: could not fetch a name", "workspace", k.Workspace.String(), "user", k.User, "err", err)
 		n.mu.Lock()
-		n.failed[k] = n.cfg.Clock.Now().Add(n.cfg.RetryAfter)
+		if len(n.failed) >= maxMemo {
+			n.failed = map[NameKey]time.Time{} // bounded like the memo: at worst asked again early
+		}
+		n.failed[k.clone()] = n.cfg.Clock.Now().Add(n.cfg.RetryAfter)
 		n.mu.Unlock()
 		return
 	}

@@ -35,7 +35,7 @@ func newRootCmd(ctx context.Context, io streams, environ []string) *cobra.Comman
 	root.SetIn(io.in)
 	root.SetOut(io.out)
 	root.SetErr(io.err)
-	serve := newServeCmd(load)
+	serve := newServeCmd(load, env)
 	root.RunE = serve.RunE
 	root.AddCommand(serve, newMigrateCmd(load), newUserCmd(load), newTokenCmd(load), newSlackCmd(env), newDoctorCmd(load), newSecretsCmd(load), newHealthcheckCmd(env), newVersionCmd())
 	return root

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -22,7 +23,7 @@ import (
 	"github.com/ticketbot/ticketbot/core/gormstore"
 )
 
-func newServeCmd(load loader) *cobra.Command {
+func newServeCmd(load loader, env map[string]string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Migrate the schema and run the HTTP server, the adapters and the outbox (the default)",
@@ -32,6 +33,7 @@ func newServeCmd(load loader) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			applyMemoryLimit(cfg, env, log, debug.SetMemoryLimit)
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("TICKETBOT_ADDR: %w", err)

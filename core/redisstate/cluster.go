@@ -26,6 +26,7 @@ func openCluster(rawURL string) (*Store, error) {
 	q := clusterQuery(rawURL)
 	shortTimeouts(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.MaxRetries)
 	contextBudgets(q, &opts.PoolTimeout, &opts.ContextTimeoutEnabled)
+	smallBuffers(&opts.ReadBufferSize, &opts.WriteBufferSize)
 	return New(redis.NewClusterClient(opts)), nil
 }
 

@@ -43,7 +43,19 @@ func Open(rawURL string) (*Store, error) {
 	q, _ := url.Parse(rawURL)
 	shortTimeouts(q.Query(), &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.MaxRetries)
 	contextBudgets(q.Query(), &opts.PoolTimeout, &opts.ContextTimeoutEnabled)
+	smallBuffers(&opts.ReadBufferSize, &opts.WriteBufferSize)
 	return New(redis.NewClient(opts)), nil
+}
+
+// connBuffer is the read and the write buffer of each pooled connection. go-redis's 32 KiB
+// default is for large values and pipelines; ticketbot sends short commands and reads short
+// replies (a larger one is still read whole, in more than one read), and with the pool's
+// 10 connections per CPU the default buffers alone held over 1 MB.
+const connBuffer = 4 << 10
+
+// smallBuffers sets the connection buffers to connBuffer (no URL option sets them).
+func smallBuffers(read, write *int) {
+	*read, *write = connBuffer, connBuffer
 }
 
 // invalidURL is Open's error for a URL that does not parse, with the URL (which may hold a
