@@ -22,6 +22,13 @@ type slashPayload struct {
 	Trigger     string `json:"trigger"`
 }
 
+// intakePayload is what the intake keeps of a Slack request: a slash command, or with Form a
+// submitted ticket form. (Requests stored before forms were kept are slash commands.)
+type intakePayload struct {
+	slashPayload
+	Form *formPayload `json:"form,omitempty"`
+}
+
 func payloadOf(sc slackgo.SlashCommand) slashPayload {
 	return slashPayload{Team: sc.TeamID, Channel: sc.ChannelID, User: sc.UserID, UserName: sc.UserName,
 		Text: sc.Text, ResponseURL: sc.ResponseURL, Trigger: sc.TriggerID}
@@ -50,7 +57,7 @@ func (a *Adapter) takesIntake(sc slackgo.SlashCommand, cmd bot.Command) bool {
 // response_url — from this process, or, after a restart or kill -9, from whichever takes the
 // request up. key is the command's trigger mark (firstTrigger).
 func (a *Adapter) intakeCommand(ctx context.Context, sc slackgo.SlashCommand, key string, req bot.Request) any {
-	payload, err := json.Marshal(payloadOf(sc))
+	payload, err := json.Marshal(intakePayload{slashPayload: payloadOf(sc)})
 	if err != nil {
 		return commandReply(bot.NotStoredReply(err))
 	}
@@ -95,13 +102,19 @@ func (a *Adapter) intakeCommand(ctx context.Context, sc slackgo.SlashCommand, ke
 	return commandReply(reply)
 }
 
-// ProcessIntake does the work of a slash command stored in the intake and sends its answer
-// through the command's response_url. A passing failure (the database busy or away) answers
+// ProcessIntake does the work of a request stored in the intake: a ticket form's
+// (processForm), or a slash command's, whose answer it sends through the command's
+// response_url. A passing failure (the database busy or away) answers
 // nothing and is tried again, unless last; any other outcome is answered, a failure as what
 // could not be done. Errors: unavailable (tried again later).
 func (a *Adapter) ProcessIntake(ctx context.Context, r core.IntakeRequest, last bool) error {
-	var p slashPayload
-	if err := json.Unmarshal(r.Payload, &p); err != nil || !validCommand(p.command()) {
+	var stored intakePayload
+	err := json.Unmarshal(r.Payload, &stored)
+	if err == nil && stored.Form != nil {
+		return a.processForm(ctx, r, *stored.Form, last)
+	}
+	p := stored.slashPayload
+	if err != nil || !validCommand(p.command()) {
 		a.log.Error("slack: an intake request cannot be read; it is dropped", "id", r.ID, "err", err)
 		return nil
 	}

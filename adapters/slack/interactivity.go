@@ -45,18 +45,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackgo.InteractionC
 			a.log.Info("slack: repeated view submission ignored", "team", team, "user", cb.User.ID, "view", cb.View.ID)
 			return nil, nil
 		}
-		payload, reply, late := a.submitView(ctx, ws, user, cb, func(ctx context.Context, reply bot.Reply) {
-			if reply.Modal || refused(reply) {
-				a.forgetTrigger(ctx, key)
-			}
-			a.lateViewAnswer(ctx, cb, reply, openedModal)
-		})
-		if !late && (reply.Modal || refused(reply)) {
-			// Nothing was opened: the form shows what to fix, and its next submission (or a
-			// retry once the database is back) must get through.
-			a.forgetTrigger(ctx, key)
-		}
-		return payload, nil
+		return a.submitView(ctx, cb, team, key), nil
 	case slackgo.InteractionTypeShortcut, slackgo.InteractionTypeMessageAction:
 		if _, first := a.firstTrigger(ctx, cb.TriggerID); first {
 			a.onShortcut(ctx, ws, user, cb)
@@ -83,34 +72,47 @@ func submissionID(cb slackgo.InteractionCallback) string {
 	return "view:" + cb.View.ID + ":" + cb.View.Hash
 }
 
-// submitView opens a ticket from the form and returns the acknowledgement's payload and the
-// bot's reply; core validation errors show beside their field. When the work outlasts the
-// acknowledgement's time, late is set, the form shows it is queued, and later gets the reply
-// once the work is done (dispatchInTime).
-func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.UserRef, cb slackgo.InteractionCallback,
-	later func(ctx context.Context, r bot.Reply)) (payload any, reply bot.Reply, late bool) {
-	value := func(block string) slackgo.BlockAction {
-		if cb.View.State == nil {
-			return slackgo.BlockAction{}
-		}
-		return cb.View.State.Values[block][block]
-	}
-	if strings.TrimSpace(value("title").Value) == "" {
+// submitView opens a ticket from the form and returns the acknowledgement's payload; core
+// validation errors show beside their field. With an intake the submission is stored first
+// (intakeForm); without one, work that outlasts the acknowledgement's time goes on, the form
+// says it is queued and then shows the outcome (dispatchInTime). key is the submission's
+// trigger mark, forgotten when nothing was opened: the form shows what to fix, and its next
+// submission (or a retry once the database is back) must get through.
+func (a *Adapter) submitView(ctx context.Context, cb slackgo.InteractionCallback, team, key string) any {
+	p := formPayloadOf(cb, team)
+	if strings.TrimSpace(p.Title) == "" {
 		// The form's title is required, whatever else was filled in.
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}),
-			bot.Reply{Modal: true}, false
+		a.forgetTrigger(ctx, key)
+		return formReply(bot.Reply{Modal: true})
 	}
-	req := a.request(ws, user, cb.View.PrivateMetadata)
-	req.RequestID = submissionID(cb)
-	catID, answers := formCategory(cb)
-	req.Command = bot.Command{Name: "open",
-		Args: bot.OpenArgs(value("title").Value, value("description").Value, value("priority").SelectedOption.Value).WithCategory(catID, answers)}
-	reply, late = a.dispatchInTime(ctx, req, later)
+	if a.intake != nil && p.Submission != "" {
+		payload, again := a.intakeForm(ctx, p)
+		if again {
+			a.forgetTrigger(ctx, key)
+		}
+		return payload
+	}
+	reply, late := a.dispatchInTime(ctx, p.request(a), func(ctx context.Context, reply bot.Reply) {
+		if reply.Modal || refused(reply) {
+			a.forgetTrigger(ctx, key)
+		}
+		a.lateViewAnswer(ctx, p.ViewID, reply, openedModal)
+	})
+	if late {
+		return queuedForm()
+	}
+	if reply.Modal || refused(reply) {
+		a.forgetTrigger(ctx, key)
+	}
+	return formReply(reply)
+}
+
+// formReply is the acknowledgement of a form submission whose work answered reply: the form
+// shows what was opened, or the error beside its field.
+func formReply(reply bot.Reply) any {
 	switch {
-	case late:
-		return slackgo.NewUpdateViewSubmissionResponse(openedModal(queuedText, false)), reply, true
 	case reply.Modal:
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."}), reply, false
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{"title": "A ticket needs a title."})
 	case reply.Error != nil:
 		field := reply.Error.Field
 		if q, ok := strings.CutPrefix(field, "answers."); ok {
@@ -119,9 +121,9 @@ func (a *Adapter) submitView(ctx context.Context, ws core.Workspace, user core.U
 		if !modalFields[field] && field != categoryBlock && !strings.HasPrefix(field, questionBlock) {
 			field = "title"
 		}
-		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)}), reply, false
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{field: cut(reply.Text, 500)})
 	}
-	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text)), reply, false
+	return slackgo.NewUpdateViewSubmissionResponse(doneModal(reply.Text))
 }
 
 // formCategory reads the form's chosen category and its answers (by question id).
@@ -227,7 +229,7 @@ func (a *Adapter) submitRating(ctx context.Context, ws core.Workspace, user core
 	reply, late := a.runInTime(ctx, func(ctx context.Context) bot.Reply {
 		return a.bot.Rate(ctx, a.request(ws, user, ""), id, score, comment)
 	},
-		func(ctx context.Context, reply bot.Reply) { a.lateViewAnswer(ctx, cb, reply, ratingModal) })
+		func(ctx context.Context, reply bot.Reply) { a.lateViewAnswer(ctx, cb.View.ID, reply, ratingModal) })
 	switch {
 	case late:
 		return slackgo.NewUpdateViewSubmissionResponse(ratingModal(queuedText, false))

@@ -94,15 +94,23 @@ func (a *Adapter) replyInTime(ctx context.Context, cb slackgo.InteractionCallbac
 }
 
 // lateViewAnswer shows the reply of a form submission that outlasted its acknowledgement
-// (which showed view(queuedText, false) in place of the form): what was done, or why not.
-func (a *Adapter) lateViewAnswer(ctx context.Context, cb slackgo.InteractionCallback, reply bot.Reply, view func(text string, done bool) *slackgo.ModalViewRequest) {
+// in the form (view viewID), as view renders it; a failure is logged.
+func (a *Adapter) lateViewAnswer(ctx context.Context, viewID string, reply bot.Reply, view func(text string, done bool) *slackgo.ModalViewRequest) {
+	_ = a.showFormOutcome(ctx, viewID, reply, view)
+}
+
+// showFormOutcome shows reply in the form viewID, as view renders it. Errors: Slack's
+// (logged).
+func (a *Adapter) showFormOutcome(ctx context.Context, viewID string, reply bot.Reply, view func(text string, done bool) *slackgo.ModalViewRequest) error {
 	text := reply.Text
 	if reply.Modal {
 		text = "A ticket needs a title. Please open the form again."
 	}
-	if err := a.api.updateView(ctx, cb.View.ID, "", *view(text, reply.Error == nil && !reply.Modal)); err != nil {
+	err := a.api.updateView(ctx, viewID, "", *view(text, reply.Error == nil && !reply.Modal))
+	if err != nil {
 		a.log.Warn("slack: could not show a late form answer", "err", bot.Redact(err))
 	}
+	return err
 }
 
 // queuedText is what a submitted form shows while its work waits for a busy database.
