@@ -7,10 +7,11 @@ import (
 )
 
 // Intakeable reports whether c may go through the intake — stored, acknowledged, and done
-// then or later with its answer sent after the acknowledgement: an open with its text (no
-// form to show, which only the acknowledgement could open).
+// then or later with its answer sent after the acknowledgement: an open with its text or
+// title, from a command or a form, that opens a ticket at once (a category named in a
+// command opens its form of questions, which only the acknowledgement could show).
 func Intakeable(c Command) bool {
-	return c.Name == "open" && strings.TrimSpace(c.Args.Str("text")) != "" && !c.Args.Has("category")
+	return c.Name == "open" && strings.TrimSpace(c.Args.Str("text")+c.Args.Str("title")) != "" && !c.Args.Has("category")
 }
 
 // IntakeOutcome is what reply, the outcome of a request's work, means for the intake: a

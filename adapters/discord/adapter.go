@@ -47,6 +47,9 @@ type Config struct {
 	// Names keeps the names of servers and people: the adapter tells it the members that
 	// come with interactions and messages and answers its look-ups [none].
 	Names *core.Names
+	// Intake, when set, stores every open before its work (intake.go); New registers the
+	// adapter as its Discord handler [none: opens are done by the interaction alone].
+	Intake *core.Intake
 }
 
 // Adapter connects Discord guilds to the helpdesk. It is safe for concurrent use.
@@ -141,6 +144,11 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		log:   log,
 	}
 	c.Names.SetSource(core.PlatformDiscord, a)
+	if c.Intake != nil {
+		if err := c.Intake.Register(a); err != nil {
+			return nil, err
+		}
+	}
 	if c.AppID != "" {
 		log.Info("discord: invite the bot to a server with this URL", "url", InviteURL(c.AppID), "permissions", Permissions)
 		if err := a.registerCommands(ctx); err != nil {

@@ -68,8 +68,19 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, send fu
 	})
 }
 
-// followUp replaces a deferred response with the real one.
+// followUp replaces a deferred response with the real one; a deferral (an open the intake's
+// workers answer) leaves it be.
 func (a *Adapter) followUp(ctx context.Context, it *discordgo.Interaction, r *discordgo.InteractionResponse) {
+	if r.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		return
+	}
+	if err := a.editResponse(ctx, it, r); err != nil {
+		a.log.Warn("discord: could not send a deferred answer", "interaction", it.ID, "err", err)
+	}
+}
+
+// editResponse replaces the deferred response of it with r. Errors: Discord's.
+func (a *Adapter) editResponse(ctx context.Context, it *discordgo.Interaction, r *discordgo.InteractionResponse) error {
 	d := r.Data
 	if r.Type != discordgo.InteractionResponseChannelMessageWithSource || d == nil {
 		d = ephemeral("That took too long; please run the command again.").Data
@@ -83,12 +94,9 @@ func (a *Adapter) followUp(ctx context.Context, it *discordgo.Interaction, r *di
 	if comps == nil {
 		comps = []discordgo.MessageComponent{}
 	}
-	err := a.api.EditResponse(ctx, it, &discordgo.WebhookEdit{
+	return a.api.EditResponse(ctx, it, &discordgo.WebhookEdit{
 		Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions(),
 	})
-	if err != nil {
-		a.log.Warn("discord: could not send a deferred answer", "interaction", it.ID, "err", err)
-	}
 }
 
 // handle runs one interaction and returns its response (nil for a duplicate delivery). It
@@ -122,9 +130,26 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 	if it.Member == nil || it.Member.User == nil || it.Member.User.ID == "" {
 		return ephemeral("ticketbot works inside a server: use /ticket in one of its channels.")
 	}
+	a.learn(workspace(it.GuildID), memberRef(it.Member))
+	req := a.request(it)
+	switch d := it.Data.(type) {
+	case discordgo.ApplicationCommandInteractionData:
+		if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			return a.onAutocomplete(ctx, req, it.Member, d)
+		}
+		return a.onCommand(ctx, &o, it, req, d)
+	case discordgo.MessageComponentInteractionData:
+		return a.onComponent(ctx, &o, req, it.Member, d)
+	case discordgo.ModalSubmitInteractionData:
+		return a.onModal(ctx, &o, it, req, d)
+	}
+	return ephemeral("ticketbot doesn't handle this kind of interaction.")
+}
+
+// request is the bot request of interaction it, from a member of a guild.
+func (a *Adapter) request(it *discordgo.Interaction) bot.Request {
 	ws := workspace(it.GuildID)
-	a.learn(ws, memberRef(it.Member))
-	req := bot.Request{
+	return bot.Request{
 		Workspace: ws,
 		User:      memberRef(it.Member),
 		Channel:   it.ChannelID,
@@ -134,18 +159,6 @@ func (a *Adapter) handle(ctx context.Context, it *discordgo.Interaction) (resp *
 		Words:     words(),
 		Platform:  platformInfo{a: a, guild: it.GuildID},
 	}
-	switch d := it.Data.(type) {
-	case discordgo.ApplicationCommandInteractionData:
-		if it.Type == discordgo.InteractionApplicationCommandAutocomplete {
-			return a.onAutocomplete(ctx, req, it.Member, d)
-		}
-		return a.onCommand(ctx, &o, req, it.Member, d)
-	case discordgo.MessageComponentInteractionData:
-		return a.onComponent(ctx, &o, req, it.Member, d)
-	case discordgo.ModalSubmitInteractionData:
-		return a.onModal(ctx, &o, req, d)
-	}
-	return ephemeral("ticketbot doesn't handle this kind of interaction.")
 }
 
 // outcome is what handling one interaction learnt besides its response.
@@ -173,7 +186,7 @@ func (o *outcome) fail(err error) *discordgo.InteractionResponse {
 	return errorResponse(err)
 }
 
-func (a *Adapter) onCommand(ctx context.Context, o *outcome, req bot.Request, m *discordgo.Member, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
+func (a *Adapter) onCommand(ctx context.Context, o *outcome, it *discordgo.Interaction, req bot.Request, d discordgo.ApplicationCommandInteractionData) *discordgo.InteractionResponse {
 	if d.Name != cmdTicket && d.Name != cmdAdmin {
 		return ephemeral("Unknown command; try /ticket help.")
 	}
@@ -183,6 +196,9 @@ func (a *Adapter) onCommand(ctx context.Context, o *outcome, req bot.Request, m 
 		return errorResponse(err)
 	}
 	req.Command = c
+	if a.takesIntake(it, req) {
+		return a.openDurably(ctx, o, it, req)
+	}
 	reply := a.dispatch(ctx, o, req)
 	if reply.Panel != "" && reply.Error == nil {
 		return a.postPanel(ctx, req, reply.Panel, reply.PanelCategories)
@@ -268,7 +284,7 @@ func (a *Adapter) join(ctx context.Context, o *outcome, req bot.Request, m *disc
 	return ephemeral(fmt.Sprintf("You joined ticket #%d: %s", t.Number, channelMention(th.ThreadID)))
 }
 
-func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
+func (a *Adapter) onModal(ctx context.Context, o *outcome, it *discordgo.Interaction, req bot.Request, d discordgo.ModalSubmitInteractionData) *discordgo.InteractionResponse {
 	if rest, ok := strings.CutPrefix(d.CustomID, customRateModal); ok {
 		id, score, ok := bot.ParseRateAction("tb:rate:" + rest)
 		if !ok {
@@ -297,6 +313,9 @@ func (a *Adapter) onModal(ctx context.Context, o *outcome, req bot.Request, d di
 		req.Command = bot.Command{Name: "open", Args: bot.OpenArgs(v["title"], v["description"], "").WithCategory(id, answers)}
 	default:
 		return ephemeral("This form is no longer supported.")
+	}
+	if a.takesIntake(it, req) {
+		return a.openDurably(ctx, o, it, req)
 	}
 	reply := a.dispatch(ctx, o, req)
 	if reply.Modal { // a modal cannot answer a modal

@@ -66,18 +66,20 @@ func TestGatewayThreadMessageFailedUnavailableIsStoredOnRedelivery(t *testing.T)
 	}
 }
 
-// An interaction that failed because the database was down, before any ticket was made, is
+// An interaction that failed because the database was down, before anything was stored, is
 // handled when it is delivered again instead of being answered "already handled".
 func TestInteractionFailedUnavailableIsHandledOnRedelivery(t *testing.T) {
 	s := newStack(t, stackOptions{backend: backends()[0]})
 	s.setup()
 	setFault(&s.db.createTicket, databaseDown)
+	setFault(&s.intakes.add, databaseDown)
 	it := discordtest.Command(s.guild, s.support, s.reporter, "ticket", "open", str("title", "Opened during an outage"))
 	if r := s.interact(it); !strings.Contains(r.Data.Content, "can't reach its database") {
 		t.Fatalf("reply during the outage = %q", r.Data.Content)
 	}
 
 	setFault(&s.db.createTicket, nil)
+	setFault(&s.intakes.add, nil)
 	if r := s.interact(it); !strings.Contains(r.Data.Content, "Ticket #1 opened") {
 		t.Fatalf("reply to the redelivery = %q, want the ticket opened", r.Data.Content)
 	}

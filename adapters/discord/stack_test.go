@@ -100,9 +100,11 @@ type stack struct {
 	gw      *discordtest.Gateway
 	signer  discordtest.Signer
 	store   *gormstore.Store
-	db      *faultyStore // store as the service sees it, with switchable faults
+	db      *faultyStore  // store as the service sees it, with switchable faults
+	intakes *faultyIntake // store as the intake sees it
 	svc     *core.Service
 	adapter *discord.Adapter
+	intake  *core.Intake
 	bot     *bot.Bot
 	srv     *httptest.Server
 	logs    *logBuffer
@@ -161,11 +163,14 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if o.beforeStart != nil {
 		o.beforeStart(s.api, s.gw)
 	}
+	s.intakes = &faultyIntake{IntakeStore: store}
+	s.intake = core.NewIntake(core.IntakeConfig{Store: s.intakes, Log: log, Poll: 20 * time.Millisecond,
+		BackoffBase: 50 * time.Millisecond, BackoffMax: time.Second, Busy: store.Saturated})
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := discord.New(ctx, discord.Config{
 		Bot: b, Service: s.svc, BotToken: botToken, AppID: discordtest.AppID, PublicKey: s.signer.PublicKey,
 		APIURL: s.api.URL(), GatewayURL: gwURL, Gateway: o.gateway, ShardID: o.shardID, ShardCount: o.shardCount,
-		HTTPClient: s.api.Client(), Clock: o.clock, Log: log, MaxBody: 64 << 10,
+		HTTPClient: s.api.Client(), Clock: o.clock, Log: log, MaxBody: 64 << 10, Intake: s.intake,
 	})
 	if err != nil {
 		cancel()
@@ -180,6 +185,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	s.srv = httptest.NewServer(mux)
 	var wg sync.WaitGroup
 	wg.Go(func() { disp.Run(ctx) })
+	wg.Go(func() { s.intake.Run(ctx) })
 	wg.Go(func() {
 		if err := a.Run(ctx); err != nil {
 			t.Errorf("Run: %v", err)
@@ -403,6 +409,19 @@ func (f *faultyStore) AddMessage(ctx context.Context, m core.Message, copyTo []c
 	return f.Store.AddMessage(ctx, m, copyTo)
 }
 
+// faultyIntake is the intake's store with a switchable fault on storing a request.
+type faultyIntake struct {
+	core.IntakeStore
+	add atomic.Pointer[storeFault]
+}
+
+func (f *faultyIntake) AddIntake(ctx context.Context, r core.IntakeRequest, owner string, until time.Time) (core.IntakeRequest, bool, error) {
+	if err := runFault(ctx, &f.add); err != nil {
+		return core.IntakeRequest{}, false, err
+	}
+	return f.IntakeStore.AddIntake(ctx, r, owner, until)
+}
+
 func (f *faultyStore) CreateTicket(ctx context.Context, t *core.Ticket) error {
 	if err := runFault(ctx, &f.createTicket); err != nil {
 		return err
@@ -454,9 +473,10 @@ func (s *stack) settle() {
 	s.t.Helper()
 	if !s.api.WaitUntil(wait, func() bool {
 		n, err := s.store.PendingEvents(context.Background())
-		return err == nil && n == 0
+		m, ierr := s.store.PendingIntake(context.Background())
+		return err == nil && ierr == nil && n == 0 && m == 0
 	}) {
-		s.t.Fatal("the outbox never drained")
+		s.t.Fatal("the outbox or the intake never drained")
 	}
 	s.adapter.WaitIdle()
 }

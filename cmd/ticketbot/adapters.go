@@ -73,6 +73,7 @@ func buildAdapters(ctx context.Context, cfg config.Config, log *slog.Logger, d d
 			BotToken: cfg.Discord.BotToken.Reveal(), AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
 			APIURL: cfg.Discord.APIURL, Gateway: cfg.Discord.Gateway,
 			ShardID: cfg.Discord.ShardID, ShardCount: cfg.Discord.ShardCount, Log: log, Names: d.names,
+			Intake: d.intake,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
