@@ -77,7 +77,7 @@ type Config struct {
 	// OutboxLease is how long a process holds the outbox events it is delivering without
 	// renewing them: how long a killed process's events wait for another one.
 	OutboxLease time.Duration `env:"TICKETBOT_OUTBOX_LEASE" envDefault:"20s"`
-	// IntakeLease is how long a process holds a stored slash command it is working on: how
+	// IntakeLease is how long a process holds a stored request it is working on: how
 	// long a killed process's commands wait for another one. The work on one is bounded by
 	// half of it (at most 15 s).
 	IntakeLease time.Duration `env:"TICKETBOT_INTAKE_LEASE" envDefault:"1m"`
