@@ -22,28 +22,12 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	dir := t.TempDir()
-	bin := buildBinary(t, dir)
-	for _, b := range []struct {
-		name string
-		env  func(t *testing.T) map[string]string
-	}{
-		{"sqlite", func(t *testing.T) map[string]string {
-			return map[string]string{"TICKETBOT_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "tb.db")}
-		}},
-		{"mariadb+redis", func(t *testing.T) map[string]string {
-			return map[string]string{"TICKETBOT_DATABASE_URL": coretest.MySQLURL(t), "TICKETBOT_REDIS_URL": coretest.RedisURL(t)}
-		}},
-	} {
+	bin := buildBinary(t)
+	for _, b := range intakeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			const lease = 3 * time.Second
 			slack := outboxSlack(t)
-			extra := b.env(t)
-			env := outboxEnv(extra["TICKETBOT_DATABASE_URL"], slack)
-			for k, v := range extra {
-				env[k] = v
-			}
-			env["TICKETBOT_INTAKE_LEASE"] = lease.String()
+			env := b.env(t, slack, lease)
 			a := startBinary(t, bin, env)
 			ctx := context.Background()
 
@@ -77,9 +61,7 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 			// Sent again once the stored command is marked done (just after its answer), the
 			// command opens nothing; a new one is ticket #2, so the stored command opened
 			// exactly one.
-			coretest.Eventually(t, 10*time.Second, "the stored command marked done", func() bool {
-				return strings.Contains(get(t, b.base+"/metrics", http.StatusOK), "\nticketbot_intake_pending 0\n")
-			})
+			waitIntakeDone(t, b.base)
 			again, err := signed(b.base, outboxSecret).Command(ctx, cmd)
 			if text := again.Text("text"); err != nil || text != "" && !strings.Contains(text, "already opened as #1") {
 				t.Errorf("the command sent again = %q %v; want it ignored or told it was opened as #1", again.Body, err)
@@ -94,4 +76,42 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// intakeBackend is the environment of a binary whose intake lease is lease, on one of the
+// stores, with Slack at slack.
+type intakeBackend struct {
+	name string
+	env  func(t *testing.T, slack *slacktest.Server, lease time.Duration) map[string]string
+}
+
+func intakeBackends() []intakeBackend {
+	with := func(extra func(t *testing.T) map[string]string) func(*testing.T, *slacktest.Server, time.Duration) map[string]string {
+		return func(t *testing.T, slack *slacktest.Server, lease time.Duration) map[string]string {
+			x := extra(t)
+			env := outboxEnv(x["TICKETBOT_DATABASE_URL"], slack)
+			for k, v := range x {
+				env[k] = v
+			}
+			env["TICKETBOT_INTAKE_LEASE"] = lease.String()
+			return env
+		}
+	}
+	return []intakeBackend{
+		{"sqlite", with(func(t *testing.T) map[string]string {
+			return map[string]string{"TICKETBOT_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "tb.db")}
+		})},
+		{"mariadb+redis", with(func(t *testing.T) map[string]string {
+			return map[string]string{"TICKETBOT_DATABASE_URL": coretest.MySQLURL(t), "TICKETBOT_REDIS_URL": coretest.RedisURL(t)}
+		})},
+	}
+}
+
+// waitIntakeDone waits until the binary at base has no stored request left to do (its
+// answer is sent just before the request is marked done).
+func waitIntakeDone(t *testing.T, base string) {
+	t.Helper()
+	coretest.Eventually(t, 10*time.Second, "the stored request marked done", func() bool {
+		return strings.Contains(get(t, base+"/metrics", http.StatusOK), "\nticketbot_intake_pending 0\n")
+	})
 }

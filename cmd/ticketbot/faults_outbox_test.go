@@ -61,7 +61,7 @@ func startDeliveringIntoAHang(t *testing.T, key, value string) (string, *slackte
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := buildBinary(t)
 	slack := outboxSlack(t) // closed after the processes are gone (cleanups run last first)
 	env := outboxEnv("sqlite://"+filepath.Join(dir, "tb.db"), slack)
 	env[key] = value
