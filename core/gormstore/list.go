@@ -33,7 +33,11 @@ type listPlan struct {
 	ranges []listRange
 	order  string // ORDER BY of each range
 	merge  string // ORDER BY of the merged ranges
-	limit  int
+	// keys are the columns merge orders by, which every range's index holds (but a
+	// category's, see listIndex): a range reads only its index (a covering read), and only
+	// the page's rows are read by id.
+	keys  string
+	limit int
 }
 
 // listIndex names the index a range of f reads: the equality columns (workspace, then
@@ -78,7 +82,9 @@ func listIndex(f core.ListFilter) string {
 // index with priority after status) rather than one per status: sorted by priority, or
 // filtered by it; and sorted by SLA due, a person's (no person's index has the due time
 // right after status) — except a reporter's tickets assigned to one assignee sorted by
-// creation (their pair's index: few tickets a status).
+// creation and not filtered by priority (their pair's index: few tickets a status).
+// Filtered by priority, the pair's ranges are split too, so that each range reads only its
+// index (a priority filter over the pair's index reads every ticket's row to test it).
 func byPriority(f core.ListFilter) bool {
 	assignee := f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
 	person := f.Reporter != "" || assignee
@@ -94,7 +100,7 @@ func byPriority(f core.ListFilter) bool {
 		}
 		return len(f.Priorities) > 0
 	case f.Reporter != "" && assignee:
-		return f.Sort != core.SortCreated
+		return f.Sort != core.SortCreated || len(f.Priorities) > 0
 	case f.Sort == core.SortPriority:
 		return true
 	case f.Sort == core.SortDue:
@@ -111,6 +117,9 @@ func planList(f core.ListFilter) listPlan {
 		limit = defaultListLimit
 	}
 	limit = min(limit, maxListLimit)
+	if f.Sort == "" {
+		f.Sort = core.SortCreated // as the Service sends it: the same plan (and index) either way
+	}
 	var common []string
 	var args []any
 	if !f.Workspace.IsZero() {
@@ -129,14 +138,14 @@ func planList(f core.ListFilter) listPlan {
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
 	slices.Reverse(priorities) // most urgent first
-	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC"}
+	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC", keys: "id"}
 	switch f.Sort {
 	case core.SortPriority:
-		p.merge = priorityOrder() + " DESC, id DESC"
+		p.merge, p.keys = priorityOrder()+" DESC, id DESC", "id, priority"
 	case core.SortUpdated:
-		p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
+		p.order, p.merge, p.keys = "updated_at DESC, id DESC", "updated_at DESC, id DESC", "id, updated_at"
 	case core.SortDue:
-		p.order, p.merge = "sla_next_due ASC, id ASC", "sla_next_due ASC, id ASC"
+		p.order, p.merge, p.keys = "sla_next_due ASC, id ASC", "sla_next_due ASC, id ASC", "id, sla_next_due"
 	}
 	index := listIndex(f)
 	split := byPriority(f)
@@ -259,12 +268,14 @@ func (s *Store) sql(p listPlan) (string, []any) {
 	if len(p.ranges) == 1 {
 		return one(p.ranges[0], "*"), p.ranges[0].args
 	}
-	// The ranges carry only the merge's keys (read from their indexes): whole rows, with
+	// The ranges carry only the merge's keys, which their indexes hold: whole rows, with
 	// their long texts, would be copied into every range's temporary table (on disk in
-	// MariaDB, whose memory tables hold no TEXT). The page's rows are read by id after.
+	// MariaDB, whose memory tables hold no TEXT), and a column outside the index would
+	// read every range row's table row (ranges × page random reads on a cold cache, where
+	// the page needs one per row). The page's rows are read by id after.
 	parts := make([]string, len(p.ranges))
 	for i, r := range p.ranges {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority, sla_next_due"), i)
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, p.keys), i)
 		args = append(args, r.args...)
 	}
 	qualified := strings.NewReplacer("updated_at", "t.updated_at", "sla_next_due", "t.sla_next_due", "id DESC", "t.id DESC", "id ASC", "t.id ASC", "CASE priority", "CASE t.priority").Replace(p.merge)
