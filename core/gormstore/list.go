@@ -26,6 +26,8 @@ type listRange struct {
 	index string
 	where []string
 	args  []any
+	// priority is the one priority of a range of a plan split by priority ("" otherwise).
+	priority core.Priority
 }
 
 // listPlan is the SQL of a list: its ranges, their order and the page size.
@@ -188,6 +190,7 @@ func planList(f core.ListFilter) listPlan {
 		// Within a range the priority is one value: the range reads its index in the sort.
 		for _, pr := range priorities {
 			r := base.and("priority = ?", string(pr))
+			r.priority = pr
 			if f.Sort == core.SortPriority && f.After.ID > 0 {
 				if pr.Rank() > f.After.Priority.Rank() {
 					continue // listed on earlier pages
@@ -214,7 +217,32 @@ func planList(f core.ListFilter) listPlan {
 
 func (r listRange) and(cond string, args ...any) listRange {
 	return listRange{index: r.index, where: append(append([]string(nil), r.where...), cond),
-		args: append(append([]any(nil), r.args...), args...)}
+		args: append(append([]any(nil), r.args...), args...), priority: r.priority}
+}
+
+// stages splits a list sorted by priority whose ranges are one per priority into one plan per
+// priority, the most urgent first: ListTickets reads the next only while the page is not
+// full. Merged, the page is the first limit rows of those plans one after the other (the
+// rank orders before the id), and a page of urgent tickets reads only their ranges, not the
+// index of every priority. Any other plan is its one stage.
+func (p listPlan) stages(sort core.ListSort) []listPlan {
+	if sort != core.SortPriority || len(p.ranges) == 0 || p.ranges[0].priority == "" {
+		return []listPlan{p}
+	}
+	var out []listPlan
+	for _, pr := range slices.Backward(core.Priorities()) {
+		st := p
+		st.ranges = nil
+		for _, r := range p.ranges {
+			if r.priority == pr {
+				st.ranges = append(st.ranges, r)
+			}
+		}
+		if len(st.ranges) > 0 {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // uniqueIn returns the members of all that want names (all of them when want is empty), in
@@ -295,13 +323,21 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 		}
 		return out, err
 	}
-	q, args := s.sql(planList(f))
-	if q == "" {
-		return nil, nil
+	p := planList(f)
+	if len(p.ranges) == 0 {
+		return nil, nil // nothing can match
 	}
 	var rows []ticketRow
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, fail(op, err)
+	for _, st := range p.stages(f.Sort) {
+		st.limit = p.limit - len(rows)
+		q, args := s.sql(st)
+		var page []ticketRow
+		if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&page).Error; err != nil {
+			return nil, fail(op, err)
+		}
+		if rows = append(rows, page...); len(rows) >= p.limit {
+			break
+		}
 	}
 	out := make([]core.Ticket, len(rows))
 	for i, r := range rows {
