@@ -80,7 +80,13 @@ func runScale(ctx context.Context, e *env) error {
 	return nil
 }
 
-// scaleSeed fills tickets, ticket_counts, workspace_counters and ticket_messages.
+// scaleSeed fills tickets, ticket_counts, workspace_counters and ticket_messages. A ticket's
+// status, priority, reporter and assignee each come from a hash of its own (CRC32 of the
+// sequence number and a letter), so they are independent of each other and of the
+// workspace (seq % 3): with all of them taken mod the sequence number, a workspace had two
+// statuses (seq % 6), only its tickets were assigned (seq % 3) and a reporter's or an
+// assignee's tickets had one priority (seq % 5), so lists of the shapes below were empty or
+// one range.
 func scaleSeed(ctx context.Context, db *sql.DB, n, perTicket int) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -118,9 +124,10 @@ func scaleSeed(ctx context.Context, db *sql.DB, n, perTicket int) error {
 			SELECT seq, CONCAT('slack:TS', seq %% 3), seq,
 			  CONCAT('Printer ', seq, ' jams on floor ', seq %% 9, IF(seq %% 100000 = 7, ' %s', '')),
 			  'The printer on floor 3 jams on every job since the firmware update.',
-			  ELT(1 + seq %% 6, 'open', 'in_progress', 'waiting', 'resolved', 'closed', 'closed'),
-			  ELT(1 + seq %% 5, 'low', 'normal', 'normal', 'high', 'urgent'),
-			  CONCAT('U', seq %% 5000), 'someone', IF(seq %% 3 = 0, CONCAT('A', seq %% 40), ''), '',
+			  ELT(1 + CRC32(CONCAT('s', seq)) %% 6, 'open', 'in_progress', 'waiting', 'resolved', 'closed', 'closed'),
+			  ELT(1 + CRC32(CONCAT('p', seq)) %% 5, 'low', 'normal', 'normal', 'high', 'urgent'),
+			  CONCAT('U', CRC32(CONCAT('r', seq)) %% 5000), 'someone',
+			  IF(CRC32(CONCAT('a', seq)) %% 3 = 0, CONCAT('A', CRC32(CONCAT('b', seq)) %% 40), ''), '',
 			  'C01', 'C01', '', '', '',
 			  TIMESTAMP('2025-01-01') + INTERVAL seq SECOND,
 			  TIMESTAMP('2025-01-01') + INTERVAL ((seq * 7919) %% %d) SECOND
@@ -207,9 +214,6 @@ type scaleShape struct {
 
 func scaleShapes() []scaleShape {
 	ws := core.Workspace{Platform: core.PlatformSlack, ExternalID: "TS1"}
-	// scaleSeed assigns only tickets of workspace TS0 (seq % 3 = 0 for both): an assignee's
-	// tickets of TS1 are none, an empty list read from an empty index range.
-	assigned := core.Workspace{Platform: core.PlatformSlack, ExternalID: "TS0"}
 	active := []core.Status{core.StatusOpen, core.StatusInProgress, core.StatusWaiting}
 	return []scaleShape{
 		{"workspace", core.ListFilter{Workspace: ws}},
@@ -219,7 +223,7 @@ func scaleShapes() []scaleShape {
 		{"status only", core.ListFilter{Statuses: []core.Status{core.StatusWaiting}}},
 		{"urgent, by created", core.ListFilter{Workspace: ws, Priorities: []core.Priority{core.PriorityUrgent}}},
 		{"assignee by priority", core.ListFilter{Assignee: "A3", Sort: core.SortPriority}},
-		{"assignee+active by updated", core.ListFilter{Workspace: assigned, Assignee: "A3", Statuses: active, Sort: core.SortUpdated}},
+		{"assignee+active by updated", core.ListFilter{Workspace: ws, Assignee: "A3", Statuses: active, Sort: core.SortUpdated}},
 		{"reporter by updated", core.ListFilter{Reporter: "U3", Sort: core.SortUpdated}},
 		{"reporter+assignee", core.ListFilter{Reporter: "U3", Assignee: "A3"}},
 	}
