@@ -16,7 +16,10 @@ import (
 // for none) and, sorted by priority, per status and priority. Each range is read in its sort
 // order from an index that starts with the range's equality columns, so the database stops
 // after a page of rows in each range, at any depth (the cursor is a keyset); the ranges are
-// merged with UNION ALL and the merged rows sorted again (at most ranges × page rows). The
+// merged with UNION ALL and the merged rows sorted again (at most ranges × page rows). A
+// merged range reads only its index (it carries the merge's keys), and only the page's rows
+// are read from the table, by id; sorted by priority, the ranges of one priority are read
+// at a time, the most urgent first, until the page is full (see stages). The
 // index is named in the query (FORCE INDEX / INDEXED BY): with a workspace and a status
 // MariaDB otherwise walks ix_tickets_ws_id and filters, reading every row of the workspace
 // that the page skips.
