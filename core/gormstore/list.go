@@ -330,17 +330,20 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 	if len(p.ranges) == 0 {
 		return nil, nil // nothing can match
 	}
-	var rows []ticketRow
-	for _, st := range p.stages(f.Sort) {
-		st.limit = p.limit - len(rows)
-		q, args := s.sql(st)
-		var page []ticketRow
-		if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&page).Error; err != nil {
-			return nil, fail(op, err)
-		}
-		if rows = append(rows, page...); len(rows) >= p.limit {
-			break
-		}
+	stages := p.stages(f.Sort)
+	db := s.db.WithContext(ctx)
+	rows, err := s.readStages(db, stages[:1], p.limit)
+	if err == nil && len(stages) > 1 && len(rows) < p.limit {
+		// The page goes on to less urgent tickets: every stage again, in one snapshot
+		// (REPEATABLE READ, SQLite's one connection), so that a ticket whose priority
+		// changes between two statements is listed once, and the page is not short.
+		err = db.Transaction(func(tx *gorm.DB) error {
+			rows, err = s.readStages(tx, stages, p.limit)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, fail(op, err)
 	}
 	out := make([]core.Ticket, len(rows))
 	for i, r := range rows {
@@ -350,6 +353,23 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 		return nil, fail(op, err)
 	}
 	return out, nil
+}
+
+// readStages reads stages one after the other through db until limit rows.
+func (s *Store) readStages(db *gorm.DB, stages []listPlan, limit int) ([]ticketRow, error) {
+	var rows []ticketRow
+	for _, st := range stages {
+		st.limit = limit - len(rows)
+		q, args := s.sql(st)
+		var page []ticketRow
+		if err := db.Raw(q, args...).Scan(&page).Error; err != nil {
+			return nil, err
+		}
+		if rows = append(rows, page...); len(rows) >= limit {
+			break
+		}
+	}
+	return rows, nil
 }
 
 // CountTickets counts the tickets matching f's workspace, reporter, assignee, category and
