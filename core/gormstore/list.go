@@ -16,7 +16,10 @@ import (
 // for none) and, sorted by priority, per status and priority. Each range is read in its sort
 // order from an index that starts with the range's equality columns, so the database stops
 // after a page of rows in each range, at any depth (the cursor is a keyset); the ranges are
-// merged with UNION ALL and the merged rows sorted again (at most ranges × page rows). The
+// merged with UNION ALL and the merged rows sorted again (at most ranges × page rows). A
+// merged range reads only its index (it carries the merge's keys), and only the page's rows
+// are read from the table, by id; sorted by priority, the ranges of one priority are read
+// at a time, the most urgent first, until the page is full (see stages). The
 // index is named in the query (FORCE INDEX / INDEXED BY): with a workspace and a status
 // MariaDB otherwise walks ix_tickets_ws_id and filters, reading every row of the workspace
 // that the page skips.
@@ -26,6 +29,8 @@ type listRange struct {
 	index string
 	where []string
 	args  []any
+	// priority is the one priority of a range of a plan split by priority ("" otherwise).
+	priority core.Priority
 }
 
 // listPlan is the SQL of a list: its ranges, their order and the page size.
@@ -33,7 +38,11 @@ type listPlan struct {
 	ranges []listRange
 	order  string // ORDER BY of each range
 	merge  string // ORDER BY of the merged ranges
-	limit  int
+	// keys are the columns merge orders by, which every range's index holds (but a
+	// category's, see listIndex): a range reads only its index (a covering read), and only
+	// the page's rows are read by id.
+	keys  string
+	limit int
 }
 
 // listIndex names the index a range of f reads: the equality columns (workspace, then
@@ -78,7 +87,9 @@ func listIndex(f core.ListFilter) string {
 // index with priority after status) rather than one per status: sorted by priority, or
 // filtered by it; and sorted by SLA due, a person's (no person's index has the due time
 // right after status) — except a reporter's tickets assigned to one assignee sorted by
-// creation (their pair's index: few tickets a status).
+// creation and not filtered by priority (their pair's index: few tickets a status).
+// Filtered by priority, the pair's ranges are split too, so that each range reads only its
+// index (a priority filter over the pair's index reads every ticket's row to test it).
 func byPriority(f core.ListFilter) bool {
 	assignee := f.Assignee != "" || len(f.Assignees) > 0 || f.Unassigned
 	person := f.Reporter != "" || assignee
@@ -94,7 +105,7 @@ func byPriority(f core.ListFilter) bool {
 		}
 		return len(f.Priorities) > 0
 	case f.Reporter != "" && assignee:
-		return f.Sort != core.SortCreated
+		return f.Sort != core.SortCreated || len(f.Priorities) > 0
 	case f.Sort == core.SortPriority:
 		return true
 	case f.Sort == core.SortDue:
@@ -111,6 +122,9 @@ func planList(f core.ListFilter) listPlan {
 		limit = defaultListLimit
 	}
 	limit = min(limit, maxListLimit)
+	if f.Sort == "" {
+		f.Sort = core.SortCreated // as the Service sends it: the same plan (and index) either way
+	}
 	var common []string
 	var args []any
 	if !f.Workspace.IsZero() {
@@ -129,14 +143,14 @@ func planList(f core.ListFilter) listPlan {
 	statuses := uniqueIn(core.Statuses(), f.Statuses)
 	priorities := uniqueIn(core.Priorities(), f.Priorities)
 	slices.Reverse(priorities) // most urgent first
-	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC"}
+	p := listPlan{limit: limit, order: "id DESC", merge: "id DESC", keys: "id"}
 	switch f.Sort {
 	case core.SortPriority:
-		p.merge = priorityOrder() + " DESC, id DESC"
+		p.merge, p.keys = priorityOrder()+" DESC, id DESC", "id, priority"
 	case core.SortUpdated:
-		p.order, p.merge = "updated_at DESC, id DESC", "updated_at DESC, id DESC"
+		p.order, p.merge, p.keys = "updated_at DESC, id DESC", "updated_at DESC, id DESC", "id, updated_at"
 	case core.SortDue:
-		p.order, p.merge = "sla_next_due ASC, id ASC", "sla_next_due ASC, id ASC"
+		p.order, p.merge, p.keys = "sla_next_due ASC, id ASC", "sla_next_due ASC, id ASC", "id, sla_next_due"
 	}
 	index := listIndex(f)
 	split := byPriority(f)
@@ -179,6 +193,7 @@ func planList(f core.ListFilter) listPlan {
 		// Within a range the priority is one value: the range reads its index in the sort.
 		for _, pr := range priorities {
 			r := base.and("priority = ?", string(pr))
+			r.priority = pr
 			if f.Sort == core.SortPriority && f.After.ID > 0 {
 				if pr.Rank() > f.After.Priority.Rank() {
 					continue // listed on earlier pages
@@ -205,7 +220,32 @@ func planList(f core.ListFilter) listPlan {
 
 func (r listRange) and(cond string, args ...any) listRange {
 	return listRange{index: r.index, where: append(append([]string(nil), r.where...), cond),
-		args: append(append([]any(nil), r.args...), args...)}
+		args: append(append([]any(nil), r.args...), args...), priority: r.priority}
+}
+
+// stages splits a list sorted by priority whose ranges are one per priority into one plan per
+// priority, the most urgent first: ListTickets reads the next only while the page is not
+// full. Merged, the page is the first limit rows of those plans one after the other (the
+// rank orders before the id), and a page of urgent tickets reads only their ranges, not the
+// index of every priority. Any other plan is its one stage.
+func (p listPlan) stages(sort core.ListSort) []listPlan {
+	if sort != core.SortPriority || len(p.ranges) == 0 || p.ranges[0].priority == "" {
+		return []listPlan{p}
+	}
+	var out []listPlan
+	for _, pr := range slices.Backward(core.Priorities()) {
+		st := p
+		st.ranges = nil
+		for _, r := range p.ranges {
+			if r.priority == pr {
+				st.ranges = append(st.ranges, r)
+			}
+		}
+		if len(st.ranges) > 0 {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // uniqueIn returns the members of all that want names (all of them when want is empty), in
@@ -259,12 +299,14 @@ func (s *Store) sql(p listPlan) (string, []any) {
 	if len(p.ranges) == 1 {
 		return one(p.ranges[0], "*"), p.ranges[0].args
 	}
-	// The ranges carry only the merge's keys (read from their indexes): whole rows, with
+	// The ranges carry only the merge's keys, which their indexes hold: whole rows, with
 	// their long texts, would be copied into every range's temporary table (on disk in
-	// MariaDB, whose memory tables hold no TEXT). The page's rows are read by id after.
+	// MariaDB, whose memory tables hold no TEXT), and a column outside the index would
+	// read every range row's table row (ranges × page random reads on a cold cache, where
+	// the page needs one per row). The page's rows are read by id after.
 	parts := make([]string, len(p.ranges))
 	for i, r := range p.ranges {
-		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, "id, updated_at, priority, sla_next_due"), i)
+		parts[i] = fmt.Sprintf("SELECT * FROM (%s) AS r%d", one(r, p.keys), i)
 		args = append(args, r.args...)
 	}
 	qualified := strings.NewReplacer("updated_at", "t.updated_at", "sla_next_due", "t.sla_next_due", "id DESC", "t.id DESC", "id ASC", "t.id ASC", "CASE priority", "CASE t.priority").Replace(p.merge)
@@ -284,12 +326,23 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 		}
 		return out, err
 	}
-	q, args := s.sql(planList(f))
-	if q == "" {
-		return nil, nil
+	p := planList(f)
+	if len(p.ranges) == 0 {
+		return nil, nil // nothing can match
 	}
-	var rows []ticketRow
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+	stages := p.stages(f.Sort)
+	db := s.db.WithContext(ctx)
+	rows, err := s.readStages(db, stages[:1], p.limit)
+	if err == nil && len(stages) > 1 && len(rows) < p.limit {
+		// The page goes on to less urgent tickets: every stage again, in one snapshot
+		// (REPEATABLE READ, SQLite's one connection), so that a ticket whose priority
+		// changes between two statements is listed once, and the page is not short.
+		err = db.Transaction(func(tx *gorm.DB) error {
+			rows, err = s.readStages(tx, stages, p.limit)
+			return err
+		})
+	}
+	if err != nil {
 		return nil, fail(op, err)
 	}
 	out := make([]core.Ticket, len(rows))
@@ -300,6 +353,23 @@ func (s *Store) ListTickets(ctx context.Context, f core.ListFilter) ([]core.Tick
 		return nil, fail(op, err)
 	}
 	return out, nil
+}
+
+// readStages reads stages one after the other through db until limit rows.
+func (s *Store) readStages(db *gorm.DB, stages []listPlan, limit int) ([]ticketRow, error) {
+	var rows []ticketRow
+	for _, st := range stages {
+		st.limit = limit - len(rows)
+		q, args := s.sql(st)
+		var page []ticketRow
+		if err := db.Raw(q, args...).Scan(&page).Error; err != nil {
+			return nil, err
+		}
+		if rows = append(rows, page...); len(rows) >= limit {
+			break
+		}
+	}
+	return rows, nil
 }
 
 // CountTickets counts the tickets matching f's workspace, reporter, assignee, category and
