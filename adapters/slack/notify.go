@@ -214,7 +214,7 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 			// itself says what is wrong.
 			a.log.Debug("slack: could not look for an earlier attempt", "channel", channel, "err", err)
 		case ts != "":
-			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
+			a.markStep(ctx, key, []byte(channel+" "+ts))
 			return channel, ts, nil
 		}
 	}
@@ -228,7 +228,7 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		a.pauseOn(ctx, ev.Workspace, "chat", err)
 		return "", "", err
 	}
-	_ = a.cache.Set(ctx, key, []byte(ch+" "+ts), stepTTL)
+	a.markStep(ctx, key, []byte(ch+" "+ts))
 	return ch, ts, nil
 }
 
@@ -438,7 +438,7 @@ func (a *Adapter) once(ctx context.Context, ev core.Event, step string, fn func(
 	if err := fn(); err != nil {
 		return err
 	}
-	_ = a.cache.Set(ctx, key, []byte("1"), stepTTL)
+	a.markStep(ctx, key, []byte("1"))
 	return nil
 }
 
@@ -450,15 +450,30 @@ func postID(ev core.Event, step string) string {
 	return fmt.Sprintf("%d.%d.%s", ev.ID, ev.CreatedAt.UnixNano(), step)
 }
 
-// stepOf returns the value of ev's step key if an earlier attempt did that step. On an
-// event's first claim no step of it can have gone out yet, so the cache is not asked (one
+// stepOf returns the value of ev's step key if an earlier attempt (or this delivery) did that
+// step. On an event's first claim no earlier attempt can have, so the cache is not asked (one
 // Redis round trip per post or update saved); other attempts (and direct calls) ask it.
 func (a *Adapter) stepOf(ctx context.Context, ev core.Event, key string) ([]byte, bool) {
+	if v, ok := pendingStep(ctx, key); ok {
+		return v, true
+	}
 	if ev.Attempts == 1 {
 		return nil, false
 	}
 	v, err := a.cache.Get(ctx, key)
 	return v, err == nil
+}
+
+// markStep records that the step key names is done, with value v, for stepTTL: in a batch,
+// with the batch's other steps in one write before its events are marked delivered (a
+// delivery that fails writes its own at once, before its event is released for a retry);
+// otherwise at once.
+func (a *Adapter) markStep(ctx context.Context, key string, v []byte) {
+	if d, _ := ctx.Value(deliveryKey{}).(*delivery); d != nil {
+		d.add(key, v)
+		return
+	}
+	_ = a.cache.Set(ctx, key, v, stepTTL)
 }
 
 // stepKey names a delivered step of ev; the creation time keeps keys apart if a database is
