@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,59 @@ func TestRunningReplicasDeliverEachEventOnceInTicketOrder(t *testing.T) {
 		}
 		if n.overlap {
 			t.Fatal("two replicas held the same event at once")
+		}
+	})
+}
+
+// countingOutbox counts the claims made of its Outbox.
+type countingOutbox struct {
+	core.Outbox
+	claims atomic.Int32
+}
+
+func (o *countingOutbox) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...core.Platform) ([]core.Event, error) {
+	o.claims.Add(1)
+	return o.Outbox.ClaimEvents(ctx, owner, now, lease, limit, platforms...)
+}
+
+// slowReader is a BatchNotifier whose first Batch (the read of a batch's tickets) waits, up
+// to 5 s, for the next claim to start.
+type slowReader struct {
+	recorder
+	out        *countingOutbox
+	first      sync.Once
+	overlapped atomic.Bool
+}
+
+func (r *slowReader) Batch(ctx context.Context, evs []core.Event) (core.Notifier, error) {
+	r.first.Do(func() {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if r.out.claims.Load() >= 2 {
+				r.overlapped.Store(true)
+				return
+			}
+		}
+	})
+	return &r.recorder, nil
+}
+
+func TestRunClaimsTheNextBatchWhileOneIsRead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		for range 6 {
+			mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "a backlog")
+		}
+		out := &countingOutbox{Outbox: st}
+		n := &slowReader{out: out}
+		d := core.NewDispatcher(core.DispatcherConfig{Outbox: out, Owner: "pipelined", Batch: 2, Lease: time.Minute})
+		if err := d.Register(n); err != nil {
+			t.Fatal(err)
+		}
+		runUntilDrained(t, st, d)
+		if !n.overlapped.Load() {
+			t.Error("the second batch was claimed only after the first was read")
+		}
+		if got := len(n.events()); got != 6 {
+			t.Errorf("%d events delivered, want 6", got)
 		}
 	})
 }
