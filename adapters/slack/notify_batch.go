@@ -26,7 +26,60 @@ func (a *Adapter) Batch(ctx context.Context, evs []core.Event) (core.Notifier, e
 	if err != nil {
 		return nil, err
 	}
-	return &batch{a: a, ctx: context.WithoutCancel(ctx), loaded: loaded}, nil
+	b := &batch{a: a, ctx: context.WithoutCancel(ctx), loaded: loaded}
+	b.paces = a.pretake(ctx, evs, loaded)
+	return b, nil
+}
+
+// pretake takes, for each first attempt of a ticket.opened among evs whose delivery will post
+// its ticket's card, that post's turn in its channel's pace now, all at once, so the
+// deliveries do not each wait for a Redis round trip of their own (pace uses what was taken).
+// A turn taken for a post that then does not happen is lost, as one is for a post that fails.
+func (a *Adapter) pretake(ctx context.Context, evs []core.Event, loaded map[int64]core.TicketPlaces) map[string][]core.Decision {
+	var keys []string
+	for _, ev := range evs {
+		tp, ok := loaded[ev.TicketID]
+		if ev.Kind != core.EventTicketOpened || ev.Workspace.Platform != core.PlatformSlack || ev.Attempts != 1 || !ok {
+			continue
+		}
+		st, err := a.bot.Settings(ctx, tp.Ticket.Workspace)
+		if err != nil || !postsCard(st, tp.Places) {
+			continue
+		}
+		if channel, _ := cardTarget(st, tp.Ticket); channel != "" {
+			keys = append(keys, paceKey(ev.Workspace, channel))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	ds := make([]core.Decision, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Go(func() { ds[i] = a.bot.Throttle().Allow(ctx, k, channelLimit) })
+	}
+	wg.Wait()
+	out := make(map[string][]core.Decision, len(keys))
+	for i, k := range keys {
+		out[k] = append(out[k], ds[i])
+	}
+	return out
+}
+
+// pretaken hands out a turn of pace key that ctx's batch took beforehand, if one is left.
+func pretaken(ctx context.Context, key string) (core.Decision, bool) {
+	b, _ := ctx.Value(batchKey{}).(*batch)
+	if b == nil {
+		return core.Decision{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ds := b.paces[key]
+	if len(ds) == 0 {
+		return core.Decision{}, false
+	}
+	b.paces[key] = ds[1:]
+	return ds[0], true
 }
 
 // readsTicket reports whether delivering ev starts by reading its ticket and places
@@ -58,6 +111,7 @@ type batch struct {
 	loaded  map[int64]core.TicketPlaces
 	places  []core.Place // not yet written
 	steps   []core.KeyValue
+	paces   map[string][]core.Decision // turns of channels' paces taken beforehand (pretake)
 	writing bool
 	err     error // of a write
 	writes  sync.WaitGroup

@@ -163,3 +163,35 @@ func TestBatchRemembersItsSteps(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchTakesItsCardsTurnsAtOnce: a batch takes the turns of the cards it will post in
+// their channels' pace when it is read, and its deliveries post with those turns.
+func TestBatchTakesItsCardsTurnsAtOnce(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			var evs []core.Event
+			for i := range 3 { // the channel's burst
+				ev := s.outboxEvent(core.EventTicketOpened, s.openIn(fmt.Sprintf("Turn %d", i), "CTURNS").ID)
+				ev.Attempts = 1
+				evs = append(evs, ev)
+			}
+			n, err := s.adapter.Batch(ctx, evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := s.bot.Throttle().Allow(ctx, "slack:post:"+s.ws.ExternalID+":CTURNS", core.Limit{Rate: 1, Period: time.Second, Burst: 3}); d.Allowed {
+				t.Fatal("the channel still had a turn after the batch was read: its cards' turns were not taken")
+			}
+			for _, ev := range evs {
+				if err := n.Notify(ctx, ev); err != nil {
+					t.Fatalf("event %d: %v, want posted with the turn its batch took", ev.ID, err)
+				}
+			}
+			if got := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", "CTURNS"))); got != 3 {
+				t.Errorf("%d cards posted, want 3", got)
+			}
+		})
+	}
+}
