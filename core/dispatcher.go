@@ -150,7 +150,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // claimAhead claims batches and sends them on batches until ctx ends, then closes it: after
 // each poll or kick, batch after batch while they come full. Claiming and reading are two
 // stages: while one batch's tickets are read (batchNotifiers), the next is claimed, so a
-// backlog goes out at the pace of the slower of the two, not of both one after the other. A
+// backlog goes out at the pace of the slower of the two, not of both one after the other;
+// after a batch that is not full, the next claim waits for it to be handed on, as one claim
+// then read would. A
 // batch claimed is always read and sent (and so delivered), also when ctx ends meanwhile.
 // Once an hour it purges.
 func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
@@ -160,6 +162,7 @@ func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
 		for b := range raw {
 			d.read(ctx, b)
 			batches <- b
+			close(b.handed)
 		}
 	}()
 	defer close(raw)
@@ -183,6 +186,10 @@ func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
 			}
 			raw <- b
 			if len(b.evs) < d.cfg.Batch {
+				// No backlog: nothing to claim ahead of this batch. The next claim waits for
+				// it to reach the workers, so the events that come meanwhile make one batch,
+				// not many small ones (each a claim, a read and a mark of its own).
+				<-b.handed
 				break
 			}
 		}

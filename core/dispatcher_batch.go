@@ -18,6 +18,7 @@ type claimed struct {
 	delivered []int64
 	stopHB    context.CancelFunc
 	hb        sync.WaitGroup
+	handed    chan struct{} // closed once claimAhead has read b and handed it to Run
 }
 
 // job is one event of a claimed batch for a worker.
@@ -71,7 +72,7 @@ func (d *Dispatcher) claimEvents(ctx context.Context) (*claimed, error) {
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
-	b := &claimed{evs: evs, held: newHeldEvents(evs)}
+	b := &claimed{evs: evs, held: newHeldEvents(evs), handed: make(chan struct{})}
 	hbCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	b.stopHB = stop
 	b.hb.Go(func() { d.heartbeat(hbCtx, b.held) })
