@@ -125,3 +125,63 @@ func TestRunClaimsTheNextBatchWhileOneIsRead(t *testing.T) {
 		}
 	})
 }
+
+// gatedReader is a BatchNotifier whose first Batch calls during, then waits (up to 1 s) for
+// its outbox to see another claim; it records each batch's size.
+type gatedReader struct {
+	recorder
+	out    *countingOutbox
+	during func()
+	mu     sync.Mutex
+	sizes  []int
+	first  sync.Once
+	early  atomic.Bool // a claim came while the first batch was read
+}
+
+func (r *gatedReader) Batch(ctx context.Context, evs []core.Event) (core.Notifier, error) {
+	r.mu.Lock()
+	r.sizes = append(r.sizes, len(evs))
+	r.mu.Unlock()
+	r.first.Do(func() {
+		claims := r.out.claims.Load()
+		r.during()
+		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if r.out.claims.Load() > claims {
+				r.early.Store(true)
+				return
+			}
+		}
+	})
+	return &r.recorder, nil
+}
+
+func TestRunWithoutABacklogClaimsWhatCameDuringARead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		requester := actor(wsA, "U1", core.RoleRequester)
+		for range 2 {
+			mustOpen(t, svc, requester, "first")
+		}
+		out := &countingOutbox{Outbox: st}
+		var d *core.Dispatcher
+		n := &gatedReader{out: out}
+		n.during = func() {
+			for range 3 {
+				mustOpen(t, svc, requester, "during the read")
+				d.Kick()
+			}
+		}
+		d = core.NewDispatcher(core.DispatcherConfig{Outbox: out, Owner: "gated", Batch: 4, Lease: time.Minute})
+		if err := d.Register(n); err != nil {
+			t.Fatal(err)
+		}
+		runUntilDrained(t, st, d)
+		if n.early.Load() {
+			t.Error("a batch that was not full was still being read when the next claim came")
+		}
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if len(n.sizes) != 2 || n.sizes[1] != 3 {
+			t.Errorf("batches of %v events, want [2 3]: the three opened during the first read in one batch", n.sizes)
+		}
+	})
+}
