@@ -89,5 +89,31 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	return c.state.Set(ctx, c.ns+key, value, ttl)
 }
 
+// SetMany keeps each value under its key for ttl, in one round trip where the store can
+// (ManySetter); a store that is down drops them. Errors: unavailable.
+func (c *Cache) SetMany(ctx context.Context, kvs []KeyValue, ttl time.Duration) error {
+	if len(kvs) == 0 {
+		return nil
+	}
+	full := make([]KeyValue, len(kvs))
+	for i, kv := range kvs {
+		full[i] = KeyValue{Key: c.ns + kv.Key, Value: kv.Value}
+	}
+	return setMany(ctx, c.state, full, ttl)
+}
+
+// setMany is st.SetMany, or Set of each key where st is no ManySetter.
+func setMany(ctx context.Context, st StateStore, kvs []KeyValue, ttl time.Duration) error {
+	if ms, ok := st.(ManySetter); ok {
+		return ms.SetMany(ctx, kvs, ttl)
+	}
+	for _, kv := range kvs {
+		if err := st.Set(ctx, kv.Key, kv.Value, ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Delete drops key. Errors: unavailable.
 func (c *Cache) Delete(ctx context.Context, key string) error { return c.state.Delete(ctx, c.ns+key) }

@@ -123,9 +123,9 @@ func (d *Dispatcher) isCut() bool {
 }
 
 // Run delivers events until ctx ends, and once an hour purges delivered events older than
-// the retention. Its workers are shared by the batches it claims, and the next batch is
-// claimed and read while the last one is delivered, so neither a claim nor a batch's slowest
-// delivery leaves the workers idle. Each batch is marked in one write when its own deliveries
+// the retention. Its workers are shared by the batches it claims, and the batches after the
+// one delivered are claimed and read meanwhile, a claim and a read at once (claimAhead), so
+// neither the claims nor a batch's slowest delivery leave the workers idle. Each batch is marked in one write when its own deliveries
 // are done, and then the outbox is read again at once: a ticket's next event, not claimable
 // while its predecessor was unmarked, goes out without waiting for the poll. Deliveries under
 // way when ctx ends are finished, unless Cut.
@@ -148,10 +148,24 @@ func (d *Dispatcher) Run(ctx context.Context) {
 }
 
 // claimAhead claims batches and sends them on batches until ctx ends, then closes it: after
-// each poll or kick, batch after batch while they come full. A batch claimed is always sent
-// (and so delivered), also when ctx ends meanwhile. Once an hour it purges.
+// each poll or kick, batch after batch while they come full. Claiming and reading are two
+// stages: while one batch's tickets are read (batchNotifiers), the next is claimed, so a
+// backlog goes out at the pace of the slower of the two, not of both one after the other;
+// after a batch that is not full, the next claim waits for it to be handed on, as one claim
+// then read would. A
+// batch claimed is always read and sent (and so delivered), also when ctx ends meanwhile.
+// Once an hour it purges.
 func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
-	defer close(batches)
+	raw := make(chan *claimed)
+	go func() {
+		defer close(batches)
+		for b := range raw {
+			d.read(ctx, b)
+			batches <- b
+			close(b.handed)
+		}
+	}()
+	defer close(raw)
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	var purged time.Time
@@ -163,15 +177,19 @@ func (d *Dispatcher) claimAhead(ctx context.Context, batches chan<- *claimed) {
 			}
 		}
 		for ctx.Err() == nil {
-			b, err := d.claim(ctx)
+			b, err := d.claimEvents(ctx)
 			if err != nil {
 				d.cfg.Log.Warn("outbox: claim failed", "err", err)
 			}
 			if b == nil {
 				break
 			}
-			batches <- b
+			raw <- b
 			if len(b.evs) < d.cfg.Batch {
+				// No backlog: nothing to claim ahead of this batch. The next claim waits for
+				// it to reach the workers, so the events that come meanwhile make one batch,
+				// not many small ones (each a claim, a read and a mark of its own).
+				<-b.handed
 				break
 			}
 		}

@@ -18,6 +18,7 @@ type claimed struct {
 	delivered []int64
 	stopHB    context.CancelFunc
 	hb        sync.WaitGroup
+	handed    chan struct{} // closed once claimAhead has read b and handed it to Run
 }
 
 // job is one event of a claimed batch for a worker.
@@ -40,10 +41,26 @@ func (d *Dispatcher) startWorkers(ctx context.Context, n int, work <-chan job) *
 	return &wg
 }
 
-// claim claims a batch of due events, starts renewing their leases and reads what their
-// notifiers need (batchNotifiers); it returns nil when nothing is due (or the dispatcher
-// is stopping or has no notifier). Errors: those of Outbox.ClaimEvents.
+// claim claims a batch of due events (claimEvents) and reads what their notifiers need
+// (read); it returns nil when nothing is due (or the dispatcher is stopping or has no
+// notifier). Errors: those of Outbox.ClaimEvents.
 func (d *Dispatcher) claim(ctx context.Context) (*claimed, error) {
+	b, err := d.claimEvents(ctx)
+	if b != nil {
+		d.read(ctx, b)
+	}
+	return b, err
+}
+
+// read reads what the notifiers of b's events need (batchNotifiers).
+func (d *Dispatcher) read(ctx context.Context, b *claimed) {
+	b.notifiers = d.batchNotifiers(ctx, b.evs)
+}
+
+// claimEvents claims a batch of due events and starts renewing their leases; it returns nil
+// when nothing is due (or the dispatcher is stopping or has no notifier). Errors: those of
+// Outbox.ClaimEvents.
+func (d *Dispatcher) claimEvents(ctx context.Context) (*claimed, error) {
 	if ctx.Err() != nil || d.isCut() {
 		return nil, nil
 	}
@@ -55,11 +72,10 @@ func (d *Dispatcher) claim(ctx context.Context) (*claimed, error) {
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
-	b := &claimed{evs: evs, held: newHeldEvents(evs)}
+	b := &claimed{evs: evs, held: newHeldEvents(evs), handed: make(chan struct{})}
 	hbCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	b.stopHB = stop
 	b.hb.Go(func() { d.heartbeat(hbCtx, b.held) })
-	b.notifiers = d.batchNotifiers(ctx, evs)
 	return b, nil
 }
 

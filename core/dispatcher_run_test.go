@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,119 @@ func TestRunningReplicasDeliverEachEventOnceInTicketOrder(t *testing.T) {
 		}
 		if n.overlap {
 			t.Fatal("two replicas held the same event at once")
+		}
+	})
+}
+
+// countingOutbox counts the claims made of its Outbox.
+type countingOutbox struct {
+	core.Outbox
+	claims atomic.Int32
+}
+
+func (o *countingOutbox) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...core.Platform) ([]core.Event, error) {
+	o.claims.Add(1)
+	return o.Outbox.ClaimEvents(ctx, owner, now, lease, limit, platforms...)
+}
+
+// slowReader is a BatchNotifier whose first Batch (the read of a batch's tickets) waits, up
+// to 5 s, for the next claim to start.
+type slowReader struct {
+	recorder
+	out        *countingOutbox
+	first      sync.Once
+	overlapped atomic.Bool
+}
+
+func (r *slowReader) Batch(ctx context.Context, evs []core.Event) (core.Notifier, error) {
+	r.first.Do(func() {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if r.out.claims.Load() >= 2 {
+				r.overlapped.Store(true)
+				return
+			}
+		}
+	})
+	return &r.recorder, nil
+}
+
+func TestRunClaimsTheNextBatchWhileOneIsRead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		for range 6 {
+			mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "a backlog")
+		}
+		out := &countingOutbox{Outbox: st}
+		n := &slowReader{out: out}
+		d := core.NewDispatcher(core.DispatcherConfig{Outbox: out, Owner: "pipelined", Batch: 2, Lease: time.Minute})
+		if err := d.Register(n); err != nil {
+			t.Fatal(err)
+		}
+		runUntilDrained(t, st, d)
+		if !n.overlapped.Load() {
+			t.Error("the second batch was claimed only after the first was read")
+		}
+		if got := len(n.events()); got != 6 {
+			t.Errorf("%d events delivered, want 6", got)
+		}
+	})
+}
+
+// gatedReader is a BatchNotifier whose first Batch calls during, then waits (up to 1 s) for
+// its outbox to see another claim; it records each batch's size.
+type gatedReader struct {
+	recorder
+	out    *countingOutbox
+	during func()
+	mu     sync.Mutex
+	sizes  []int
+	first  sync.Once
+	early  atomic.Bool // a claim came while the first batch was read
+}
+
+func (r *gatedReader) Batch(ctx context.Context, evs []core.Event) (core.Notifier, error) {
+	r.mu.Lock()
+	r.sizes = append(r.sizes, len(evs))
+	r.mu.Unlock()
+	r.first.Do(func() {
+		claims := r.out.claims.Load()
+		r.during()
+		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if r.out.claims.Load() > claims {
+				r.early.Store(true)
+				return
+			}
+		}
+	})
+	return &r.recorder, nil
+}
+
+func TestRunWithoutABacklogClaimsWhatCameDuringARead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, svc *core.Service, st *gormstore.Store) {
+		requester := actor(wsA, "U1", core.RoleRequester)
+		for range 2 {
+			mustOpen(t, svc, requester, "first")
+		}
+		out := &countingOutbox{Outbox: st}
+		var d *core.Dispatcher
+		n := &gatedReader{out: out}
+		n.during = func() {
+			for range 3 {
+				mustOpen(t, svc, requester, "during the read")
+				d.Kick()
+			}
+		}
+		d = core.NewDispatcher(core.DispatcherConfig{Outbox: out, Owner: "gated", Batch: 4, Lease: time.Minute})
+		if err := d.Register(n); err != nil {
+			t.Fatal(err)
+		}
+		runUntilDrained(t, st, d)
+		if n.early.Load() {
+			t.Error("a batch that was not full was still being read when the next claim came")
+		}
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if len(n.sizes) != 2 || n.sizes[1] != 3 {
+			t.Errorf("batches of %v events, want [2 3]: the three opened during the first read in one batch", n.sizes)
 		}
 	})
 }

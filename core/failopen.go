@@ -176,6 +176,12 @@ func (f *FailOpen) Set(ctx context.Context, key string, value []byte, ttl time.D
 	return nil
 }
 
+// SetMany stores the keys (in one round trip where the backend can); an outage drops them.
+func (f *FailOpen) SetMany(ctx context.Context, kvs []KeyValue, ttl time.Duration) error {
+	f.call(ctx, "set_many", func(ctx context.Context) error { return setMany(ctx, f.cfg.State, kvs, ttl) })
+	return nil
+}
+
 // Delete removes key; an outage drops the delete, so callers keep cache TTLs short.
 func (f *FailOpen) Delete(ctx context.Context, key string) error {
 	f.call(ctx, "delete", func(ctx context.Context) error { return f.cfg.State.Delete(ctx, key) })

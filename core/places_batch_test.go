@@ -20,10 +20,11 @@ func TestTicketsAndPlacesReadsABatchAndAddPlacesRecordsOne(t *testing.T) {
 		if err := svc.AddPlaces(ctx, sys, []core.Place{place(a, core.PlaceTriage, "1.1"), place(a, core.PlaceRequesterDM, "1.2"), place(b, core.PlaceTriage, "2.1")}); err != nil {
 			t.Fatal(err)
 		}
-		t.Run("a place already recorded for its thread is kept, one of a ticket that is gone is skipped", func(t *testing.T) {
+		t.Run("a place already recorded for its thread is kept, also earlier in the same call; one of a ticket that is gone is skipped", func(t *testing.T) {
 			again := place(c, core.PlaceTriage, "1.1") // a's thread, claimed for c
 			gone := core.Place{TicketID: c.ID + 1000, Kind: core.PlaceTriage, Workspace: wsA, ChannelID: "C1", ThreadID: "9.9"}
-			if err := svc.AddPlaces(ctx, sys, []core.Place{again, gone, place(c, core.PlaceTriage, "3.1")}); err != nil {
+			twice := place(c, core.PlaceRequesterDM, "3.1") // the thread of the place before it
+			if err := svc.AddPlaces(ctx, sys, []core.Place{again, gone, place(c, core.PlaceTriage, "3.1"), twice}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -56,6 +57,9 @@ func TestTicketsAndPlacesReadsABatchAndAddPlacesRecordsOne(t *testing.T) {
 			if g := threads(tp.Places); len(g) != len(want.threads) || (len(g) > 0 && g[0] != want.threads[0]) || (len(g) > 1 && g[1] != want.threads[1]) {
 				t.Errorf("ticket %q: places %v, want %v (oldest first)", want.tk.Title, g, want.threads)
 			}
+		}
+		if ps := got[c.ID].Places; len(ps) == 1 && ps[0].Kind != core.PlaceTriage {
+			t.Errorf("ticket c's thread 3.1 is its %s place, want the first recorded (triage)", ps[0].Kind)
 		}
 		if len(got) != 3 {
 			t.Errorf("%d tickets read, want 3 (the one that does not exist is missing)", len(got))

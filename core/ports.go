@@ -314,6 +314,20 @@ type StateStore interface {
 	Ping(ctx context.Context) error
 }
 
+// KeyValue is one key and its value, for SetMany.
+type KeyValue struct {
+	Key   string
+	Value []byte
+}
+
+// ManySetter is a StateStore that stores many keys in one round trip (a pipeline); Cache.SetMany
+// uses it where the store has it and sets the keys one by one where it has not.
+type ManySetter interface {
+	// SetMany stores each value under its key for ttl, as Set does; a later key of kvs wins
+	// over an earlier one with the same name. Errors: unavailable.
+	SetMany(ctx context.Context, kvs []KeyValue, ttl time.Duration) error
+}
+
 // Limit is a rate: Rate events per Period, with bursts of up to Burst.
 type Limit struct {
 	Rate   int

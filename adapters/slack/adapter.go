@@ -157,8 +157,9 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 		}
 		a.intake = c.Intake
 	}
+	newAPI := func(token string) slackAPI { return newSDKAPI(token, c.APIURL, c.HTTPClient, base) }
 	if c.BotToken == "" {
-		a.teams = newTeams(c.Installs, "", nil, c.Clock, base)
+		a.teams = newTeams(c.Installs, "", nil, c.Clock, newAPI)
 		a.api = routedAPI{t: a.teams}
 		a.log.Info("slack adapter ready for workspaces that install the app", "install", PathInstall, "socket_mode", c.AppToken != "")
 		return a, nil
@@ -171,7 +172,8 @@ func New(ctx context.Context, c Config) (*Adapter, error) {
 			Message: "auth.test failed; check SLACK_BOT_TOKEN and SLACK_API_URL", Err: err}
 	}
 	a.self = id
-	a.teams = newTeams(c.Installs, id.TeamID, sdkAPI{c: client}, c.Clock, base)
+	own := sdkAPI{c: client, lean: &leanPost{hc: c.HTTPClient, endpoint: c.APIURL + "chat.postMessage", token: c.BotToken}}
+	a.teams = newTeams(c.Installs, id.TeamID, own, c.Clock, newAPI)
 	a.api = routedAPI{t: a.teams}
 	a.log.Info("slack adapter ready", "team", id.TeamID, "bot_user", id.UserID, "socket_mode", c.AppToken != "")
 	return a, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -71,8 +72,17 @@ type message struct {
 // maxMemberPages bounds conversations.members paging (1000 members a page).
 const maxMemberPages = 50
 
-// sdkAPI is slackAPI on slack-go.
-type sdkAPI struct{ c *slackgo.Client }
+// sdkAPI is slackAPI on slack-go, but for chat.postMessage when lean is set (api_post.go).
+type sdkAPI struct {
+	c    *slackgo.Client
+	lean *leanPost
+}
+
+// newSDKAPI is the client of token: slack-go with opts, and the lean chat.postMessage on
+// apiURL through hc.
+func newSDKAPI(token, apiURL string, hc *http.Client, opts []slackgo.Option) sdkAPI {
+	return sdkAPI{c: slackgo.New(token, opts...), lean: &leanPost{hc: hc, endpoint: apiURL + "chat.postMessage", token: token}}
+}
 
 func (s sdkAPI) whoAmI(ctx context.Context) (identity, error) {
 	r, err := s.c.AuthTestContext(ctx)
@@ -97,11 +107,17 @@ func (m message) options() []slackgo.MsgOption {
 }
 
 func (s sdkAPI) post(ctx context.Context, channel, thread string, m message) (string, string, error) {
-	opts := m.options()
-	if thread != "" {
-		opts = append(opts, slackgo.MsgOptionTS(thread))
+	var ch, ts string
+	var err error
+	if s.lean != nil {
+		ch, ts, err = s.lean.post(ctx, channel, thread, m)
+	} else {
+		opts := m.options()
+		if thread != "" {
+			opts = append(opts, slackgo.MsgOptionTS(thread))
+		}
+		ch, ts, err = s.c.PostMessageContext(ctx, channel, opts...)
 	}
-	ch, ts, err := s.c.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", "", classify("chat.postMessage", err)
 	}

@@ -79,20 +79,13 @@ func (a *Adapter) notifyOpened(ctx context.Context, ev core.Event) error {
 // in the reporter's DM with the bot. A step that is done is recorded at once, so a retry goes
 // on from where the last attempt stopped.
 func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket, places []core.Place) ([]core.Place, error) {
-	has := func(k core.PlaceKind) bool {
-		for _, p := range places {
-			if p.Kind == k && p.Workspace.Platform == core.PlatformSlack {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(k core.PlaceKind) bool { return hasPlace(places, k) }
 	if !has(core.PlaceTriage) {
 		st, err := a.bot.Settings(ctx, t.Workspace)
 		if err != nil {
 			return places, err
 		}
-		if st.TriageChannel != "" || !has(core.PlaceRequestThread) {
+		if postsCard(st, places) {
 			p, err := a.postCard(ctx, ev, t)
 			if err != nil {
 				return places, err
@@ -115,6 +108,34 @@ func (a *Adapter) ensurePlaces(ctx context.Context, ev core.Event, t core.Ticket
 		}
 	}
 	return places, nil
+}
+
+// hasPlace reports whether places has a Slack place of kind k.
+func hasPlace(places []core.Place, k core.PlaceKind) bool {
+	for _, p := range places {
+		if p.Kind == k && p.Workspace.Platform == core.PlatformSlack {
+			return true
+		}
+	}
+	return false
+}
+
+// postsCard reports whether ensurePlaces posts the card of a ticket with places under st: it
+// has no triage card, and there is a triage channel or the ticket has no thread of its card
+// from before setup.
+func postsCard(st core.Settings, places []core.Place) bool {
+	return !hasPlace(places, core.PlaceTriage) && (st.TriageChannel != "" || !hasPlace(places, core.PlaceRequestThread))
+}
+
+// cardTarget is the channel t's card goes into under st and the place it makes there: the
+// triage channel, or before setup the channel the ticket was asked for in, whose thread is
+// then the requester's side (no internal note is ever copied there; the ticket gets its
+// triage card with its next change after setup).
+func cardTarget(st core.Settings, t core.Ticket) (string, core.PlaceKind) {
+	if st.TriageChannel != "" {
+		return st.TriageChannel, core.PlaceTriage
+	}
+	return t.OriginChannel, core.PlaceRequestThread
 }
 
 // tellStaff posts a line into the ticket's triage thread, once per ticket and subject.
@@ -141,13 +162,7 @@ func (a *Adapter) postCard(ctx context.Context, ev core.Event, t core.Ticket) (c
 	if err != nil {
 		return core.Place{}, err
 	}
-	channel, kind := st.TriageChannel, core.PlaceTriage
-	if channel == "" {
-		// Before setup there is no staff's channel: the card goes where the ticket was asked
-		// for, and its thread is the requester's side (no internal note is ever copied there;
-		// the ticket gets its triage card with its next change after setup).
-		channel, kind = t.OriginChannel, core.PlaceRequestThread
-	}
+	channel, kind := cardTarget(st, t)
 	if channel == "" {
 		return core.Place{}, core.Permanent(fmt.Errorf("ticket %d has no channel for its card (no triage channel, no origin)", t.ID))
 	}
@@ -214,7 +229,7 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 			// itself says what is wrong.
 			a.log.Debug("slack: could not look for an earlier attempt", "channel", channel, "err", err)
 		case ts != "":
-			_ = a.cache.Set(ctx, key, []byte(channel+" "+ts), stepTTL)
+			a.markStep(ctx, key, []byte(channel+" "+ts))
 			return channel, ts, nil
 		}
 	}
@@ -228,7 +243,7 @@ func (a *Adapter) postOnce(ctx context.Context, ev core.Event, step, channel, th
 		a.pauseOn(ctx, ev.Workspace, "chat", err)
 		return "", "", err
 	}
-	_ = a.cache.Set(ctx, key, []byte(ch+" "+ts), stepTTL)
+	a.markStep(ctx, key, []byte(ch+" "+ts))
 	return ch, ts, nil
 }
 
@@ -438,7 +453,7 @@ func (a *Adapter) once(ctx context.Context, ev core.Event, step string, fn func(
 	if err := fn(); err != nil {
 		return err
 	}
-	_ = a.cache.Set(ctx, key, []byte("1"), stepTTL)
+	a.markStep(ctx, key, []byte("1"))
 	return nil
 }
 
@@ -450,15 +465,30 @@ func postID(ev core.Event, step string) string {
 	return fmt.Sprintf("%d.%d.%s", ev.ID, ev.CreatedAt.UnixNano(), step)
 }
 
-// stepOf returns the value of ev's step key if an earlier attempt did that step. On an
-// event's first claim no step of it can have gone out yet, so the cache is not asked (one
+// stepOf returns the value of ev's step key if an earlier attempt (or this delivery) did that
+// step. On an event's first claim no earlier attempt can have, so the cache is not asked (one
 // Redis round trip per post or update saved); other attempts (and direct calls) ask it.
 func (a *Adapter) stepOf(ctx context.Context, ev core.Event, key string) ([]byte, bool) {
+	if v, ok := pendingStep(ctx, key); ok {
+		return v, true
+	}
 	if ev.Attempts == 1 {
 		return nil, false
 	}
 	v, err := a.cache.Get(ctx, key)
 	return v, err == nil
+}
+
+// markStep records that the step key names is done, with value v, for stepTTL: in a batch,
+// with the batch's other steps in one write before its events are marked delivered (a
+// delivery that fails writes its own at once, before its event is released for a retry);
+// otherwise at once.
+func (a *Adapter) markStep(ctx context.Context, key string, v []byte) {
+	if d, _ := ctx.Value(deliveryKey{}).(*delivery); d != nil {
+		d.add(key, v)
+		return
+	}
+	_ = a.cache.Set(ctx, key, v, stepTTL)
 }
 
 // stepKey names a delivered step of ev; the creation time keeps keys apart if a database is

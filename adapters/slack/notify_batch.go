@@ -26,7 +26,60 @@ func (a *Adapter) Batch(ctx context.Context, evs []core.Event) (core.Notifier, e
 	if err != nil {
 		return nil, err
 	}
-	return &batch{a: a, ctx: context.WithoutCancel(ctx), loaded: loaded}, nil
+	b := &batch{a: a, ctx: context.WithoutCancel(ctx), loaded: loaded}
+	b.paces = a.pretake(ctx, evs, loaded)
+	return b, nil
+}
+
+// pretake takes, for each first attempt of a ticket.opened among evs whose delivery will post
+// its ticket's card, that post's turn in its channel's pace now, all at once, so the
+// deliveries do not each wait for a Redis round trip of their own (pace uses what was taken).
+// A turn taken for a post that then does not happen is lost, as one is for a post that fails.
+func (a *Adapter) pretake(ctx context.Context, evs []core.Event, loaded map[int64]core.TicketPlaces) map[string][]core.Decision {
+	var keys []string
+	for _, ev := range evs {
+		tp, ok := loaded[ev.TicketID]
+		if ev.Kind != core.EventTicketOpened || ev.Workspace.Platform != core.PlatformSlack || ev.Attempts != 1 || !ok {
+			continue
+		}
+		st, err := a.bot.Settings(ctx, tp.Ticket.Workspace)
+		if err != nil || !postsCard(st, tp.Places) {
+			continue
+		}
+		if channel, _ := cardTarget(st, tp.Ticket); channel != "" {
+			keys = append(keys, paceKey(ev.Workspace, channel))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	ds := make([]core.Decision, len(keys))
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		wg.Go(func() { ds[i] = a.bot.Throttle().Allow(ctx, k, channelLimit) })
+	}
+	wg.Wait()
+	out := make(map[string][]core.Decision, len(keys))
+	for i, k := range keys {
+		out[k] = append(out[k], ds[i])
+	}
+	return out
+}
+
+// pretaken hands out a turn of pace key that ctx's batch took beforehand, if one is left.
+func pretaken(ctx context.Context, key string) (core.Decision, bool) {
+	b, _ := ctx.Value(batchKey{}).(*batch)
+	if b == nil {
+		return core.Decision{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ds := b.paces[key]
+	if len(ds) == 0 {
+		return core.Decision{}, false
+	}
+	b.paces[key] = ds[1:]
+	return ds[0], true
 }
 
 // readsTicket reports whether delivering ev starts by reading its ticket and places
@@ -48,21 +101,32 @@ func readsTicket(ev core.Event) bool {
 // batch delivers the events of one claimed batch with their tickets read beforehand. The
 // places of the cards its ticket.opened deliveries post are recorded by a writer of the
 // batch's own, several in one write, while the deliveries go on (the workers do not wait for
-// them); Finish waits for the last write before the dispatcher marks the events delivered.
+// them); the steps its deliveries did (markStep) are remembered in one write at the end.
+// Finish writes the steps and waits for the last write of places before the dispatcher marks
+// the events delivered.
 type batch struct {
 	a       *Adapter
 	ctx     context.Context // for the writes: the batch's, without its cancellation
 	mu      sync.Mutex
 	loaded  map[int64]core.TicketPlaces
 	places  []core.Place // not yet written
+	steps   []core.KeyValue
+	paces   map[string][]core.Decision // turns of channels' paces taken beforehand (pretake)
 	writing bool
 	err     error // of a write
 	writes  sync.WaitGroup
 }
 
-// Finish waits for the places the batch's deliveries posted to be recorded
-// (core.BatchFinisher). Errors: those of Service.AddPlaces.
+// Finish records the steps of the batch's deliveries (one Redis round trip for the batch,
+// not one per post) and waits for the places they posted to be recorded
+// (core.BatchFinisher). Both are done before the dispatcher marks the events delivered, or
+// releases them when Finish fails. Errors: those of Service.AddPlaces.
 func (b *batch) Finish(ctx context.Context) error {
+	b.mu.Lock()
+	steps := b.steps
+	b.steps = nil
+	b.mu.Unlock()
+	b.a.writeSteps(ctx, steps)
 	b.writes.Wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -110,8 +174,63 @@ const placeWriteTimeout = 5 * time.Second
 
 func (b *batch) Platform() core.Platform { return b.a.Platform() }
 
-func (b *batch) Notify(ctx context.Context, ev core.Event) error {
-	return b.a.Notify(context.WithValue(ctx, batchKey{}, b), ev)
+// Notify delivers ev; the steps it did are kept for Finish when it is delivered, and written
+// at once when it fails (or panics): a failed event may be tried again before Finish, by
+// another batch, and must find them.
+func (b *batch) Notify(ctx context.Context, ev core.Event) (err error) {
+	d := &delivery{}
+	defer func() {
+		r := recover()
+		if err != nil || r != nil {
+			b.a.writeSteps(ctx, d.marks)
+		} else {
+			b.mu.Lock()
+			b.steps = append(b.steps, d.marks...)
+			b.mu.Unlock()
+		}
+		if r != nil {
+			panic(r)
+		}
+	}()
+	return b.a.Notify(context.WithValue(context.WithValue(ctx, batchKey{}, b), deliveryKey{}, d), ev)
+}
+
+// delivery is one event's delivery in a batch: the steps it did (markStep), not yet written.
+// One delivery runs on one goroutine.
+type delivery struct {
+	marks []core.KeyValue
+}
+
+// deliveryKey carries an event's delivery in its context.
+type deliveryKey struct{}
+
+func (d *delivery) add(key string, v []byte) {
+	d.marks = append(d.marks, core.KeyValue{Key: key, Value: v})
+}
+
+// pendingStep is the value of step key if ctx's delivery did it and it is not written yet.
+func pendingStep(ctx context.Context, key string) ([]byte, bool) {
+	d, _ := ctx.Value(deliveryKey{}).(*delivery)
+	if d == nil {
+		return nil, false
+	}
+	for i := len(d.marks) - 1; i >= 0; i-- {
+		if d.marks[i].Key == key {
+			return d.marks[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// writeSteps remembers steps for stepTTL in one write, within its own deadline (also after
+// the delivery's context ended); a store that is down drops them, as markStep's Set does.
+func (a *Adapter) writeSteps(ctx context.Context, steps []core.KeyValue) {
+	if len(steps) == 0 {
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), placeWriteTimeout)
+	defer cancel()
+	_ = a.cache.SetMany(wctx, steps, stepTTL)
 }
 
 // take hands out ticket id as read for the batch, once: a later read in the same delivery

@@ -89,3 +89,109 @@ func TestPacedRetryReadsNoHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchRemembersItsSteps: the steps a batch's deliveries did are remembered, so a retry
+// repeats none of them: a failed delivery's at once (its retry may come before the batch is
+// finished), a delivered one's by the batch's Finish.
+func TestBatchRemembersItsSteps(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			deliver := func(t *testing.T, ev core.Event, finish bool) error {
+				t.Helper()
+				n, err := s.adapter.Batch(ctx, []core.Event{ev})
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = n.Notify(ctx, ev)
+				if f, ok := n.(core.BatchFinisher); ok && finish {
+					if err := f.Finish(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return err
+			}
+			changed := func(tk core.Ticket) core.Event {
+				ev := s.outboxEvent(core.EventTicketChanged, tk.ID)
+				ev.Attempts = 1
+				ev.Changes = []core.Change{{Field: "status", From: "open", To: "resolved", Actor: core.UserRef{ID: "USTAFF", Name: "Sam"}}}
+				return ev
+			}
+			open := func(title, channel string) core.Ticket {
+				tk := s.openIn(title, channel)
+				ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+				ev.Attempts = 1
+				if err := deliver(t, ev, true); err != nil {
+					t.Fatal(err)
+				}
+				return tk
+			}
+			updates := func(channel string) int {
+				return len(s.fake.Find("chat.update", slacktest.Param("channel", channel)))
+			}
+
+			t.Run("a failed delivery's steps, before the batch is finished", func(t *testing.T) {
+				tk := open("Fails after its update", "CSTEPFAIL")
+				ev := changed(tk)
+				s.fake.Inject(slacktest.Fault{Method: "chat.postMessage", Status: 502, Times: 1})
+				if err := deliver(t, ev, false); err == nil {
+					t.Fatal("the status line's post failed, yet the delivery did not")
+				}
+				ev.Attempts = 2
+				if err := s.adapter.Notify(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+				if n := updates("CSTEPFAIL"); n != 1 {
+					t.Errorf("%d chat.update calls of the card, want 1 (the retry repeated the step)", n)
+				}
+			})
+			t.Run("a delivered one's, by the batch's Finish", func(t *testing.T) {
+				tk := open("Delivered in a batch", "CSTEPOK")
+				ev := changed(tk)
+				if err := deliver(t, ev, true); err != nil {
+					t.Fatal(err)
+				}
+				ev.Attempts = 2
+				if err := s.adapter.Notify(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+				if n := updates("CSTEPOK"); n != 1 {
+					t.Errorf("%d chat.update calls of the card, want 1 (the retry repeated the step)", n)
+				}
+			})
+		})
+	}
+}
+
+// TestBatchTakesItsCardsTurnsAtOnce: a batch takes the turns of the cards it will post in
+// their channels' pace when it is read, and its deliveries post with those turns.
+func TestBatchTakesItsCardsTurnsAtOnce(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			var evs []core.Event
+			for i := range 3 { // the channel's burst
+				ev := s.outboxEvent(core.EventTicketOpened, s.openIn(fmt.Sprintf("Turn %d", i), "CTURNS").ID)
+				ev.Attempts = 1
+				evs = append(evs, ev)
+			}
+			n, err := s.adapter.Batch(ctx, evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := s.bot.Throttle().Allow(ctx, "slack:post:"+s.ws.ExternalID+":CTURNS", core.Limit{Rate: 1, Period: time.Second, Burst: 3}); d.Allowed {
+				t.Fatal("the channel still had a turn after the batch was read: its cards' turns were not taken")
+			}
+			for _, ev := range evs {
+				if err := n.Notify(ctx, ev); err != nil {
+					t.Fatalf("event %d: %v, want posted with the turn its batch took", ev.ID, err)
+				}
+			}
+			if got := len(s.fake.Find("chat.postMessage", slacktest.Param("channel", "CTURNS"))); got != 3 {
+				t.Errorf("%d cards posted, want 3", got)
+			}
+		})
+	}
+}

@@ -18,11 +18,20 @@ func (a *Adapter) pace(ctx context.Context, ws core.Workspace, channel string) e
 		// pause once): no backoff, no warning per event.
 		return core.Paced(fmt.Errorf("slack asked to wait before more chat calls"), d)
 	}
-	d := a.bot.Throttle().Allow(ctx, "slack:post:"+ws.ExternalID+":"+channel, channelLimit)
+	key := paceKey(ws, channel)
+	d, ok := pretaken(ctx, key)
+	if !ok {
+		d = a.bot.Throttle().Allow(ctx, key, channelLimit)
+	}
 	if d.Allowed {
 		return nil
 	}
 	return core.Paced(fmt.Errorf("pacing channel %s at about one message a second", channel), d.RetryAfter)
+}
+
+// paceKey names channel's allowance in the Throttle.
+func paceKey(ws core.Workspace, channel string) string {
+	return "slack:post:" + ws.ExternalID + ":" + channel
 }
 
 // paused reports whether Slack's Retry-After for family (chat, users, …) in ws still runs, and

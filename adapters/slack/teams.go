@@ -58,11 +58,12 @@ type teamClient struct {
 	until time.Time
 }
 
-// newTeams builds the resolver; own and ownAPI are SLACK_BOT_TOKEN's team and client.
-func newTeams(installs *core.Installs, own string, ownAPI slackAPI, clock core.Clock, opts []slackgo.Option) *teams {
+// newTeams builds the resolver; own and ownAPI are SLACK_BOT_TOKEN's team and client, newAPI
+// makes the client of an installed team's token.
+func newTeams(installs *core.Installs, own string, ownAPI slackAPI, clock core.Clock, newAPI func(token string) slackAPI) *teams {
 	return &teams{
 		installs: installs, own: own, ownAPI: ownAPI, clock: clock, cache: map[string]teamClient{},
-		newAPI: func(token string) slackAPI { return sdkAPI{c: slackgo.New(token, opts...)} },
+		newAPI: newAPI,
 	}
 }
 

@@ -24,6 +24,7 @@ func RunStateSuite(t *testing.T, newStore func(t *testing.T) (core.StateStore, c
 	}{
 		{"set then get returns the value", s.setGet},
 		{"set replaces the value", s.setReplaces},
+		{"set many stores every key, the last of a name winning, and they expire", s.setMany},
 		{"delete removes the key", s.deleteRemoves},
 		{"delete of a missing key is not an error", s.deleteMissing},
 		{"get of a missing key is not_found", s.getMissing},
@@ -83,6 +84,29 @@ func (s stateSuite) setGet(t *testing.T, st core.StateStore, _ core.Limiter, key
 	stateWantValue(t, st, key("empty"), "")
 	_ = st.Delete(ctx, key("a"))
 	_ = st.Delete(ctx, key("empty"))
+}
+
+func (s stateSuite) setMany(t *testing.T, st core.StateStore, _ core.Limiter, key func(string) string) {
+	ms, ok := st.(core.ManySetter)
+	if !ok {
+		t.Skip("the store sets keys one by one (no SetMany)")
+	}
+	ctx := t.Context()
+	kvs := []core.KeyValue{{Key: key("a"), Value: []byte("one")}, {Key: key("b"), Value: []byte{}}, {Key: key("a"), Value: []byte("two")}}
+	if err := ms.SetMany(ctx, kvs, suiteTTL); err != nil {
+		t.Fatalf("SetMany: %v", err)
+	}
+	stateWantValue(t, st, key("a"), "two")
+	stateWantValue(t, st, key("b"), "")
+	if err := ms.SetMany(ctx, nil, suiteTTL); err != nil {
+		t.Fatalf("SetMany of nothing: %v", err)
+	}
+	s.wait(suiteTTL + 150*time.Millisecond)
+	for _, k := range []string{"a", "b"} {
+		if _, err := st.Get(ctx, key(k)); !core.IsCode(err, core.ENotFound) {
+			t.Errorf("Get %s after its ttl: err = %v, want not_found", k, err)
+		}
+	}
 }
 
 func (s stateSuite) setReplaces(t *testing.T, st core.StateStore, _ core.Limiter, key func(string) string) {

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -50,10 +51,12 @@ func (s *Store) PlacesOf(ctx context.Context, ticketIDs []int64) ([]core.Place, 
 	return out, nil
 }
 
-// AddPlaces records ps, each a place with a thread, in one transaction (one commit); a place
-// already recorded for the same workspace, channel and thread is kept, and a place of a
-// ticket that is gone is skipped. Each insert takes its ticket's row lock as AddPlace does.
-// Errors: invalid (a place without a thread), unavailable, internal.
+// AddPlaces records ps, each a place with a thread, in one transaction of two statements
+// whatever their number: one SELECT takes the row locks of their tickets (as AddPlace takes
+// its ticket's), in id order, and finds those that are gone, whose places are skipped; one
+// multi-row INSERT records the others, a place already recorded for the same workspace,
+// channel and thread (also earlier in ps) being kept. Errors: invalid (a place without a
+// thread), unavailable, internal.
 func (s *Store) AddPlaces(ctx context.Context, ps []core.Place) error {
 	const op = "gormstore.AddPlaces"
 	if len(ps) == 0 {
@@ -64,14 +67,46 @@ func (s *Store) AddPlaces(ctx context.Context, ps []core.Place) error {
 			return fail(op, core.Errorf(core.EInvalid, "a place recorded with others needs a thread"))
 		}
 	}
-	q, now := s.insertPlaceSQL(), s.now()
+	ids := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.TicketID)
+	}
+	now := s.now()
 	return s.inTx(ctx, op, func(tx *gorm.DB) error {
-		for _, p := range ps {
-			err := tx.Exec(q, string(p.Kind), p.Workspace.String(), p.ChannelID, p.ThreadID, p.CardID, now, p.TicketID).Error
-			if err != nil && !isUnique(err) {
-				return err
-			}
+		lock := "SELECT id FROM tickets WHERE id IN ? ORDER BY id"
+		if s.mysql {
+			lock += " FOR UPDATE"
 		}
-		return nil
+		var found []int64
+		if err := tx.Raw(lock, ids).Scan(&found).Error; err != nil {
+			return err
+		}
+		exists := make(map[int64]bool, len(found))
+		for _, id := range found {
+			exists[id] = true
+		}
+		var rows strings.Builder
+		args := make([]any, 0, 7*len(ps))
+		for _, p := range ps {
+			if !exists[p.TicketID] {
+				continue
+			}
+			if rows.Len() > 0 {
+				rows.WriteString(", ")
+			}
+			rows.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, p.TicketID, string(p.Kind), p.Workspace.String(), p.ChannelID, p.ThreadID, p.CardID, now)
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		// A place whose thread is recorded already is kept as it is (the unique thread index),
+		// as AddPlace keeps it.
+		keep := " ON CONFLICT DO NOTHING"
+		if s.mysql {
+			keep = " ON DUPLICATE KEY UPDATE id = id"
+		}
+		return tx.Exec("INSERT INTO ticket_places (ticket_id, kind, workspace, channel_id, thread_id, card_id, created_at) VALUES "+
+			rows.String()+keep, args...).Error
 	})
 }

@@ -78,6 +78,19 @@ func (s *Store) Set(_ context.Context, key string, value []byte, ttl time.Durati
 	return nil
 }
 
+// SetMany stores a copy of each value under its key for ttl, under one lock (as Redis's
+// pipeline stores them in one round trip).
+func (s *Store) SetMany(_ context.Context, kvs []core.KeyValue, ttl time.Duration) error {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, kv := range kvs {
+		s.items[kv.Key] = entry{val: clone(kv.Value), exp: expiry(now, ttl)}
+		s.wrote(now)
+	}
+	return nil
+}
+
 // Delete removes key; a missing key is not an error.
 func (s *Store) Delete(_ context.Context, key string) error {
 	s.mu.Lock()

@@ -115,6 +115,21 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	return wrap("redisstate.Set", s.client.Set(ctx, key, value, noKeepTTL(ttl)).Err())
 }
 
+// SetMany stores each value under its key for ttl, in one pipeline (one round trip; not a
+// transaction: under Redis Cluster the keys may live on different nodes). Errors: unavailable.
+func (s *Store) SetMany(ctx context.Context, kvs []core.KeyValue, ttl time.Duration) error {
+	if len(kvs) == 0 {
+		return nil
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, kv := range kvs {
+			p.Set(ctx, kv.Key, kv.Value, noKeepTTL(ttl))
+		}
+		return nil
+	})
+	return wrap("redisstate.SetMany", err)
+}
+
 // Delete removes key; a missing key is not an error. Errors: unavailable.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	return wrap("redisstate.Delete", s.client.Del(ctx, key).Err())
