@@ -78,6 +78,18 @@ func (a *Adapter) intakeCommand(ctx context.Context, sc slackgo.SlashCommand, ke
 	case !acc.Inline:
 		return commandReply(queuedReply())
 	}
+	reply, queued := a.runAccepted(ctx, acc, req, func(ctx context.Context, reply bot.Reply) { a.lateCommandReply(ctx, sc, reply) })
+	if queued {
+		return commandReply(queuedReply())
+	}
+	return commandReply(reply)
+}
+
+// runAccepted does the work of req, accepted inline as acc, within the acknowledgement's
+// time if it can, and records its outcome on acc. queued is set when the acknowledgement must
+// say the request is queued: the work outlasted its time (answer then gets the reply once it
+// is done), or it failed for a passing reason (the workers try again, and answer).
+func (a *Adapter) runAccepted(ctx context.Context, acc core.Accepted, req bot.Request, answer func(ctx context.Context, r bot.Reply)) (reply bot.Reply, queued bool) {
 	work := func(ctx context.Context) bot.Reply {
 		ctx, cancel := context.WithTimeout(ctx, a.intake.Timeout())
 		defer cancel()
@@ -86,20 +98,17 @@ func (a *Adapter) intakeCommand(ctx context.Context, sc slackgo.SlashCommand, ke
 	reply, late := a.runInTime(ctx, work, func(ctx context.Context, reply bot.Reply) {
 		err := bot.IntakeOutcome(reply)
 		if err == nil {
-			a.lateCommandReply(ctx, sc, reply)
+			answer(ctx, reply)
 		}
 		acc.Done(ctx, err) // a passing failure: the workers try again
 	})
 	if late {
 		acc.RunningLate()
-		return commandReply(queuedReply())
+		return reply, true
 	}
 	outcome := bot.IntakeOutcome(reply)
 	a.bg.Go(func() { acc.Done(ctx, outcome) })
-	if outcome != nil {
-		return commandReply(queuedReply()) // the workers try again, and answer
-	}
-	return commandReply(reply)
+	return reply, outcome != nil
 }
 
 // ProcessIntake does the work of a request stored in the intake: a ticket form's

@@ -96,26 +96,11 @@ func (a *Adapter) intakeForm(ctx context.Context, p formPayload) (payload any, a
 	case !acc.Inline:
 		return queuedForm(), false
 	}
-	work := func(ctx context.Context) bot.Reply {
-		ctx, cancel := context.WithTimeout(ctx, a.intake.Timeout())
-		defer cancel()
-		return a.bot.Dispatch(ctx, req)
-	}
-	reply, late := a.runInTime(ctx, work, func(ctx context.Context, reply bot.Reply) {
-		err := bot.IntakeOutcome(reply)
-		if err == nil {
-			a.lateViewAnswer(ctx, p.ViewID, reply, openedModal)
-		}
-		acc.Done(ctx, err) // a passing failure: the workers try again
+	reply, queued := a.runAccepted(ctx, acc, req, func(ctx context.Context, reply bot.Reply) {
+		a.lateViewAnswer(ctx, p.ViewID, reply, openedModal)
 	})
-	if late {
-		acc.RunningLate()
+	if queued {
 		return queuedForm(), false
-	}
-	outcome := bot.IntakeOutcome(reply)
-	a.bg.Go(func() { acc.Done(ctx, outcome) })
-	if outcome != nil {
-		return queuedForm(), false // the workers try again, and show the outcome
 	}
 	return formReply(reply), reply.Modal || refused(reply)
 }
