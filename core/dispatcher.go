@@ -24,9 +24,12 @@ type DispatcherConfig struct {
 	Lease time.Duration
 	// Poll is how often the outbox is read when nothing kicks the dispatcher [1s].
 	Poll time.Duration
-	// Batch is how many events one claim takes [16], at most one per ticket (its oldest
+	// Batch is how many events one claim takes [64], at most one per ticket (its oldest
 	// undelivered). A batch is marked delivered when all its deliveries are done, so a
-	// larger batch makes a busy ticket's next event wait longer.
+	// larger batch makes a busy ticket's next event wait longer. A backlog is drained at the
+	// pace of a batch's claim and read (a few statements each, whatever its size) as much as
+	// of its posts: from 16 to 64, cards posted from a backlog went from 1,433/s to 1,997/s
+	// (tbbench -suite outbox, beside a baseline of ~4,000/s); 128 and 256 gave no more.
 	Batch int
 	// Workers deliver events of different tickets in parallel [4].
 	Workers int
@@ -77,7 +80,7 @@ func NewDispatcher(c DispatcherConfig) *Dispatcher {
 	defaultDuration(&c.Timeout, 15*time.Second)
 	defaultDuration(&c.Retention, 7*24*time.Hour)
 	if c.Batch <= 0 {
-		c.Batch = 16
+		c.Batch = 64
 	}
 	if c.Workers <= 0 {
 		c.Workers = 4
