@@ -107,6 +107,13 @@ func (a *Adapter) runAccepted(ctx context.Context, acc core.Accepted, req bot.Re
 		return reply, true
 	}
 	outcome := bot.IntakeOutcome(reply)
+	if outcome == nil && (reply.Modal || refused(reply)) {
+		// Nothing was changed, and the user may send it again at once (a form shows what to
+		// fix): the request is done with before the answer says so, or the resend would find
+		// it still to do and be told it is queued.
+		acc.Done(ctx, nil)
+		return reply, false
+	}
 	a.bg.Go(func() { acc.Done(ctx, outcome) })
 	return reply, outcome != nil
 }
