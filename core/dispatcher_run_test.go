@@ -73,14 +73,23 @@ func TestRunningReplicasDeliverEachEventOnceInTicketOrder(t *testing.T) {
 	})
 }
 
-// countingOutbox counts the claims made of its Outbox.
+// countingOutbox counts the claims made of its Outbox, and says on claimed when one starts.
 type countingOutbox struct {
 	core.Outbox
-	claims atomic.Int32
+	claims  atomic.Int32
+	claimed chan struct{} // one signal per claim; a waiter takes them
+}
+
+func newCountingOutbox(o core.Outbox) *countingOutbox {
+	return &countingOutbox{Outbox: o, claimed: make(chan struct{}, 64)}
 }
 
 func (o *countingOutbox) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, platforms ...core.Platform) ([]core.Event, error) {
 	o.claims.Add(1)
+	select {
+	case o.claimed <- struct{}{}:
+	default:
+	}
 	return o.Outbox.ClaimEvents(ctx, owner, now, lease, limit, platforms...)
 }
 
@@ -95,12 +104,15 @@ type slowReader struct {
 
 func (r *slowReader) Batch(ctx context.Context, evs []core.Event) (core.Notifier, error) {
 	r.first.Do(func() {
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if r.out.claims.Load() >= 2 {
-				r.overlapped.Store(true)
+		timeout := time.After(5 * time.Second)
+		for r.out.claims.Load() < 2 {
+			select {
+			case <-r.out.claimed:
+			case <-timeout:
 				return
 			}
 		}
+		r.overlapped.Store(true)
 	})
 	return &r.recorder, nil
 }
@@ -110,7 +122,7 @@ func TestRunClaimsTheNextBatchWhileOneIsRead(t *testing.T) {
 		for range 6 {
 			mustOpen(t, svc, actor(wsA, "U1", core.RoleRequester), "a backlog")
 		}
-		out := &countingOutbox{Outbox: st}
+		out := newCountingOutbox(st)
 		n := &slowReader{out: out}
 		d := core.NewDispatcher(core.DispatcherConfig{Outbox: out, Owner: "pipelined", Batch: 2, Lease: time.Minute})
 		if err := d.Register(n); err != nil {
@@ -126,8 +138,9 @@ func TestRunClaimsTheNextBatchWhileOneIsRead(t *testing.T) {
 	})
 }
 
-// gatedReader is a BatchNotifier whose first Batch calls during, then waits (up to 1 s) for
-// its outbox to see another claim; it records each batch's size.
+// gatedReader is a BatchNotifier whose first Batch calls during (which opens tickets and
+// kicks the dispatcher, each open a database write), then notes whether a claim came
+// meanwhile; it records each batch's size.
 type gatedReader struct {
 	recorder
 	out    *countingOutbox
@@ -145,12 +158,7 @@ func (r *gatedReader) Batch(ctx context.Context, evs []core.Event) (core.Notifie
 	r.first.Do(func() {
 		claims := r.out.claims.Load()
 		r.during()
-		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if r.out.claims.Load() > claims {
-				r.early.Store(true)
-				return
-			}
-		}
+		r.early.Store(r.out.claims.Load() > claims)
 	})
 	return &r.recorder, nil
 }
@@ -161,7 +169,7 @@ func TestRunWithoutABacklogClaimsWhatCameDuringARead(t *testing.T) {
 		for range 2 {
 			mustOpen(t, svc, requester, "first")
 		}
-		out := &countingOutbox{Outbox: st}
+		out := newCountingOutbox(st)
 		var d *core.Dispatcher
 		n := &gatedReader{out: out}
 		n.during = func() {
