@@ -52,10 +52,7 @@ func (a *Adapter) answer(ctx context.Context, it *discordgo.Interaction, send fu
 		_ = send(r)
 		return
 	}
-	err := send(&discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
-	})
+	err := send(deferred())
 	if err != nil {
 		a.log.Warn("discord: could not defer an interaction", "interaction", it.ID, "err", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,25 +36,16 @@ func TestKilledProcessFinishesAStoredFormOnceAfterRestart(t *testing.T) {
 			}
 			waitSlack(t, slack, 10*time.Second, "the form opens", func() bool { return len(slack.Views()) > 0 })
 			view := slack.Views()[len(slack.Views())-1].ID
-			release := slack.Hang("users.info")
 			user := slacktest.User{ID: "US" + run, Name: "sam"}
 			sub := slacktest.ViewSubmission("T1", user, "tb:open", "C1", map[string]map[string]any{
 				"title":    {"title": slacktest.PlainInput("Badge reader broken")},
 				"priority": {"priority": slacktest.SelectInput("normal")},
 			})
 			sub["view"].(map[string]any)["id"] = view
-			acked := make(chan string, 1)
-			go func() { r, _ := signed(a.base, outboxSecret).Interact(ctx, sub); acked <- string(r.Body) }()
-			slack.WaitHeld(t, 10*time.Second, "users.info", slacktest.Param("user", user.ID))
-			_ = a.cmd.Process.Signal(syscall.SIGKILL)
-			<-a.done
-			if text := <-acked; strings.Contains(text, "opened") {
-				t.Fatalf("the killed process answered %q", text)
-			}
-			endHang(t, slack, release)
-
-			start := time.Now()
-			b := startBinary(t, bin, env)
+			b, start := killWhileHeld(t, bin, env, a, slack, user.ID, func(base string) string {
+				r, _ := signed(base, outboxSecret).Interact(ctx, sub)
+				return string(r.Body)
+			})
 			shown := slacktest.Containing("Ticket #1 opened: Badge reader broken")
 			waitSlack(t, slack, 30*time.Second, "the next process shows the stored form's ticket", func() bool {
 				return len(slack.Find("views.update", slacktest.Param("view_id", view), shown)) > 0

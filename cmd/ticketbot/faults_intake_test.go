@@ -31,25 +31,15 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 			a := startBinary(t, bin, env)
 			ctx := context.Background()
 
-			// The command is stored, then its work waits for users.info: kill -9 then.
-			release := slack.Hang("users.info")
 			// Ids of this run only: Redis is shared between test runs, and a trigger or a
 			// role it remembers from an earlier one would skip the work this test kills.
 			run := strconv.FormatInt(time.Now().UnixNano(), 36)
 			respond := slack.ResponseURL("C1", "")
 			cmd := slacktest.Command{User: "U1" + run, Text: "printer on fire", TriggerID: "trig-k9-" + run, ResponseURL: respond}
-			acked := make(chan string, 1)
-			go func() { r, _ := signed(a.base, outboxSecret).Command(ctx, cmd); acked <- r.Text("text") }()
-			slack.WaitHeld(t, 10*time.Second, "users.info", slacktest.Param("user", cmd.User))
-			_ = a.cmd.Process.Signal(syscall.SIGKILL)
-			<-a.done
-			if text := <-acked; strings.Contains(text, "opened") {
-				t.Fatalf("the killed process answered %q", text)
-			}
-			endHang(t, slack, release)
-
-			start := time.Now()
-			b := startBinary(t, bin, env)
+			b, start := killWhileHeld(t, bin, env, a, slack, cmd.User, func(base string) string {
+				r, _ := signed(base, outboxSecret).Command(ctx, cmd)
+				return r.Text("text")
+			})
 			waitSlack(t, slack, 30*time.Second, "the next process answers the stored command", func() bool {
 				return len(slack.Responses(respond)) > 0
 			})
@@ -76,6 +66,26 @@ func TestKilledProcessFinishesAStoredCommandOnceAfterRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killWhileHeld sends a request of user's to a (send, in the background) while Slack holds
+// users.info, and kills a (SIGKILL) once user's look-up is held: the request is stored, its
+// ticket not yet opened. It checks that the killed process answered no ticket, ends the hang
+// and starts the next process on env, returning it and when it was started.
+func killWhileHeld(t *testing.T, bin string, env map[string]string, a *process, slack *slacktest.Server, user string, send func(base string) string) (*process, time.Time) {
+	t.Helper()
+	release := slack.Hang("users.info")
+	acked := make(chan string, 1)
+	go func() { acked <- send(a.base) }()
+	slack.WaitHeld(t, 10*time.Second, "users.info", slacktest.Param("user", user))
+	_ = a.cmd.Process.Signal(syscall.SIGKILL)
+	<-a.done
+	if text := <-acked; strings.Contains(text, "opened") {
+		t.Fatalf("the killed process answered %q", text)
+	}
+	endHang(t, slack, release)
+	start := time.Now()
+	return startBinary(t, bin, env), start
 }
 
 // intakeBackend is the environment of a binary whose intake lease is lease, on one of the

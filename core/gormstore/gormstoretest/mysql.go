@@ -109,25 +109,16 @@ func makeTemplate(u *url.URL, dsn string) (string, error) {
 
 // dropStale drops the templates made more than staleAfter ago.
 func dropStale(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'tbt\\_%'")
+	names, err := column(ctx, db, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'tbt\\_%'")
 	if err != nil {
 		return err
 	}
 	var stale []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, name := range names {
 		stamp, _, _ := strings.Cut(strings.TrimPrefix(name, templatePrefix), "_")
 		if at, err := strconv.ParseInt(stamp, 10, 64); err == nil && time.Since(time.Unix(at, 0)) > staleAfter {
 			stale = append(stale, name)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, name := range stale {
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
@@ -150,21 +141,8 @@ func Clone(ctx context.Context, dsn, from, to string) error {
 		return err
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", from)
+	tables, err := column(ctx, conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", from)
 	if err != nil {
-		return err
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	q := func(db, table string) string { return "`" + db + "`.`" + table + "`" }
@@ -189,4 +167,27 @@ func Clone(ctx context.Context, dsn, from, to string) error {
 	}
 	_, err = conn.ExecContext(ctx, "SET FOREIGN_KEY_CHECKS = 1")
 	return err
+}
+
+// querier is what column needs of a *sql.DB or *sql.Conn.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// column runs query and returns its rows' single string column.
+func column(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
