@@ -293,9 +293,11 @@ func (s *Service) AddPlaces(ctx context.Context, actor Actor, ps []Place) error 
 	if err := s.store.AddPlaces(ctx, ps); err != nil {
 		return err
 	}
-	for _, p := range ps {
-		_ = s.state.Delete(ctx, threadKey(p.Workspace, p.ChannelID, p.ThreadID))
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = threadKey(p.Workspace, p.ChannelID, p.ThreadID)
 	}
+	_ = deleteMany(ctx, s.state, keys)
 	return nil
 }
 

@@ -115,5 +115,21 @@ func setMany(ctx context.Context, st StateStore, kvs []KeyValue, ttl time.Durati
 	return nil
 }
 
+// deleteMany is st.DeleteMany, or Delete of each key where st is no ManyDeleter.
+func deleteMany(ctx context.Context, st StateStore, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if md, ok := st.(ManyDeleter); ok {
+		return md.DeleteMany(ctx, keys)
+	}
+	for _, k := range keys {
+		if err := st.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Delete drops key. Errors: unavailable.
 func (c *Cache) Delete(ctx context.Context, key string) error { return c.state.Delete(ctx, c.ns+key) }

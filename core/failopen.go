@@ -182,6 +182,13 @@ func (f *FailOpen) SetMany(ctx context.Context, kvs []KeyValue, ttl time.Duratio
 	return nil
 }
 
+// DeleteMany removes the keys (in one round trip where the backend can); an outage drops
+// the deletes, as Delete's.
+func (f *FailOpen) DeleteMany(ctx context.Context, keys []string) error {
+	f.call(ctx, "delete_many", func(ctx context.Context) error { return deleteMany(ctx, f.cfg.State, keys) })
+	return nil
+}
+
 // Delete removes key; an outage drops the delete, so callers keep cache TTLs short.
 func (f *FailOpen) Delete(ctx context.Context, key string) error {
 	f.call(ctx, "delete", func(ctx context.Context) error { return f.cfg.State.Delete(ctx, key) })

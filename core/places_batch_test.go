@@ -28,6 +28,22 @@ func TestTicketsAndPlacesReadsABatchAndAddPlacesRecordsOne(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+		t.Run("threads looked up before their places were recorded are found at once after", func(t *testing.T) {
+			d := mustOpen(t, svc, reporter, "d")
+			for _, th := range []string{"4.1", "4.2"} {
+				if _, _, err := svc.PlaceForThread(ctx, wsA, "C1", th); !core.IsCode(err, core.ENotFound) {
+					t.Fatalf("thread %s before its place: err = %v, want not_found (and remembered so)", th, err)
+				}
+			}
+			if err := svc.AddPlaces(ctx, sys, []core.Place{place(d, core.PlaceTriage, "4.1"), place(d, core.PlaceRequesterDM, "4.2")}); err != nil {
+				t.Fatal(err)
+			}
+			for _, th := range []string{"4.1", "4.2"} {
+				if tk, _, err := svc.PlaceForThread(ctx, wsA, "C1", th); err != nil || tk.ID != d.ID {
+					t.Errorf("thread %s after AddPlaces: ticket %d, err %v; want ticket %d", th, tk.ID, err, d.ID)
+				}
+			}
+		})
 		t.Run("a place without a thread is refused", func(t *testing.T) {
 			wantCode(t, svc.AddPlaces(ctx, sys, []core.Place{place(c, core.PlaceTriage, "")}), core.EInvalid)
 		})

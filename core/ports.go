@@ -328,6 +328,13 @@ type ManySetter interface {
 	SetMany(ctx context.Context, kvs []KeyValue, ttl time.Duration) error
 }
 
+// ManyDeleter is a StateStore that removes many keys in one round trip (a pipeline);
+// deleteMany uses it where the store has it and removes the keys one by one where it has not.
+type ManyDeleter interface {
+	// DeleteMany removes each of keys, as Delete does. Errors: unavailable.
+	DeleteMany(ctx context.Context, keys []string) error
+}
+
 // Limit is a rate: Rate events per Period, with bursts of up to Burst.
 type Limit struct {
 	Rate   int

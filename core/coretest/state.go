@@ -25,6 +25,7 @@ func RunStateSuite(t *testing.T, newStore func(t *testing.T) (core.StateStore, c
 		{"set then get returns the value", s.setGet},
 		{"set replaces the value", s.setReplaces},
 		{"set many stores every key, the last of a name winning, and they expire", s.setMany},
+		{"delete many removes every key named and no other", s.deleteMany},
 		{"delete removes the key", s.deleteRemoves},
 		{"delete of a missing key is not an error", s.deleteMissing},
 		{"get of a missing key is not_found", s.getMissing},
@@ -107,6 +108,30 @@ func (s stateSuite) setMany(t *testing.T, st core.StateStore, _ core.Limiter, ke
 			t.Errorf("Get %s after its ttl: err = %v, want not_found", k, err)
 		}
 	}
+}
+
+func (s stateSuite) deleteMany(t *testing.T, st core.StateStore, _ core.Limiter, key func(string) string) {
+	md, ok := st.(core.ManyDeleter)
+	if !ok {
+		t.Skip("the store deletes keys one by one (no DeleteMany)")
+	}
+	ctx := t.Context()
+	for _, k := range []string{"a", "b", "keep"} {
+		stateSet(t, st, key(k), []byte(k), suiteLong)
+	}
+	if err := md.DeleteMany(ctx, []string{key("a"), key("b"), key("missing"), key("a")}); err != nil {
+		t.Fatalf("DeleteMany: %v", err)
+	}
+	for _, k := range []string{"a", "b"} {
+		if _, err := st.Get(ctx, key(k)); !core.IsCode(err, core.ENotFound) {
+			t.Errorf("Get %s after DeleteMany: err = %v, want not_found", k, err)
+		}
+	}
+	stateWantValue(t, st, key("keep"), "keep")
+	if err := md.DeleteMany(ctx, nil); err != nil {
+		t.Fatalf("DeleteMany of nothing: %v", err)
+	}
+	_ = st.Delete(ctx, key("keep"))
 }
 
 func (s stateSuite) setReplaces(t *testing.T, st core.StateStore, _ core.Limiter, key func(string) string) {

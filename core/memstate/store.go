@@ -91,6 +91,16 @@ func (s *Store) SetMany(_ context.Context, kvs []core.KeyValue, ttl time.Duratio
 	return nil
 }
 
+// DeleteMany removes each of keys under one lock; a missing key is not an error.
+func (s *Store) DeleteMany(_ context.Context, keys []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		delete(s.items, k)
+	}
+	return nil
+}
+
 // Delete removes key; a missing key is not an error.
 func (s *Store) Delete(_ context.Context, key string) error {
 	s.mu.Lock()

@@ -94,3 +94,15 @@ func TestPubSubSuite(t *testing.T) {
 		return ps, ps
 	})
 }
+
+// TestStateSuiteThroughFailOpen runs the suite through core.FailOpen over a healthy store:
+// what FailOpen passes on (SetMany and DeleteMany in one call each among them) must behave
+// as the store itself does.
+func TestStateSuiteThroughFailOpen(t *testing.T) {
+	clock := coretest.NewFakeClock(time.Time{})
+	coretest.RunStateSuite(t, func(t *testing.T) (core.StateStore, core.Limiter) {
+		s := memstate.New(clock)
+		f := core.NewFailOpenConfig(core.FailOpenConfig{State: s, Limiter: s, Clock: clock})
+		return f, f
+	}, clock)
+}

@@ -130,6 +130,21 @@ func (s *Store) SetMany(ctx context.Context, kvs []core.KeyValue, ttl time.Durat
 	return wrap("redisstate.SetMany", err)
 }
 
+// DeleteMany removes each of keys in one pipeline of DELs, one key each (one round trip;
+// one DEL of many keys would fail across Redis Cluster's slots). Errors: unavailable.
+func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return wrap("redisstate.DeleteMany", err)
+}
+
 // Delete removes key; a missing key is not an error. Errors: unavailable.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	return wrap("redisstate.Delete", s.client.Del(ctx, key).Err())
