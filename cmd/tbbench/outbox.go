@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,7 +22,8 @@ import (
 // ticket.opened is one chat.postMessage of the card), then the dispatcher is started on the
 // backlog; outbox_rate is the cards posted per second until the outbox is empty. The
 // baseline does the least a delivery needs with as many workers as the dispatcher has: one
-// POST of the same size to the same fake Slack, then one UPDATE of a row, per notification.
+// POST of the same card (the fields of the first card the drain posted, each to a channel of
+// its own) to the same fake Slack, then one UPDATE of a row, per notification.
 // outbox_lag_p99_ms opens tickets at outboxLagRate a second for outboxLagDuration with the
 // dispatcher running, and times each from the open's commit to its card reaching the fake.
 const (
@@ -59,6 +61,7 @@ func runOutbox(ctx context.Context, e *env) error {
 	posted := map[string]time.Time{} // channel → post time of a card that beat its open's return
 	var lags []time.Duration
 	lagRun := false
+	var card url.Values // the first card posted, for the baseline
 	f := func(c slacktest.Call) {
 		if c.Method != "chat.postMessage" || c.Error != "" {
 			return
@@ -67,6 +70,12 @@ func runOutbox(ctx context.Context, e *env) error {
 		now := time.Now()
 		lagMu.Lock()
 		defer lagMu.Unlock()
+		if card == nil {
+			card = url.Values{}
+			for k, v := range c.Params {
+				card.Set(k, v)
+			}
+		}
 		if !lagRun {
 			return
 		}
@@ -89,7 +98,13 @@ func runOutbox(ctx context.Context, e *env) error {
 	fmt.Fprintf(os.Stderr, "tbbench: outbox drained %d events (%d cards posted) in %v; %d failed, %d dropped\n",
 		st.Delivered, posts.Load(), elapsed.Round(time.Millisecond), st.Failed, st.Dropped)
 
-	base, err := outboxBaseline(ctx, e, dbURL, l.fake.APIURL(), int(posts.Load()))
+	lagMu.Lock()
+	first := card
+	lagMu.Unlock()
+	if first == nil {
+		return fmt.Errorf("outbox: the drain posted no card")
+	}
+	base, err := outboxBaseline(ctx, e, dbURL, l.fake.APIURL(), first, int(posts.Load()))
 	if err != nil {
 		return err
 	}
@@ -173,9 +188,10 @@ func waitDrained(ctx context.Context, l *slackLive, limit time.Duration) error {
 	return ctx.Err()
 }
 
-// outboxBaseline posts n messages of a card's size to the fake Slack with outboxWorkers
-// workers, each post followed by one UPDATE of its row, and returns the posts per second.
-func outboxBaseline(ctx context.Context, e *env, dbURL, apiURL string, n int) (float64, error) {
+// outboxBaseline posts card n times to the fake Slack, each time to a channel of its own, with
+// outboxWorkers workers, each post followed by one UPDATE of its row, and returns the posts
+// per second.
+func outboxBaseline(ctx context.Context, e *env, dbURL, apiURL string, card url.Values, n int) (float64, error) {
 	db, err := e.openRaw(dbURL)
 	if err != nil {
 		return 0, err
@@ -189,9 +205,9 @@ func outboxBaseline(ctx context.Context, e *env, dbURL, apiURL string, n int) (f
 		return 0, err
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: outboxWorkers}}
-	blocks := `[{"type":"section","text":{"type":"mrkdwn","text":"*#1 Printer on floor 3 is jammed*\nIt shows error E42 and will not print."}}]`
 	r, err := measure(ctx, n, outboxWorkers, func(ctx context.Context, i int) error {
-		form := url.Values{"channel": {fmt.Sprintf("CBASE%07d", i)}, "text": {"Printer on floor 3 is jammed"}, "blocks": {blocks}}
+		form := maps.Clone(card)
+		form.Set("channel", fmt.Sprintf("CBASE%07d", i))
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"chat.postMessage", strings.NewReader(form.Encode()))
 		if err != nil {
 			return err
