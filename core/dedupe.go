@@ -66,6 +66,43 @@ func (t *Throttle) Allow(ctx context.Context, key string, l Limit) Decision {
 	return d
 }
 
+// AllowMany takes one event from each of keys' allowances under l, in order, in one round
+// trip where the limiter can (ManyLimiter); it allows them all when the limiter is down.
+func (t *Throttle) AllowMany(ctx context.Context, keys []string, l Limit) []Decision {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = "tb:rl:" + k
+	}
+	ds, err := allowMany(ctx, t.lim, full, l)
+	if err != nil {
+		t.log.Warn("rate limiter unavailable; allowing", "err", err)
+		ds = make([]Decision, len(keys))
+		for i := range ds {
+			ds[i] = Decision{Allowed: true}
+		}
+	}
+	return ds
+}
+
+// allowMany is lim.AllowMany, or Allow of each key where lim is no ManyLimiter.
+func allowMany(ctx context.Context, lim Limiter, keys []string, l Limit) ([]Decision, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if ml, ok := lim.(ManyLimiter); ok {
+		return ml.AllowMany(ctx, keys, l)
+	}
+	out := make([]Decision, len(keys))
+	for i, k := range keys {
+		d, err := lim.Allow(ctx, k, l)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
 // Cache is short-lived shared state that adapters keep to spare platform calls (role
 // lookups, member lists): a namespaced view of the StateStore. Nothing in it is
 // authoritative; a miss costs a platform call, never a wrong answer for long.

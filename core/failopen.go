@@ -218,6 +218,24 @@ func (f *FailOpen) Ping(ctx context.Context) error {
 	return nil
 }
 
+// AllowMany asks the limiter for each of keys (in one round trip where it can); an outage
+// allows them all.
+func (f *FailOpen) AllowMany(ctx context.Context, keys []string, l Limit) ([]Decision, error) {
+	var ds []Decision
+	var err error
+	if !f.call(ctx, "allow_many", func(ctx context.Context) error { ds, err = allowMany(ctx, f.cfg.Limiter, keys, l); return err }) {
+		ds = make([]Decision, len(keys))
+		for i := range ds {
+			ds[i] = Decision{Allowed: true}
+		}
+		return ds, nil
+	}
+	if IsCode(err, EInvalid) {
+		return nil, err // a bad Limit is a bug to report, not an outage
+	}
+	return ds, nil
+}
+
 // Allow asks the limiter; an outage allows.
 func (f *FailOpen) Allow(ctx context.Context, key string, l Limit) (Decision, error) {
 	var d Decision

@@ -354,6 +354,15 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, l Limit) (Decision, error)
 }
 
+// ManyLimiter is a Limiter that takes events from many keys' allowances in one round trip
+// (a pipeline); Throttle.AllowMany uses it where the limiter has it and asks key by key where
+// it has not.
+type ManyLimiter interface {
+	// AllowMany takes one event from each of keys' allowances under l, in order (a key named
+	// twice takes two), as Allow does for each. Errors: invalid, unavailable.
+	AllowMany(ctx context.Context, keys []string, l Limit) ([]Decision, error)
+}
+
 // Notifier delivers outbox events of its platform's workspaces to that platform (post or
 // update the ticket card, DM the reporter, post into the thread). A returned error makes the
 // dispatcher retry later with backoff; wrap it with Permanent when retrying cannot help.

@@ -31,8 +31,9 @@ func (a *Adapter) Batch(ctx context.Context, evs []core.Event) (core.Notifier, e
 }
 
 // pretake takes, for each first attempt of a ticket.opened among evs whose delivery will post
-// its ticket's card, that post's turn in its channel's pace now, all at once, so the
-// deliveries do not each wait for a Redis round trip of their own (pace uses what was taken).
+// its ticket's card, that post's turn in its channel's pace now, all in one round trip
+// (Throttle.AllowMany), so the deliveries do not each wait for a Redis round trip of their
+// own (pace uses what was taken).
 // A turn taken for a post that then does not happen is lost, as one is for a post that fails.
 func (a *Adapter) pretake(ctx context.Context, evs []core.Event, loaded map[int64]core.TicketPlaces) map[string][]core.Decision {
 	var keys []string
@@ -52,12 +53,7 @@ func (a *Adapter) pretake(ctx context.Context, evs []core.Event, loaded map[int6
 	if len(keys) == 0 {
 		return nil
 	}
-	ds := make([]core.Decision, len(keys))
-	var wg sync.WaitGroup
-	for i, k := range keys {
-		wg.Go(func() { ds[i] = a.bot.Throttle().Allow(ctx, k, channelLimit) })
-	}
-	wg.Wait()
+	ds := a.bot.Throttle().AllowMany(ctx, keys, channelLimit)
 	out := make(map[string][]core.Decision, len(keys))
 	for i, k := range keys {
 		out[k] = append(out[k], ds[i])

@@ -42,6 +42,7 @@ func RunStateSuite(t *testing.T, newStore func(t *testing.T) (core.StateStore, c
 		{"limiter allowance refills after the period", s.limiterRefills},
 		{"limiter with zero burst denies", s.limiterZeroBurst},
 		{"limiter rejects an invalid limit as invalid", s.limiterInvalid},
+		{"limiter AllowMany takes one event per key named, in order, sharing Allow's allowances", s.limiterMany},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -285,6 +286,46 @@ func (s stateSuite) limiterZeroBurst(t *testing.T, _ core.StateStore, lim core.L
 	l.Burst = 0
 	if d := stateAllow(t, lim, key("user"), l); d.Allowed || d.RetryAfter <= 0 {
 		t.Fatalf("Allow with burst 0 = %+v, want denied with a RetryAfter", d)
+	}
+}
+
+func (s stateSuite) limiterMany(t *testing.T, _ core.StateStore, lim core.Limiter, key func(string) string) {
+	ml, ok := lim.(core.ManyLimiter)
+	if !ok {
+		t.Skip("the limiter asks key by key (no AllowMany)")
+	}
+	ctx := t.Context()
+	a, b, c := key("a"), key("b"), key("c")
+	keys := []string{b}
+	for range suiteLimit.Burst + 1 {
+		keys = append(keys, a)
+	}
+	stateTakeBurst(t, lim, c, suiteLimit) // c's allowance is used up through Allow
+	keys = append(keys, c)
+	ds, err := ml.AllowMany(ctx, keys, suiteLimit)
+	if err != nil {
+		t.Fatalf("AllowMany: %v", err)
+	}
+	if len(ds) != len(keys) {
+		t.Fatalf("AllowMany of %d keys gave %d decisions", len(keys), len(ds))
+	}
+	for i, d := range ds {
+		wantAllowed := i >= 1 && i <= suiteLimit.Burst || i == 0
+		if d.Allowed != wantAllowed {
+			t.Errorf("decision %d (%s) allowed = %v, want %v", i, keys[i], d.Allowed, wantAllowed)
+		}
+		if !d.Allowed {
+			s.wantRetryAfter(t, d)
+		}
+	}
+	if d := stateAllow(t, lim, a, suiteLimit); d.Allowed {
+		t.Error("Allow of a after AllowMany took its burst was allowed")
+	}
+	if ds, err := ml.AllowMany(ctx, nil, suiteLimit); err != nil || len(ds) != 0 {
+		t.Errorf("AllowMany of nothing = %v, %v", ds, err)
+	}
+	if _, err := ml.AllowMany(ctx, []string{a}, core.Limit{Rate: 0, Period: time.Second, Burst: 1}); !core.IsCode(err, core.EInvalid) {
+		t.Errorf("AllowMany with an invalid limit: err = %v, want invalid", err)
 	}
 }
 
