@@ -24,10 +24,17 @@ func (s *Store) writeEvent(tx *gorm.DB, e core.Event) error {
 }
 
 // claimCandidates selects due, unleased, undelivered events that are the oldest undelivered
-// event of their ticket (events without a ticket stand alone), oldest first; %s is replaced by
-// the platform filter.
+// event of their ticket (events without a ticket stand alone), oldest first; the first %s is
+// replaced by the table with its index hint, the second by the platform filter.
+//
+// The hint names ix_outbox_pending (delivered_at, id), which gives the undelivered events in
+// id order: a claim reads about as many rows as it takes. Left to itself, MariaDB picked the
+// primary key whenever its statistics lagged a table that was changing fast — a backlog
+// being drained, exactly when claims are many — and walked every delivered event before the
+// first undelivered one (2,564 rows read for a claim of 64 with 2,500 of 3,006 delivered,
+// and on a backlog of 10,000 about 5,000 a claim).
 const claimCandidates = `
-SELECT o.id FROM outbox_events o
+SELECT o.id FROM %s
 WHERE o.delivered_at IS NULL
   AND o.next_attempt_at <= ?
   AND (o.locked_until IS NULL OR o.locked_until < ?)%s
@@ -50,19 +57,9 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	now = stamp(now)
 	until := stamp(now.Add(lease))
 	db := s.db.WithContext(ctx)
-	filter, args := "", []any{now, now}
-	if len(platforms) > 0 {
-		var ors []string
-		for _, p := range platforms {
-			// An event without a target platform goes to its workspace's.
-			ors = append(ors, "o.platform = ?", "(o.platform = '' AND o.workspace LIKE ?)")
-			args = append(args, string(p), string(p)+":%")
-		}
-		filter = "\n  AND (" + strings.Join(ors, " OR ") + ")"
-	}
-	args = append(args, limit)
+	q, args := s.claimSQL(now, limit, platforms)
 	var ids []int64
-	if err := db.Raw(fmt.Sprintf(claimCandidates, filter), args...).Scan(&ids).Error; err != nil {
+	if err := db.Raw(q, args...).Scan(&ids).Error; err != nil {
 		return nil, fail(op, err)
 	}
 	if len(ids) == 0 {
@@ -95,6 +92,22 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// claimSQL is the candidate query of a claim of limit events due at now for platforms.
+func (s *Store) claimSQL(now time.Time, limit int, platforms []core.Platform) (string, []any) {
+	filter, args := "", []any{now, now}
+	if len(platforms) > 0 {
+		var ors []string
+		for _, p := range platforms {
+			// An event without a target platform goes to its workspace's.
+			ors = append(ors, "o.platform = ?", "(o.platform = '' AND o.workspace LIKE ?)")
+			args = append(args, string(p), string(p)+":%")
+		}
+		filter = "\n  AND (" + strings.Join(ors, " OR ") + ")"
+	}
+	args = append(args, limit)
+	return fmt.Sprintf(claimCandidates, s.hinted("outbox_events o", "ix_outbox_pending"), filter), args
 }
 
 // releaseAfter gives back leases taken by a ClaimEvents call that then failed, so the events
