@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
@@ -26,9 +28,17 @@ import (
 // its own) to the same fake Slack, then one UPDATE of a row, per notification.
 // outbox_lag_p99_ms opens tickets at outboxLagRate a second for outboxLagDuration with the
 // dispatcher running, and times each from the open's commit to its card reaching the fake.
+// outbox_cpu_us_per_post and outbox_baseline_cpu_us_per_post are this process's CPU time
+// (user + system, the fake Slack's included, the database's not) per card posted in each: on
+// 2 cores both are CPU-bound, so they say where the rates' difference goes.
+//
+// The fake runs in this process and keeps the calls and messages it was sent: its heap grows
+// by ~100 MB during the drain, which runs first, so the drain's collections are many and
+// small (18 against the baseline's 4 in one run, for 691 MB against 548 MB allocated); the
+// tbbench line after the drain prints both.
 const (
-	outboxTickets     = 3000
-	outboxWorkers     = 4 // the dispatcher's default Workers
+	outboxTickets     = 10000 // a drain of ~4 s: 3,000 (~1.3 s) varied by ±10 % from run to run
+	outboxWorkers     = 4     // the dispatcher's default Workers
 	outboxLagRate     = 200
 	outboxLagDuration = 10 * time.Second
 	outboxLagMaxP99   = time.Second
@@ -87,16 +97,19 @@ func runOutbox(ctx context.Context, e *env) error {
 		}
 	}
 	l.onCall.Store(&f)
+	cpu0, gc0 := cpuTime(), numGC()
 	start := time.Now()
 	l.startOutbox()
 	if err := waitDrained(ctx, l, outboxDrain); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	rate := float64(posts.Load()) / elapsed.Seconds()
+	cpu, gcs := cpuTime()-cpu0, numGC()-gc0
+	cards := posts.Load() // the baseline's posts and the lag run's are counted too, later
+	rate := float64(cards) / elapsed.Seconds()
 	st := l.stack.disp.Stats()
 	fmt.Fprintf(os.Stderr, "tbbench: outbox drained %d events (%d cards posted) in %v; %d failed, %d dropped\n",
-		st.Delivered, posts.Load(), elapsed.Round(time.Millisecond), st.Failed, st.Dropped)
+		st.Delivered, cards, elapsed.Round(time.Millisecond), st.Failed, st.Dropped)
 
 	lagMu.Lock()
 	first := card
@@ -104,10 +117,14 @@ func runOutbox(ctx context.Context, e *env) error {
 	if first == nil {
 		return fmt.Errorf("outbox: the drain posted no card")
 	}
-	base, err := outboxBaseline(ctx, e, dbURL, l.fake.APIURL(), first, int(posts.Load()))
+	cpu1, gc1 := cpuTime(), numGC()
+	base, err := outboxBaseline(ctx, e, dbURL, l.fake.APIURL(), first, int(cards))
 	if err != nil {
 		return err
 	}
+	baseCPU, baseGCs := cpuTime()-cpu1, numGC()-gc1
+	fmt.Fprintf(os.Stderr, "tbbench: outbox CPU of this process: drain %v (%d collections), baseline %v (%d collections)\n",
+		cpu.Round(time.Millisecond), gcs, baseCPU.Round(time.Millisecond), baseGCs)
 
 	// The lag run: opens at a steady rate, the dispatcher keeping up as it goes. A card's
 	// lag runs from its open's return (the commit) to the post reaching the fake; a card
@@ -168,6 +185,8 @@ func runOutbox(ctx context.Context, e *env) error {
 	report("outbox_rate", rate, "posts/s")
 	report("outbox_baseline_rate", base, "posts/s")
 	report("outbox_vs_baseline", rate/base, "x")
+	report("outbox_cpu_us_per_post", float64(cpu.Microseconds())/float64(max(cards, 1)), "µs")
+	report("outbox_baseline_cpu_us_per_post", float64(baseCPU.Microseconds())/float64(max(cards, 1)), "µs")
 	report("outbox_lag_p99_ms", ms(p99), "ms")
 	report("outbox_lag_missing", float64(missing), "cards")
 	return nil
@@ -229,4 +248,20 @@ func outboxBaseline(ctx context.Context, e *env, dbURL, apiURL string, card url.
 		return 0, fmt.Errorf("outbox baseline: %w", err)
 	}
 	return r.opsPerSec(), nil
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return 0
+	}
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+}
+
+// numGC is how many garbage collections this process has finished.
+func numGC() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
 }
