@@ -31,11 +31,9 @@ import (
 // outbox_cpu_us_per_post and outbox_baseline_cpu_us_per_post are this process's CPU time
 // (user + system, the fake Slack's included, the database's not) per card posted in each: on
 // 2 cores both are CPU-bound, so they say where the rates' difference goes.
-//
-// The fake runs in this process and keeps the calls and messages it was sent: its heap grows
-// by ~100 MB during the drain, which runs first, so the drain's collections are many and
-// small (18 against the baseline's 4 in one run, for 691 MB against 548 MB allocated); the
-// tbbench line after the drain prints both.
+// The fake runs in this process, so its work (a third of either side's) and its heap (the
+// calls and messages it keeps, ~100 MB after the drain) are in both figures and in this
+// process's collections, which the tbbench line after the drain prints for each.
 const (
 	outboxTickets     = 10000 // a drain of ~4 s: 3,000 (~1.3 s) varied by ±10 % from run to run
 	outboxWorkers     = 4     // the dispatcher's default Workers
