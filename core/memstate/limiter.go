@@ -37,22 +37,6 @@ func (s *Store) Allow(_ context.Context, key string, l core.Limit) (core.Decisio
 	return core.Decision{Allowed: true}, nil
 }
 
-// AllowMany is Allow of each of keys in order (core.ManyLimiter). Errors: invalid.
-func (s *Store) AllowMany(ctx context.Context, keys []string, l core.Limit) ([]core.Decision, error) {
-	if err := validLimit("memstate.AllowMany", l); err != nil {
-		return nil, err
-	}
-	out := make([]core.Decision, len(keys))
-	for i, k := range keys {
-		d, err := s.Allow(ctx, k, l)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = d
-	}
-	return out, nil
-}
-
 // validLimit rejects limits the GCRA cannot work with.
 func validLimit(op string, l core.Limit) error {
 	if l.Rate <= 0 || l.Period <= 0 || l.Burst < 0 {

@@ -96,8 +96,8 @@ func TestPubSubSuite(t *testing.T) {
 }
 
 // TestStateSuiteThroughFailOpen runs the suite through core.FailOpen over a healthy store:
-// what FailOpen passes on (SetMany and DeleteMany in one call each among them) must behave
-// as the store itself does.
+// what FailOpen passes on (SetMany and DeleteMany in one call each among them, and AllowMany
+// key by key, as this store has no AllowMany of its own) must behave as the store itself does.
 func TestStateSuiteThroughFailOpen(t *testing.T) {
 	clock := coretest.NewFakeClock(time.Time{})
 	coretest.RunStateSuite(t, func(t *testing.T) (core.StateStore, core.Limiter) {
