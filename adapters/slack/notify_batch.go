@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ func (a *Adapter) Batch(ctx context.Context, evs []core.Event) (core.Notifier, e
 	if err != nil {
 		return nil, err
 	}
-	b := &batch{a: a, loaded: loaded}
+	b := &batch{a: a, ctx: context.WithoutCancel(ctx), loaded: loaded}
 	b.paces = a.pretake(ctx, evs, loaded)
 	return b, nil
 }
@@ -94,69 +95,115 @@ func readsTicket(ev core.Event) bool {
 }
 
 // batch delivers the events of one claimed batch with their tickets read beforehand. The
-// places of the cards its ticket.opened deliveries post, and the steps its deliveries did
-// (markStep), are kept until Finish, which records them in one write each for the whole
-// batch, before the dispatcher marks the events delivered. Recording the places as the
-// deliveries went made a transaction for every few cards (371 for 3,000 cards in tbbench
-// -suite outbox, against 47 batches), each taking CPU from the posts; nothing needs a card's
-// place sooner: the ticket's next event is not claimed before this batch is marked, and a
-// message in the card's thread meanwhile is no ticket's yet, as it is before the card's post
-// returns.
+// places of the cards its delivered ticket.opened events posted are recorded together: at
+// most placeFlushAfter after the first of them was queued, and at Finish, before the
+// dispatcher marks the events delivered. Recording each delivery's as it went made a
+// transaction for every few cards (~370 for 3,000 cards in tbbench -suite outbox, against 47
+// batches), each taking CPU from the posts; the flush bounds how long a reply in a new
+// card's thread finds no ticket when Slack is slow and a batch takes seconds. The steps the
+// deliveries did (markStep) are written in one Redis round trip at Finish. A delivery that
+// fails writes its own steps and places at once instead: its event may be claimed again,
+// by another batch, before this one finishes, and must find them.
 type batch struct {
 	a      *Adapter
+	ctx    context.Context // for the flushes: the batch's, without its cancellation
 	mu     sync.Mutex
 	loaded map[int64]core.TicketPlaces
-	places []core.Place // not yet written
+	places []core.Place // delivered events' places, not yet written
+	flush  *time.Timer  // armed while places waits for a write
+	writes sync.WaitGroup
+	err    error // of a flush
 	steps  []core.KeyValue
 	paces  map[string][]core.Decision // turns of channels' paces taken beforehand (pretake)
 }
 
+// placeFlushAfter is how long a delivered card's place may wait for the batch's write.
+const placeFlushAfter = 250 * time.Millisecond
+
 // Finish records the steps of the batch's deliveries and the places of the cards they posted
-// (one Redis round trip and one transaction for the batch, side by side; core.BatchFinisher).
-// Both are done before the dispatcher marks the events delivered, or releases them when
-// Finish fails. Errors: those of Service.AddPlaces.
+// not flushed yet (one Redis round trip for the steps, one transaction for the places, side
+// by side; core.BatchFinisher), and waits for a flush under way. All are done before the
+// dispatcher marks the events delivered, or releases them when Finish fails. Errors: those
+// of Service.AddPlaces.
 func (b *batch) Finish(ctx context.Context) error {
 	b.mu.Lock()
+	if b.flush != nil && b.flush.Stop() {
+		b.writes.Done() // the flush armed will not run
+	}
+	b.flush = nil
 	steps, places := b.steps, b.places
 	b.steps, b.places = nil, nil
 	b.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() { b.a.writeSteps(ctx, steps) })
-	var err error
-	if len(places) > 0 {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), placeWriteTimeout)
-		err = b.a.svc.AddPlaces(pctx, core.System(), places)
-		cancel()
-	}
+	err := b.a.writePlaces(ctx, places)
 	wg.Wait()
-	return err
-}
-
-// addPlace keeps p to be recorded by Finish.
-func (b *batch) addPlace(p core.Place) {
+	b.writes.Wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.places = append(b.places, p)
+	return errors.Join(err, b.err)
 }
 
-// placeWriteTimeout bounds the write of a batch's places, and of its steps.
+// addPlaces queues ps, a delivered event's places, for the next flush, and arms it.
+func (b *batch) addPlaces(ps []core.Place) {
+	if len(ps) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.places = append(b.places, ps...)
+	if b.flush == nil {
+		b.writes.Add(1)
+		b.flush = time.AfterFunc(placeFlushAfter, b.flushPlaces)
+	}
+}
+
+// flushPlaces writes the places queued, as the flush armed by addPlaces.
+func (b *batch) flushPlaces() {
+	defer b.writes.Done()
+	b.mu.Lock()
+	ps := b.places
+	b.places, b.flush = nil, nil
+	b.mu.Unlock()
+	if err := b.a.writePlaces(b.ctx, ps); err != nil {
+		b.mu.Lock()
+		b.err = errors.Join(b.err, err)
+		b.mu.Unlock()
+	}
+}
+
+// writePlaces records ps in one transaction, within its own deadline.
+func (a *Adapter) writePlaces(ctx context.Context, ps []core.Place) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), placeWriteTimeout)
+	defer cancel()
+	return a.svc.AddPlaces(wctx, core.System(), ps)
+}
+
+// placeWriteTimeout bounds a write of places, and of steps.
 const placeWriteTimeout = 5 * time.Second
 
 func (b *batch) Platform() core.Platform { return b.a.Platform() }
 
-// Notify delivers ev; the steps it did are kept for Finish when it is delivered, and written
-// at once when it fails (or panics): a failed event may be tried again before Finish, by
-// another batch, and must find them.
+// Notify delivers ev; the steps it did and the places of the cards it posted are kept for
+// the batch's writes when it is delivered, and written at once when it fails (or panics): a
+// failed event may be tried again before Finish, by another batch, and must find them.
 func (b *batch) Notify(ctx context.Context, ev core.Event) (err error) {
 	d := &delivery{}
 	defer func() {
 		r := recover()
 		if err != nil || r != nil {
 			b.a.writeSteps(ctx, d.marks)
+			if perr := b.a.writePlaces(ctx, d.places); perr != nil {
+				b.a.log.Warn("slack: could not record the cards a failed delivery posted; its retry may post them again", "event", ev.ID, "err", perr)
+			}
 		} else {
 			b.mu.Lock()
 			b.steps = append(b.steps, d.marks...)
 			b.mu.Unlock()
+			b.addPlaces(d.places)
 		}
 		if r != nil {
 			panic(r)
@@ -165,10 +212,11 @@ func (b *batch) Notify(ctx context.Context, ev core.Event) (err error) {
 	return b.a.Notify(context.WithValue(context.WithValue(ctx, batchKey{}, b), deliveryKey{}, d), ev)
 }
 
-// delivery is one event's delivery in a batch: the steps it did (markStep), not yet written.
-// One delivery runs on one goroutine.
+// delivery is one event's delivery in a batch: the steps it did (markStep) and the places of
+// the cards it posted (recordPlace), not yet written. One delivery runs on one goroutine.
 type delivery struct {
-	marks []core.KeyValue
+	marks  []core.KeyValue
+	places []core.Place
 }
 
 // deliveryKey carries an event's delivery in its context.
@@ -226,14 +274,14 @@ func preloaded(ctx context.Context, id int64) (core.TicketPlaces, bool) {
 }
 
 // recordPlace records p, the place of a card ev's delivery posted, and returns it. A
-// ticket.opened delivered in a batch hands it to the batch, for Finish, and goes on (p is
-// returned without an ID: nothing after the cards of a ticket.opened needs one); any other
-// delivery records it at once, as the steps after it need its ID.
+// ticket.opened delivered in a batch keeps it with its delivery, for the batch's writes, and
+// goes on (p is returned without an ID: nothing after the cards of a ticket.opened needs
+// one); any other delivery records it at once, as the steps after it need its ID.
 func (a *Adapter) recordPlace(ctx context.Context, ev core.Event, p core.Place) (core.Place, error) {
-	b, _ := ctx.Value(batchKey{}).(*batch)
-	if b == nil || ev.Kind != core.EventTicketOpened || ev.Workspace.Platform != core.PlatformSlack || p.ThreadID == "" {
+	d, _ := ctx.Value(deliveryKey{}).(*delivery)
+	if d == nil || ev.Kind != core.EventTicketOpened || ev.Workspace.Platform != core.PlatformSlack || p.ThreadID == "" {
 		return a.svc.AddPlace(ctx, core.System(), p)
 	}
-	b.addPlace(p)
+	d.places = append(d.places, p)
 	return p, nil
 }

@@ -195,3 +195,67 @@ func TestBatchTakesItsCardsTurnsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchRecordsAFailedDeliverysCardsAtOnce: a ticket.opened whose triage card was posted
+// and whose requester card then failed has the triage card's place recorded before the
+// delivery returns, not at the batch's Finish: its event may be claimed again by another
+// batch first, and must not post the card again even when the step was not remembered.
+func TestBatchRecordsAFailedDeliverysCardsAtOnce(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			s.setup()
+			ctx := context.Background()
+			tk := s.openIn("Its DM fails", "CPLACEFAIL")
+			ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+			ev.Attempts = 1
+			n, err := s.adapter.Batch(ctx, []core.Event{ev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.fake.Inject(slacktest.Fault{Method: "conversations.open", Status: 502, Times: 1})
+			if err := n.Notify(ctx, ev); err == nil {
+				t.Fatal("the requester card could not be posted, yet the delivery did not fail")
+			}
+			cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", helpdesk))
+			if len(cards) != 1 {
+				t.Fatalf("%d cards in the triage channel, want 1", len(cards))
+			}
+			if got := s.ticket(tk.Number).Thread; got.CardID != cards[0].TS {
+				t.Errorf("before the batch's Finish, the ticket's triage place is %+v, want the card %s", got, cards[0].TS)
+			}
+		})
+	}
+}
+
+// TestBatchFlushesItsPlacesBeforeFinish: the places of delivered cards are recorded within
+// placeFlushAfter while the batch's other deliveries go on, so a reply in a new card's
+// thread finds its ticket even when the batch takes long to finish.
+func TestBatchFlushesItsPlacesBeforeFinish(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newNotifyFixture(t, b)
+			ctx := context.Background()
+			tk := s.openIn("Delivered early in a long batch", "CFLUSH")
+			ev := s.outboxEvent(core.EventTicketOpened, tk.ID)
+			ev.Attempts = 1
+			n, err := s.adapter.Batch(ctx, []core.Event{ev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := n.Notify(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			cards := s.fake.Find("chat.postMessage", slacktest.Param("channel", "CFLUSH"))
+			if len(cards) != 1 {
+				t.Fatalf("%d cards posted, want 1", len(cards))
+			}
+			s.waitTicket(tk.Number, "its card's place, the batch not finished", func(t tkt) bool {
+				return t.Origin.CardID == cards[0].TS || t.Thread.CardID == cards[0].TS
+			})
+			if err := n.(core.BatchFinisher).Finish(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
