@@ -2,6 +2,7 @@ package redisstate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
+var _ core.ManyLimiter = (*Store)(nil)
+
 // AllowMany takes one event from each of keys' allowances under l, in order, in one pipeline
 // (core.ManyLimiter): what Allow does key by key, in one round trip instead of one each.
 //
@@ -20,8 +23,12 @@ import (
 // which answers it with a stand-in result, and then sends the recorded calls (the same
 // script, key and arguments redis_rate sends) in one pipeline; only the reading of the
 // answer (allowed count, retry-after seconds) is redone here, as redis_rate's AllowN reads
-// it. A call Redis answers NOSCRIPT (its script cache was flushed) is asked again through
-// Allow, which loads the script. Errors: invalid (as Allow), unavailable.
+// it. When Redis answers NOSCRIPT (its script cache was flushed), the first such call is
+// asked again through Allow, which loads the script, and the others in one more pipeline.
+//
+// A pipeline that go-redis sends again after a lost answer (its retry) may take a turn twice
+// for each of its keys, as a single Allow retried may for its one: a post then waits one
+// turn more, and nothing is lost. Errors: invalid (as Allow), unavailable.
 func (s *Store) AllowMany(ctx context.Context, keys []string, l core.Limit) ([]core.Decision, error) {
 	const op = "redisstate.AllowMany"
 	if l.Rate <= 0 || l.Period <= 0 || l.Burst < 0 {
@@ -39,36 +46,53 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l core.Limit) ([]c
 			return nil, &core.Error{Code: core.EInternal, Op: op, Message: "redis_rate made no call to record", Err: err}
 		}
 	}
-	cmds := make([]*redis.Cmd, len(keys))
-	_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range rec.calls {
-			if c.sha {
-				cmds[i] = p.EvalSha(ctx, c.script, c.keys, c.args...)
-			} else {
-				cmds[i] = p.Eval(ctx, c.script, c.keys, c.args...)
-			}
-		}
-		return nil
-	})
 	out := make([]core.Decision, len(keys))
-	for i, cmd := range cmds {
-		cerr := cmd.Err()
-		if cerr != nil && redis.HasErrorPrefix(cerr, "NOSCRIPT") {
-			d, err := s.Allow(ctx, keys[i], l)
-			if err != nil {
-				return nil, err
+	todo := make([]int, len(keys)) // the calls still to answer, by index
+	for i := range todo {
+		todo[i] = i
+	}
+	for pass := 0; len(todo) > 0; pass++ {
+		cmds := make([]*redis.Cmd, len(todo))
+		_, _ = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j, i := range todo {
+				c := rec.calls[i]
+				if c.sha {
+					cmds[j] = p.EvalSha(ctx, c.script, c.keys, c.args...)
+				} else {
+					cmds[j] = p.Eval(ctx, c.script, c.keys, c.args...)
+				}
 			}
-			out[i] = d
-			continue
+			return nil
+		})
+		var again []int
+		loaded := false
+		for j, cmd := range cmds {
+			i := todo[j]
+			err := cmd.Err()
+			noScript := err != nil && redis.HasErrorPrefix(err, "NOSCRIPT")
+			switch {
+			case noScript && pass == 0 && loaded:
+				again = append(again, i)
+			case noScript:
+				// Redis forgot the script: the first such call goes through Allow, which
+				// loads it (EVAL), and the others are sent again in one more pipeline (or,
+				// forgotten once more, by a Redis Cluster node of its own, one by one).
+				d, err := s.Allow(ctx, keys[i], l)
+				if err != nil {
+					return nil, err
+				}
+				out[i], loaded = d, true
+			case err != nil:
+				return nil, wrap(op, err)
+			default:
+				d, perr := decision(cmd.Val())
+				if perr != nil {
+					return nil, &core.Error{Code: core.EInternal, Op: op, Message: "unexpected answer from the rate limit script", Err: perr}
+				}
+				out[i] = d
+			}
 		}
-		if cerr != nil {
-			return nil, wrap(op, cerr)
-		}
-		d, perr := decision(cmd.Val())
-		if perr != nil {
-			return nil, &core.Error{Code: core.EInternal, Op: op, Message: "unexpected answer from the rate limit script", Err: perr}
-		}
-		out[i] = d
+		todo = again
 	}
 	return out, nil
 }
@@ -77,7 +101,7 @@ func (s *Store) AllowMany(ctx context.Context, keys []string, l core.Limit) ([]c
 // retry_after, reset_after} with the two last as strings of seconds, as its AllowN does.
 func decision(v any) (core.Decision, error) {
 	vs, ok := v.([]any)
-	if !ok || len(vs) < 3 {
+	if !ok || len(vs) < 4 {
 		return core.Decision{}, fmt.Errorf("answer %v is no list of four", v)
 	}
 	allowed, ok := vs[0].(int64)
@@ -130,7 +154,7 @@ func (r *scriptCalls) EvalShaRO(_ context.Context, sha1 string, keys []string, a
 	return r.record(true, sha1, keys, args)
 }
 
-var errNotRecorded = fmt.Errorf("redisstate: only script calls are recorded")
+var errNotRecorded = errors.New("redisstate: only script calls are recorded")
 
 func (r *scriptCalls) ScriptExists(context.Context, ...string) *redis.BoolSliceCmd {
 	return redis.NewBoolSliceResult(nil, errNotRecorded)
@@ -143,4 +167,3 @@ func (r *scriptCalls) ScriptLoad(context.Context, string) *redis.StringCmd {
 func (r *scriptCalls) Del(context.Context, ...string) *redis.IntCmd {
 	return redis.NewIntResult(0, errNotRecorded)
 }
-

@@ -12,6 +12,10 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
+// The round trips for many keys the core uses where a store has them.
+var _ core.ManySetter = (*Store)(nil)
+var _ core.ManyDeleter = (*Store)(nil)
+
 // Store is a core.StateStore and core.Limiter on one Redis (or Redis Cluster) client.
 type Store struct {
 	client redis.UniversalClient
