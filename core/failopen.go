@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// FailOpen passes the round trips for many keys on, to a backend that has them or key by key.
+var (
+	_ ManySetter  = (*FailOpen)(nil)
+	_ ManyDeleter = (*FailOpen)(nil)
+	_ ManyLimiter = (*FailOpen)(nil)
+)
+
 // FailOpenConfig tunes a FailOpen; zero fields take the defaults in brackets.
 type FailOpenConfig struct {
 	State   StateStore

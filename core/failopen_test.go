@@ -136,3 +136,29 @@ func TestFailOpenBreaker(t *testing.T) {
 		}
 	})
 }
+
+// TestFailOpenAllowManyAllowsEveryKeyInAnOutage: AllowMany through FailOpen, over a limiter
+// that never answers, gives one allowed decision per key within the call budget (the
+// Throttle's answer for a Redis that is down).
+func TestFailOpenAllowManyAllowsEveryKeyInAnOutage(t *testing.T) {
+	bh := &blackHole{}
+	fo := core.NewFailOpenConfig(core.FailOpenConfig{State: bh, Limiter: bh, Timeout: 50 * time.Millisecond})
+	keys := []string{"a", "b", "a"}
+	start := time.Now()
+	ds, err := fo.AllowMany(t.Context(), keys, core.Limit{Rate: 1, Period: time.Second, Burst: 1})
+	if err != nil || len(ds) != len(keys) {
+		t.Fatalf("AllowMany = %v, %v; want %d decisions", ds, err, len(keys))
+	}
+	for i, d := range ds {
+		if !d.Allowed {
+			t.Errorf("decision %d = %+v in an outage, want allowed", i, d)
+		}
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("AllowMany took %v with a 50ms budget", took)
+	}
+	throttled := core.NewThrottle(fo, nil).AllowMany(t.Context(), keys, core.Limit{Rate: 1, Period: time.Second, Burst: 1})
+	if len(throttled) != len(keys) || !throttled[0].Allowed {
+		t.Errorf("Throttle.AllowMany in an outage = %+v, want every key allowed", throttled)
+	}
+}

@@ -121,8 +121,8 @@ type batch struct {
 const placeFlushAfter = 250 * time.Millisecond
 
 // Finish records the steps of the batch's deliveries and the places of the cards they posted
-// not flushed yet (one Redis round trip for the steps, one transaction for the places, side
-// by side; core.BatchFinisher), and waits for a flush under way. All are done before the
+// not flushed yet (one Redis round trip for the steps, side by side with one transaction for
+// the places and its one Redis round trip to forget their threads' look-ups; core.BatchFinisher), and waits for a flush under way. All are done before the
 // dispatcher marks the events delivered, or releases them when Finish fails. Errors: those
 // of Service.AddPlaces.
 func (b *batch) Finish(ctx context.Context) error {

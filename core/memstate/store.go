@@ -8,6 +8,10 @@ import (
 	"github.com/ticketbot/ticketbot/core"
 )
 
+// The round trips for many keys the core uses where a store has them.
+var _ core.ManySetter = (*Store)(nil)
+var _ core.ManyDeleter = (*Store)(nil)
+
 // minSweepEvery is the fewest writes between two sweeps, so small stores do not sweep on
 // every write.
 const minSweepEvery = 64
