@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
@@ -246,15 +245,6 @@ func outboxBaseline(ctx context.Context, e *env, dbURL, apiURL string, card url.
 		return 0, fmt.Errorf("outbox baseline: %w", err)
 	}
 	return r.opsPerSec(), nil
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime() time.Duration {
-	var r syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
-		return 0
-	}
-	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
 // numGC is how many garbage collections this process has finished.
