@@ -196,11 +196,11 @@ func TestBatchTakesItsCardsTurnsAtOnce(t *testing.T) {
 	}
 }
 
-// TestBatchRecordsAFailedDeliverysCardsAtOnce: a ticket.opened whose triage card was posted
-// and whose requester card then failed has the triage card's place recorded before the
-// delivery returns, not at the batch's Finish: its event may be claimed again by another
-// batch first, and must not post the card again even when the step was not remembered.
-func TestBatchRecordsAFailedDeliverysCardsAtOnce(t *testing.T) {
+// TestBatchRecordsAFailedDeliverysCardsWithoutFinish: a ticket.opened whose triage card was
+// posted and whose requester card then failed has the triage card's place recorded without
+// the batch's Finish: its event may be claimed again by another batch first, and must not
+// post the card again even when the step was not remembered.
+func TestBatchRecordsAFailedDeliverysCardsWithoutFinish(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			s := newNotifyFixture(t, b)
@@ -221,17 +221,15 @@ func TestBatchRecordsAFailedDeliverysCardsAtOnce(t *testing.T) {
 			if len(cards) != 1 {
 				t.Fatalf("%d cards in the triage channel, want 1", len(cards))
 			}
-			if got := s.ticket(tk.Number).Thread; got.CardID != cards[0].TS {
-				t.Errorf("before the batch's Finish, the ticket's triage place is %+v, want the card %s", got, cards[0].TS)
-			}
+			s.waitTicket(tk.Number, "its triage card's place, the batch not finished", func(t tkt) bool { return t.Thread.CardID == cards[0].TS })
 		})
 	}
 }
 
-// TestBatchFlushesItsPlacesBeforeFinish: the places of delivered cards are recorded within
-// placeFlushAfter while the batch's other deliveries go on, so a reply in a new card's
-// thread finds its ticket even when the batch takes long to finish.
-func TestBatchFlushesItsPlacesBeforeFinish(t *testing.T) {
+// TestBatchRecordsItsPlacesBeforeFinish: the places of delivered cards are recorded while
+// the batch's other deliveries go on, so a reply in a new card's thread finds its ticket
+// even when the batch takes long to finish.
+func TestBatchRecordsItsPlacesBeforeFinish(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			s := newNotifyFixture(t, b)
