@@ -5,6 +5,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/ticketbot/ticketbot/core"
 	"github.com/ticketbot/ticketbot/core/gormstore"
@@ -87,4 +92,35 @@ func TestSearchVisibility(t *testing.T) {
 			t.Errorf("a query without words: %v, want invalid", err)
 		}
 	})
+}
+
+// TestFold: ASCII is only lowered (it has nothing to decompose), the rest loses its accents
+// too; both give what the full Unicode fold gives, and ASCII costs at most the lowered copy.
+func TestFold(t *testing.T) {
+	full := func(s string) string {
+		out, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.ToLower(out)
+	}
+	var ascii strings.Builder
+	for c := range 128 {
+		ascii.WriteByte(byte(c))
+	}
+	for s, want := range map[string]string{
+		"Ärger":                   "arger",
+		"PRINTER jams on floor 3": "printer jams on floor 3",
+		"Crème BRÛLÉE":            "creme brulee",
+		"İstanbul":                "istanbul",
+		"日本語":                     "日本語",
+		ascii.String():            strings.ToLower(ascii.String()),
+	} {
+		if got := core.Fold(s); got != want || got != full(s) {
+			t.Errorf("Fold(%q) = %q, want %q (the full fold: %q)", s, got, want, full(s))
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { core.Fold("Printer") }); n > 1 {
+		t.Errorf("Fold of an ASCII word: %v allocations, want at most 1", n)
+	}
 }
