@@ -62,6 +62,29 @@ func (c *chrome) text(t *testing.T, sel string) string {
 	return s
 }
 
+// waitText is the text of sel once ok accepts it, read again for up to 15 s, also when a
+// navigation under way destroys the page it was read in ("Cannot find context with
+// specified id"): after a form's submit, the old page may still answer the first reads.
+func (c *chrome) waitText(t *testing.T, sel string, ok func(string) bool) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
+	defer cancel()
+	var s string
+	var err error
+	for ctx.Err() == nil {
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err == nil && ok(s) {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("text of %s never as wanted within 15 s: %q (%v)", sel, s, err)
+	return ""
+}
+
 // html is the page's whole markup as the browser has it.
 func (c *chrome) html(t *testing.T) string {
 	t.Helper()

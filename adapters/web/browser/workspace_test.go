@@ -76,8 +76,7 @@ func TestWorkspaceChoice(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(`#switch-workspace option[value="`+alpha.String()+`"][selected]`)),
 		chromedp.WaitVisible(chromedp.ID("tickets")),
 	)
-	list = c.text(t, "#tickets")
-	if !strings.Contains(list, "Voice channel") || strings.Contains(list, "Mod pack") {
-		t.Fatalf("after switching: %q", list)
-	}
+	c.waitText(t, "#tickets", func(list string) bool {
+		return strings.Contains(list, "Voice channel") && !strings.Contains(list, "Mod pack")
+	})
 }
