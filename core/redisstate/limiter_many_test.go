@@ -14,23 +14,34 @@ import (
 	"github.com/ticketbot/ticketbot/core/redisstate"
 )
 
-// TestAllowManyAfterTheScriptCacheWasFlushed: AllowMany sends redis_rate's script by its
-// SHA; when Redis has forgotten the script (SCRIPT FLUSH, a restart), each call is asked
-// again through Allow, which loads it, and the decisions are still one event per key named.
-func TestAllowManyAfterTheScriptCacheWasFlushed(t *testing.T) {
+// flushLimit is one event a minute: a key's second event in a row is denied.
+var flushLimit = core.Limit{Rate: 1, Period: time.Minute, Burst: 1}
+
+// flushedStore is a Store on a miniredis that has loaded redis_rate's script (an Allow) and
+// then forgotten it (SCRIPT FLUSH), and its client.
+func flushedStore(t *testing.T) (*redisstate.Store, *redis.Client) {
+	t.Helper()
 	mr := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	s := redisstate.New(client)
 	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Allow(t.Context(), "warm", flushLimit); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.ScriptFlush(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return s, client
+}
+
+// TestAllowManyAfterTheScriptCacheWasFlushed: AllowMany sends redis_rate's script by its
+// SHA; when Redis has forgotten the script (SCRIPT FLUSH, a restart), the calls are asked
+// again (the first through Allow, which loads it), and the decisions are still one event per
+// key named.
+func TestAllowManyAfterTheScriptCacheWasFlushed(t *testing.T) {
+	s, _ := flushedStore(t)
 	ctx := t.Context()
-	l := core.Limit{Rate: 1, Period: time.Minute, Burst: 1}
-	if _, err := s.Allow(ctx, "warm", l); err != nil { // loads the script
-		t.Fatal(err)
-	}
-	if err := client.ScriptFlush(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := s.AllowMany(ctx, []string{"x", "x", "y"}, l)
+	ds, err := s.AllowMany(ctx, []string{"x", "x", "y"}, flushLimit)
 	if err != nil {
 		t.Fatalf("AllowMany after SCRIPT FLUSH: %v", err)
 	}
@@ -43,22 +54,12 @@ func TestAllowManyAfterTheScriptCacheWasFlushed(t *testing.T) {
 // NOSCRIPT, only the first is asked again alone (loading the script); the others go in one
 // pipeline.
 func TestAllowManyAfterTheScriptCacheWasFlushedInOneMorePipeline(t *testing.T) {
-	mr := miniredis.RunT(t)
-	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	s := redisstate.New(client)
-	t.Cleanup(func() { _ = s.Close() })
+	s, client := flushedStore(t)
 	ctx := t.Context()
-	l := core.Limit{Rate: 1, Period: time.Minute, Burst: 1}
-	if _, err := s.Allow(ctx, "warm", l); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.ScriptFlush(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
 	keys := []string{"k1", "k2", "k3", "k4", "k5", "k6"}
 	sent := &sentCommands{}
 	client.AddHook(sent)
-	ds, err := s.AllowMany(ctx, keys, l)
+	ds, err := s.AllowMany(ctx, keys, flushLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
