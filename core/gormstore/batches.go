@@ -71,7 +71,6 @@ func (s *Store) AddPlaces(ctx context.Context, ps []core.Place) error {
 	for _, p := range ps {
 		ids = append(ids, p.TicketID)
 	}
-	now := s.now()
 	return s.inTx(ctx, op, func(tx *gorm.DB) error {
 		lock := "SELECT id FROM tickets WHERE id IN ? ORDER BY id"
 		if s.mysql {
@@ -81,6 +80,8 @@ func (s *Store) AddPlaces(ctx context.Context, ps []core.Place) error {
 		if err := tx.Raw(lock, ids).Scan(&found).Error; err != nil {
 			return err
 		}
+		now := s.now() // under the tickets' locks, as insertPlace stamps its place
+
 		exists := make(map[int64]bool, len(found))
 		for _, id := range found {
 			exists[id] = true
