@@ -10,6 +10,7 @@ import (
 
 	"github.com/ticketbot/ticketbot/adapters/discord/discordtest"
 	"github.com/ticketbot/ticketbot/adapters/slack/slacktest"
+	"github.com/ticketbot/ticketbot/core/coretest"
 )
 
 // The conversation loop through the binary, on the embedded defaults: a requester opens a
@@ -71,6 +72,10 @@ func TestServeRelaysASlackConversation(t *testing.T) {
 	card := wait("the triage card", slacktest.InChannel(triage), slacktest.Param("thread_ts", ""), slacktest.Containing("won't boot"))
 	dm := "D" + requester
 	rcard := wait("the requester card", slacktest.InChannel(dm), slacktest.Param("thread_ts", ""), slacktest.Containing("won't boot"))
+	// The staff answer once the cards' places are recorded, as a person does: a reply in a
+	// card's thread that comes before its place is recorded (microseconds here, milliseconds
+	// under load) finds no ticket and is not stored — a gap known and not yet closed.
+	waitOutboxDone(t, srv.base)
 
 	event(triage, "group", staff, "Is it plugged in?", card.TS)
 	wait("the staff reply in the DM thread", slacktest.InChannel(dm), slacktest.Param("thread_ts", rcard.TS), slacktest.Containing("Is it plugged in?"))
@@ -172,4 +177,12 @@ func TestServeRelaysADiscordConversation(t *testing.T) {
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitOutboxDone waits until the binary at base has delivered every outbox event.
+func waitOutboxDone(t *testing.T, base string) {
+	t.Helper()
+	coretest.Eventually(t, 10*time.Second, "every outbox event delivered", func() bool {
+		return strings.Contains(get(t, base+"/metrics", http.StatusOK), "\nticketbot_outbox_pending 0\n")
+	})
 }
