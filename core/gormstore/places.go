@@ -28,62 +28,36 @@ func (s *Store) AddPlace(ctx context.Context, p core.Place) (core.Place, error) 
 		}
 		return row.core(), err == nil, err
 	}
-	if p.ThreadID != "" {
-		// The unique key on the thread makes the insert the decision, so it is tried first;
-		// a retry reads the row there.
-		got, err := s.insertPlace(ctx, p)
-		if isUnique(err) {
-			if got, ok, ferr := find(); ferr == nil && ok {
-				return got, nil
-			}
+	if p.ThreadID == "" {
+		// No lock on the place itself: a locking read of a row that does not exist yet locks
+		// a gap in MySQL, and two concurrent first deliveries then deadlock.
+		if got, ok, err := find(); err != nil || ok {
+			return got, fail(op, err)
 		}
-		return got, fail(op, err)
 	}
-	// No lock on the place itself: a locking read of a row that does not exist yet locks a gap
-	// in MySQL, and two concurrent first deliveries then deadlock.
-	if got, ok, err := find(); err != nil || ok {
-		return got, fail(op, err)
+	// With a thread, the unique key on it makes the insert the decision, so it is tried
+	// first; a retry reads the row there.
+	got, err := s.insertPlace(ctx, op, p)
+	if isUnique(err) {
+		if got, ok, ferr := find(); ferr == nil && ok {
+			return got, nil
+		}
 	}
-	var row placeRow
-	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
-		// The ticket's row lock (which exists: a record lock, no gap) orders the new place with
-		// AddMessage, so every message is either copied to it by its own events or stored
-		// before it, where LateCopies finds it.
-		var t ticketRow
-		err := s.lock(tx.Select("id").Where("id = ?", p.TicketID)).Take(&t).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return notFound("ticket")
-		}
-		if err != nil {
-			return err
-		}
-		row = placeRow{TicketID: p.TicketID, Kind: string(p.Kind), Workspace: p.Workspace.String(),
-			ChannelID: p.ChannelID, ThreadID: p.ThreadID, CardID: p.CardID, CreatedAt: s.now()}
-		return tx.Create(&row).Error
-	})
-	if err != nil {
-		if isUnique(err) {
-			if got, ok, ferr := find(); ferr == nil && ok {
-				return got, nil
-			}
-		}
-		return core.Place{}, err
-	}
-	return row.core(), nil
+	return got, err
 }
 
-// insertPlace records p in a transaction that first takes the ticket's row lock, as
-// AddMessage does, and only then stamps the place's creation: a message stored meanwhile is
-// then either seen by its own transaction's read of the places (the place committed first)
-// or older than the place, so core.LateCopies covers it. Stamped before waiting for the lock,
-// as the single INSERT … SELECT … FOR UPDATE of before did, a place could be older than a
-// message whose transaction did not see it, and the message was copied neither by its own
-// events nor late: a requester's first words in a new Discord thread never reached the staff
-// thread made meanwhile (the binary's conversation test, 1 run in 3 under load). Errors:
-// not_found (ticket), the driver's.
-func (s *Store) insertPlace(ctx context.Context, p core.Place) (core.Place, error) {
+// insertPlace records p in a transaction that first takes the ticket's row lock (a record
+// lock, no gap), as AddMessage does, and only then stamps the place's creation: a message
+// stored meanwhile is then either seen by its own transaction's read of the places (the
+// place committed first) or older than the place, so core.LateCopies covers it. Stamped
+// before waiting for the lock, a place could be older than a message whose transaction did
+// not see it, and the message was copied neither by its own events nor late: a requester's
+// first words in a new Discord thread never reached the staff thread made meanwhile (the
+// binary's conversation test, 1 run in 3 under load). Errors: not_found (ticket), those of
+// inTx.
+func (s *Store) insertPlace(ctx context.Context, op string, p core.Place) (core.Place, error) {
 	var row placeRow
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, op, func(tx *gorm.DB) error {
 		var t ticketRow
 		err := s.lock(tx.Select("id").Where("id = ?", p.TicketID)).Take(&t).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
